@@ -1,0 +1,1 @@
+"""The ``carnet`` command and the embedded composition. Nothing imports this package."""

@@ -1,0 +1,182 @@
+"""The ``carnet`` command (section 9 of the architecture)."""
+
+from __future__ import annotations
+
+import sys
+from typing import NoReturn
+
+import click
+
+from config import ConfigurationError, Settings, load_settings
+from records_svc.domain import rights as rights_mod
+from records_svc.domain import users as users_domain
+from records_svc.domain.errors import DomainError
+
+
+def _settings() -> Settings:
+    try:
+        return load_settings()
+    except ConfigurationError as exc:
+        raise click.ClickException(str(exc)) from exc
+
+
+def _fail(error: Exception) -> NoReturn:
+    detail = getattr(error, "detail", str(error))
+    for item in getattr(error, "errors", []) or []:
+        detail += f"\n  {item['field']}: {item['message']}"
+    raise click.ClickException(detail)
+
+
+@click.group()
+def main() -> None:
+    """Carnet: the address book of a field sales team."""
+
+
+@main.command()
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=8000, show_default=True, type=int)
+@click.option("--admin-password", default=None, help="Password of the first admin (first run).")
+def serve(host: str, port: int, admin_password: str | None) -> None:
+    """Run records and search in one process (the embedded default)."""
+    from werkzeug.serving import run_simple
+
+    from carnet import embedded
+
+    settings = _settings()
+    rt = embedded.runtime(settings)
+    password = embedded.ensure_admin(rt, admin_password)
+    click.echo(f"Carnet data in {settings.data_dir.resolve()}")
+    if password:
+        shown = "(the one you gave)" if admin_password else password
+        click.echo(f"First run: created user 'admin' with every right, password: {shown}")
+        click.echo("Keep it now; it is not shown again.")
+    base = f"http://{host}:{port}"
+    click.echo(f"Carnet listens on {base}")
+    click.echo(
+        f"Sign in: curl -s -X POST {base}/api/v1/auth/token -H 'Content-Type: application/json' "
+        '-d \'{"username": "admin", "password": "…"}\''
+    )
+    run_simple(host, port, embedded.records_app(rt), threaded=True, use_reloader=False)
+
+
+@main.group()
+def db() -> None:
+    """The records database."""
+
+
+@db.command("upgrade")
+def db_upgrade() -> None:
+    """Apply the migrations to the configured database."""
+    from carnet import embedded
+
+    settings = _settings()
+    embedded.runtime(settings)
+    click.echo(f"Database at {settings.resolved_database_url.split('@')[-1]} is up to date.")
+
+
+@main.group()
+def users() -> None:
+    """Users and their rights."""
+
+
+def _user_line(user: object) -> str:
+    state = "disabled" if getattr(user, "disabled", False) else "active"
+    granted = ", ".join(getattr(user, "right_names", [])) or "-"
+    return f"{user.username:<20} {state:<8} {granted}"  # type: ignore[attr-defined]
+
+
+@users.command("create")
+@click.argument("username")
+@click.option("--password", required=True, help="At least 8 characters.")
+@click.option("--right", "granted", multiple=True, help="A right name or ERP code; repeatable.")
+def users_create(username: str, password: str, granted: tuple[str, ...]) -> None:
+    """Create a user."""
+    from carnet import embedded
+
+    rt = embedded.runtime(_settings())
+    try:
+        with rt.db.unit_of_work() as uow:
+            user = users_domain.create_user(uow.session, username, password, granted)
+            click.echo(f"created {_user_line(user)}")
+    except DomainError as exc:
+        _fail(exc)
+
+
+@users.command("list")
+def users_list() -> None:
+    """List users, their state and rights."""
+    from carnet import embedded
+
+    rt = embedded.runtime(_settings())
+    with rt.db.read() as session:
+        for user in users_domain.list_users(session):
+            click.echo(_user_line(user))
+
+
+def _change(username: str, action: str, right: str | None = None) -> None:
+    from carnet import embedded
+
+    rt = embedded.runtime(_settings())
+    try:
+        with rt.db.unit_of_work() as uow:
+            if action == "grant":
+                user = users_domain.grant(uow.session, username, right or "")
+            elif action == "revoke":
+                user = users_domain.revoke(uow.session, username, right or "")
+            else:
+                user = users_domain.set_disabled(uow.session, username, action == "disable")
+            click.echo(_user_line(user))
+    except (DomainError, rights_mod.UnknownRightError) as exc:
+        _fail(exc)
+
+
+@users.command("grant")
+@click.argument("username")
+@click.argument("right")
+def users_grant(username: str, right: str) -> None:
+    """Grant a right (name or ERP code) to a user."""
+    _change(username, "grant", right)
+
+
+@users.command("revoke")
+@click.argument("username")
+@click.argument("right")
+def users_revoke(username: str, right: str) -> None:
+    """Revoke a right from a user."""
+    _change(username, "revoke", right)
+
+
+@users.command("disable")
+@click.argument("username")
+def users_disable(username: str) -> None:
+    """Disable a user: sign-in and current tokens stop working."""
+    _change(username, "disable")
+
+
+@users.command("enable")
+@click.argument("username")
+def users_enable(username: str) -> None:
+    """Enable a disabled user again."""
+    _change(username, "enable")
+
+
+@main.group()
+def demo() -> None:
+    """Demo data."""
+
+
+@demo.command("load")
+@click.option("--count", default=300, show_default=True, help="How many accounts.")
+def demo_load(count: int) -> None:
+    """Load a realistic French data set (prospects, clients, contacts)."""
+    from carnet import demo as demo_mod
+    from carnet import embedded
+
+    rt = embedded.runtime(_settings())
+    embedded.ensure_admin(rt)
+    totals = demo_mod.load(rt.db, count=count)
+    click.echo(", ".join(f"{value} {key.replace('_', ' ')}" for key, value in totals.items()))
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

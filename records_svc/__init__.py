@@ -1,0 +1,76 @@
+"""The records service: accounts, contacts, field library, users and rights, ERP sync.
+
+It writes; it never searches. Each change that search shows leaves an outbox
+row (IndexEvent) in the same transaction; after commit the ids of those rows
+go to ``on_index_events``, which the composition wires to the job queue.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from flask import Flask, Response
+from flask_smorest import Api
+
+from config import Settings, load_settings
+from httpkit import problems
+from records_svc.api import accounts, auth, contacts, fields, health, sync
+from records_svc.api.common import Services
+from records_svc.db import Database
+from records_svc.domain.errors import DomainError
+
+BLUEPRINTS = (health.blp, auth.blp, accounts.blp, contacts.blp, fields.blp, sync.blp)
+
+OnIndexEvents = Callable[[list[int]], None]
+
+
+def create_app(
+    settings: Settings | None = None,
+    *,
+    database: Database | None = None,
+    on_index_events: OnIndexEvents | None = None,
+) -> Flask:
+    """Assemble the records app. ``on_index_events`` receives outbox ids after each commit."""
+    settings = settings or load_settings()
+    app = Flask("records_svc")
+    app.config.update(
+        API_TITLE="Carnet records API",
+        API_VERSION="1",
+        OPENAPI_VERSION="3.0.3",
+        OPENAPI_URL_PREFIX="/",
+        OPENAPI_JSON_PATH="openapi.json",
+        API_SPEC_OPTIONS={
+            "components": {
+                "securitySchemes": {
+                    "bearerAuth": {"type": "http", "scheme": "bearer", "bearerFormat": "JWT"}
+                }
+            },
+            "security": [{"bearerAuth": []}],
+        },
+        JSON_SORT_KEYS=False,
+        MAX_CONTENT_LENGTH=settings.max_upload_bytes + 1024 * 1024,
+    )
+    app.json.sort_keys = False  # type: ignore[attr-defined]
+    db = database or Database(settings.resolved_database_url, on_index_events)
+    if on_index_events is not None:
+        db.on_index_events = on_index_events
+    app.extensions["carnet.records"] = Services(
+        settings=settings, db=db, secret_key=settings.resolved_secret_key()
+    )
+    api = Api(app)
+    for blueprint in BLUEPRINTS:
+        api.register_blueprint(blueprint)
+    app.add_url_rule(
+        "/api/v1/openapi.json",
+        "openapi_api",
+        lambda: app.response_class(app.json.dumps(api.spec.to_dict()), mimetype="application/json"),
+    )
+    problems.init_app(app)
+
+    @app.errorhandler(DomainError)
+    def _domain_error(error: DomainError) -> Response:
+        return problems.problem_response(
+            error.status, error.detail, errors=error.errors, **error.extra
+        )
+
+    return app

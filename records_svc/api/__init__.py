@@ -1,0 +1,1 @@
+"""HTTP layer of the records service: thin blueprints (parse, call, serialise)."""

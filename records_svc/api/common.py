@@ -1,0 +1,158 @@
+"""What every records blueprint shares: the service handle, auth, If-Match, links."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any, TypeVar
+
+from flask import current_app
+
+from config import Settings
+from httpkit.tokens import Principal, UnauthorizedError, authenticated, bearer_token, decode_token
+from records_svc.db import Database
+from records_svc.domain import users
+from records_svc.domain.errors import PreconditionRequiredError, StaleVersionError
+from records_svc.domain.models import Account, Contact
+
+API = "/api/v1"
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+@dataclass
+class Services:
+    """What the records app was assembled with (``app.extensions['carnet.records']``)."""
+
+    settings: Settings
+    db: Database
+    secret_key: str
+
+
+def services() -> Services:
+    svc: Services = current_app.extensions["carnet.records"]
+    return svc
+
+
+def _verify() -> Principal:
+    svc = services()
+    principal = decode_token(svc.secret_key, bearer_token())
+    with svc.db.read() as session:
+        if not users.is_active(session, principal.user_id):
+            raise UnauthorizedError("This account is disabled or no longer exists.")
+    return principal
+
+
+def login_required(*rights: str) -> Callable[[F], F]:
+    """The caller must present a valid token (and hold ``rights``)."""
+    return authenticated(_verify, *rights)
+
+
+def expected_version(header: str | None, *, required: bool = True) -> int | None:
+    """The version an edit was based on, from ``If-Match`` ("3", W/"3" or *)."""
+    if header is None or not header.strip():
+        if required:
+            raise PreconditionRequiredError(
+                "Send the version you edited in If-Match (the ETag of the record you read), "
+                "so that no one else's change is overwritten.",
+                errors=[{"field": "If-Match", "message": "is required"}],
+            )
+        return None
+    value = header.strip()
+    if value == "*":
+        return None
+    value = value.removeprefix("W/").strip().strip('"')
+    if not value.isdigit():
+        raise StaleVersionError(
+            "If-Match does not name a version of this record.",
+            errors=[{"field": "If-Match", "message": 'expected an ETag such as "3"'}],
+        )
+    return int(value)
+
+
+def etag(version: int) -> dict[str, str]:
+    return {"ETag": f'"{version}"'}
+
+
+def iso(value: datetime | None) -> str | None:
+    if value is None:
+        return None
+    if value.tzinfo is None:  # SQLite hands back naive UTC datetimes
+        value = value.replace(tzinfo=UTC)
+    return value.astimezone(UTC).isoformat().replace("+00:00", "Z")
+
+
+def account_path(account: Account) -> str:
+    return f"{API}/{account.kind}s/{account.id}"
+
+
+def account_ref(account: Account) -> dict[str, Any]:
+    return {
+        "id": account.id,
+        "kind": account.kind,
+        "name": account.name,
+        "link": account_path(account),
+    }
+
+
+def account_repr(account: Account) -> dict[str, Any]:
+    path = account_path(account)
+    return {
+        "id": account.id,
+        "kind": account.kind,
+        "name": account.name,
+        "legal_name": account.legal_name,
+        "siren": account.siren,
+        "siret": account.siret,
+        "ape_code": account.ape_code,
+        "address": {
+            "line1": account.address_line1,
+            "line2": account.address_line2,
+            "postal_code": account.postal_code,
+            "city": account.city,
+            "country": account.country,
+        },
+        "phone": account.phone,
+        "email": account.email,
+        "website": account.website,
+        "status": account.status,
+        "closed": bool(account.closed),
+        "external_ref": account.external_ref,
+        "owner_id": account.owner_id,
+        "custom": account.custom or {},
+        "version": account.version,
+        "created_at": iso(account.created_at),
+        "updated_at": iso(account.updated_at),
+        "links": {
+            "self": path,
+            "contacts": f"{API}/accounts/{account.id}/contacts",
+            "documents": f"{path}/documents",
+            "actions": f"{path}/actions",
+        },
+    }
+
+
+def contact_repr(contact: Contact) -> dict[str, Any]:
+    account = contact.account
+    return {
+        "id": contact.id,
+        "account_id": contact.account_id,
+        "account": account_ref(account),
+        "civility": contact.civility,
+        "first_name": contact.first_name,
+        "last_name": contact.last_name,
+        "job_title": contact.job_title,
+        "direct_line": contact.direct_line,
+        "mobile": contact.mobile,
+        "email": contact.email,
+        "custom": contact.custom or {},
+        "version": contact.version,
+        "created_at": iso(contact.created_at),
+        "updated_at": iso(contact.updated_at),
+        "links": {
+            "self": f"{API}/contacts/{contact.id}",
+            "account": account_path(account),
+            "tel": f"tel:{contact.direct_line}" if contact.direct_line else None,
+            "mailto": f"mailto:{contact.email}" if contact.email else None,
+        },
+    }

@@ -1,0 +1,82 @@
+"""Contacts of prospects and clients."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import request
+from flask_smorest import Blueprint
+
+from records_svc.api.common import (
+    API,
+    contact_repr,
+    etag,
+    expected_version,
+    login_required,
+    services,
+)
+from records_svc.api.schemas import (
+    ContactPageSchema,
+    ContactSchema,
+    ContactWriteSchema,
+    PageArgsSchema,
+)
+from records_svc.domain import contacts
+
+blp = Blueprint("contacts", __name__, url_prefix=API, description="Contacts")
+
+Reply = tuple[dict[str, Any], int, dict[str, str]]
+
+
+@blp.route("/accounts/<int:account_id>/contacts", methods=["GET"])
+@login_required()
+@blp.arguments(PageArgsSchema, location="query")
+@blp.response(200, ContactPageSchema)
+def list_contacts(args: dict[str, Any], account_id: int) -> dict[str, Any]:
+    with services().db.read() as session:
+        rows, next_cursor = contacts.list_contacts(
+            session, account_id, cursor=args.get("cursor"), limit=args["limit"]
+        )
+        return {"items": [contact_repr(c) for c in rows], "next_cursor": next_cursor}
+
+
+@blp.route("/accounts/<int:account_id>/contacts", methods=["POST"])
+@login_required()
+@blp.arguments(ContactWriteSchema)
+@blp.response(201, ContactSchema)
+def create_contact(data: dict[str, Any], account_id: int) -> Reply:
+    with services().db.unit_of_work() as uow:
+        contact = contacts.create_contact(uow, account_id, data)
+        body = contact_repr(contact)
+    return body, 201, {**etag(contact.version), "Location": body["links"]["self"]}
+
+
+@blp.route("/contacts/<int:contact_id>", methods=["GET"])
+@login_required()
+@blp.response(200, ContactSchema)
+def get_contact(contact_id: int) -> Reply:
+    with services().db.read() as session:
+        contact = contacts.get_contact(session, contact_id)
+        return contact_repr(contact), 200, etag(contact.version)
+
+
+@blp.route("/contacts/<int:contact_id>", methods=["PATCH", "PUT"])
+@login_required()
+@blp.arguments(ContactWriteSchema)
+@blp.response(200, ContactSchema)
+def edit_contact(data: dict[str, Any], contact_id: int) -> Reply:
+    version = expected_version(request.headers.get("If-Match"))
+    with services().db.unit_of_work() as uow:
+        contact = contacts.update_contact(uow, contact_id, data, expected_version=version)
+        body = contact_repr(contact)
+    return body, 200, etag(contact.version)
+
+
+@blp.route("/contacts/<int:contact_id>", methods=["DELETE"])
+@login_required()
+@blp.response(204)
+def delete_contact(contact_id: int) -> tuple[str, int]:
+    version = expected_version(request.headers.get("If-Match"), required=False)
+    with services().db.unit_of_work() as uow:
+        contacts.delete_contact(uow, contact_id, expected_version=version)
+    return "", 204

@@ -1,0 +1,218 @@
+"""Request and response schemas (marshmallow): validation and the OpenAPI document."""
+
+from __future__ import annotations
+
+from marshmallow import EXCLUDE, RAISE, Schema, fields, validate
+
+
+class StrictSchema(Schema):
+    class Meta:
+        unknown = RAISE
+
+
+def _text(max_length: int, **kwargs: object) -> fields.String:
+    return fields.String(allow_none=True, validate=validate.Length(max=max_length), **kwargs)  # type: ignore[arg-type]
+
+
+class AddressSchema(StrictSchema):
+    line1 = _text(200)
+    line2 = _text(200)
+    postal_code = _text(20)
+    city = _text(120)
+    country = _text(120)
+
+
+class AccountWriteSchema(StrictSchema):
+    """What the portal may write on a prospect or client; the field library decides the rest."""
+
+    name = _text(200, metadata={"description": "Trade name (nom d'appel)"})
+    legal_name = _text(200)
+    siren = _text(20, metadata={"description": "9 digits, Luhn-checked"})
+    siret = _text(20, metadata={"description": "14 digits, Luhn-checked"})
+    ape_code = _text(10, metadata={"example": "62.02A"})
+    address = fields.Nested(AddressSchema, allow_none=False)
+    phone = _text(32)
+    email = _text(254)
+    website = _text(300)
+    owner_id = fields.Integer(allow_none=True, strict=True)
+    custom = fields.Dict(keys=fields.String(), values=fields.Raw(allow_none=True))
+
+
+class ClientSyncSchema(AccountWriteSchema):
+    closed = fields.Boolean(metadata={"description": "Closed in the ERP"})
+    prospect_id = fields.Integer(
+        strict=True,
+        metadata={"description": "The prospect this client comes from (kept, contacts included)"},
+    )
+
+
+class ContactWriteSchema(StrictSchema):
+    civility = _text(20)
+    first_name = _text(100)
+    last_name = _text(100)
+    job_title = _text(150)
+    direct_line = _text(32)
+    mobile = _text(32)
+    email = _text(254)
+    custom = fields.Dict(keys=fields.String(), values=fields.Raw(allow_none=True))
+
+
+class AccountLinksSchema(Schema):
+    self = fields.String()
+    contacts = fields.String()
+    documents = fields.String()
+    actions = fields.String()
+
+
+class AccountSchema(Schema):
+    id = fields.Integer()
+    kind = fields.String(validate=validate.OneOf(["prospect", "client"]))
+    name = fields.String()
+    legal_name = fields.String(allow_none=True)
+    siren = fields.String(allow_none=True)
+    siret = fields.String(allow_none=True)
+    ape_code = fields.String(allow_none=True)
+    address = fields.Nested(AddressSchema)
+    phone = fields.String(allow_none=True)
+    email = fields.String(allow_none=True)
+    website = fields.String(allow_none=True)
+    status = fields.String(allow_none=True, validate=validate.OneOf(["draft", "validated"]))
+    closed = fields.Boolean()
+    external_ref = fields.String(allow_none=True)
+    owner_id = fields.Integer(allow_none=True)
+    custom = fields.Dict()
+    version = fields.Integer()
+    created_at = fields.String()
+    updated_at = fields.String()
+    links = fields.Nested(AccountLinksSchema)
+
+
+class AccountRefSchema(Schema):
+    id = fields.Integer()
+    kind = fields.String()
+    name = fields.String()
+    link = fields.String()
+
+
+class ContactLinksSchema(Schema):
+    self = fields.String()
+    account = fields.String()
+    tel = fields.String(allow_none=True)
+    mailto = fields.String(allow_none=True)
+
+
+class ContactSchema(Schema):
+    id = fields.Integer()
+    account_id = fields.Integer()
+    account = fields.Nested(AccountRefSchema)
+    civility = fields.String(allow_none=True)
+    first_name = fields.String(allow_none=True)
+    last_name = fields.String()
+    job_title = fields.String(allow_none=True)
+    direct_line = fields.String(allow_none=True)
+    mobile = fields.String(allow_none=True)
+    email = fields.String(allow_none=True)
+    custom = fields.Dict()
+    version = fields.Integer()
+    created_at = fields.String()
+    updated_at = fields.String()
+    links = fields.Nested(ContactLinksSchema)
+
+
+class AccountPageSchema(Schema):
+    items = fields.List(fields.Nested(AccountSchema))
+    next_cursor = fields.String(allow_none=True)
+
+
+class ContactPageSchema(Schema):
+    items = fields.List(fields.Nested(ContactSchema))
+    next_cursor = fields.String(allow_none=True)
+
+
+class PageArgsSchema(Schema):
+    class Meta:
+        unknown = EXCLUDE
+
+    cursor = fields.String(validate=validate.Length(max=200))
+    limit = fields.Integer(validate=validate.Range(min=1, max=200), load_default=50)
+
+
+class AccountListArgsSchema(PageArgsSchema):
+    status = fields.String(validate=validate.OneOf(["draft", "validated"]))
+    closed = fields.Boolean()
+    owner_id = fields.Integer()
+
+
+class TokenRequestSchema(StrictSchema):
+    username = fields.String(required=True, validate=validate.Length(min=1, max=80))
+    password = fields.String(required=True, validate=validate.Length(min=1, max=200))
+
+
+class TokenSchema(Schema):
+    access_token = fields.String()
+    token_type = fields.String()
+    expires_in = fields.Integer()
+
+
+class FieldDefinitionSchema(Schema):
+    id = fields.Integer()
+    entity = fields.String()
+    key = fields.String()
+    label = fields.String()
+    type = fields.String()
+    tab = fields.String()
+    position = fields.Integer()
+    required = fields.Boolean()
+    standard = fields.Boolean()
+    choices = fields.List(fields.String(), allow_none=True)
+    max_length = fields.Integer(allow_none=True)
+
+
+class FieldTabSchema(Schema):
+    name = fields.String()
+    fields = fields.List(fields.Nested(FieldDefinitionSchema))  # type: ignore[assignment]
+
+
+class FieldLibrarySchema(Schema):
+    entity = fields.String()
+    tabs = fields.List(fields.Nested(FieldTabSchema))
+    items = fields.List(fields.Nested(FieldDefinitionSchema))
+
+
+class FieldLibraryArgsSchema(Schema):
+    class Meta:
+        unknown = EXCLUDE
+
+    entity = fields.String(
+        required=True, validate=validate.OneOf(["prospect", "client", "contact"])
+    )
+
+
+class CustomFieldCreateSchema(StrictSchema):
+    entity = fields.String(
+        required=True, validate=validate.OneOf(["prospect", "client", "contact"])
+    )
+    key = fields.String(required=True, validate=validate.Length(min=1, max=64))
+    label = fields.String(required=True, validate=validate.Length(min=1, max=120))
+    type = fields.String(
+        required=True,
+        validate=validate.OneOf(["text", "number", "date", "boolean", "choice", "email", "phone"]),
+    )
+    tab = fields.String(load_default="Informations", validate=validate.Length(min=1, max=64))
+    required = fields.Boolean(load_default=False)
+    choices = fields.List(fields.String(validate=validate.Length(min=1, max=100)))
+    max_length = fields.Integer(strict=True, validate=validate.Range(min=1, max=2000))
+    position = fields.Integer(strict=True, validate=validate.Range(min=0, max=100000))
+
+
+class FieldDefinitionChangeSchema(StrictSchema):
+    label = fields.String(validate=validate.Length(min=1, max=120))
+    tab = fields.String(validate=validate.Length(min=1, max=64))
+    position = fields.Integer(strict=True, validate=validate.Range(min=0, max=100000))
+    required = fields.Boolean()
+    choices = fields.List(fields.String(validate=validate.Length(min=1, max=100)))
+
+
+class HealthSchema(Schema):
+    status = fields.String()
+    checks = fields.Dict()

@@ -1,0 +1,110 @@
+"""Engine, sessions and the unit of work of the records service."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Engine, create_engine, event
+from sqlalchemy.orm import Session, sessionmaker
+
+from records_svc.domain.models import IndexEvent
+
+AfterCommit = Callable[[], None]
+
+
+def make_engine(url: str, **kwargs: Any) -> Engine:
+    """An engine for ``url``; SQLite gets WAL, foreign keys and a busy timeout."""
+    if url.startswith("sqlite"):
+        path = url.split("///", 1)[-1]
+        if path and path != ":memory:":
+            Path(path).parent.mkdir(parents=True, exist_ok=True)
+        engine = create_engine(url, connect_args={"timeout": 30}, **kwargs)
+
+        @event.listens_for(engine, "connect")
+        def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+            # Let SQLAlchemy manage transactions (BEGIN is emitted explicitly below).
+            dbapi_connection.isolation_level = None
+            cursor = dbapi_connection.cursor()
+            cursor.execute("PRAGMA foreign_keys=ON")
+            cursor.execute("PRAGMA journal_mode=WAL")
+            cursor.execute("PRAGMA synchronous=NORMAL")
+            cursor.close()
+
+        @event.listens_for(engine, "begin")
+        def _sqlite_begin(conn: Any) -> None:
+            # A writer takes the lock up front (no deadlock between two writers);
+            # readers begin deferred and never wait for a writer (WAL).
+            mode = "IMMEDIATE" if conn.get_execution_options().get("carnet_write") else "DEFERRED"
+            conn.exec_driver_sql(f"BEGIN {mode}")
+
+        return engine
+    return create_engine(url, pool_pre_ping=True, **kwargs)
+
+
+class UnitOfWork:
+    """One transaction; what must happen after it commits is registered with it."""
+
+    def __init__(self, session: Session, on_index_events: Callable[[list[int]], None] | None):
+        self.session = session
+        self._after_commit: list[AfterCommit] = []
+        self._index_event_ids: list[int] = []
+        self._on_index_events = on_index_events
+
+    def after_commit(self, callback: AfterCommit) -> None:
+        self._after_commit.append(callback)
+
+    def record_index_event(self, entity: str, entity_id: int, version: int, op: str) -> None:
+        """Write an outbox row in this transaction; it is dispatched after commit."""
+        event_row = IndexEvent(entity=entity, entity_id=entity_id, version=version, op=op)
+        self.session.add(event_row)
+        self.session.flush()
+        self._index_event_ids.append(event_row.id)
+
+    def commit(self) -> None:
+        self.session.commit()
+        ids, self._index_event_ids = self._index_event_ids, []
+        callbacks, self._after_commit = self._after_commit, []
+        if ids and self._on_index_events is not None:
+            callbacks.insert(0, lambda: self._on_index_events(ids))  # type: ignore[misc]
+        for callback in callbacks:
+            callback()
+
+
+class Database:
+    """The records database: an engine, a session factory and units of work."""
+
+    def __init__(self, url: str, on_index_events: Callable[[list[int]], None] | None = None):
+        self.url = url
+        self.engine = make_engine(url)
+        self._sessions = sessionmaker(self.engine, expire_on_commit=False)
+        self._writer_sessions = sessionmaker(
+            self.engine.execution_options(carnet_write=True), expire_on_commit=False
+        )
+        self.on_index_events = on_index_events
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.engine.dialect.name == "sqlite"
+
+    @contextmanager
+    def unit_of_work(self) -> Iterator[UnitOfWork]:
+        """Commit at the end of the block if it raised nothing; roll back otherwise."""
+        with self._writer_sessions() as session:
+            uow = UnitOfWork(session, self.on_index_events)
+            try:
+                yield uow
+                uow.commit()
+            except BaseException:
+                session.rollback()
+                raise
+
+    @contextmanager
+    def read(self) -> Iterator[Session]:
+        with self._sessions() as session:
+            yield session
+
+    def dispose(self) -> None:
+        self.engine.dispose()

@@ -1,0 +1,90 @@
+"""Contacts of a prospect or a client."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from records_svc.db import UnitOfWork
+from records_svc.domain import fields
+from records_svc.domain.accounts import check_version, get_account
+from records_svc.domain.errors import NotFoundError
+from records_svc.domain.models import Contact
+from records_svc.domain.paging import decode_cursor, encode_cursor
+
+COLUMNS = ("civility", "first_name", "last_name", "job_title", "direct_line", "mobile", "email")
+
+
+def get_contact(session: Session, contact_id: int) -> Contact:
+    contact = session.get(Contact, contact_id)
+    if contact is None:
+        raise NotFoundError(f"No contact {contact_id}.")
+    return contact
+
+
+def list_contacts(
+    session: Session, account_id: int, *, cursor: str | None, limit: int
+) -> tuple[list[Contact], str | None]:
+    get_account(session, account_id)
+    stmt = (
+        select(Contact)
+        .where(Contact.account_id == account_id)
+        .order_by(Contact.id)
+        .limit(limit + 1)
+    )
+    after = decode_cursor(cursor)
+    if after is not None:
+        stmt = stmt.where(Contact.id > after)
+    rows = list(session.scalars(stmt))
+    next_cursor = encode_cursor(rows[limit - 1].id) if len(rows) > limit else None
+    return rows[:limit], next_cursor
+
+
+def _apply(session: Session, contact: Contact, data: Mapping[str, Any], *, creating: bool) -> None:
+    definitions = fields.list_definitions(session, "contact")
+    standard, custom = fields.validate(
+        definitions, fields.flatten(data), data.get("custom"), creating=creating
+    )
+    for key, value in standard.items():
+        setattr(contact, key, value)
+    if "custom" in data:
+        merged = dict(contact.custom or {})
+        for key, value in custom.items():
+            if value is None:
+                merged.pop(key, None)
+            else:
+                merged[key] = value
+        contact.custom = merged
+
+
+def create_contact(uow: UnitOfWork, account_id: int, data: Mapping[str, Any]) -> Contact:
+    account = get_account(uow.session, account_id)
+    contact = Contact(account_id=account.id, custom={})
+    _apply(uow.session, contact, data, creating=True)
+    uow.session.add(contact)
+    uow.session.flush()
+    uow.record_index_event("contact", contact.id, contact.version, "upsert")
+    return contact
+
+
+def update_contact(
+    uow: UnitOfWork, contact_id: int, data: Mapping[str, Any], *, expected_version: int | None
+) -> Contact:
+    contact = get_contact(uow.session, contact_id)
+    check_version(contact.version, expected_version, "contact")
+    _apply(uow.session, contact, data, creating=False)
+    if uow.session.is_modified(contact):
+        uow.session.flush()
+        uow.record_index_event("contact", contact.id, contact.version, "upsert")
+    return contact
+
+
+def delete_contact(uow: UnitOfWork, contact_id: int, *, expected_version: int | None) -> None:
+    contact = get_contact(uow.session, contact_id)
+    check_version(contact.version, expected_version, "contact")
+    uow.record_index_event("contact", contact.id, contact.version + 1, "delete")
+    uow.session.delete(contact)
+    uow.session.flush()

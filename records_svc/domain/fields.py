@@ -1,0 +1,353 @@
+"""The field library: which fields a form shows, in which tab, and their validation.
+
+Standard fields map to columns; custom fields (added by an admin) live in the
+record's ``custom`` object. Create and edit validate every value against it.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+import phonenumbers
+from email_validator import EmailNotValidError, validate_email
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from records_svc.domain import numbers
+from records_svc.domain.errors import ConflictError, FieldValidationError, NotFoundError
+from records_svc.domain.models import FieldDefinition
+
+ENTITIES = ("prospect", "client", "contact")
+CUSTOM_TYPES = ("text", "number", "date", "boolean", "choice", "email", "phone")
+DEFAULT_TEXT_LENGTH = 200
+_APE = re.compile(r"^(\d{2})\.?(\d{2})([A-Za-z])$")
+_URL = re.compile(r"^(https?://)?[^\s/$.?#][^\s]*\.[^\s]{2,}$", re.IGNORECASE)
+
+
+@dataclass(frozen=True)
+class StandardField:
+    key: str
+    label: str
+    type: str
+    tab: str
+    required: bool = False
+    max_length: int | None = None
+    choices: tuple[str, ...] | None = None
+
+
+_ACCOUNT_FIELDS = (
+    StandardField("name", "Nom d'appel", "text", "Identification", True, 200),
+    StandardField("legal_name", "Raison sociale", "text", "Identification", False, 200),
+    StandardField("address.line1", "Adresse", "text", "Coordonnées", False, 200),
+    StandardField("address.line2", "Complément d'adresse", "text", "Coordonnées", False, 200),
+    StandardField("address.postal_code", "Code postal", "text", "Coordonnées", False, 20),
+    StandardField("address.city", "Ville", "text", "Coordonnées", False, 120),
+    StandardField("address.country", "Pays", "text", "Coordonnées", False, 120),
+    StandardField("phone", "Téléphone", "phone", "Coordonnées"),
+    StandardField("email", "E-mail", "email", "Coordonnées"),
+    StandardField("website", "Site web", "url", "Coordonnées", False, 300),
+    StandardField("siren", "SIREN", "siren", "Marketing"),
+    StandardField("siret", "SIRET", "siret", "Marketing"),
+    StandardField("ape_code", "Code APE", "ape", "Marketing"),
+)
+_CONTACT_FIELDS = (
+    StandardField("civility", "Civilité", "choice", "Identification", False, 20, ("M.", "Mme")),
+    StandardField("first_name", "Prénom", "text", "Identification", False, 100),
+    StandardField("last_name", "Nom", "text", "Identification", True, 100),
+    StandardField("job_title", "Fonction", "text", "Identification", False, 150),
+    StandardField("direct_line", "Ligne directe", "phone", "Coordonnées"),
+    StandardField("mobile", "Mobile", "phone", "Coordonnées"),
+    StandardField("email", "E-mail", "email", "Coordonnées"),
+)
+STANDARD_FIELDS: dict[str, tuple[StandardField, ...]] = {
+    "prospect": _ACCOUNT_FIELDS,
+    "client": _ACCOUNT_FIELDS,
+    "contact": _CONTACT_FIELDS,
+}
+
+
+def standard_rows() -> list[dict[str, Any]]:
+    """The seed rows of the library (used by the migration and by tests)."""
+    rows = []
+    for entity, fields in STANDARD_FIELDS.items():
+        for position, f in enumerate(fields, start=1):
+            rows.append(
+                {
+                    "entity": entity,
+                    "key": f.key,
+                    "label": f.label,
+                    "type": f.type,
+                    "tab": f.tab,
+                    "position": position * 10,
+                    "required": f.required,
+                    "standard": True,
+                    "choices": list(f.choices) if f.choices else None,
+                    "max_length": f.max_length,
+                }
+            )
+    return rows
+
+
+# --- reading and changing the library -------------------------------------------------
+
+
+def list_definitions(session: Session, entity: str) -> list[FieldDefinition]:
+    if entity not in ENTITIES:
+        raise FieldValidationError(
+            [{"field": "entity", "message": f"must be one of {', '.join(ENTITIES)}"}]
+        )
+    stmt = (
+        select(FieldDefinition)
+        .where(FieldDefinition.entity == entity)
+        .order_by(FieldDefinition.position, FieldDefinition.id)
+    )
+    return list(session.scalars(stmt))
+
+
+def get_definition(session: Session, definition_id: int) -> FieldDefinition:
+    definition = session.get(FieldDefinition, definition_id)
+    if definition is None:
+        raise NotFoundError(f"No field definition {definition_id}.")
+    return definition
+
+
+def add_custom_field(
+    session: Session,
+    *,
+    entity: str,
+    key: str,
+    label: str,
+    type: str,
+    tab: str = "Informations",
+    required: bool = False,
+    choices: Sequence[str] | None = None,
+    max_length: int | None = None,
+    position: int | None = None,
+) -> FieldDefinition:
+    errors = []
+    if entity not in ENTITIES:
+        errors.append({"field": "entity", "message": f"must be one of {', '.join(ENTITIES)}"})
+    if type not in CUSTOM_TYPES:
+        errors.append({"field": "type", "message": f"must be one of {', '.join(CUSTOM_TYPES)}"})
+    if not re.fullmatch(r"[a-z][a-z0-9_]{0,63}", key):
+        errors.append(
+            {"field": "key", "message": "lower-case letters, digits and _, starting with a letter"}
+        )
+    if type == "choice" and not choices:
+        errors.append({"field": "choices", "message": "a choice field needs its choices"})
+    if type != "choice" and choices:
+        errors.append({"field": "choices", "message": "only a choice field has choices"})
+    if errors:
+        raise FieldValidationError(errors)
+    existing = session.scalar(
+        select(FieldDefinition).where(FieldDefinition.entity == entity, FieldDefinition.key == key)
+    )
+    if existing is not None:
+        raise ConflictError(f"The {entity} field '{key}' exists already.")
+    if position is None:
+        last = session.scalar(
+            select(func.max(FieldDefinition.position)).where(FieldDefinition.entity == entity)
+        )
+        position = (last or 0) + 10
+    definition = FieldDefinition(
+        entity=entity,
+        key=key,
+        label=label,
+        type=type,
+        tab=tab,
+        position=position,
+        required=required,
+        standard=False,
+        choices=list(choices) if choices else None,
+        max_length=max_length if type == "text" else None,
+    )
+    session.add(definition)
+    session.flush()
+    return definition
+
+
+def change_definition(
+    session: Session, definition_id: int, changes: Mapping[str, Any]
+) -> FieldDefinition:
+    """Change a field: required/label/tab/position for any; choices for a custom choice."""
+    definition = get_definition(session, definition_id)
+    if definition.standard and definition.key == _identity_key(definition.entity):
+        if changes.get("required") is False:
+            raise FieldValidationError(
+                [{"field": "required", "message": f"'{definition.key}' is always required"}]
+            )
+    if "choices" in changes:
+        if definition.type != "choice" or definition.standard:
+            raise FieldValidationError(
+                [{"field": "choices", "message": "only a custom choice field has choices"}]
+            )
+        if not changes["choices"]:
+            raise FieldValidationError([{"field": "choices", "message": "must not be empty"}])
+    for attr in ("label", "tab", "position", "required", "choices"):
+        if attr in changes:
+            setattr(definition, attr, changes[attr])
+    session.flush()
+    return definition
+
+
+def delete_custom_field(session: Session, definition_id: int) -> None:
+    definition = get_definition(session, definition_id)
+    if definition.standard:
+        raise ConflictError("A standard field cannot be deleted; make it optional instead.")
+    session.delete(definition)
+    session.flush()
+
+
+def _identity_key(entity: str) -> str:
+    return "last_name" if entity == "contact" else "name"
+
+
+# --- validating values ----------------------------------------------------------------
+
+
+def flatten(data: Mapping[str, Any]) -> dict[str, Any]:
+    """{"address": {"city": …}} → {"address.city": …}; ``custom`` is left out."""
+    flat: dict[str, Any] = {}
+    for key, value in data.items():
+        if key == "custom":
+            continue
+        if key == "address" and isinstance(value, Mapping):
+            for sub, subvalue in value.items():
+                flat[f"address.{sub}"] = subvalue
+        else:
+            flat[key] = value
+    return flat
+
+
+def validate(
+    definitions: Sequence[FieldDefinition],
+    standard: Mapping[str, Any],
+    custom: Mapping[str, Any] | None,
+    *,
+    creating: bool,
+    enforce_required: bool = True,
+) -> tuple[dict[str, Any], dict[str, Any]]:
+    """Check flat standard values and custom values; return them cleaned.
+
+    On create every required field must be given; on edit a required field
+    may be left out but not cleared.
+    """
+    by_key = {d.key: d for d in definitions}
+    errors: list[dict[str, str]] = []
+    clean_standard: dict[str, Any] = {}
+    clean_custom: dict[str, Any] = {}
+
+    def check(definition: FieldDefinition, field: str, value: Any) -> Any:
+        if isinstance(value, str):
+            value = value.strip()
+        if value is None or value == "":
+            if definition.required and enforce_required:
+                errors.append({"field": field, "message": "is required"})
+            return None
+        try:
+            return _clean_value(definition, value)
+        except ValueError as exc:
+            errors.append({"field": field, "message": str(exc)})
+            return None
+
+    for key, value in standard.items():
+        definition = by_key.get(key)
+        if definition is None or not definition.standard:
+            errors.append({"field": key, "message": "unknown field"})
+            continue
+        clean_standard[key] = check(definition, key, value)
+    for key, value in (custom or {}).items():
+        definition = by_key.get(key)
+        if definition is None or definition.standard:
+            errors.append({"field": f"custom.{key}", "message": "unknown custom field"})
+            continue
+        clean_custom[key] = check(definition, f"custom.{key}", value)
+    if creating and enforce_required:
+        for definition in definitions:
+            given = standard if definition.standard else (custom or {})
+            field = definition.key if definition.standard else f"custom.{definition.key}"
+            if definition.required and definition.key not in given:
+                errors.append({"field": field, "message": "is required"})
+    siren, siret = clean_standard.get("siren"), clean_standard.get("siret")
+    if siren and siret and siret[:9] != siren:
+        errors.append({"field": "siret", "message": "does not belong to the SIREN given"})
+    if errors:
+        raise FieldValidationError(errors)
+    return clean_standard, clean_custom
+
+
+def _clean_value(definition: FieldDefinition, value: Any) -> Any:
+    kind = definition.type
+    if kind in ("text", "url", "ape", "siren", "siret", "email", "phone", "choice", "date"):
+        if not isinstance(value, str):
+            raise ValueError("must be a string")
+    if kind == "text":
+        limit = definition.max_length or DEFAULT_TEXT_LENGTH
+        if len(value) > limit:
+            raise ValueError(f"is longer than {limit} characters")
+        if any(ord(c) < 32 and c not in "\t\n" for c in value):
+            raise ValueError("contains control characters")
+        return value
+    if kind == "email":
+        if len(value) > 254:
+            raise ValueError("is longer than 254 characters")
+        try:
+            return validate_email(value, check_deliverability=False).normalized
+        except EmailNotValidError as exc:
+            raise ValueError(f"is not a valid e-mail address ({exc})") from None
+    if kind == "phone":
+        return normalise_phone(value)
+    if kind == "url":
+        if len(value) > (definition.max_length or 300) or not _URL.match(value):
+            raise ValueError("is not a valid web address")
+        return value if re.match(r"^https?://", value, re.I) else f"https://{value}"
+    if kind == "siren":
+        try:
+            return numbers.validate_siren(value)
+        except numbers.InvalidNumberError as exc:
+            raise ValueError(str(exc)) from None
+    if kind == "siret":
+        try:
+            return numbers.validate_siret(value)
+        except numbers.InvalidNumberError as exc:
+            raise ValueError(str(exc)) from None
+    if kind == "ape":
+        match = _APE.match(value.replace(" ", ""))
+        if not match:
+            raise ValueError("is not an APE code such as 62.02A")
+        return f"{match[1]}.{match[2]}{match[3].upper()}"
+    if kind == "choice":
+        if value not in (definition.choices or []):
+            raise ValueError(f"must be one of: {', '.join(definition.choices or [])}")
+        return value
+    if kind == "number":
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            raise ValueError("must be a number")
+        return value
+    if kind == "boolean":
+        if not isinstance(value, bool):
+            raise ValueError("must be true or false")
+        return value
+    if kind == "date":
+        try:
+            return date.fromisoformat(value).isoformat()
+        except ValueError:
+            raise ValueError("must be a date as YYYY-MM-DD") from None
+    raise ValueError(f"has an unknown type {kind}")  # pragma: no cover
+
+
+def normalise_phone(value: str) -> str:
+    """Any way a French user types a number → E.164 (France is the default region)."""
+    if len(value) > 32:
+        raise ValueError("is too long for a phone number")
+    try:
+        parsed = phonenumbers.parse(value, "FR")
+    except phonenumbers.NumberParseException:
+        raise ValueError("is not a phone number") from None
+    if not phonenumbers.is_valid_number(parsed):
+        raise ValueError("is not a valid phone number")
+    return phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164)

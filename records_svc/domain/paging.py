@@ -1,0 +1,35 @@
+"""Opaque cursors for keyset pagination (lists are ordered by id)."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+
+from records_svc.domain.errors import DomainError
+
+
+class InvalidCursorError(DomainError):
+    status = 400
+
+    def __init__(self) -> None:
+        super().__init__(
+            "The cursor is invalid; use next_cursor from a previous page.",
+            errors=[{"field": "cursor", "message": "invalid cursor"}],
+        )
+
+
+def encode_cursor(last_id: int) -> str:
+    return base64.urlsafe_b64encode(f"id:{last_id}".encode()).decode().rstrip("=")
+
+
+def decode_cursor(cursor: str | None) -> int | None:
+    if not cursor:
+        return None
+    try:
+        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
+        prefix, _, value = raw.partition(":")
+        if prefix != "id" or not value.isdigit():
+            raise ValueError(raw)
+        return int(value)
+    except (ValueError, binascii.Error, UnicodeDecodeError):
+        raise InvalidCursorError() from None

@@ -1,0 +1,178 @@
+"""Layered fixtures: settings → database → app → client → a signed-in client per role."""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+from sqlalchemy import insert, text
+
+from config import Settings, load_settings
+from records_svc import create_app, migrate
+from records_svc.db import Database
+from records_svc.domain import fields as fields_domain
+from records_svc.domain import rights, users
+from records_svc.domain.models import Base, FieldDefinition
+from tests.services import scratch_postgres_database
+
+PASSWORD = "correct horse battery"
+
+
+@pytest.fixture(scope="session")
+def postgres_url() -> Iterator[str]:
+    with scratch_postgres_database() as url:
+        db = Database(url)
+        migrate.upgrade(db.engine)
+        db.dispose()
+        yield url
+
+
+@pytest.fixture(scope="session")
+def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    path = tmp_path_factory.mktemp("template") / "carnet.db"
+    db = Database(f"sqlite:///{path}")
+    migrate.upgrade(db.engine)
+    db.dispose()
+    return path
+
+
+def _reset_postgres(db: Database) -> None:
+    tables = ", ".join(t.name for t in Base.metadata.sorted_tables)
+    with db.engine.begin() as conn:
+        conn.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
+        conn.execute(insert(FieldDefinition), fields_domain.standard_rows())
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """Each API test runs on both databases, each time on a fresh schema."""
+    if request.param == "sqlite":
+        path = tmp_path / "carnet.db"
+        shutil.copy(request.getfixturevalue("sqlite_template"), path)
+        return f"sqlite:///{path}"
+    url: str = request.getfixturevalue("postgres_url")
+    db = Database(url)
+    _reset_postgres(db)
+    db.dispose()
+    return url
+
+
+@pytest.fixture
+def settings(tmp_path: Path, database_url: str) -> Settings:
+    return load_settings(
+        data_dir=tmp_path / "var", database_url=database_url, secret_key="test-secret-key-" * 4
+    )
+
+
+@pytest.fixture
+def database(settings: Settings) -> Iterator[Database]:
+    db = Database(settings.resolved_database_url)
+    yield db
+    db.dispose()
+
+
+@pytest.fixture
+def app(settings: Settings, database: Database) -> Flask:
+    return create_app(settings, database=database)
+
+
+@dataclass
+class Api:
+    """A test client that signs in once and sends the bearer token on every call."""
+
+    client: FlaskClient
+    token: str | None = None
+    user_id: int | None = None
+    username: str = ""
+    rights: tuple[str, ...] = field(default_factory=tuple)
+
+    def _headers(self, headers: dict[str, str] | None) -> dict[str, str]:
+        merged = {"Authorization": f"Bearer {self.token}"} if self.token else {}
+        merged.update(headers or {})
+        return merged
+
+    def request(self, method: str, path: str, **kwargs: Any) -> Any:
+        kwargs["headers"] = self._headers(kwargs.get("headers"))
+        return self.client.open(path, method=method, **kwargs)
+
+    def get(self, path: str, **kwargs: Any) -> Any:
+        return self.request("GET", path, **kwargs)
+
+    def post(self, path: str, **kwargs: Any) -> Any:
+        return self.request("POST", path, **kwargs)
+
+    def put(self, path: str, **kwargs: Any) -> Any:
+        return self.request("PUT", path, **kwargs)
+
+    def patch(self, path: str, **kwargs: Any) -> Any:
+        return self.request("PATCH", path, **kwargs)
+
+    def delete(self, path: str, **kwargs: Any) -> Any:
+        return self.request("DELETE", path, **kwargs)
+
+    def edit(self, path: str, json: dict[str, Any]) -> Any:
+        """Read the record, then edit it with its ETag, as the portal does."""
+        current = self.get(path)
+        assert current.status_code == 200, current.json
+        return self.patch(path, json=json, headers={"If-Match": current.headers["ETag"]})
+
+
+def make_user(app: Flask, database: Database, username: str, *granted: str) -> Api:
+    with database.unit_of_work() as uow:
+        user = users.create_user(uow.session, username, PASSWORD, granted)
+        user_id = user.id
+    client = app.test_client()
+    reply = client.post("/api/v1/auth/token", json={"username": username, "password": PASSWORD})
+    assert reply.status_code == 200, reply.json
+    return Api(client, reply.json["access_token"], user_id, username, granted)
+
+
+@pytest.fixture
+def anonymous(app: Flask) -> Api:
+    return Api(app.test_client())
+
+
+@pytest.fixture
+def seller(app: Flask, database: Database) -> Api:
+    """A salesperson with no special right."""
+    return make_user(app, database, "alice")
+
+
+@pytest.fixture
+def manager(app: Flask, database: Database) -> Api:
+    return make_user(app, database, "bob", rights.VALIDATE_PROSPECT, rights.SHOW_CLOSED_ACCOUNTS)
+
+
+@pytest.fixture
+def admin(app: Flask, database: Database) -> Api:
+    return make_user(app, database, "root", *rights.ALL_RIGHTS)
+
+
+@pytest.fixture
+def erp(app: Flask, database: Database) -> Api:
+    return make_user(app, database, "erp", rights.ERP_SYNC)
+
+
+@pytest.fixture
+def prospect(seller: Api) -> dict[str, Any]:
+    reply = seller.post(
+        "/api/v1/prospects",
+        json={
+            "name": "Société Générale",
+            "legal_name": "SOCIETE GENERALE SA",
+            "siren": "552120222",
+            "address": {"line1": "29 boulevard Haussmann", "postal_code": "75009", "city": "Paris"},
+        },
+    )
+    assert reply.status_code == 201, reply.json
+    return reply.json  # type: ignore[no-any-return]
+
+
+def sample_settings(tmp_path: Path) -> Settings:
+    return load_settings(data_dir=tmp_path / "var")
