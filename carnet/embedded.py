@@ -1,10 +1,11 @@
-"""The composition: the records app (and, later, search) wired to the job queue."""
+"""The composition: one process with the records app (and search) wired to Celery."""
 
 from __future__ import annotations
 
 import secrets
 from dataclasses import dataclass
 
+from celery import Celery
 from flask import Flask
 
 from config import Settings
@@ -12,20 +13,32 @@ from records_svc import create_app as create_records_app
 from records_svc import migrate
 from records_svc.db import Database
 from records_svc.domain import rights, users
+from records_svc.jobs import INDEX_EVENTS_TASK
+from workers.celery_app import CeleryJobQueue, create_celery
+from workers.context import WorkerContext
 
 
 @dataclass
 class Runtime:
     settings: Settings
     db: Database
+    celery: Celery
+
+    @property
+    def jobs(self) -> CeleryJobQueue:
+        return CeleryJobQueue(self.celery)
 
 
 def runtime(settings: Settings) -> Runtime:
-    """The database, migrated (the embedded default creates it on first use)."""
+    """The database, migrated (the embedded default creates it on first use), and Celery."""
     settings.data_dir.mkdir(parents=True, exist_ok=True)
-    db = Database(settings.resolved_database_url)
-    migrate.upgrade(db.engine)
-    return Runtime(settings=settings, db=db)
+    context = WorkerContext(settings)
+    migrate.upgrade(context.db.engine)
+    celery = create_celery(settings, context)
+    context.db.on_index_events = lambda ids: CeleryJobQueue(celery).enqueue(
+        INDEX_EVENTS_TASK, event_ids=ids
+    )
+    return Runtime(settings=settings, db=context.db, celery=celery)
 
 
 def ensure_admin(rt: Runtime, password: str | None = None) -> str | None:
@@ -39,4 +52,4 @@ def ensure_admin(rt: Runtime, password: str | None = None) -> str | None:
 
 
 def records_app(rt: Runtime) -> Flask:
-    return create_records_app(rt.settings, database=rt.db)
+    return create_records_app(rt.settings, database=rt.db, job_queue=rt.jobs)

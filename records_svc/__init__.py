@@ -2,35 +2,32 @@
 
 It writes; it never searches. Each change that search shows leaves an outbox
 row (IndexEvent) in the same transaction; after commit the ids of those rows
-go to ``on_index_events``, which the composition wires to the job queue.
+go to the job queue that the composition injects.
 """
 
 from __future__ import annotations
-
-from collections.abc import Callable
 
 from flask import Flask, Response
 from flask_smorest import Api
 
 from config import Settings, load_settings
 from httpkit import problems
-from records_svc.api import accounts, auth, contacts, fields, health, sync
+from records_svc.api import accounts, auth, contacts, fields, health, jobs, sync
 from records_svc.api.common import Services
 from records_svc.db import Database
 from records_svc.domain.errors import DomainError
+from records_svc.jobs import INDEX_EVENTS_TASK, JobQueue, NullJobQueue
 
-BLUEPRINTS = (health.blp, auth.blp, accounts.blp, contacts.blp, fields.blp, sync.blp)
-
-OnIndexEvents = Callable[[list[int]], None]
+BLUEPRINTS = (health.blp, auth.blp, accounts.blp, contacts.blp, fields.blp, sync.blp, jobs.blp)
 
 
 def create_app(
     settings: Settings | None = None,
     *,
     database: Database | None = None,
-    on_index_events: OnIndexEvents | None = None,
+    job_queue: JobQueue | None = None,
 ) -> Flask:
-    """Assemble the records app. ``on_index_events`` receives outbox ids after each commit."""
+    """Assemble the records app; ``job_queue`` receives the jobs (index events after commit)."""
     settings = settings or load_settings()
     app = Flask("records_svc")
     app.config.update(
@@ -51,11 +48,11 @@ def create_app(
         MAX_CONTENT_LENGTH=settings.max_upload_bytes + 1024 * 1024,
     )
     app.json.sort_keys = False  # type: ignore[attr-defined]
-    db = database or Database(settings.resolved_database_url, on_index_events)
-    if on_index_events is not None:
-        db.on_index_events = on_index_events
+    queue: JobQueue = job_queue or NullJobQueue()
+    db = database or Database(settings.resolved_database_url)
+    db.on_index_events = lambda ids: queue.enqueue(INDEX_EVENTS_TASK, event_ids=ids)
     app.extensions["carnet.records"] = Services(
-        settings=settings, db=db, secret_key=settings.resolved_secret_key()
+        settings=settings, db=db, secret_key=settings.resolved_secret_key(), jobs=queue
     )
     api = Api(app)
     for blueprint in BLUEPRINTS:

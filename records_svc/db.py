@@ -12,7 +12,8 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from records_svc.domain.models import IndexEvent
 
-AfterCommit = Callable[[], None]
+AfterCommit = Callable[[], object]
+OnIndexEvents = Callable[[list[int]], object]
 
 
 def make_engine(url: str, **kwargs: Any) -> Engine:
@@ -47,7 +48,7 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
 class UnitOfWork:
     """One transaction; what must happen after it commits is registered with it."""
 
-    def __init__(self, session: Session, on_index_events: Callable[[list[int]], None] | None):
+    def __init__(self, session: Session, on_index_events: OnIndexEvents | None):
         self.session = session
         self._after_commit: list[AfterCommit] = []
         self._index_event_ids: list[int] = []
@@ -67,8 +68,9 @@ class UnitOfWork:
         self.session.commit()
         ids, self._index_event_ids = self._index_event_ids, []
         callbacks, self._after_commit = self._after_commit, []
-        if ids and self._on_index_events is not None:
-            callbacks.insert(0, lambda: self._on_index_events(ids))  # type: ignore[misc]
+        on_index_events = self._on_index_events
+        if ids and on_index_events is not None:
+            callbacks.insert(0, lambda: on_index_events(ids))
         for callback in callbacks:
             callback()
 
@@ -76,7 +78,7 @@ class UnitOfWork:
 class Database:
     """The records database: an engine, a session factory and units of work."""
 
-    def __init__(self, url: str, on_index_events: Callable[[list[int]], None] | None = None):
+    def __init__(self, url: str, on_index_events: OnIndexEvents | None = None):
         self.url = url
         self.engine = make_engine(url)
         self._sessions = sessionmaker(self.engine, expire_on_commit=False)

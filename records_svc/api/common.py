@@ -15,6 +15,7 @@ from records_svc.db import Database
 from records_svc.domain import users
 from records_svc.domain.errors import PreconditionRequiredError, StaleVersionError
 from records_svc.domain.models import Account, Contact
+from records_svc.jobs import JobQueue
 
 API = "/api/v1"
 F = TypeVar("F", bound=Callable[..., Any])
@@ -27,6 +28,7 @@ class Services:
     settings: Settings
     db: Database
     secret_key: str
+    jobs: JobQueue
 
 
 def services() -> Services:

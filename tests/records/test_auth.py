@@ -74,7 +74,11 @@ def test_expired_and_forged_tokens_are_refused(app, seller: Api, settings) -> No
     assert reply.status_code == 401
     assert "expired" in reply.json["detail"]
     forged = issue_token(
-        "another key that is long enough to sign", user_id=seller.user_id, username="alice", rights=["erp_sync"], ttl_seconds=60
+        "another key that is long enough to sign",
+        user_id=seller.user_id,
+        username="alice",
+        rights=["erp_sync"],
+        ttl_seconds=60,
     )
     reply = seller.client.get("/api/v1/prospects", headers={"Authorization": f"Bearer {forged}"})
     assert reply.status_code == 401

@@ -46,7 +46,8 @@ def test_sync_turns_a_prospect_into_a_client_keeping_its_contacts(
         json={"first_name": "Jean-Pierre", "last_name": "d'Estienne"},
     ).json
     reply = erp.put(
-        "/api/v1/sync/clients/C042", json={"name": "Société Générale", "prospect_id": prospect["id"]}
+        "/api/v1/sync/clients/C042",
+        json={"name": "Société Générale", "prospect_id": prospect["id"]},
     )
     assert reply.status_code == 200, reply.json
     assert reply.json["id"] == prospect["id"]
@@ -60,9 +61,7 @@ def test_sync_turns_a_prospect_into_a_client_keeping_its_contacts(
 
 def test_sync_conflicts_are_409(erp: Api, prospect: dict) -> None:
     erp.put("/api/v1/sync/clients/C001", json=ACME)
-    other = erp.put(
-        "/api/v1/sync/clients/C001", json={**ACME, "prospect_id": prospect["id"]}
-    )
+    other = erp.put("/api/v1/sync/clients/C001", json={**ACME, "prospect_id": prospect["id"]})
     assert other.status_code == 409
     erp.put("/api/v1/sync/clients/C002", json={"name": "X", "prospect_id": prospect["id"]})
     twice = erp.put("/api/v1/sync/clients/C003", json={"name": "X", "prospect_id": prospect["id"]})

@@ -38,7 +38,9 @@ def test_contact_crud(seller: Api, prospect: dict) -> None:
     assert edited.status_code == 200, edited.json
     assert edited.json["mobile"] == "+33612345678"
     assert edited.json["version"] == 2
-    stale = seller.patch(contact["links"]["self"], json={"first_name": "X"}, headers={"If-Match": '"1"'})
+    stale = seller.patch(
+        contact["links"]["self"], json={"first_name": "X"}, headers={"If-Match": '"1"'}
+    )
     assert stale.status_code == 412
     assert [c["first_name"] for c in seller.get(base).json["items"]] == ["Hélène"]
     assert seller.delete(contact["links"]["self"]).status_code == 204
@@ -58,4 +60,6 @@ def test_contact_validation(seller: Api, prospect: dict) -> None:
         assert reply.status_code == 422, body
         assert field in [e["field"] for e in reply.json["errors"]]
     assert seller.get(base).json["items"] == []
-    assert seller.post("/api/v1/accounts/999999/contacts", json={"last_name": "X"}).status_code == 404
+    assert (
+        seller.post("/api/v1/accounts/999999/contacts", json={"last_name": "X"}).status_code == 404
+    )

@@ -43,26 +43,47 @@ def test_making_a_standard_field_required_is_enforced(admin: Api, seller: Api) -
     cleared = seller.edit(ok.json["links"]["self"], {"address": {"city": ""}})
     assert cleared.status_code == 422
     name = _field(library, "name")
-    assert admin.patch(f"/api/v1/field-definitions/{name['id']}", json={"required": False}).status_code == 422
+    assert (
+        admin.patch(f"/api/v1/field-definitions/{name['id']}", json={"required": False}).status_code
+        == 422
+    )
 
 
 def test_custom_fields_are_typed_and_live_in_custom(admin: Api, seller: Api) -> None:
     for body in [
         {"entity": "prospect", "key": "employees", "label": "Effectif", "type": "number"},
-        {"entity": "prospect", "key": "since", "label": "Client depuis", "type": "date", "tab": "Marketing"},
+        {
+            "entity": "prospect",
+            "key": "since",
+            "label": "Client depuis",
+            "type": "date",
+            "tab": "Marketing",
+        },
         {"entity": "prospect", "key": "newsletter", "label": "Newsletter", "type": "boolean"},
-        {"entity": "prospect", "key": "segment", "label": "Segment", "type": "choice",
-         "choices": ["PME", "ETI", "GE"], "required": True},
+        {
+            "entity": "prospect",
+            "key": "segment",
+            "label": "Segment",
+            "type": "choice",
+            "choices": ["PME", "ETI", "GE"],
+            "required": True,
+        },
     ]:
         reply = admin.post("/api/v1/field-definitions", json=body)
         assert reply.status_code == 201, reply.json
-    assert admin.post(
-        "/api/v1/field-definitions",
-        json={"entity": "prospect", "key": "segment", "label": "Again", "type": "text"},
-    ).status_code == 409
+    assert (
+        admin.post(
+            "/api/v1/field-definitions",
+            json={"entity": "prospect", "key": "segment", "label": "Again", "type": "text"},
+        ).status_code
+        == 409
+    )
     bad = seller.post(
         "/api/v1/prospects",
-        json={"name": "X", "custom": {"employees": "many", "since": "yesterday", "newsletter": "yes"}},
+        json={
+            "name": "X",
+            "custom": {"employees": "many", "since": "yesterday", "newsletter": "yes"},
+        },
     )
     assert bad.status_code == 422
     fields = {e["field"] for e in bad.json["errors"]}

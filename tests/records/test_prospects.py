@@ -25,7 +25,9 @@ def test_create_saves_a_draft_owned_by_its_creator(seller: Api, prospect: dict) 
     assert read.json == prospect
 
 
-def test_read_by_the_wrong_kind_is_404_but_accounts_serves_both(seller: Api, prospect: dict) -> None:
+def test_read_by_the_wrong_kind_is_404_but_accounts_serves_both(
+    seller: Api, prospect: dict
+) -> None:
     assert seller.get(f"/api/v1/clients/{prospect['id']}").status_code == 404
     assert seller.get(f"/api/v1/accounts/{prospect['id']}").json["id"] == prospect["id"]
     missing = seller.get("/api/v1/prospects/999999")
@@ -45,7 +47,9 @@ def test_edit_with_current_version_bumps_it(seller: Api, prospect: dict) -> None
 
 def test_stale_edit_is_412_and_changes_nothing(seller: Api, manager: Api, prospect: dict) -> None:
     path = prospect["links"]["self"]
-    assert seller.patch(path, json={"name": "First"}, headers={"If-Match": '"1"'}).status_code == 200
+    assert (
+        seller.patch(path, json={"name": "First"}, headers={"If-Match": '"1"'}).status_code == 200
+    )
     stale = manager.patch(path, json={"name": "Second"}, headers={"If-Match": '"1"'})
     assert stale.status_code == 412
     assert stale.content_type == "application/problem+json"

@@ -1,0 +1,1 @@
+"""Celery jobs: thin tasks over the services' own code (indexing, sirene, editions, maintenance)."""
