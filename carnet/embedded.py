@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from celery import Celery
 from flask import Flask
 
+import portal
 from config import Settings
 from records_svc import create_app as create_records_app
 from records_svc import migrate
@@ -52,4 +53,5 @@ def ensure_admin(rt: Runtime, password: str | None = None) -> str | None:
 
 
 def records_app(rt: Runtime) -> Flask:
-    return create_records_app(rt.settings, database=rt.db, job_queue=rt.jobs)
+    app = create_records_app(rt.settings, database=rt.db, job_queue=rt.jobs)
+    return portal.mount(app, rt.settings)  # the web front end at /

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
@@ -9,12 +11,19 @@ from functools import wraps
 from typing import Any, TypeVar, cast
 
 import jwt
-from flask import g, request
+from flask import Response, g, request
 
 from httpkit.problems import ProblemError
 
 ISSUER = "carnet"
 ALGORITHM = "HS256"
+
+#: the portal's session: the same signed token, in an HttpOnly, SameSite=Strict cookie
+SESSION_COOKIE = "carnet_session"
+#: readable by the page's script, which echoes it in CSRF_HEADER on unsafe methods
+CSRF_COOKIE = "carnet_csrf"
+CSRF_HEADER = "X-CSRF-Token"
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -81,13 +90,68 @@ def decode_token(key: str, token: str) -> Principal:
 
 
 def bearer_token() -> str:
+    """The caller's token: the ``Authorization: Bearer`` header, else the session cookie.
+
+    A bearer header always wins and behaves as it always did. Without one, the
+    portal's session cookie is accepted; on unsafe methods it must come with the
+    CSRF header (double submit), since a browser sends cookies by itself.
+    """
     header = request.headers.get("Authorization", "")
-    scheme, _, token = header.partition(" ")
     if not header:
+        session = request.cookies.get(SESSION_COOKIE, "").strip()
+        if session:
+            check_csrf(session)
+            return session
         raise UnauthorizedError("This endpoint needs a bearer token (Authorization: Bearer …).")
+    scheme, _, token = header.partition(" ")
     if scheme.lower() != "bearer" or not token.strip():
         raise UnauthorizedError("The Authorization header must be 'Bearer <token>'.")
     return token.strip()
+
+
+def csrf_token_for(session_token: str) -> str:
+    """The CSRF token bound to a session: only who can read the session cookie can derive it."""
+    return hashlib.sha256(b"carnet-csrf:" + session_token.encode()).hexdigest()
+
+
+def check_csrf(session_token: str) -> None:
+    if request.method in SAFE_METHODS:
+        return
+    sent = request.headers.get(CSRF_HEADER, "")
+    if not sent or not hmac.compare_digest(sent.encode(), csrf_token_for(session_token).encode()):
+        raise ForbiddenError(
+            f"A request signed in by the session cookie must carry the {CSRF_HEADER} header "
+            f"(the value of the {CSRF_COOKIE} cookie).",
+            title="CSRF check failed",
+        )
+
+
+def set_session_cookies(response: Response, token: str, max_age: int) -> None:
+    """Sign the browser in: the token HttpOnly, its CSRF token readable, both SameSite=Strict."""
+    secure = request.is_secure
+    response.set_cookie(
+        SESSION_COOKIE,
+        token,
+        max_age=max_age,
+        path="/",
+        httponly=True,
+        secure=secure,
+        samesite="Strict",
+    )
+    response.set_cookie(
+        CSRF_COOKIE,
+        csrf_token_for(token),
+        max_age=max_age,
+        path="/",
+        httponly=False,
+        secure=secure,
+        samesite="Strict",
+    )
+
+
+def clear_session_cookies(response: Response) -> None:
+    for name in (SESSION_COOKIE, CSRF_COOKIE):
+        response.delete_cookie(name, path="/", samesite="Strict")
 
 
 def current_principal() -> Principal:

@@ -1,24 +1,40 @@
-"""Sign-in: username and password for a signed, expiring bearer token."""
+"""Sign-in: a signed, expiring bearer token, or the portal's session cookie."""
 
 from __future__ import annotations
 
 from typing import Any
 
+from flask import Response, jsonify
 from flask_smorest import Blueprint
+from marshmallow import Schema, fields
 
-from httpkit.tokens import UnauthorizedError, issue_token
-from records_svc.api.common import API, services
+from httpkit.tokens import (
+    UnauthorizedError,
+    clear_session_cookies,
+    csrf_token_for,
+    current_principal,
+    issue_token,
+    set_session_cookies,
+)
+from records_svc.api.common import API, login_required, services
 from records_svc.api.schemas import TokenRequestSchema, TokenSchema
 from records_svc.domain import users
 
 blp = Blueprint("auth", __name__, url_prefix=API, description="Sign-in")
 
 
-@blp.route("/auth/token", methods=["POST"])
-@blp.arguments(TokenRequestSchema)
-@blp.response(200, TokenSchema)
-@blp.doc(security=[])
-def sign_in(credentials: dict[str, Any]) -> dict[str, Any]:
+class SessionSchema(Schema):
+    user_id = fields.Integer()
+    username = fields.String()
+    rights = fields.List(fields.String())
+    expires_in = fields.Integer(metadata={"description": "Seconds (only when signing in)"})
+    csrf_token = fields.String(
+        metadata={"description": "Echo it in X-CSRF-Token on unsafe methods (also a cookie)"}
+    )
+
+
+def _sign_in(credentials: dict[str, Any]) -> tuple[str, dict[str, Any]]:
+    """The token of a valid username and password, and who it is."""
     svc = services()
     with svc.db.read() as session:
         user = users.authenticate(session, credentials["username"], credentials["password"])
@@ -31,8 +47,53 @@ def sign_in(credentials: dict[str, Any]) -> dict[str, Any]:
             rights=user.right_names,
             ttl_seconds=svc.settings.token_ttl_seconds,
         )
+        who = {"user_id": user.id, "username": user.username, "rights": sorted(user.right_names)}
+    return token, who
+
+
+@blp.route("/auth/token", methods=["POST"])
+@blp.arguments(TokenRequestSchema)
+@blp.response(200, TokenSchema)
+@blp.doc(security=[])
+def sign_in(credentials: dict[str, Any]) -> dict[str, Any]:
+    token, _ = _sign_in(credentials)
     return {
         "access_token": token,
         "token_type": "Bearer",
-        "expires_in": svc.settings.token_ttl_seconds,
+        "expires_in": services().settings.token_ttl_seconds,
     }
+
+
+@blp.route("/auth/session", methods=["POST"])
+@blp.arguments(TokenRequestSchema)
+@blp.response(200, SessionSchema)
+@blp.doc(security=[])
+def open_session(credentials: dict[str, Any]) -> Response:
+    """Sign a browser in: the token goes in an HttpOnly cookie that script cannot read."""
+    token, who = _sign_in(credentials)
+    ttl = services().settings.token_ttl_seconds
+    response = jsonify({**who, "expires_in": ttl, "csrf_token": csrf_token_for(token)})
+    set_session_cookies(response, token, ttl)
+    return response
+
+
+@blp.route("/auth/session", methods=["GET"])
+@login_required()
+@blp.response(200, SessionSchema)
+def who_am_i() -> dict[str, Any]:
+    principal = current_principal()
+    return {
+        "user_id": principal.user_id,
+        "username": principal.username,
+        "rights": sorted(principal.rights),
+    }
+
+
+@blp.route("/auth/session", methods=["DELETE"])
+@blp.response(204)
+@blp.doc(security=[])
+def close_session() -> Response:
+    """Sign the browser out (forgets its cookies; anonymous, so an expired session can too)."""
+    response = Response(status=204)
+    clear_session_cookies(response)
+    return response

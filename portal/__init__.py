@@ -1,0 +1,100 @@
+"""The portal: Carnet's French web front end, a static client of the records and search APIs.
+
+It is plain files (HTML, ES modules, one stylesheet) served under a strict
+Content-Security-Policy; the page signs in through ``/api/v1/auth/session``
+and never sees the token. :func:`mount` puts it in front of an API app, so
+one process serves both (``carnet serve``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from pathlib import Path
+from typing import Any
+
+from flask import Flask, Response, jsonify, send_from_directory
+
+from config import Settings, load_settings
+
+STATIC_DIR = Path(__file__).parent / "static"
+#: the portal's own paths; everything else goes to the API app it is mounted on
+PREFIX = "/portal"
+
+CONTENT_SECURITY_POLICY = "; ".join(
+    (
+        "default-src 'self'",
+        "script-src 'self'",
+        "style-src 'self'",
+        "img-src 'self' data:",
+        "connect-src 'self'",
+        "font-src 'self'",
+        "object-src 'none'",
+        "base-uri 'none'",
+        "form-action 'self'",
+        "frame-ancestors 'none'",
+    )
+)
+SECURITY_HEADERS = {
+    "Content-Security-Policy": CONTENT_SECURITY_POLICY,
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "same-origin",
+    "X-Frame-Options": "DENY",
+    "Cross-Origin-Opener-Policy": "same-origin",
+}
+
+
+def create_app(settings: Settings | None = None) -> Flask:
+    """The portal's files and its small configuration (what the server offers)."""
+    settings = settings or load_settings()
+    app = Flask("portal", static_folder=None)
+    # SIRENE is configured on the records service; the page shows *détecter* only then.
+    features = {"sirene": getattr(settings, "sirene_provider", "none") != "none"}
+
+    @app.get("/")
+    def index() -> Response:
+        response = send_from_directory(STATIC_DIR, "index.html")
+        response.headers["Cache-Control"] = "no-cache"
+        return response
+
+    @app.get(f"{PREFIX}/config.json")
+    def config() -> Response:
+        return jsonify(features)
+
+    @app.get(f"{PREFIX}/<path:name>")
+    def static_file(name: str) -> Response:
+        response = send_from_directory(STATIC_DIR, name)
+        response.headers["Cache-Control"] = "no-cache"
+        return response
+
+    @app.after_request
+    def _secure(response: Response) -> Response:
+        for key, value in SECURITY_HEADERS.items():
+            response.headers.setdefault(key, value)
+        return response
+
+    return app
+
+
+WSGIApp = Callable[[dict[str, Any], Any], Iterable[bytes]]
+
+
+def is_portal_path(path: str) -> bool:
+    return path in ("/", "/index.html") or path.startswith(PREFIX + "/")
+
+
+def mount(app: Flask, settings: Settings | None = None) -> Flask:
+    """Serve the portal at ``/`` (and its files under /portal/) in front of ``app``.
+
+    ``app`` keeps every other path (/api/v1, /openapi.json, health). It is
+    returned, still a Flask app, so that callers and tests use it as before.
+    """
+    portal = create_app(settings)
+    api_wsgi: WSGIApp = app.wsgi_app
+
+    def dispatch(environ: dict[str, Any], start_response: Any) -> Iterable[bytes]:
+        if is_portal_path(environ.get("PATH_INFO", "")):
+            return portal(environ, start_response)
+        return api_wsgi(environ, start_response)
+
+    app.wsgi_app = dispatch  # type: ignore[method-assign]
+    return app

@@ -1,0 +1,104 @@
+// The API client: same-origin fetch with the session cookie, CSRF header, French errors.
+// A 401 (expired session) opens the sign-in dialog over the page and retries the call,
+// so nothing typed in an open form is lost.
+
+import { problemMessage } from "./messages.js";
+
+export const API = "/api/v1";
+const UNSAFE = new Set(["POST", "PUT", "PATCH", "DELETE"]);
+
+export class ApiError extends Error {
+  constructor(status, problem, labels) {
+    super(problemMessage(status, problem, labels));
+    this.status = status;
+    this.problem = problem || {};
+  }
+
+  get errors() {
+    return Array.isArray(this.problem.errors) ? this.problem.errors : [];
+  }
+}
+
+function csrfToken() {
+  const match = document.cookie.match(/(?:^|;\s*)carnet_csrf=([^;]+)/);
+  return match ? decodeURIComponent(match[1]) : "";
+}
+
+let reauthenticate = null;
+
+/** Set the function that signs the user in again (returns a promise). */
+export function onSessionExpired(handler) {
+  reauthenticate = handler;
+}
+
+async function send(method, path, { json, body, headers = {} }) {
+  const init = { method, headers: { Accept: "application/json", ...headers }, credentials: "same-origin" };
+  if (json !== undefined) {
+    init.headers["Content-Type"] = "application/json";
+    init.body = JSON.stringify(json);
+  } else if (body !== undefined) {
+    init.body = body;
+  }
+  if (UNSAFE.has(method)) init.headers["X-CSRF-Token"] = csrfToken();
+  try {
+    return await fetch(path.startsWith("/") ? path : `${API}/${path}`, init);
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * Call the API. Resolves to {status, data, etag, headers}; rejects with an ApiError.
+ * Options: json, body (FormData), headers, labels (field labels for messages), retry401.
+ */
+export async function request(method, path, options = {}) {
+  let response = await send(method, path, options);
+  if (response && response.status === 401 && options.retry401 !== false && reauthenticate) {
+    await reauthenticate();
+    response = await send(method, path, options);
+  }
+  if (!response) throw new ApiError(0, {}, options.labels);
+  const type = response.headers.get("Content-Type") || "";
+  const data = type.includes("json") ? await response.json().catch(() => ({})) : null;
+  if (!response.ok) throw new ApiError(response.status, data || {}, options.labels);
+  const etag = response.headers.get("ETag");
+  return { status: response.status, data, etag, headers: response.headers };
+}
+
+export const get = (path, options) => request("GET", path, options);
+export const post = (path, json, options = {}) => request("POST", path, { ...options, json });
+export const patch = (path, json, options = {}) => request("PATCH", path, { ...options, json });
+export const del = (path, options) => request("DELETE", path, options);
+
+/** Follow a job (/jobs/{id}) until it is done or failed. */
+export async function waitForJob(location, { intervalMs = 300, timeoutMs = 120000 } = {}) {
+  const started = Date.now();
+  for (;;) {
+    const { data } = await get(location);
+    if (data.state === "done") return data;
+    if (data.state === "failed") {
+      const problem = (data.result && data.result.problem) || {};
+      const error = new ApiError(problem.status || 500, problem);
+      if (!problem.status) error.message = "La tâche a échoué sur le serveur.";
+      throw error;
+    }
+    if (Date.now() - started > timeoutMs) {
+      throw new ApiError(504, { detail: "job timeout" });
+    }
+    await new Promise((resolve) => setTimeout(resolve, intervalMs));
+  }
+}
+
+/** The browser downloads a file the API serves as an attachment. */
+export function download(href) {
+  const link = document.createElement("a");
+  link.href = href;
+  link.download = "";
+  document.body.append(link);
+  link.click();
+  link.remove();
+}
+
+export function recordPath(kind, id) {
+  return `${API}/${kind}s/${id}`;
+}

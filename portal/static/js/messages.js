@@ -1,0 +1,108 @@
+// Every API error as a readable French message (the API speaks English problem+json).
+
+const BY_STATUS = {
+  400: "La demande est mal formée.",
+  401: "Votre session a expiré : reconnectez-vous.",
+  403: "Vous n'avez pas le droit de faire cela.",
+  404: "Cet élément n'existe pas (ou plus).",
+  409: "Cette opération entre en conflit avec une donnée existante.",
+  412: "Cette fiche a été modifiée entre-temps par quelqu'un d'autre.",
+  413: "Le fichier est trop volumineux.",
+  415: "Ce type de fichier n'est pas accepté.",
+  422: "Certains champs sont invalides.",
+  428: "La version de la fiche manque à la demande.",
+  429: "Trop de demandes : réessayez dans un instant.",
+  500: "Le serveur a rencontré une erreur inattendue.",
+  502: "Un service externe n'a pas répondu correctement.",
+  503: "Ce service n'est pas disponible pour le moment.",
+  504: "Un service externe a mis trop de temps à répondre.",
+};
+
+const FIELD_MESSAGES = [
+  [/^is required$|^Missing data for required field\.?$/i, "obligatoire"],
+  [/^unknown (custom )?field$|^Unknown field\.?$/i, "champ inconnu"],
+  [/not a valid e-?mail|e-?mail/i, "adresse e-mail invalide"],
+  [/phone/i, "numéro de téléphone invalide"],
+  [/does not belong to the SIREN/i, "le SIRET ne correspond pas au SIREN"],
+  [/SIRET/i, "SIRET invalide (14 chiffres, clé de Luhn)"],
+  [/SIREN/i, "SIREN invalide (9 chiffres, clé de Luhn)"],
+  [/APE/i, "code APE invalide (par exemple 62.01Z)"],
+  [/URL|web ?site/i, "adresse web invalide"],
+  [/Longer than maximum length (\d+)/i, "trop long (au plus $1 caractères)"],
+  [/Length must be between (\d+) and (\d+)/i, "entre $1 et $2 caractères"],
+  [/Not a valid (integer|number)/i, "nombre invalide"],
+  [/Not a valid date/i, "date invalide"],
+  [/Not a valid boolean/i, "valeur oui/non invalide"],
+  [/Must be one of|must be one of/i, "valeur non proposée"],
+  [/at least (\d+) characters/i, "au moins $1 caractères"],
+  [/no such user/i, "utilisateur inconnu"],
+];
+
+const FIELD_NAMES = {
+  name: "Nom d'appel",
+  legal_name: "Raison sociale",
+  siren: "SIREN",
+  siret: "SIRET",
+  ape_code: "Code APE",
+  phone: "Téléphone",
+  email: "E-mail",
+  website: "Site web",
+  "address.line1": "Adresse",
+  "address.line2": "Complément d'adresse",
+  "address.postal_code": "Code postal",
+  "address.city": "Ville",
+  "address.country": "Pays",
+  civility: "Civilité",
+  first_name: "Prénom",
+  last_name: "Nom",
+  job_title: "Fonction",
+  direct_line: "Ligne directe",
+  mobile: "Mobile",
+  username: "Identifiant",
+  password: "Mot de passe",
+  file: "Fichier",
+  template_id: "Modèle",
+  subject: "Objet",
+  type: "Type",
+  due_at: "Échéance",
+  number: "Numéro",
+};
+
+export function fieldMessage(message) {
+  for (const [pattern, french] of FIELD_MESSAGES) {
+    const match = String(message).match(pattern);
+    if (match) return french.replace(/\$(\d)/g, (_, i) => match[Number(i)] ?? "");
+  }
+  return "valeur refusée";
+}
+
+export function fieldName(field, labels = {}) {
+  return labels[field] || FIELD_NAMES[field] || field;
+}
+
+/** One French sentence for a problem (status, title, detail, errors). */
+export function problemMessage(status, problem = {}, labels = {}) {
+  if (status === 0) return "Le serveur est injoignable : vérifiez votre connexion.";
+  if (status === 401 && problem.detail && /wrong password|Unknown user/i.test(problem.detail)) {
+    return "Identifiant ou mot de passe incorrect (ou compte désactivé).";
+  }
+  if (status === 403 && problem.missing_right) {
+    return `Vous n'avez pas le droit de faire cela (droit « ${problem.missing_right} » requis).`;
+  }
+  if (status === 403 && /CSRF/i.test(problem.title || "")) {
+    return "La demande n'a pas pu être authentifiée : rechargez la page.";
+  }
+  if (status === 503 && /SIRENE/i.test(problem.detail || "")) {
+    return "La recherche SIRENE n'est pas disponible pour le moment.";
+  }
+  if (status === 404 && /requested URL was not found/i.test(problem.detail || "")) {
+    return "Cette fonction n'est pas disponible sur ce serveur.";
+  }
+  let message = BY_STATUS[status] || `Erreur inattendue (${status}).`;
+  const errors = Array.isArray(problem.errors) ? problem.errors : [];
+  if (errors.length && status !== 412) {
+    const parts = errors.map((e) => `${fieldName(e.field, labels)} : ${fieldMessage(e.message)}`);
+    message += ` ${parts.join(" ; ")}.`;
+  }
+  return message;
+}

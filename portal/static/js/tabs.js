@@ -1,0 +1,210 @@
+// The fiche's tabs: Contacts, Activités (the timeline), Documents, Opportunités.
+
+import { API, ApiError, del, get, request } from "./api.js";
+import { clear, confirmDialog, frAmount, frDate, frDateTime, frSize, h, newId, toast } from "./dom.js";
+
+export const ACTION_TYPES = { call: "Appel", meeting: "Rendez-vous", email: "E-mail", task: "Tâche" };
+export const STAGES = { qualification: "Qualification", proposal: "Proposition", negotiation: "Négociation", won: "Gagnée", lost: "Perdue" };
+
+function failure(panel, exc) {
+  clear(panel).append(h("p", { class: "error", role: "alert" }, exc instanceof ApiError ? exc.message : String(exc)));
+}
+
+async function contactsTab(panel, kind, id) {
+  const { data } = await get(`${API}/accounts/${id}/contacts?limit=200`);
+  clear(panel).append(
+    h("a", { class: "button primary", href: `#/comptes/${id}/contacts/nouveau` }, "Nouveau contact"),
+    data.items.length
+      ? h(
+          "ul",
+          { class: "rows contacts" },
+          data.items.map((c) =>
+            h(
+              "li",
+              {},
+              h("a", { href: `#/contacts/${c.id}` }, [c.civility, c.first_name, c.last_name].filter(Boolean).join(" ")),
+              c.job_title ? h("span", { class: "muted" }, ` — ${c.job_title}`) : null,
+            ),
+          ),
+        )
+      : h("p", { class: "muted" }, "Aucun contact."),
+  );
+}
+
+export function timeline(items) {
+  if (!items.length) return h("p", { class: "muted" }, "Aucune activité.");
+  return h(
+    "ol",
+    { class: "timeline" },
+    items.map((a) =>
+      h(
+        "li",
+        { class: `action action-${a.type} ${a.done ? "done" : ""}` },
+        h("span", { class: "action-type" }, ACTION_TYPES[a.type] || a.type),
+        h("strong", {}, a.subject),
+        h("span", { class: "muted" }, ` ${frDateTime(a.due_at)}${a.done ? " · fait" : ""}`),
+        a.notes ? h("p", { class: "notes" }, a.notes) : null,
+      ),
+    ),
+  );
+}
+
+async function activitiesTab(panel, kind, id) {
+  const { data } = await get(`${API}/${kind}s/${id}/actions?limit=100`);
+  clear(panel).append(timeline(data.items));
+}
+
+async function documentsTab(panel, kind, id) {
+  const base = `${API}/${kind}s/${id}/documents`;
+  const pickerId = newId("file");
+  const picker = h("input", { type: "file", id: pickerId, multiple: true, class: "visually-hidden" });
+  const zone = h(
+    "div",
+    { class: "dropzone", tabindex: "-1" },
+    h("p", {}, "Déposer un document"),
+    h("p", { class: "muted" }, "Glissez-déposez des fichiers ici, ou "),
+    h("label", { for: pickerId, class: "button secondary" }, "choisir un fichier"),
+    picker,
+  );
+  const list = h("ul", { class: "rows documents" });
+  const status = h("p", { class: "muted", role: "status" });
+
+  async function refresh() {
+    const { data } = await get(base);
+    clear(list);
+    if (!data.items.length) list.append(h("li", { class: "muted" }, "Aucun document."));
+    for (const doc of data.items) {
+      const remove = h("button", { type: "button", class: "link danger", "aria-label": `Supprimer ${doc.name}` }, "Supprimer");
+      remove.addEventListener("click", async () => {
+        const ok = await confirmDialog({ title: "Supprimer le document", message: `Supprimer définitivement « ${doc.name} » ?`, confirmLabel: "Supprimer définitivement", danger: true });
+        if (!ok) return;
+        try {
+          await del(`${API}/documents/${doc.id}`);
+          toast("Document supprimé.");
+          await refresh();
+        } catch (exc) {
+          toast(exc.message, "error");
+        }
+      });
+      list.append(
+        h(
+          "li",
+          { class: "document" },
+          h("a", { href: doc.links.content, download: doc.name }, doc.name),
+          h("span", { class: "muted" }, ` ${frSize(doc.size)} · ${frDateTime(doc.created_at)}`),
+          remove,
+        ),
+      );
+    }
+  }
+
+  async function upload(files) {
+    if (!files.length) return;
+    const body = new FormData();
+    for (const file of files) body.append("file", file, file.name);
+    status.textContent = "Envoi…";
+    try {
+      await request("POST", base, { body });
+      status.textContent = files.length > 1 ? `${files.length} documents déposés.` : "Document déposé.";
+      await refresh();
+    } catch (exc) {
+      status.textContent = exc.message;
+    }
+  }
+
+  zone.addEventListener("dragover", (event) => {
+    event.preventDefault();
+    zone.classList.add("over");
+  });
+  zone.addEventListener("dragleave", () => zone.classList.remove("over"));
+  zone.addEventListener("drop", (event) => {
+    event.preventDefault();
+    zone.classList.remove("over");
+    upload([...event.dataTransfer.files]);
+  });
+  picker.addEventListener("change", () => {
+    upload([...picker.files]);
+    picker.value = "";
+  });
+  await refresh();
+  clear(panel).append(zone, status, list);
+}
+
+async function opportunitiesTab(panel, kind, id) {
+  const { data } = await get(`${API}/opportunities?account_id=${id}&owner=all&limit=100`);
+  clear(panel).append(
+    data.items.length
+      ? h(
+          "ul",
+          { class: "rows opportunities" },
+          data.items.map((o) =>
+            h(
+              "li",
+              {},
+              h("a", { href: `#/opportunites/${o.id}` }, o.title),
+              h("span", { class: "muted" }, ` ${frAmount(o.amount, o.currency)} · ${STAGES[o.stage] || o.stage} · signature ${frDate(o.expected_signing_date)}`),
+            ),
+          ),
+        )
+      : h("p", { class: "muted" }, "Aucune opportunité."),
+  );
+}
+
+const TABS = {
+  contacts: ["Contacts", contactsTab],
+  activites: ["Activités", activitiesTab],
+  documents: ["Documents", documentsTab],
+  opportunites: ["Opportunités", opportunitiesTab],
+};
+
+export function recordTabs(kind, id) {
+  const names = kind === "contact" ? ["activites", "documents"] : ["contacts", "activites", "documents", "opportunites"];
+  const tablist = h("div", { role: "tablist", class: "record-tabs", "aria-label": "Onglets de la fiche" });
+  const panels = new Map();
+  const buttons = new Map();
+  let current = null;
+
+  async function show(name, reload = false) {
+    current = name;
+    for (const [key, button] of buttons) {
+      button.setAttribute("aria-selected", String(key === name));
+      button.tabIndex = key === name ? 0 : -1;
+    }
+    for (const [key, panel] of panels) panel.hidden = key !== name;
+    const panel = panels.get(name);
+    if (panel.dataset.loaded && !reload) return;
+    panel.dataset.loaded = "true";
+    if (!panel.firstChild) panel.append(h("p", { class: "muted" }, "Chargement…"));
+    try {
+      await TABS[name][1](panel, kind, id);
+    } catch (exc) {
+      failure(panel, exc);
+    }
+  }
+
+  names.forEach((name, index) => {
+    const tabId = newId("tab");
+    const panelId = newId("panel");
+    const button = h("button", { type: "button", role: "tab", id: tabId, "aria-controls": panelId, dataset: { tab: name } }, TABS[name][0]);
+    button.addEventListener("click", () => show(name));
+    button.addEventListener("keydown", (event) => {
+      const step = { ArrowRight: 1, ArrowLeft: -1 }[event.key];
+      if (!step) return;
+      const next = names[(index + step + names.length) % names.length];
+      show(next);
+      buttons.get(next).focus();
+    });
+    buttons.set(name, button);
+    panels.set(name, h("div", { role: "tabpanel", id: panelId, "aria-labelledby": tabId, class: "record-panel", hidden: true }));
+    tablist.append(button);
+  });
+  show(names[0]);
+  return {
+    element: h("section", { class: "fiche-tabs", "aria-label": "Onglets" }, tablist, [...panels.values()]),
+    refresh: (name) => {
+      if (!panels.has(name)) return;
+      panels.get(name).dataset.loaded = "";
+      if (current === name) show(name, true);
+    },
+  };
+}
