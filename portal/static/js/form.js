@@ -96,7 +96,7 @@ export function fieldForm(tabs, record, { onChange = () => {}, extras = {} } = {
         h(
           "div",
           { class: `field field-${field.type}`, dataset: { key: field.key } },
-          h("label", { for: id }, field.label, field.required ? h("span", { class: "required", title: "obligatoire" }, " *") : null),
+          h("label", { for: id }, field.label, field.required ? h("span", { class: "required", title: "obligatoire", "aria-hidden": "true" }, " *") : null),
           h("div", { class: "field-input" }, input, extras[field.key] || null),
           error,
         ),
@@ -178,7 +178,7 @@ export function fieldForm(tabs, record, { onChange = () => {}, extras = {} } = {
       const key = String(item.field || "").replace(/^custom\./, "");
       const entry = inputs.get(key);
       if (!entry) continue;
-      entry.error.textContent = messageOf(item.message);
+      entry.error.textContent = messageOf(item.message, key);
       entry.error.hidden = false;
       entry.input.setAttribute("aria-invalid", "true");
       first ??= key;

@@ -18,9 +18,26 @@ const BY_STATUS = {
   504: "Un service externe a mis trop de temps à répondre.",
 };
 
-const FIELD_MESSAGES = [
+const GENERIC_MESSAGES = [
   [/^is required$|^Missing data for required field\.?$/i, "obligatoire"],
   [/^unknown (custom )?field$|^Unknown field\.?$/i, "champ inconnu"],
+  [/Longer than maximum length (\d+)/i, "trop long (au plus $1 caractères)"],
+  [/does not belong to the SIREN/i, "le SIRET ne correspond pas au SIREN"],
+];
+
+// What a refused value of these fields means, whatever the English wording.
+const BY_FIELD = {
+  siren: "SIREN invalide (9 chiffres, clé de Luhn)",
+  siret: "SIRET invalide (14 chiffres, clé de Luhn)",
+  ape_code: "code APE invalide (par exemple 62.01Z)",
+  email: "adresse e-mail invalide",
+  phone: "numéro de téléphone invalide",
+  direct_line: "numéro de téléphone invalide",
+  mobile: "numéro de téléphone invalide",
+  website: "adresse web invalide",
+};
+
+const FIELD_MESSAGES = [
   [/not a valid e-?mail|e-?mail/i, "adresse e-mail invalide"],
   [/phone/i, "numéro de téléphone invalide"],
   [/does not belong to the SIREN/i, "le SIRET ne correspond pas au SIREN"],
@@ -68,7 +85,12 @@ const FIELD_NAMES = {
   number: "Numéro",
 };
 
-export function fieldMessage(message) {
+export function fieldMessage(message, field = "") {
+  for (const [pattern, french] of GENERIC_MESSAGES) {
+    const match = String(message).match(pattern);
+    if (match) return french.replace(/\$(\d)/g, (_, i) => match[Number(i)] ?? "");
+  }
+  if (BY_FIELD[field]) return BY_FIELD[field];
   for (const [pattern, french] of FIELD_MESSAGES) {
     const match = String(message).match(pattern);
     if (match) return french.replace(/\$(\d)/g, (_, i) => match[Number(i)] ?? "");
@@ -101,7 +123,7 @@ export function problemMessage(status, problem = {}, labels = {}) {
   let message = BY_STATUS[status] || `Erreur inattendue (${status}).`;
   const errors = Array.isArray(problem.errors) ? problem.errors : [];
   if (errors.length && status !== 412) {
-    const parts = errors.map((e) => `${fieldName(e.field, labels)} : ${fieldMessage(e.message)}`);
+    const parts = errors.map((e) => `${fieldName(e.field, labels)} : ${fieldMessage(e.message, e.field)}`);
     message += ` ${parts.join(" ; ")}.`;
   }
   return message;

@@ -1,0 +1,164 @@
+"""One `carnet serve` with the demo data and one headless Chromium for the whole session.
+
+The server is a real subprocess on a free port with its own data directory; the
+browser is Debian's Chromium driven by Playwright (no browser download).
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+import requests
+
+from carnet import demo, embedded
+from config import load_settings
+from records_svc.domain import rights, users
+from tests.services import unavailable
+
+CHROMIUM = os.environ.get("CARNET_TEST_CHROMIUM", "/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+#: the salesperson of the scenarios: may validate prospects
+SELLER, SELLER_PASSWORD = "camille", "mot de passe de Camille"
+#: a salesperson without the right to validate
+JUNIOR, JUNIOR_PASSWORD = "junior", "mot de passe du junior"
+
+
+@dataclass
+class Server:
+    base_url: str
+    data_dir: Path
+    process: subprocess.Popen[bytes]
+
+    def api(self, username: str = SELLER, password: str = SELLER_PASSWORD) -> requests.Session:
+        """An API client (bearer token) to arrange or check what the browser does."""
+        session = requests.Session()
+        reply = session.post(
+            f"{self.base_url}/api/v1/auth/token",
+            json={"username": username, "password": password},
+            timeout=10,
+        )
+        reply.raise_for_status()
+        session.headers["Authorization"] = f"Bearer {reply.json()['access_token']}"
+        return session
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@pytest.fixture(scope="session")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
+    data_dir = tmp_path_factory.mktemp("portal") / "var"
+    settings = load_settings(data_dir=data_dir, secret_key="portal-test-secret-" * 3)
+    rt = embedded.runtime(settings)
+    with rt.db.unit_of_work() as uow:
+        users.create_user(uow.session, SELLER, SELLER_PASSWORD, rights.ALL_RIGHTS)
+        users.create_user(uow.session, JUNIOR, JUNIOR_PASSWORD, [])
+    demo.load(rt.db)  # the demo data set, as a new user gets it
+    rt.db.dispose()
+    port = _free_port()
+    env = {
+        **os.environ,
+        "CARNET_DATA_DIR": str(data_dir),
+        "CARNET_SECRET_KEY": settings.secret_key or "",
+    }
+    env.pop("CARNET_DATABASE_URL", None)
+    log = (data_dir / "serve.log").open("wb")
+    process = subprocess.Popen(
+        [sys.executable, "-m", "carnet.cli", "serve", "--port", str(port)],
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
+    base_url = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 30
+    while True:
+        try:
+            if requests.get(f"{base_url}/healthz", timeout=1).ok:
+                break
+        except requests.ConnectionError:
+            pass
+        if process.poll() is not None or time.monotonic() > deadline:
+            process.kill()
+            pytest.fail(f"carnet serve did not start: {(data_dir / 'serve.log').read_text()}")
+        time.sleep(0.1)
+    yield Server(base_url, data_dir, process)
+    process.terminate()
+    process.wait(timeout=10)
+    log.close()
+
+
+@pytest.fixture(scope="session")
+def browser_context(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
+    if not shutil.which(CHROMIUM) and not Path(CHROMIUM).exists():
+        unavailable("Chromium", FileNotFoundError(CHROMIUM))
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        context = playwright.chromium.launch_persistent_context(
+            str(tmp_path_factory.mktemp("chromium-profile")),  # a new, empty user-data-dir
+            executable_path=CHROMIUM,
+            headless=True,
+            args=CHROMIUM_ARGS,
+            locale="fr-FR",
+            timezone_id="Europe/Paris",
+            viewport={"width": 1280, "height": 900},
+            accept_downloads=True,
+        )
+        context.set_default_timeout(10_000)
+        yield context
+        context.close()
+
+
+@pytest.fixture
+def page(server: Server, browser_context: Any) -> Iterator[Any]:
+    """A new tab on the portal, signed in as the salesperson."""
+    browser_context.clear_cookies()
+    tab = browser_context.new_page()
+    errors: list[str] = []  # script errors and CSP violations: a scenario ends with none
+    tab.on("pageerror", lambda exc: errors.append(str(exc)))
+    tab.on(
+        "console",
+        lambda msg: (
+            errors.append(msg.text)
+            if msg.type == "error" and "Content Security Policy" in msg.text
+            else None
+        ),
+    )
+    tab.goto(server.base_url + "/")
+    sign_in(tab)
+    yield tab
+    tab.close()
+    assert not errors, errors
+
+
+def sign_in(tab: Any, username: str = SELLER, password: str = SELLER_PASSWORD) -> None:
+    dialog = tab.get_by_role("dialog", name="Connexion")
+    dialog.get_by_label("Identifiant").fill(username)
+    dialog.get_by_label("Mot de passe").fill(password)
+    dialog.get_by_role("button", name="Se connecter").click()
+    dialog.wait_for(state="hidden")
+
+
+def api_on_main(path: str, issue: int) -> pytest.MarkDecorator:
+    """A scenario that needs an API another issue brings and `main` does not have yet."""
+    return pytest.mark.skip(reason=f"needs {path} (issue {issue}), not yet on main")
