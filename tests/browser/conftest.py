@@ -7,6 +7,7 @@ browser is Debian's Chromium driven by Playwright (no browser download).
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import socket
 import subprocess
@@ -19,6 +20,7 @@ from typing import Any
 
 import pytest
 import requests
+from playwright.sync_api import expect
 
 from carnet import demo, embedded
 from config import load_settings
@@ -157,6 +159,16 @@ def sign_in(tab: Any, username: str = SELLER, password: str = SELLER_PASSWORD) -
     dialog.get_by_label("Mot de passe").fill(password)
     dialog.get_by_role("button", name="Se connecter").click()
     dialog.wait_for(state="hidden")
+
+
+def new_prospect(page: Any, name: str) -> int:
+    page.get_by_role("link", name="Nouveau prospect").click()
+    page.get_by_label("Nom d'appel").fill(name)
+    page.get_by_role("button", name="Créer le prospect").click()
+    expect(page.locator(".record-name")).to_have_text(name)
+    match = re.search(r"#/prospects/(\d+)$", page.url)
+    assert match, page.url
+    return int(match.group(1))
 
 
 def api_on_main(path: str, issue: int) -> pytest.MarkDecorator:

@@ -8,19 +8,9 @@ from typing import Any
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser.conftest import JUNIOR, JUNIOR_PASSWORD, Server, sign_in
+from tests.browser.conftest import JUNIOR, JUNIOR_PASSWORD, Server, new_prospect, sign_in
 
 pytestmark = pytest.mark.browser
-
-
-def new_prospect(page: Any, name: str) -> int:
-    page.get_by_role("link", name="Nouveau prospect").click()
-    page.get_by_label("Nom d'appel").fill(name)
-    page.get_by_role("button", name="Créer le prospect").click()
-    expect(page.locator(".record-name")).to_have_text(name)
-    match = re.search(r"#/prospects/(\d+)$", page.url)
-    assert match, page.url
-    return int(match.group(1))
 
 
 def test_sign_in_errors_are_french_and_sign_out_returns_to_connexion(
