@@ -42,9 +42,9 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-def shoot(page: Page, name: str) -> None:
+def shoot(page: Page, name: str, full_page: bool = False) -> None:
     page.wait_for_timeout(400)
-    page.screenshot(path=str(OUT / f"{name}.png"))
+    page.screenshot(path=str(OUT / f"{name}.png"), full_page=full_page)
     print(f"wrote docs/screenshots/{name}.png")
 
 
@@ -106,6 +106,10 @@ def main() -> None:
                 shoot(page, "fiche-contact")
             page.goto(f"{base}/#/opportunites")
             shoot(page, "opportunites")
+            calendar = page.locator(".signature-calendar")
+            calendar.locator(".calendar-week").first.wait_for()
+            calendar.screenshot(path=str(OUT / "calendrier.png"))
+            print("wrote docs/screenshots/calendrier.png")
             context.close()
     finally:
         server.terminate()

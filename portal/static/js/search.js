@@ -83,7 +83,7 @@ export function searchBox({ onOpen = (hit) => (window.location.hash = recordHash
           id: `${listId}-${i}`,
           role: "option",
           "aria-selected": "false",
-          class: `search-option kind-${hit.kind}`,
+          class: `search-option option-${hit.kind}`,
           dataset: { kind: hit.kind, id: String(hit.id) },
         },
         h("span", { class: `kind kind-${hit.kind}` }, KIND_LABELS[hit.kind] || hit.kind),
