@@ -12,7 +12,17 @@ from flask_smorest import Api
 
 from config import Settings, load_settings
 from httpkit import problems
-from records_svc.api import accounts, auth, contacts, documents, fields, health, jobs, sync
+from records_svc.api import (
+    accounts,
+    auth,
+    contacts,
+    documents,
+    editions,
+    fields,
+    health,
+    jobs,
+    sync,
+)
 from records_svc.api.common import Services
 from records_svc.api.converters import IdConverter
 from records_svc.db import Database
@@ -29,6 +39,7 @@ BLUEPRINTS = (
     sync.blp,
     jobs.blp,
     documents.blp,
+    editions.blp,
 )
 
 

@@ -13,7 +13,7 @@ import uuid
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import BinaryIO
+from typing import IO
 
 log = logging.getLogger(__name__)
 
@@ -48,7 +48,7 @@ class FileStore:
         return path
 
     def write(
-        self, stream: BinaryIO, *, area: str = DOCUMENTS, max_bytes: int | None = None
+        self, stream: IO[bytes], *, area: str = DOCUMENTS, max_bytes: int | None = None
     ) -> StoredFile:
         """Copy ``stream`` under a new generated name, hashing it; past ``max_bytes``, keep nothing."""
         key = f"{area}/{uuid.uuid4().hex}"

@@ -11,7 +11,7 @@ import re
 import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import BinaryIO
+from typing import IO
 
 import filetype
 from sqlalchemy import select
@@ -39,7 +39,7 @@ class Upload:
     """One file as the client sent it: a claimed name and a stream."""
 
     name: str | None
-    stream: BinaryIO
+    stream: IO[bytes]
 
 
 @dataclass(frozen=True)

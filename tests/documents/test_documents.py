@@ -35,16 +35,6 @@ def stored_files(settings: Settings) -> list[Path]:
     return sorted(p for p in root.rglob("*") if p.is_file()) if root.exists() else []
 
 
-@pytest.fixture
-def contact(seller: Api, prospect: dict[str, Any]) -> dict[str, Any]:
-    reply = seller.post(
-        f"/api/v1/accounts/{prospect['id']}/contacts",
-        json={"first_name": "Amélie", "last_name": "Dupré", "email": "amelie@example.fr"},
-    )
-    assert reply.status_code == 201, reply.json
-    return reply.json  # type: ignore[no-any-return]
-
-
 def test_upload_list_download_delete(
     seller: Api, prospect: dict[str, Any], settings: Settings
 ) -> None:
