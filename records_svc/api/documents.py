@@ -105,13 +105,13 @@ def _upload(owner: Owner) -> tuple[dict[str, Any], int]:
 def _routes(kind: str) -> None:
     """GET and POST ``/{kind}s/{id}/documents`` for one owner kind."""
 
-    @blp.route(f"/{kind}s/<int:owner_id>/documents", methods=["GET"], endpoint=f"list_{kind}")
+    @blp.route(f"/{kind}s/<id:owner_id>/documents", methods=["GET"], endpoint=f"list_{kind}")
     @login_required()
     @blp.response(200, DocumentPageSchema)
     def list_documents(owner_id: int) -> dict[str, Any]:
         return _list(Owner(kind, owner_id))
 
-    @blp.route(f"/{kind}s/<int:owner_id>/documents", methods=["POST"], endpoint=f"upload_{kind}")
+    @blp.route(f"/{kind}s/<id:owner_id>/documents", methods=["POST"], endpoint=f"upload_{kind}")
     @login_required()
     @blp.doc(**UPLOAD_BODY)
     @blp.response(201, DocumentPageSchema)
@@ -124,7 +124,7 @@ for _kind in documents.OWNER_KINDS:
     _routes(_kind)
 
 
-@blp.route("/documents/<int:document_id>", methods=["GET"])
+@blp.route("/documents/<id:document_id>", methods=["GET"])
 @login_required()
 @blp.response(200, DocumentSchema)
 def get_document(document_id: int) -> dict[str, Any]:
@@ -133,7 +133,7 @@ def get_document(document_id: int) -> dict[str, Any]:
         return document_repr(document, owner_of(document))
 
 
-@blp.route("/documents/<int:document_id>/content", methods=["GET"])
+@blp.route("/documents/<id:document_id>/content", methods=["GET"])
 @login_required()
 @blp.response(200, {"type": "string", "format": "binary"}, content_type="application/octet-stream")
 def document_content(document_id: int) -> Response:
@@ -159,7 +159,7 @@ def attachment(path: Path, name: str, media_type: str) -> Response:
     return response
 
 
-@blp.route("/documents/<int:document_id>", methods=["DELETE"])
+@blp.route("/documents/<id:document_id>", methods=["DELETE"])
 @login_required()
 @blp.response(204)
 def delete_document(document_id: int) -> tuple[str, int]:

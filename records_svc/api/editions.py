@@ -11,6 +11,7 @@ from marshmallow import Schema, ValidationError, fields, validate
 
 from httpkit.tokens import current_principal
 from records_svc.api.common import API, etag, expected_version, iso, login_required, services
+from records_svc.api.converters import MAX_ID
 from records_svc.api.jobs import JobSchema, job_repr
 from records_svc.domain import jobs
 from records_svc.domain.documents import sanitise_name
@@ -55,7 +56,9 @@ class TemplateListArgsSchema(Schema):
 
 
 class EditionRequestSchema(Schema):
-    template_id = fields.Integer(required=True, strict=True)
+    template_id = fields.Integer(
+        required=True, strict=True, validate=validate.Range(min=1, max=MAX_ID)
+    )
     attach = fields.Boolean(load_default=False)
 
 
@@ -109,7 +112,10 @@ def _template_input() -> templates_domain.TemplateInput:
     except ValidationError as exc:
         messages = exc.normalized_messages()
         raise FieldValidationError(
-            [{"field": k, "message": "; ".join(map(str, v))} for k, v in messages.items()]
+            [
+                {"field": str(key) if key else "body", "message": "; ".join(map(str, value))}
+                for key, value in messages.items()
+            ]
         ) from None
     upload = request.files.get("file") if multipart else None
     return templates_domain.TemplateInput(
@@ -144,7 +150,7 @@ def create_template() -> Reply:
     return body, 201, {**etag(template.version), "Location": body["links"]["self"]}
 
 
-@blp.route("/edition-templates/<int:template_id>", methods=["GET"])
+@blp.route("/edition-templates/<id:template_id>", methods=["GET"])
 @login_required()
 @blp.response(200, TemplateSchema)
 def get_template(template_id: int) -> Reply:
@@ -153,7 +159,7 @@ def get_template(template_id: int) -> Reply:
         return template_repr(template), 200, etag(template.version)
 
 
-@blp.route("/edition-templates/<int:template_id>", methods=["PUT"])
+@blp.route("/edition-templates/<id:template_id>", methods=["PUT"])
 @login_required(MANAGE_TEMPLATES)
 @blp.doc(**TEMPLATE_BODY)
 @blp.response(200, TemplateSchema)
@@ -168,7 +174,7 @@ def replace_template(template_id: int) -> Reply:
     return body, 200, etag(template.version)
 
 
-@blp.route("/edition-templates/<int:template_id>", methods=["DELETE"])
+@blp.route("/edition-templates/<id:template_id>", methods=["DELETE"])
 @login_required(MANAGE_TEMPLATES)
 @blp.response(204)
 def delete_template(template_id: int) -> tuple[str, int]:
@@ -177,7 +183,7 @@ def delete_template(template_id: int) -> tuple[str, int]:
     return "", 204
 
 
-@blp.route("/edition-templates/<int:template_id>/file", methods=["GET"])
+@blp.route("/edition-templates/<id:template_id>/file", methods=["GET"])
 @login_required()
 @blp.response(200, {"type": "string", "format": "binary"}, content_type=render.DOCX_MEDIA_TYPE)
 def template_file(template_id: int) -> Response:
@@ -211,7 +217,7 @@ def _print(kind: str, record_id: int, args: dict[str, Any]) -> Reply:
 
 
 def _edition_route(kind: str) -> None:
-    @blp.route(f"/{kind}s/<int:record_id>/editions", methods=["POST"], endpoint=f"print_{kind}")
+    @blp.route(f"/{kind}s/<id:record_id>/editions", methods=["POST"], endpoint=f"print_{kind}")
     @login_required()
     @blp.arguments(EditionRequestSchema)
     @blp.response(202, JobSchema)
