@@ -11,6 +11,7 @@ from marshmallow import Schema, fields
 
 from httpkit.tokens import current_principal
 from records_svc.api.common import API, iso, login_required, services
+from records_svc.api.schemas import PageArgsSchema
 from records_svc.domain import documents
 from records_svc.domain.documents import Owner, Upload
 from records_svc.domain.errors import NotFoundError
@@ -81,10 +82,12 @@ def document_repr(document: Document, owner: Owner) -> dict[str, Any]:
     }
 
 
-def _list(owner: Owner) -> dict[str, Any]:
+def _list(owner: Owner, args: dict[str, Any]) -> dict[str, Any]:
     with services().db.read() as session:
-        rows = documents.list_documents(session, owner)
-        return {"items": [document_repr(d, owner) for d in rows], "next_cursor": None}
+        rows, next_cursor = documents.list_documents(
+            session, owner, cursor=args.get("cursor"), limit=args["limit"]
+        )
+        return {"items": [document_repr(d, owner) for d in rows], "next_cursor": next_cursor}
 
 
 def _upload(owner: Owner) -> tuple[dict[str, Any], int]:
@@ -107,9 +110,10 @@ def _routes(kind: str) -> None:
 
     @blp.route(f"/{kind}s/<id:owner_id>/documents", methods=["GET"], endpoint=f"list_{kind}")
     @login_required()
+    @blp.arguments(PageArgsSchema, location="query")
     @blp.response(200, DocumentPageSchema)
-    def list_documents(owner_id: int) -> dict[str, Any]:
-        return _list(Owner(kind, owner_id))
+    def list_documents(args: dict[str, Any], owner_id: int) -> dict[str, Any]:
+        return _list(Owner(kind, owner_id), args)
 
     @blp.route(f"/{kind}s/<id:owner_id>/documents", methods=["POST"], endpoint=f"upload_{kind}")
     @login_required()

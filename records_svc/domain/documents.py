@@ -22,6 +22,7 @@ from records_svc.domain.accounts import get_account
 from records_svc.domain.contacts import get_contact
 from records_svc.domain.errors import DomainError, FieldValidationError, NotFoundError
 from records_svc.domain.models import Document
+from records_svc.domain.paging import decode_cursor, encode_cursor
 from records_svc.domain.record_files import remove_files_after_commit
 from records_svc.files import DOCUMENTS, FileStore, StoredFile, TooLargeError
 
@@ -162,10 +163,18 @@ def _insert(
     return row
 
 
-def list_documents(session: Session, owner: Owner) -> list[Document]:
+def list_documents(
+    session: Session, owner: Owner, *, cursor: str | None = None, limit: int = 50
+) -> tuple[list[Document], str | None]:
+    """The owner's documents, oldest first, a page at a time."""
     check_owner(session, owner)
-    stmt = select(Document).filter_by(**_owner_filter(owner)).order_by(Document.id)
-    return list(session.scalars(stmt))
+    stmt = select(Document).filter_by(**_owner_filter(owner)).order_by(Document.id).limit(limit + 1)
+    after = decode_cursor(cursor)
+    if after is not None:
+        stmt = stmt.where(Document.id > after)
+    rows = list(session.scalars(stmt))
+    next_cursor = encode_cursor(rows[limit - 1].id) if len(rows) > limit else None
+    return rows[:limit], next_cursor
 
 
 def get_document(session: Session, document_id: int) -> Document:

@@ -182,3 +182,14 @@ def test_deleting_a_contact_keeps_the_account_files(
     assert len(stored_files(settings)) == 1
     items = seller.get(f"/api/v1/prospects/{prospect['id']}/documents").json["items"]
     assert [d["name"] for d in items] == ["kbis.txt"]
+
+
+def test_list_is_paged(seller: Api, prospect: dict[str, Any]) -> None:
+    base = f"/api/v1/prospects/{prospect['id']}/documents"
+    upload(seller, base, *[(f"n°{i}".encode(), f"{i}.txt") for i in range(5)])
+    first = seller.get(f"{base}?limit=2").json
+    assert [d["name"] for d in first["items"]] == ["0.txt", "1.txt"]
+    second = seller.get(f"{base}?limit=2&cursor={first['next_cursor']}").json
+    third = seller.get(f"{base}?limit=2&cursor={second['next_cursor']}").json
+    assert [d["name"] for d in second["items"] + third["items"]] == ["2.txt", "3.txt", "4.txt"]
+    assert third["next_cursor"] is None
