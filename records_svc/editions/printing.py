@@ -171,8 +171,9 @@ def run_edition(
 ) -> str:
     """Render, store, and mark the job done (attaching the file if asked); return the state."""
     with db.unit_of_work() as uow:
-        if jobs.get_job(uow.session, job_id).state in (jobs.DONE, jobs.FAILED):
-            return jobs.get_job(uow.session, job_id).state  # delivered twice: already handled
+        state = jobs.get_job(uow.session, job_id).state
+        if state in (jobs.DONE, jobs.FAILED):
+            return state  # delivered twice: already handled
         jobs.mark_running(uow.session, job_id)
     try:
         output, name, media_type = _render(db, template_id, kind, record_id, user_id)
