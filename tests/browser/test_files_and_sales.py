@@ -47,7 +47,6 @@ def drop_file(page: Any, selector: str, name: str, text: str) -> None:
     page.dispatch_event(selector, "drop", {"dataTransfer": transfer})
 
 
-@api_on_main("/api/v1/{kind}/{id}/documents", 5)
 def test_drop_a_document_download_it_and_delete_it(page: Any) -> None:
     new_prospect(page, "Documents Déposés")
     page.get_by_role("tab", name="Documents").click()
@@ -66,7 +65,6 @@ def test_drop_a_document_download_it_and_delete_it(page: Any) -> None:
     expect(link).to_have_count(0)
 
 
-@api_on_main("/api/v1/edition-templates and POST /api/v1/{kind}/{id}/editions", 5)
 def test_print_an_edition_and_attach_it(server: Server, page: Any) -> None:
     server.api().post(
         f"{server.base_url}/api/v1/edition-templates",
