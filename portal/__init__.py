@@ -79,7 +79,7 @@ WSGIApp = Callable[[dict[str, Any], Any], Iterable[bytes]]
 
 
 def is_portal_path(path: str) -> bool:
-    return path in ("/", "/index.html") or path.startswith(PREFIX + "/")
+    return path == "/" or path.startswith(PREFIX + "/")
 
 
 def mount(app: Flask, settings: Settings | None = None) -> Flask:

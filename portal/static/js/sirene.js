@@ -32,7 +32,13 @@ export function sireneButton(getForm, alert) {
       alert.append(box);
       alert.hidden = false;
     } catch (exc) {
-      alert.append(h("p", { class: "error" }, exc instanceof ApiError ? exc.message : String(exc)));
+      let message = exc instanceof ApiError ? exc.message : String(exc);
+      if (exc instanceof ApiError && exc.status === 404) {
+        message = "Aucune entreprise ni aucun établissement ne porte ce numéro dans SIRENE.";
+      } else if (exc instanceof ApiError && exc.status === 422) {
+        message = "Ce numéro n'est ni un SIRET (14 chiffres) ni un SIREN (9 chiffres) valide.";
+      }
+      alert.append(h("p", { class: "error" }, message));
       alert.hidden = false;
     } finally {
       button.disabled = false;
