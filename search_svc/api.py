@@ -113,7 +113,5 @@ def healthz() -> dict[str, Any]:
 @blp.doc(security=[])
 def readyz() -> dict[str, Any]:
     if not services().backend.ping():
-        raise ProblemError(
-            "The search index is unreachable.", status=503, checks={"index": "down"}
-        )
+        raise ProblemError("The search index is unreachable.", status=503, checks={"index": "down"})
     return {"status": "ok", "checks": {"index": "ok"}}

@@ -84,6 +84,8 @@ def contact_document(contact: Mapping[str, Any], account: Mapping[str, Any]) -> 
         badges=("closed",) if account.get("closed") else (),
         link=f"{API}/contacts/{contact['id']}",
         closed=bool(account.get("closed")),
-        terms=_terms((contact.get("first_name"), contact.get("last_name"), contact.get("email")), ()),
+        terms=_terms(
+            (contact.get("first_name"), contact.get("last_name"), contact.get("email")), ()
+        ),
         sort_key=normalize.sort_text(label),
     )

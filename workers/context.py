@@ -6,6 +6,8 @@ from functools import cached_property
 
 from config import Settings
 from records_svc.db import Database
+from search_svc.backends import from_settings
+from search_svc.backends.base import SearchBackend
 
 
 class WorkerContext:
@@ -15,3 +17,7 @@ class WorkerContext:
     @cached_property
     def db(self) -> Database:
         return Database(self.settings.resolved_database_url)
+
+    @cached_property
+    def search(self) -> SearchBackend:
+        return from_settings(self.settings)

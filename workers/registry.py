@@ -9,4 +9,7 @@ from workers.context import WorkerContext
 
 def register_all(app: Celery, ctx: WorkerContext) -> None:
     # Each module: ``def register(app: Celery, ctx: WorkerContext) -> None``.
-    del app, ctx
+    from workers import indexing, maintenance
+
+    indexing.register(app, ctx)
+    maintenance.register(app, ctx)

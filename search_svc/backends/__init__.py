@@ -11,7 +11,9 @@ def from_settings(settings: Settings) -> SearchBackend:
     if settings.search_backend == "elasticsearch":
         from search_svc.backends.elasticsearch import ElasticsearchBackend
 
-        return ElasticsearchBackend.from_url(settings.elasticsearch_url, settings.elasticsearch_index)
+        return ElasticsearchBackend.from_url(
+            settings.elasticsearch_url, settings.elasticsearch_index
+        )
     from search_svc.backends.sqlite_fts import SqliteFtsBackend
 
     return SqliteFtsBackend(settings.resolved_search_sqlite_path)

@@ -107,9 +107,7 @@ class Rebuild(Protocol):
 
 
 class TierFetch(Protocol):
-    def __call__(
-        self, query: SearchQuery, tier: int, count: int
-    ) -> Iterable[SearchDocument]: ...
+    def __call__(self, query: SearchQuery, tier: int, count: int) -> Iterable[SearchDocument]: ...
 
 
 def ranked(query: SearchQuery, fetch: TierFetch) -> list[SearchHit]:

@@ -188,14 +188,13 @@ class ElasticsearchBackend:
         self.ensure_index()
         after: list[Any] | None = None
         while True:
-            extra = {"search_after": after} if after else {}
             reply = self.client.search(
                 index=self.alias,
                 query={"match_all": {}},
                 sort=[{"order_key": "asc"}],
                 size=1000,
-                source=["doc_id", "version"],
-                **extra,
+                source={"includes": ["doc_id", "version"]},
+                search_after=after,
             )
             hits = reply["hits"]["hits"]
             for h in hits:

@@ -160,7 +160,9 @@ class SqliteFtsBackend:
 
     @staticmethod
     def _document(row: Sequence[Any]) -> SearchDocument:
-        _pos, doc_id, kind, entity_id, version, order_key, closed, label, sublabel, badges, link = row
+        _pos, doc_id, kind, entity_id, version, order_key, closed, label, sublabel, badges, link = (
+            row
+        )
         return SearchDocument(
             doc_id=doc_id,
             kind=kind,
@@ -207,7 +209,9 @@ class SqliteFtsBackend:
             return  # the index holds this version or a newer one
         self._remove(conn, document.doc_id)
         pos = self._position(conn, document.order_key)
-        conn.execute(f"INSERT INTO entries ({COLUMNS}) VALUES (?{', ?' * 10})", (pos, *_row(document)))
+        conn.execute(
+            f"INSERT INTO entries ({COLUMNS}) VALUES (?{', ?' * 10})", (pos, *_row(document))
+        )
         conn.execute(
             "INSERT INTO entries_fts (rowid, head, terms) VALUES (?, ?, ?)",
             (pos, *_fts_text(document)),
@@ -271,7 +275,9 @@ class SqliteFtsBackend:
         for index, (row, text) in enumerate(zip(rows, texts, strict=True)):
             # Leave a gap at the key's own place (index counted past it) for the insert.
             new_pos = lo + gap * (index + 1 + (row[5] > order_key))
-            conn.execute(f"INSERT INTO entries ({COLUMNS}) VALUES (?{', ?' * 10})", (new_pos, *row[1:]))
+            conn.execute(
+                f"INSERT INTO entries ({COLUMNS}) VALUES (?{', ?' * 10})", (new_pos, *row[1:])
+            )
             conn.execute(
                 "INSERT INTO entries_fts (rowid, head, terms) VALUES (?, ?, ?)", (new_pos, *text)
             )
@@ -312,8 +318,19 @@ class SqliteRebuild:
             "closed, label, sublabel, badges, link, head, terms) "
             "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             [
-                (d.order_key, d.doc_id, d.kind, d.entity_id, d.version, int(d.closed), d.label,
-                 d.sublabel, json.dumps(d.badges), d.link, *_fts_text(d))
+                (
+                    d.order_key,
+                    d.doc_id,
+                    d.kind,
+                    d.entity_id,
+                    d.version,
+                    int(d.closed),
+                    d.label,
+                    d.sublabel,
+                    json.dumps(d.badges),
+                    d.link,
+                    *_fts_text(d),
+                )
                 for d in documents
             ],
         )
