@@ -46,6 +46,10 @@ def create_celery(settings: Settings, context: WorkerContext | None = None) -> C
         broker_transport_options={"max_retries": 1, "interval_start": 0, "interval_step": 0.2},
         enable_utc=True,
     )
+    if settings.broker_key_prefix:
+        prefix = {"global_keyprefix": settings.broker_key_prefix}
+        app.conf.broker_transport_options = {**app.conf.broker_transport_options, **prefix}
+        app.conf.result_backend_transport_options = prefix
     ctx = context or WorkerContext(settings)
     app.carnet_context = ctx
     from workers import registry
