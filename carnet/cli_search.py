@@ -29,15 +29,18 @@ def reindex(batch_size: int | None) -> None:
     from workers import maintenance
 
     rt = _runtime()
-    with rt.db.read() as session:
-        total = snapshots.counts(session)
-    with tqdm(total=total, unit="doc", desc="reindex", disable=None) as bar:
-        written = maintenance.reindex(
-            rt.db,
-            rt.search,
-            batch_size=batch_size or rt.settings.reindex_batch_size,
-            progress=bar.update,
-        )
+    try:
+        with rt.db.read() as session:
+            total = snapshots.counts(session)
+        with tqdm(total=total, unit="doc", desc="reindex", disable=None) as bar:
+            written = maintenance.reindex(
+                rt.db,
+                rt.search,
+                batch_size=batch_size or rt.settings.reindex_batch_size,
+                progress=bar.update,
+            )
+    finally:
+        rt.close()
     click.echo(f"Indexed {written} documents; the new index is live.")
 
 
@@ -48,7 +51,10 @@ def verify(show: int) -> None:
     from workers import maintenance
 
     rt = _runtime()
-    drift = maintenance.verify(rt.db, rt.search)
+    try:
+        drift = maintenance.verify(rt.db, rt.search)
+    finally:
+        rt.close()
     if not drift:
         click.echo("No drift: the index matches the database.")
         return

@@ -30,6 +30,10 @@ class Runtime:
     celery: Celery
     search: SearchBackend
 
+    def close(self) -> None:
+        self.search.close()
+        self.db.dispose()
+
     @property
     def jobs(self) -> CeleryJobQueue:
         return CeleryJobQueue(self.celery)

@@ -60,6 +60,7 @@ def process_events(db: Database, backend: SearchBackend, event_ids: Sequence[int
 def register(app: Celery, ctx: WorkerContext) -> None:
     @app.task(
         name=INDEX_EVENTS_TASK,
+        shared=False,
         acks_late=True,
         autoretry_for=(Exception,),
         max_retries=5,

@@ -103,7 +103,7 @@ def verify(db: Database, backend: SearchBackend) -> Drift:
 def register(app: Celery, ctx: WorkerContext) -> None:
     settings = ctx.settings
 
-    @app.task(name=SWEEP_TASK, max_retries=0)
+    @app.task(name=SWEEP_TASK, shared=False, max_retries=0)
     def sweep_outbox() -> int:
         process = app.tasks[INDEX_EVENTS_TASK]
         return sweep(
