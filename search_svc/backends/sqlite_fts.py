@@ -360,6 +360,10 @@ class SqliteRebuild:
             conn.execute("DROP TABLE entries_fts")
             conn.execute("ALTER TABLE entries_new RENAME TO entries")
             conn.execute("ALTER TABLE entries_fts_new RENAME TO entries_fts")
+            # The database is the truth: a record it still holds is no longer "deleted".
+            conn.execute(
+                "DELETE FROM tombstones WHERE doc_id IN (SELECT doc_id FROM rebuild_staging)"
+            )
             conn.execute("DROP TABLE rebuild_staging")
             conn.execute("COMMIT")
         except BaseException:

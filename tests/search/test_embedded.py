@@ -12,6 +12,7 @@ from werkzeug.test import Client
 from carnet import demo, embedded
 from carnet.cli import main as carnet
 from config import load_settings
+from search_svc.backends.base import SearchQuery
 from tests.search.conftest import SECRET
 
 
@@ -55,6 +56,7 @@ def test_one_process_serves_records_and_type_ahead_on_the_demo_data(
 
 
 def test_search_reindex_and_verify_commands(runtime: embedded.Runtime) -> None:
+    embedded.ensure_admin(runtime)
     demo.load(runtime.db, count=10)
     runner = CliRunner()
     verified = runner.invoke(carnet, ["search", "verify"])
@@ -67,3 +69,13 @@ def test_search_reindex_and_verify_commands(runtime: embedded.Runtime) -> None:
     assert rebuilt.exit_code == 0, rebuilt.output
     assert "the new index is live" in rebuilt.output
     assert runner.invoke(carnet, ["search", "verify"]).exit_code == 0
+    from search_svc import documents
+
+    runtime.search.write(
+        [
+            documents.account_document(
+                {"id": 1, "kind": "prospect", "name": "Renommé", "version": 99}
+            )
+        ]
+    )
+    assert [h.label for h in runtime.search.search(SearchQuery("renomme"))] == ["Renommé"]
