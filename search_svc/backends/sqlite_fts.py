@@ -47,7 +47,12 @@ CREATE VIRTUAL TABLE IF NOT EXISTS {fts} USING fts5(
     head, terms, prefix='1 2 3', detail=column, tokenize='unicode61 remove_diacritics 0'
 );
 CREATE TABLE IF NOT EXISTS tombstones (doc_id TEXT PRIMARY KEY) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS words (term TEXT PRIMARY KEY) WITHOUT ROWID;
 """
+#: prefix lengths FTS5 indexes (its ``prefix`` option); longer words expand through ``words``
+INDEXED_PREFIX = 3
+#: a longer query word with more completions than this falls back to a prefix query
+MAX_EXPANSION = 32
 COLUMNS = "pos, doc_id, kind, entity_id, version, order_key, closed, label, sublabel, badges, link"
 
 
@@ -76,10 +81,34 @@ def _fts_text(document: SearchDocument) -> tuple[str, str]:
     return document.head, " ".join(document.terms)
 
 
-def _match(query: SearchQuery, tier: int) -> str:
-    words = [f'"{token}"*' for token in query.tokens]
+def _word_match(conn: sqlite3.Connection, token: str) -> str:
+    """FTS5 syntax for "a word starting with ``token``", read incrementally in rowid order.
+
+    Up to 3 letters, the prefix index holds the token's doclist. A longer
+    prefix query would merge every completion's doclist in memory first, so it
+    becomes an OR of the (few) complete words that start with it: FTS5 walks
+    an OR of terms incrementally, and LIMIT stops it early.
+    """
+    if len(token) <= INDEXED_PREFIX:
+        return f'"{token}"*'
+    completions = [
+        row[0]
+        for row in conn.execute(
+            "SELECT term FROM words WHERE term >= ? AND term < ? ORDER BY term LIMIT ?",
+            (token, token + TOP, MAX_EXPANSION + 1),
+        )
+    ]
+    if len(completions) > MAX_EXPANSION:
+        return f'"{token}"*'
+    if not completions:
+        return f'"{token}"'  # matches nothing: no indexed word starts with it
+    return "(" + " OR ".join(f'"{term}"' for term in completions) + ")"
+
+
+def _match(conn: sqlite3.Connection, query: SearchQuery, tier: int) -> str:
+    words = [_word_match(conn, token) for token in query.tokens]
     if tier == 1:
-        words[0] = f'head : "{query.tokens[0]}"*'
+        words[0] = f"head : {words[0]}"
     return " AND ".join(words)
 
 
@@ -154,7 +183,7 @@ class SqliteFtsBackend:
                 f"CROSS JOIN entries e ON e.pos = f.rowid "
                 f"WHERE entries_fts MATCH ? AND {visible} ORDER BY f.rowid LIMIT ?"
             )
-            params = [_match(query, tier)]
+            params = [_match(self._conn(), query, tier)]
         params += [*kinds, int(query.show_closed), count]
         return [self._document(row) for row in self._conn().execute(sql, params)]
 
@@ -216,6 +245,7 @@ class SqliteFtsBackend:
             "INSERT INTO entries_fts (rowid, head, terms) VALUES (?, ?, ?)",
             (pos, *_fts_text(document)),
         )
+        conn.executemany("INSERT OR IGNORE INTO words VALUES (?)", [(t,) for t in document.terms])
 
     def _position(self, conn: sqlite3.Connection, order_key: str) -> int:
         """A free rowid between the neighbours of ``order_key`` in name order."""
@@ -333,6 +363,11 @@ class SqliteRebuild:
                 )
                 for d in documents
             ],
+        )
+        # Words of the new index are harmless in the live one (they complete nothing there).
+        self.conn.executemany(
+            "INSERT OR IGNORE INTO words VALUES (?)",
+            [(t,) for d in documents for t in d.terms],
         )
         self.conn.execute("COMMIT")
 

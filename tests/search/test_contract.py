@@ -249,3 +249,15 @@ def test_many_entries_keep_their_order(backend: SearchBackend) -> None:
     assert labels == sorted(names)[:50]
     labels = [h.label for h in backend.search(SearchQuery("0100", limit=50))]
     assert labels == sorted(n for n in names if n.startswith("Maison 0100"))[:50]
+
+
+def test_a_long_prefix_with_many_completions(backend: SearchBackend) -> None:
+    """More completions than the SQLite backend expands into an OR of words: still every match."""
+    suffixes = [f"{a}{b}" for a in "abcdefg" for b in "xyzwvu"]  # 42 distinct words
+    backend.write([account(2000 + n, f"Marchand{s} Frères") for n, s in enumerate(suffixes)])
+    labels = [h.label for h in backend.search(SearchQuery("marchand fre", limit=50))]
+    assert labels == sorted(f"Marchand{s} Frères" for s in suffixes)
+    assert [h.label for h in backend.search(SearchQuery("marchandhx"))] == []
+    assert [h.label for h in backend.search(SearchQuery("frere marchandgv"))] == [
+        "Marchandgv Frères"
+    ]
