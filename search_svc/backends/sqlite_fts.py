@@ -44,11 +44,14 @@ CREATE TABLE IF NOT EXISTS {entries} (
     link TEXT NOT NULL
 );
 CREATE VIRTUAL TABLE IF NOT EXISTS {fts} USING fts5(
-    head, terms, prefix='1 2 3', detail=column, tokenize='unicode61 remove_diacritics 0'
+    terms, prefix='1 2 3', detail=none,
+    tokenize="unicode61 remove_diacritics 0 tokenchars '_'"
 );
 CREATE TABLE IF NOT EXISTS tombstones (doc_id TEXT PRIMARY KEY) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS words (term TEXT PRIMARY KEY) WITHOUT ROWID;
 """
+#: marks the name's first word among the indexed words (normalised words are letters and digits)
+HEAD = "_"
 #: prefix lengths FTS5 indexes (its ``prefix`` option); longer words expand through ``words``
 INDEXED_PREFIX = 3
 #: a longer query word with more completions than this falls back to a prefix query
@@ -77,8 +80,13 @@ def _row(document: SearchDocument) -> tuple[Any, ...]:
     )
 
 
-def _fts_text(document: SearchDocument) -> tuple[str, str]:
-    return document.head, " ".join(document.terms)
+def _words(document: SearchDocument) -> list[str]:
+    """The indexed words: the searchable ones, and ``_`` + the name's first word (tier 1)."""
+    return [*document.terms, HEAD + document.head]
+
+
+def _fts_text(document: SearchDocument) -> tuple[str]:
+    return (" ".join(_words(document)),)
 
 
 def _word_match(conn: sqlite3.Connection, token: str) -> str:
@@ -108,7 +116,7 @@ def _word_match(conn: sqlite3.Connection, token: str) -> str:
 def _match(conn: sqlite3.Connection, query: SearchQuery, tier: int) -> str:
     words = [_word_match(conn, token) for token in query.tokens]
     if tier == 1:
-        words[0] = f"head : {words[0]}"
+        words[0] = _word_match(conn, HEAD + query.tokens[0])
     return " AND ".join(words)
 
 
@@ -242,10 +250,9 @@ class SqliteFtsBackend:
             f"INSERT INTO entries ({COLUMNS}) VALUES (?{', ?' * 10})", (pos, *_row(document))
         )
         conn.execute(
-            "INSERT INTO entries_fts (rowid, head, terms) VALUES (?, ?, ?)",
-            (pos, *_fts_text(document)),
+            "INSERT INTO entries_fts (rowid, terms) VALUES (?, ?)", (pos, *_fts_text(document))
         )
-        conn.executemany("INSERT OR IGNORE INTO words VALUES (?)", [(t,) for t in document.terms])
+        conn.executemany("INSERT OR IGNORE INTO words VALUES (?)", [(t,) for t in _words(document)])
 
     def _position(self, conn: sqlite3.Connection, order_key: str) -> int:
         """A free rowid between the neighbours of ``order_key`` in name order."""
@@ -295,7 +302,7 @@ class SqliteFtsBackend:
             for pos in window
         ]
         texts = [
-            conn.execute("SELECT head, terms FROM entries_fts WHERE rowid = ?", (pos,)).fetchone()
+            conn.execute("SELECT terms FROM entries_fts WHERE rowid = ?", (pos,)).fetchone()
             for pos in window
         ]
         gap = (hi - lo) // (len(window) + 2)
@@ -308,9 +315,7 @@ class SqliteFtsBackend:
             conn.execute(
                 f"INSERT INTO entries ({COLUMNS}) VALUES (?{', ?' * 10})", (new_pos, *row[1:])
             )
-            conn.execute(
-                "INSERT INTO entries_fts (rowid, head, terms) VALUES (?, ?, ?)", (new_pos, *text)
-            )
+            conn.execute("INSERT INTO entries_fts (rowid, terms) VALUES (?, ?)", (new_pos, *text))
 
     @staticmethod
     def _outside(conn: sqlite3.Connection, pos: int, *, before: bool) -> int:
@@ -338,15 +343,15 @@ class SqliteRebuild:
             "DROP TABLE IF EXISTS rebuild_staging;"
             "CREATE TABLE rebuild_staging (order_key TEXT PRIMARY KEY, doc_id TEXT, kind TEXT, "
             "entity_id INTEGER, version INTEGER, closed INTEGER, label TEXT, sublabel TEXT, "
-            "badges TEXT, link TEXT, head TEXT, terms TEXT) WITHOUT ROWID;"
+            "badges TEXT, link TEXT, terms TEXT) WITHOUT ROWID;"
         )
 
     def write(self, documents: Sequence[SearchDocument]) -> None:
         self.conn.execute("BEGIN")
         self.conn.executemany(
             "INSERT OR REPLACE INTO rebuild_staging (order_key, doc_id, kind, entity_id, version, "
-            "closed, label, sublabel, badges, link, head, terms) "
-            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            "closed, label, sublabel, badges, link, terms) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             [
                 (
                     d.order_key,
@@ -367,7 +372,7 @@ class SqliteRebuild:
         # Words of the new index are harmless in the live one (they complete nothing there).
         self.conn.executemany(
             "INSERT OR IGNORE INTO words VALUES (?)",
-            [(t,) for d in documents for t in d.terms],
+            [(t,) for d in documents for t in _words(d)],
         )
         self.conn.execute("COMMIT")
 
@@ -387,8 +392,8 @@ class SqliteRebuild:
                 (step,),
             )
             conn.execute(
-                "INSERT INTO entries_fts_new (rowid, head, terms) SELECT "
-                "row_number() OVER (ORDER BY order_key) * ?, head, terms FROM rebuild_staging",
+                "INSERT INTO entries_fts_new (rowid, terms) SELECT "
+                "row_number() OVER (ORDER BY order_key) * ?, terms FROM rebuild_staging",
                 (step,),
             )
             conn.execute("DROP TABLE entries")
