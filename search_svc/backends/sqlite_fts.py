@@ -6,7 +6,10 @@ so "the first 10 matches by name" reads about 10 doclist entries and stops;
 nothing is ranked. Positions are sparse (gaps of 2**32 after a rebuild) so an
 insert takes the middle of its neighbours' gap; a gap that runs out makes the
 few entries around it spread out again. Tier 0 (the name starts with the
-query) is a range read on the unique ``order_key`` index. See docs/search.md.
+query) is a range read on the unique ``order_key`` index; a long query word
+expands to its complete words (table ``words``) and the name's first word is
+indexed as ``_word`` (tier 1), so no query reads a whole doclist. See
+docs/search.md.
 """
 
 from __future__ import annotations
