@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import signal
 import socket
 import subprocess
 import sys
@@ -61,8 +62,8 @@ def start_worker(settings: Settings, log: Path) -> subprocess.Popen[bytes]:
         )
 
 
-def stop(process: subprocess.Popen[bytes]) -> None:
-    process.terminate()
+def stop(process: subprocess.Popen[bytes], sig: int = signal.SIGTERM) -> None:
+    process.send_signal(sig)
     try:
         process.wait(timeout=15)
     except subprocess.TimeoutExpired:
@@ -112,7 +113,7 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
         try:
             yield Stack(settings, database)
         finally:
-            stop(worker)
+            stop(worker, signal.SIGQUIT)  # cold shutdown: its jobs are idempotent
             database.dispose()
             client = redis.Redis.from_url(broker)
             keys = list(client.scan_iter(match=f"{prefix}*"))
@@ -206,7 +207,7 @@ def test_a_broker_outage_loses_nothing(
 
         eventually(drained, "outbox empty")
     finally:
-        stop(worker)
+        stop(worker, signal.SIGQUIT)
         stop(broker)
     for name, value in env_of(stack.settings).items():
         monkeypatch.setenv(name, value)
