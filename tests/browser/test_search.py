@@ -8,9 +8,9 @@ from typing import Any
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser.conftest import Server, api_on_main
+from tests.browser.conftest import Server
 
-pytestmark = [pytest.mark.browser, api_on_main("GET /api/v1/search", 3)]
+pytestmark = pytest.mark.browser
 
 
 def combobox(page: Any) -> Any:
