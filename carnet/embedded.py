@@ -72,7 +72,6 @@ def records_app(rt: Runtime) -> Flask:
     return portal.mount(app, rt.settings)  # the web front end at /
 
 
-
 def search_app(rt: Runtime) -> Flask:
     return create_search_app(rt.settings, backend=rt.search)
 
