@@ -29,6 +29,10 @@ def test_three_letters_fill_the_dropdown(page: Any, capsys: pytest.CaptureFixtur
     assert first.locator(".kind").text_content() in ("Contact", "Prospect", "Client")
     assert first.locator("mark").count() >= 1  # the matched letters are highlighted
     assert first.locator("mark").first.inner_text().lower() == "bou"
+    # More key strokes for the measure: a new word, letter by letter.
+    box.fill("")
+    box.press_sequentially("vallée", delay=120)
+    expect(options.first.locator("mark").first).to_have_text("Vallée", ignore_case=True)
     # The time from each key stroke to its results on screen, measured in the page.
     timings = page.evaluate("performance.getEntriesByName('carnet:search').map((e) => e.duration)")
     assert timings, "the page measured no drop-down"
