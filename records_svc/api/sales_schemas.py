@@ -1,0 +1,226 @@
+"""Schemas of opportunities, the signature calendar and actions."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from marshmallow import EXCLUDE, Schema, ValidationError, fields, validate, validates_schema
+
+from records_svc.api.schemas import AccountRefSchema, PageArgsSchema, StrictSchema
+from records_svc.domain.actions import TARGET_KINDS, TYPES
+from records_svc.domain.opportunities import SORTS, STAGES
+
+AMOUNT_DOC = (
+    "Exact decimal amount with at most 2 decimal places; sent as a JSON number or string, "
+    'always returned as a string such as "12500.00".'
+)
+
+
+def _amount(**kwargs: Any) -> fields.Decimal:
+    return fields.Decimal(
+        as_string=True,
+        places=None,
+        allow_nan=False,
+        validate=[validate.Range(min=0, max=10**12 - 1)],
+        metadata={"description": AMOUNT_DOC, "example": "12500.00"},
+        **kwargs,
+    )
+
+
+class _AmountPlaces:
+    @validates_schema
+    def _two_places(self, data: dict[str, Any], **_: Any) -> None:
+        amount = data.get("amount")
+        if amount is not None and amount.as_tuple().exponent < -2:
+            raise ValidationError("at most 2 decimal places", "amount")
+
+
+class OpportunityEditSchema(_AmountPlaces, StrictSchema):
+    title = fields.String(validate=validate.Length(min=1, max=200))
+    amount = _amount()
+    currency = fields.String(
+        validate=validate.Regexp(r"^[A-Z]{3}$", error="an ISO 4217 code such as EUR"),
+        metadata={"example": "EUR"},
+    )
+    stage = fields.String(validate=validate.OneOf(list(STAGES)))
+    probability = fields.Integer(
+        strict=True,
+        validate=validate.Range(min=0, max=100),
+        metadata={"description": "Percent; defaults to the stage's when the stage changes"},
+    )
+    expected_signing_date = fields.Date(metadata={"description": "A calendar date (no time)"})
+    owner_id = fields.Integer(strict=True, allow_none=True)
+    contact_ids = fields.List(
+        fields.Integer(strict=True),
+        validate=validate.Length(max=200),
+        metadata={"description": "Contacts of the opportunity's account"},
+    )
+
+
+class OpportunityCreateSchema(OpportunityEditSchema):
+    account_id = fields.Integer(strict=True, required=True)
+    title = fields.String(required=True, validate=validate.Length(min=1, max=200))
+    amount = _amount(required=True)
+    expected_signing_date = fields.Date(
+        required=True, metadata={"description": "A calendar date (no time)"}
+    )
+
+
+class ContactRefSchema(Schema):
+    id = fields.Integer()
+    first_name = fields.String(allow_none=True)
+    last_name = fields.String()
+    link = fields.String()
+
+
+class OpportunityLinksSchema(Schema):
+    self = fields.String()
+    account = fields.String()
+    contacts = fields.String()
+    actions = fields.String()
+
+
+class OpportunitySchema(Schema):
+    id = fields.Integer()
+    account_id = fields.Integer()
+    account = fields.Nested(AccountRefSchema)
+    title = fields.String()
+    amount = fields.String(metadata={"description": AMOUNT_DOC})
+    currency = fields.String()
+    stage = fields.String()
+    open = fields.Boolean(metadata={"description": "Not won and not lost"})
+    probability = fields.Integer()
+    expected_signing_date = fields.String(metadata={"description": "YYYY-MM-DD"})
+    owner_id = fields.Integer(allow_none=True)
+    contact_ids = fields.List(fields.Integer())
+    contacts = fields.List(fields.Nested(ContactRefSchema))
+    version = fields.Integer()
+    created_at = fields.String()
+    updated_at = fields.String()
+    links = fields.Nested(OpportunityLinksSchema)
+
+
+class OpportunityPageSchema(Schema):
+    items = fields.List(fields.Nested(OpportunitySchema))
+    next_cursor = fields.String(allow_none=True)
+
+
+class _OwnerArgs:
+    """Whose opportunities (a mixin of fields, shared by the portfolio and the calendar)."""
+
+    owner_id = fields.Integer(metadata={"description": "Whose opportunities (default: mine)"})
+    owner = fields.String(
+        validate=validate.OneOf(["me", "all"]),
+        metadata={"description": "`all` for every owner's; default `me`"},
+    )
+
+
+class PortfolioArgsSchema(_OwnerArgs, PageArgsSchema):
+    stage = fields.List(
+        fields.String(validate=validate.OneOf(list(STAGES))),
+        metadata={"description": "Repeat for several stages"},
+    )
+    open = fields.Boolean(metadata={"description": "Only opportunities neither won nor lost"})
+    account_id = fields.Integer()
+    signing_from = fields.Date(metadata={"description": "Expected signing on or after"})
+    signing_to = fields.Date(metadata={"description": "Expected signing on or before"})
+    sort = fields.String(load_default="expected_signing_date", validate=validate.OneOf(SORTS))
+
+
+class CalendarArgsSchema(_OwnerArgs, Schema):
+    class Meta:
+        unknown = EXCLUDE
+
+    from_ = fields.Date(data_key="from", required=True, metadata={"description": "First day"})
+    to = fields.Date(required=True, metadata={"description": "Last day (inclusive)"})
+
+
+class CalendarDaySchema(Schema):
+    date = fields.String()
+    count = fields.Integer()
+    totals = fields.Dict(keys=fields.String(), values=fields.String())
+    weighted_totals = fields.Dict(keys=fields.String(), values=fields.String())
+    items = fields.List(fields.Nested(OpportunitySchema))
+
+
+class CalendarSchema(Schema):
+    from_ = fields.String(data_key="from")
+    to = fields.String()
+    days = fields.List(fields.Nested(CalendarDaySchema))
+    totals = fields.Dict(keys=fields.String(), values=fields.String())
+
+
+class OpportunityContactSchema(StrictSchema):
+    contact_id = fields.Integer(strict=True, required=True)
+
+
+class TargetSchema(StrictSchema):
+    kind = fields.String(required=True, validate=validate.OneOf(TARGET_KINDS))
+    id = fields.Integer(strict=True, required=True)
+
+
+class ActionEditSchema(StrictSchema):
+    type = fields.String(validate=validate.OneOf(TYPES))
+    subject = fields.String(validate=validate.Length(min=1, max=200))
+    notes = fields.String(allow_none=True, validate=validate.Length(max=20000))
+    due_at = fields.AwareDateTime(
+        format="iso", metadata={"description": "An instant, ISO 8601 with an offset"}
+    )
+    done = fields.Boolean()
+    done_at = fields.AwareDateTime(
+        format="iso", metadata={"description": "Defaults to the moment it is marked done"}
+    )
+
+
+class ActionCreateSchema(ActionEditSchema):
+    type = fields.String(required=True, validate=validate.OneOf(TYPES))
+    subject = fields.String(required=True, validate=validate.Length(min=1, max=200))
+
+
+class OpportunityActionCreateSchema(ActionCreateSchema):
+    target = fields.Nested(
+        TargetSchema,
+        metadata={"description": "The opportunity's account (default) or one of its contacts"},
+    )
+
+
+class TargetOutSchema(Schema):
+    kind = fields.String()
+    id = fields.Integer()
+    link = fields.String()
+
+
+class ActionLinksSchema(Schema):
+    self = fields.String()
+    target = fields.String()
+    opportunity = fields.String(allow_none=True)
+
+
+class ActionSchema(Schema):
+    id = fields.Integer()
+    type = fields.String()
+    subject = fields.String()
+    notes = fields.String(allow_none=True)
+    due_at = fields.String()
+    done = fields.Boolean()
+    done_at = fields.String(allow_none=True)
+    author_id = fields.Integer(allow_none=True)
+    target = fields.Nested(TargetOutSchema)
+    account = fields.Nested(AccountRefSchema)
+    opportunity_id = fields.Integer(allow_none=True)
+    version = fields.Integer()
+    created_at = fields.String()
+    updated_at = fields.String()
+    links = fields.Nested(ActionLinksSchema)
+
+
+class ActionPageSchema(Schema):
+    items = fields.List(fields.Nested(ActionSchema))
+    next_cursor = fields.String(allow_none=True)
+
+
+class TimelineArgsSchema(PageArgsSchema):
+    contacts = fields.Boolean(
+        load_default=True,
+        metadata={"description": "On a prospect or client: include its contacts' actions"},
+    )
