@@ -25,8 +25,6 @@ from records_svc.domain.sales_models import Action
 blp = Blueprint("actions", __name__, url_prefix=API, description="Actions (activities)")
 
 Reply = tuple[dict[str, Any], int, dict[str, str]]
-#: path segment → target kind
-RECORDS = {"contacts": "contact", "prospects": "prospect", "clients": "client"}
 
 
 def _created(action: Action) -> Reply:
@@ -58,33 +56,41 @@ def add_opportunity_action(data: dict[str, Any], opportunity_id: int) -> Reply:
         return _created(action)
 
 
-@blp.route("/<any(contacts, prospects, clients):records>/<int:record_id>/actions", methods=["GET"])
-@login_required()
-@blp.arguments(TimelineArgsSchema, location="query")
-@blp.response(200, ActionPageSchema)
-def record_timeline(args: dict[str, Any], records: str, record_id: int) -> dict[str, Any]:
-    with svc().db.read() as session:
-        rows, next_cursor = actions.record_timeline(
-            session,
-            RECORDS[records],
-            record_id,
-            with_contacts=args["contacts"],
-            cursor=args.get("cursor"),
-            limit=args["limit"],
-        )
-        return {"items": [action_repr(a) for a in rows], "next_cursor": next_cursor}
+def _record_routes(segment: str, kind: str) -> None:
+    """The timeline of ``/{segment}/{id}`` and adding an action to it."""
+
+    @blp.route(f"/{segment}/<int:record_id>/actions", methods=["GET"], endpoint=f"{kind}_actions")
+    @login_required()
+    @blp.arguments(TimelineArgsSchema, location="query")
+    @blp.response(200, ActionPageSchema)
+    def timeline(args: dict[str, Any], record_id: int) -> dict[str, Any]:
+        with svc().db.read() as session:
+            rows, next_cursor = actions.record_timeline(
+                session,
+                kind,
+                record_id,
+                with_contacts=args["contacts"],
+                cursor=args.get("cursor"),
+                limit=args["limit"],
+            )
+            return {"items": [action_repr(a) for a in rows], "next_cursor": next_cursor}
+
+    @blp.route(
+        f"/{segment}/<int:record_id>/actions", methods=["POST"], endpoint=f"add_{kind}_action"
+    )
+    @login_required()
+    @blp.arguments(ActionCreateSchema)
+    @blp.response(201, ActionSchema)
+    def add(data: dict[str, Any], record_id: int) -> Reply:
+        with svc().db.unit_of_work() as uow:
+            action = actions.create_on_record(
+                uow, current_principal().user_id, kind, record_id, data
+            )
+            return _created(action)
 
 
-@blp.route("/<any(contacts, prospects, clients):records>/<int:record_id>/actions", methods=["POST"])
-@login_required()
-@blp.arguments(ActionCreateSchema)
-@blp.response(201, ActionSchema)
-def add_record_action(data: dict[str, Any], records: str, record_id: int) -> Reply:
-    with svc().db.unit_of_work() as uow:
-        action = actions.create_on_record(
-            uow, current_principal().user_id, RECORDS[records], record_id, data
-        )
-        return _created(action)
+for _segment, _kind in (("contacts", "contact"), ("prospects", "prospect"), ("clients", "client")):
+    _record_routes(_segment, _kind)
 
 
 @blp.route("/actions/<int:action_id>", methods=["GET"])

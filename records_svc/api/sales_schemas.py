@@ -21,17 +21,22 @@ def _amount(**kwargs: Any) -> fields.Decimal:
         as_string=True,
         places=None,
         allow_nan=False,
-        validate=[validate.Range(min=0, max=10**12 - 1)],
-        metadata={"description": AMOUNT_DOC, "example": "12500.00"},
+        metadata={"description": AMOUNT_DOC},
         **kwargs,
     )
 
 
 class _AmountPlaces:
     @validates_schema
-    def _two_places(self, data: dict[str, Any], **_: Any) -> None:
+    def _amount_fits(self, data: dict[str, Any], **_: Any) -> None:
+        # Checked here rather than by a Range validator, which the OpenAPI
+        # document would render as strings.
         amount = data.get("amount")
-        if amount is not None and amount.as_tuple().exponent < -2:
+        if amount is None:
+            return
+        if not 0 <= amount < 10**12:
+            raise ValidationError("from 0 to 999999999999.99", "amount")
+        if amount.as_tuple().exponent < -2:
             raise ValidationError("at most 2 decimal places", "amount")
 
 
