@@ -16,6 +16,7 @@ from records_svc.api import accounts, auth, contacts, fields, health, jobs, sync
 from records_svc.api import actions as actions_api
 from records_svc.api import opportunities as opportunities_api
 from records_svc.api.common import Services
+from records_svc.api.converters import IdConverter
 from records_svc.db import Database
 from records_svc.domain.errors import DomainError
 from records_svc.jobs import INDEX_EVENTS_TASK, JobQueue, NullJobQueue
@@ -66,7 +67,9 @@ def create_app(
     app.extensions["carnet.records"] = Services(
         settings=settings, db=db, secret_key=settings.resolved_secret_key(), jobs=queue
     )
+    app.url_map.converters["id"] = IdConverter
     api = Api(app)
+    api.register_converter(IdConverter, IdConverter.openapi_schema)
     for blueprint in BLUEPRINTS:
         api.register_blueprint(blueprint)
     app.add_url_rule(
