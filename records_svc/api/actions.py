@@ -32,7 +32,7 @@ def _created(action: Action) -> Reply:
     return body, 201, {**etag(action.version), "Location": body["links"]["self"]}
 
 
-@blp.route("/opportunities/<int:opportunity_id>/actions", methods=["GET"])
+@blp.route("/opportunities/<id:opportunity_id>/actions", methods=["GET"])
 @login_required()
 @blp.arguments(TimelineArgsSchema, location="query")
 @blp.response(200, ActionPageSchema)
@@ -44,7 +44,7 @@ def opportunity_actions(args: dict[str, Any], opportunity_id: int) -> dict[str, 
         return {"items": [action_repr(a) for a in rows], "next_cursor": next_cursor}
 
 
-@blp.route("/opportunities/<int:opportunity_id>/actions", methods=["POST"])
+@blp.route("/opportunities/<id:opportunity_id>/actions", methods=["POST"])
 @login_required()
 @blp.arguments(OpportunityActionCreateSchema)
 @blp.response(201, ActionSchema)
@@ -59,7 +59,7 @@ def add_opportunity_action(data: dict[str, Any], opportunity_id: int) -> Reply:
 def _record_routes(segment: str, kind: str) -> None:
     """The timeline of ``/{segment}/{id}`` and adding an action to it."""
 
-    @blp.route(f"/{segment}/<int:record_id>/actions", methods=["GET"], endpoint=f"{kind}_actions")
+    @blp.route(f"/{segment}/<id:record_id>/actions", methods=["GET"], endpoint=f"{kind}_actions")
     @login_required()
     @blp.arguments(TimelineArgsSchema, location="query")
     @blp.response(200, ActionPageSchema)
@@ -76,7 +76,7 @@ def _record_routes(segment: str, kind: str) -> None:
             return {"items": [action_repr(a) for a in rows], "next_cursor": next_cursor}
 
     @blp.route(
-        f"/{segment}/<int:record_id>/actions", methods=["POST"], endpoint=f"add_{kind}_action"
+        f"/{segment}/<id:record_id>/actions", methods=["POST"], endpoint=f"add_{kind}_action"
     )
     @login_required()
     @blp.arguments(ActionCreateSchema)
@@ -93,7 +93,7 @@ for _segment, _kind in (("contacts", "contact"), ("prospects", "prospect"), ("cl
     _record_routes(_segment, _kind)
 
 
-@blp.route("/actions/<int:action_id>", methods=["GET"])
+@blp.route("/actions/<id:action_id>", methods=["GET"])
 @login_required()
 @blp.response(200, ActionSchema)
 def get_action(action_id: int) -> Reply:
@@ -102,7 +102,7 @@ def get_action(action_id: int) -> Reply:
         return action_repr(action), 200, etag(action.version)
 
 
-@blp.route("/actions/<int:action_id>", methods=["PATCH", "PUT"])
+@blp.route("/actions/<id:action_id>", methods=["PATCH", "PUT"])
 @login_required()
 @blp.arguments(ActionEditSchema)
 @blp.response(200, ActionSchema)
@@ -113,7 +113,7 @@ def edit_action(data: dict[str, Any], action_id: int) -> Reply:
         return action_repr(action), 200, etag(action.version)
 
 
-@blp.route("/actions/<int:action_id>/done", methods=["POST"])
+@blp.route("/actions/<id:action_id>/done", methods=["POST"])
 @login_required()
 @blp.response(200, ActionSchema)
 def mark_action_done(action_id: int) -> Reply:
@@ -123,7 +123,7 @@ def mark_action_done(action_id: int) -> Reply:
         return action_repr(action), 200, etag(action.version)
 
 
-@blp.route("/actions/<int:action_id>", methods=["DELETE"])
+@blp.route("/actions/<id:action_id>", methods=["DELETE"])
 @login_required()
 @blp.response(204)
 def delete_action(action_id: int) -> tuple[str, int]:

@@ -100,7 +100,7 @@ def create_opportunity(data: dict[str, Any]) -> Reply:
     return body, 201, {**etag(opportunity.version), "Location": body["links"]["self"]}
 
 
-@blp.route("/opportunities/<int:opportunity_id>", methods=["GET"])
+@blp.route("/opportunities/<id:opportunity_id>", methods=["GET"])
 @login_required()
 @blp.response(200, OpportunitySchema)
 def get_opportunity(opportunity_id: int) -> Reply:
@@ -109,7 +109,7 @@ def get_opportunity(opportunity_id: int) -> Reply:
         return opportunity_repr(opportunity), 200, etag(opportunity.version)
 
 
-@blp.route("/opportunities/<int:opportunity_id>", methods=["PATCH", "PUT"])
+@blp.route("/opportunities/<id:opportunity_id>", methods=["PATCH", "PUT"])
 @login_required()
 @blp.arguments(OpportunityEditSchema)
 @blp.response(200, OpportunitySchema)
@@ -123,7 +123,7 @@ def edit_opportunity(data: dict[str, Any], opportunity_id: int) -> Reply:
     return body, 200, etag(opportunity.version)
 
 
-@blp.route("/opportunities/<int:opportunity_id>", methods=["DELETE"])
+@blp.route("/opportunities/<id:opportunity_id>", methods=["DELETE"])
 @login_required()
 @blp.response(204)
 def delete_opportunity(opportunity_id: int) -> tuple[str, int]:
@@ -133,7 +133,7 @@ def delete_opportunity(opportunity_id: int) -> tuple[str, int]:
     return "", 204
 
 
-@blp.route("/opportunities/<int:opportunity_id>/contacts", methods=["GET"])
+@blp.route("/opportunities/<id:opportunity_id>/contacts", methods=["GET"])
 @login_required()
 @blp.response(200, ContactPageSchema)
 def list_opportunity_contacts(opportunity_id: int) -> dict[str, Any]:
@@ -142,7 +142,7 @@ def list_opportunity_contacts(opportunity_id: int) -> dict[str, Any]:
         return {"items": [contact_repr(c) for c in opportunity.contacts], "next_cursor": None}
 
 
-@blp.route("/opportunities/<int:opportunity_id>/contacts", methods=["POST"])
+@blp.route("/opportunities/<id:opportunity_id>/contacts", methods=["POST"])
 @login_required()
 @blp.arguments(OpportunityContactSchema)
 @blp.response(200, OpportunitySchema)
@@ -156,7 +156,7 @@ def add_opportunity_contact(data: dict[str, Any], opportunity_id: int) -> Reply:
     return body, 200, etag(opportunity.version)
 
 
-@blp.route("/opportunities/<int:opportunity_id>/contacts/<int:contact_id>", methods=["DELETE"])
+@blp.route("/opportunities/<id:opportunity_id>/contacts/<id:contact_id>", methods=["DELETE"])
 @login_required()
 @blp.response(200, OpportunitySchema)
 def remove_opportunity_contact(opportunity_id: int, contact_id: int) -> Reply:

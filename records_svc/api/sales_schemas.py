@@ -6,6 +6,7 @@ from typing import Any
 
 from marshmallow import EXCLUDE, Schema, ValidationError, fields, validate, validates_schema
 
+from records_svc.api.converters import MAX_ID
 from records_svc.api.schemas import AccountRefSchema, PageArgsSchema, StrictSchema
 from records_svc.domain.actions import TARGET_KINDS, TYPES
 from records_svc.domain.opportunities import SORTS, STAGES
@@ -14,6 +15,24 @@ AMOUNT_DOC = (
     "Exact decimal amount with at most 2 decimal places; sent as a JSON number or string, "
     'always returned as a string such as "12500.00".'
 )
+
+
+def _no_control_characters(value: str) -> None:
+    # Same rule as the field library's text fields (PostgreSQL also refuses NUL).
+    if any(ord(c) < 32 and c not in "\t\n" for c in value):
+        raise ValidationError("contains control characters")
+
+
+def _text(min_length: int, max_length: int, **kwargs: Any) -> fields.String:
+    return fields.String(
+        validate=[validate.Length(min=min_length, max=max_length), _no_control_characters],
+        **kwargs,
+    )
+
+
+def _id(**kwargs: Any) -> fields.Integer:
+    """A record id: what the INTEGER keys hold (a bigger one is 422, not a database error)."""
+    return fields.Integer(strict=True, validate=validate.Range(min=1, max=MAX_ID), **kwargs)
 
 
 def _amount(**kwargs: Any) -> fields.Decimal:
@@ -41,7 +60,7 @@ class _AmountPlaces:
 
 
 class OpportunityEditSchema(_AmountPlaces, StrictSchema):
-    title = fields.String(validate=validate.Length(min=1, max=200))
+    title = _text(1, 200)
     amount = _amount()
     currency = fields.String(
         validate=validate.Regexp(r"^[A-Z]{3}$", error="an ISO 4217 code such as EUR"),
@@ -54,17 +73,17 @@ class OpportunityEditSchema(_AmountPlaces, StrictSchema):
         metadata={"description": "Percent; defaults to the stage's when the stage changes"},
     )
     expected_signing_date = fields.Date(metadata={"description": "A calendar date (no time)"})
-    owner_id = fields.Integer(strict=True, allow_none=True)
+    owner_id = _id(allow_none=True)
     contact_ids = fields.List(
-        fields.Integer(strict=True),
+        _id(),
         validate=validate.Length(max=200),
         metadata={"description": "Contacts of the opportunity's account"},
     )
 
 
 class OpportunityCreateSchema(OpportunityEditSchema):
-    account_id = fields.Integer(strict=True, required=True)
-    title = fields.String(required=True, validate=validate.Length(min=1, max=200))
+    account_id = _id(required=True)
+    title = _text(1, 200, required=True)
     amount = _amount(required=True)
     expected_signing_date = fields.Date(
         required=True, metadata={"description": "A calendar date (no time)"}
@@ -113,7 +132,10 @@ class OpportunityPageSchema(Schema):
 class _OwnerArgs:
     """Whose opportunities (a mixin of fields, shared by the portfolio and the calendar)."""
 
-    owner_id = fields.Integer(metadata={"description": "Whose opportunities (default: mine)"})
+    owner_id = fields.Integer(
+        validate=validate.Range(min=1, max=MAX_ID),
+        metadata={"description": "Whose opportunities (default: mine)"},
+    )
     owner = fields.String(
         validate=validate.OneOf(["me", "all"]),
         metadata={"description": "`all` for every owner's; default `me`"},
@@ -126,7 +148,7 @@ class PortfolioArgsSchema(_OwnerArgs, PageArgsSchema):
         metadata={"description": "Repeat for several stages"},
     )
     open = fields.Boolean(metadata={"description": "Only opportunities neither won nor lost"})
-    account_id = fields.Integer()
+    account_id = fields.Integer(validate=validate.Range(min=1, max=MAX_ID))
     signing_from = fields.Date(metadata={"description": "Expected signing on or after"})
     signing_to = fields.Date(metadata={"description": "Expected signing on or before"})
     sort = fields.String(load_default="expected_signing_date", validate=validate.OneOf(SORTS))
@@ -156,18 +178,18 @@ class CalendarSchema(Schema):
 
 
 class OpportunityContactSchema(StrictSchema):
-    contact_id = fields.Integer(strict=True, required=True)
+    contact_id = _id(required=True)
 
 
 class TargetSchema(StrictSchema):
     kind = fields.String(required=True, validate=validate.OneOf(TARGET_KINDS))
-    id = fields.Integer(strict=True, required=True)
+    id = _id(required=True)
 
 
 class ActionEditSchema(StrictSchema):
     type = fields.String(validate=validate.OneOf(TYPES))
-    subject = fields.String(validate=validate.Length(min=1, max=200))
-    notes = fields.String(allow_none=True, validate=validate.Length(max=20000))
+    subject = _text(1, 200)
+    notes = _text(0, 20000, allow_none=True)
     due_at = fields.AwareDateTime(
         format="iso", metadata={"description": "An instant, ISO 8601 with an offset"}
     )
@@ -179,7 +201,7 @@ class ActionEditSchema(StrictSchema):
 
 class ActionCreateSchema(ActionEditSchema):
     type = fields.String(required=True, validate=validate.OneOf(TYPES))
-    subject = fields.String(required=True, validate=validate.Length(min=1, max=200))
+    subject = _text(1, 200, required=True)
 
 
 class OpportunityActionCreateSchema(ActionCreateSchema):

@@ -31,6 +31,16 @@ def utc(value: datetime) -> datetime:
     return value.astimezone(UTC)
 
 
+def _instant(data: Mapping[str, Any], key: str) -> datetime | None:
+    value = data.get(key)
+    if value is None:
+        return None
+    try:
+        return utc(value)
+    except OverflowError:  # e.g. year 1 at +14:00 has no UTC counterpart
+        raise FieldValidationError([{"field": key, "message": "out of range"}]) from None
+
+
 def record_of(session: Session, kind: str, record_id: int) -> tuple[int, int | None]:
     """(account id, contact id or None) of a contact, prospect or client; 404 if unknown."""
     if kind == "contact":
@@ -50,13 +60,14 @@ def _apply(action: Action, data: Mapping[str, Any]) -> None:
     for key in ("type", "subject", "notes"):
         if key in data:
             setattr(action, key, data[key])
-    if data.get("due_at") is not None:
-        action.due_at = utc(data["due_at"])
-    done_at = data.get("done_at")
+    due_at = _instant(data, "due_at")
+    if due_at is not None:
+        action.due_at = due_at
+    done_at = _instant(data, "done_at")
     done = data.get("done", True if done_at is not None else None)
     if done is True:
         if done_at is not None:
-            action.done_at = utc(done_at)
+            action.done_at = done_at
         elif not action.done or action.done_at is None:
             action.done_at = datetime.now(UTC)
         action.done = True

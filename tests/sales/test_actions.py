@@ -76,6 +76,8 @@ def test_action_fields_are_validated(seller: Api, prospect: dict) -> None:
         ({"type": "call"}, "subject"),
         ({"type": "call", "subject": "X", "due_at": "2027-01-10T14:30:00"}, "due_at"),
         ({"type": "call", "subject": "X", "due_at": "demain"}, "due_at"),
+        ({"type": "call", "subject": "X", "due_at": "0001-01-01T00:00:00+14:00"}, "due_at"),
+        ({"type": "call", "subject": "a\x00b"}, "subject"),
         ({"type": "call", "subject": "X", "author_id": 7}, "author_id"),
     ]:
         reply = seller.post(path, json=body)

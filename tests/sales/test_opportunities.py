@@ -59,6 +59,9 @@ def test_creation_is_validated_field_by_field(seller: Api, prospect: dict) -> No
     }
     for change, field in [
         ({"account_id": 999999}, "account_id"),
+        ({"account_id": 2**40}, "account_id"),
+        ({"title": "a\x00b"}, "title"),
+        ({"contact_ids": [0]}, "contact_ids.0"),
         ({"title": ""}, "title"),
         ({"stage": "maybe"}, "stage"),
         ({"probability": 101}, "probability"),
