@@ -10,10 +10,11 @@ from typing import Any
 
 from sqlalchemy import Select, and_, or_, select
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.exc import StaleDataError
 
 from records_svc.db import UnitOfWork
 from records_svc.domain.accounts import check_version
-from records_svc.domain.errors import FieldValidationError, NotFoundError
+from records_svc.domain.errors import FieldValidationError, NotFoundError, StaleVersionError
 from records_svc.domain.models import Account, Contact, User, utcnow
 from records_svc.domain.paging import (
     InvalidCursorError,
@@ -51,6 +52,17 @@ class CalendarDay:
     opportunities: list[Opportunity] = field(default_factory=list)
     totals: dict[str, Decimal] = field(default_factory=dict)
     weighted_totals: dict[str, Decimal] = field(default_factory=dict)
+
+
+def flush_versioned(session: Session, what: str) -> None:
+    """Flush; an edit that lost a race (``UPDATE … WHERE version``) is a 412, not a 500."""
+    try:
+        session.flush()
+    except StaleDataError:
+        raise StaleVersionError(
+            f"The {what} was changed by someone else meanwhile; reload it and apply your "
+            "change again."
+        ) from None
 
 
 def get_opportunity(session: Session, opportunity_id: int) -> Opportunity:
@@ -131,7 +143,7 @@ def update_opportunity(
     opportunity = get_opportunity(uow.session, opportunity_id)
     check_version(opportunity.version, expected_version, "opportunity")
     _apply(uow.session, opportunity, data)
-    uow.session.flush()
+    flush_versioned(uow.session, "opportunity")
     return opportunity
 
 
@@ -142,7 +154,7 @@ def delete_opportunity(
     opportunity = get_opportunity(uow.session, opportunity_id)
     check_version(opportunity.version, expected_version, "opportunity")
     uow.session.delete(opportunity)
-    uow.session.flush()
+    flush_versioned(uow.session, "opportunity")
 
 
 def add_contact(
@@ -153,7 +165,7 @@ def add_contact(
     ids = [c.id for c in opportunity.contacts]
     if contact_id not in ids:
         _apply(uow.session, opportunity, {"contact_ids": [*ids, contact_id]})
-        uow.session.flush()
+        flush_versioned(uow.session, "opportunity")
     return opportunity
 
 
@@ -168,7 +180,7 @@ def remove_contact(
             f"Contact {contact_id} is not a contact of opportunity {opportunity_id}."
         )
     _apply(uow.session, opportunity, {"contact_ids": [i for i in ids if i != contact_id]})
-    uow.session.flush()
+    flush_versioned(uow.session, "opportunity")
     return opportunity
 
 
