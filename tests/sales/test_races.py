@@ -7,14 +7,23 @@ import pytest
 from records_svc.db import Database
 from records_svc.domain import opportunities
 from records_svc.domain.errors import StaleVersionError
-from tests.conftest import Api
+from tests.conftest import Api, _reset_postgres
+
+# SQLite serialises writers up front (BEGIN IMMEDIATE): the race can only happen on PostgreSQL.
+pytestmark = pytest.mark.postgres
+
+
+@pytest.fixture
+def database_url(postgres_url: str) -> str:
+    db = Database(postgres_url)
+    _reset_postgres(db)
+    db.dispose()
+    return postgres_url
 
 
 def test_an_edit_that_loses_the_race_is_stale(
     seller: Api, database: Database, opportunity: dict
 ) -> None:
-    if database.is_sqlite:
-        pytest.skip("SQLite serialises writers up front: the race cannot happen there")
     with pytest.raises(StaleVersionError), database.unit_of_work() as slow:
         # The slow writer reads version 1 (and holds it), then a quick one commits version 2 …
         held = opportunities.get_opportunity(slow.session, opportunity["id"])
