@@ -176,7 +176,13 @@ def demo_load(count: int) -> None:
     embedded.ensure_admin(rt)
     totals = demo_mod.load(rt.db, count=count)
     click.echo(", ".join(f"{value} {key.replace('_', ' ')}" for key, value in totals.items()))
+    click.echo(cli_documents.install_defaults(rt))
 
+
+from carnet import cli_documents  # noqa: E402
+
+main.add_command(cli_documents.documents)
+main.add_command(cli_documents.templates)
 
 if __name__ == "__main__":  # pragma: no cover
     sys.exit(main())

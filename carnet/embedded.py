@@ -13,6 +13,7 @@ from records_svc import create_app as create_records_app
 from records_svc import migrate
 from records_svc.db import Database
 from records_svc.domain import rights, users
+from records_svc.files import FileStore
 from records_svc.jobs import INDEX_EVENTS_TASK
 from workers.celery_app import CeleryJobQueue, create_celery
 from workers.context import WorkerContext
@@ -27,6 +28,10 @@ class Runtime:
     @property
     def jobs(self) -> CeleryJobQueue:
         return CeleryJobQueue(self.celery)
+
+    @property
+    def files(self) -> FileStore:
+        return self.db.files or FileStore(self.settings.resolved_documents_dir)
 
 
 def runtime(settings: Settings) -> Runtime:

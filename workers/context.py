@@ -6,6 +6,7 @@ from functools import cached_property
 
 from config import Settings
 from records_svc.db import Database
+from records_svc.files import FileStore
 
 
 class WorkerContext:
@@ -14,4 +15,10 @@ class WorkerContext:
 
     @cached_property
     def db(self) -> Database:
-        return Database(self.settings.resolved_database_url)
+        db = Database(self.settings.resolved_database_url)
+        db.files = self.files
+        return db
+
+    @cached_property
+    def files(self) -> FileStore:
+        return FileStore(self.settings.resolved_documents_dir)
