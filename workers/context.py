@@ -7,6 +7,8 @@ from functools import cached_property
 from config import Settings
 from records_svc.db import Database
 from records_svc.files import FileStore
+from search_svc.backends import from_settings
+from search_svc.backends.base import SearchBackend
 
 
 class WorkerContext:
@@ -22,3 +24,7 @@ class WorkerContext:
     @cached_property
     def files(self) -> FileStore:
         return FileStore(self.settings.resolved_documents_dir)
+
+    @cached_property
+    def search(self) -> SearchBackend:
+        return from_settings(self.settings)

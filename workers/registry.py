@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from celery import Celery
 
-from workers import editions
+from workers import editions, indexing, maintenance
 from workers.context import WorkerContext
 
 
 def register_all(app: Celery, ctx: WorkerContext) -> None:
     # Each module: ``def register(app: Celery, ctx: WorkerContext) -> None``.
     editions.register(app, ctx)
+    indexing.register(app, ctx)
+    maintenance.register(app, ctx)
