@@ -6,6 +6,7 @@ import random
 
 import phonenumbers
 
+from carnet import demo_sales
 from carnet.fakedata import companies
 from records_svc.db import Database
 from records_svc.domain import accounts, contacts, users
@@ -71,4 +72,6 @@ def load(db: Database, *, count: int = 300, seed: int = DEMO_SEED) -> dict[str, 
                     },
                 )
                 totals["contacts"] += 1
+        if owner_id is not None:
+            totals.update(demo_sales.load(uow, owner_id, seed=seed))
     return totals

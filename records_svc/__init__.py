@@ -23,6 +23,8 @@ from records_svc.api import (
     jobs,
     sync,
 )
+from records_svc.api import actions as actions_api
+from records_svc.api import opportunities as opportunities_api
 from records_svc.api.common import Services
 from records_svc.api.converters import IdConverter
 from records_svc.db import Database
@@ -40,6 +42,8 @@ BLUEPRINTS = (
     jobs.blp,
     documents.blp,
     editions.blp,
+    opportunities_api.blp,
+    actions_api.blp,
 )
 
 

@@ -1,0 +1,169 @@
+"""Opportunities: the portfolio, the signature calendar, CRUD and the Contacts tab."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+from flask import request
+from flask_smorest import Blueprint
+
+from httpkit.tokens import current_principal
+from records_svc.api.common import API, contact_repr, etag, expected_version, login_required
+from records_svc.api.common import services as svc
+from records_svc.api.sales_common import calendar_day_repr, opportunity_repr
+from records_svc.api.sales_schemas import (
+    CalendarArgsSchema,
+    CalendarSchema,
+    OpportunityContactSchema,
+    OpportunityCreateSchema,
+    OpportunityEditSchema,
+    OpportunityPageSchema,
+    OpportunitySchema,
+    PortfolioArgsSchema,
+)
+from records_svc.api.schemas import ContactPageSchema
+from records_svc.domain import opportunities
+from records_svc.domain.opportunities import PortfolioQuery
+
+blp = Blueprint(
+    "opportunities", __name__, url_prefix=API, description="Opportunities and their calendar"
+)
+
+Reply = tuple[dict[str, Any], int, dict[str, str]]
+
+
+def _owner(args: dict[str, Any]) -> int | None:
+    """Whose opportunities: ``owner_id=``, ``owner=all`` (everyone's) or, by default, mine."""
+    if args.get("owner_id") is not None:
+        return int(args["owner_id"])
+    if args.get("owner") == "all":
+        return None
+    return current_principal().user_id
+
+
+def _if_match(required: bool) -> int | None:
+    return expected_version(request.headers.get("If-Match"), required=required)
+
+
+@blp.route("/opportunities", methods=["GET"])
+@login_required()
+@blp.arguments(PortfolioArgsSchema, location="query")
+@blp.response(200, OpportunityPageSchema)
+def portfolio(args: dict[str, Any]) -> dict[str, Any]:
+    query = PortfolioQuery(
+        owner_id=_owner(args),
+        stages=tuple(args.get("stage") or ()),
+        account_id=args.get("account_id"),
+        signing_from=args.get("signing_from"),
+        signing_to=args.get("signing_to"),
+        open_only=bool(args.get("open")),
+        sort=args["sort"],
+    )
+    with svc().db.read() as session:
+        rows, next_cursor = opportunities.list_portfolio(
+            session, query, cursor=args.get("cursor"), limit=args["limit"]
+        )
+        return {"items": [opportunity_repr(o) for o in rows], "next_cursor": next_cursor}
+
+
+@blp.route("/opportunities/signature-calendar", methods=["GET"])
+@login_required()
+@blp.arguments(CalendarArgsSchema, location="query")
+@blp.response(200, CalendarSchema)
+def signature_calendar(args: dict[str, Any]) -> dict[str, Any]:
+    start, end = args["from_"], args["to"]
+    with svc().db.read() as session:
+        days = opportunities.signature_calendar(
+            session, owner_id=_owner(args), start=start, end=end
+        )
+        totals: dict[str, Decimal] = {}
+        for day in days:
+            for currency, amount in day.totals.items():
+                totals[currency] = totals.get(currency, Decimal("0.00")) + amount
+        return {
+            "from_": start.isoformat(),
+            "to": end.isoformat(),
+            "days": [calendar_day_repr(d) for d in days],
+            "totals": {c: f"{v:.2f}" for c, v in sorted(totals.items())},
+        }
+
+
+@blp.route("/opportunities", methods=["POST"])
+@login_required()
+@blp.arguments(OpportunityCreateSchema)
+@blp.response(201, OpportunitySchema)
+def create_opportunity(data: dict[str, Any]) -> Reply:
+    with svc().db.unit_of_work() as uow:
+        opportunity = opportunities.create_opportunity(uow, current_principal().user_id, data)
+        body = opportunity_repr(opportunity)
+    return body, 201, {**etag(opportunity.version), "Location": body["links"]["self"]}
+
+
+@blp.route("/opportunities/<id:opportunity_id>", methods=["GET"])
+@login_required()
+@blp.response(200, OpportunitySchema)
+def get_opportunity(opportunity_id: int) -> Reply:
+    with svc().db.read() as session:
+        opportunity = opportunities.get_opportunity(session, opportunity_id)
+        return opportunity_repr(opportunity), 200, etag(opportunity.version)
+
+
+@blp.route("/opportunities/<id:opportunity_id>", methods=["PATCH", "PUT"])
+@login_required()
+@blp.arguments(OpportunityEditSchema)
+@blp.response(200, OpportunitySchema)
+def edit_opportunity(data: dict[str, Any], opportunity_id: int) -> Reply:
+    version = _if_match(required=True)
+    with svc().db.unit_of_work() as uow:
+        opportunity = opportunities.update_opportunity(
+            uow, opportunity_id, data, expected_version=version
+        )
+        body = opportunity_repr(opportunity)
+    return body, 200, etag(opportunity.version)
+
+
+@blp.route("/opportunities/<id:opportunity_id>", methods=["DELETE"])
+@login_required()
+@blp.response(204)
+def delete_opportunity(opportunity_id: int) -> tuple[str, int]:
+    version = _if_match(required=False)
+    with svc().db.unit_of_work() as uow:
+        opportunities.delete_opportunity(uow, opportunity_id, expected_version=version)
+    return "", 204
+
+
+@blp.route("/opportunities/<id:opportunity_id>/contacts", methods=["GET"])
+@login_required()
+@blp.response(200, ContactPageSchema)
+def list_opportunity_contacts(opportunity_id: int) -> dict[str, Any]:
+    with svc().db.read() as session:
+        opportunity = opportunities.get_opportunity(session, opportunity_id)
+        return {"items": [contact_repr(c) for c in opportunity.contacts], "next_cursor": None}
+
+
+@blp.route("/opportunities/<id:opportunity_id>/contacts", methods=["POST"])
+@login_required()
+@blp.arguments(OpportunityContactSchema)
+@blp.response(200, OpportunitySchema)
+def add_opportunity_contact(data: dict[str, Any], opportunity_id: int) -> Reply:
+    version = _if_match(required=False)
+    with svc().db.unit_of_work() as uow:
+        opportunity = opportunities.add_contact(
+            uow, opportunity_id, data["contact_id"], expected_version=version
+        )
+        body = opportunity_repr(opportunity)
+    return body, 200, etag(opportunity.version)
+
+
+@blp.route("/opportunities/<id:opportunity_id>/contacts/<id:contact_id>", methods=["DELETE"])
+@login_required()
+@blp.response(200, OpportunitySchema)
+def remove_opportunity_contact(opportunity_id: int, contact_id: int) -> Reply:
+    version = _if_match(required=False)
+    with svc().db.unit_of_work() as uow:
+        opportunity = opportunities.remove_contact(
+            uow, opportunity_id, contact_id, expected_version=version
+        )
+        body = opportunity_repr(opportunity)
+    return body, 200, etag(opportunity.version)

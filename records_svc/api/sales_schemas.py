@@ -1,0 +1,253 @@
+"""Schemas of opportunities, the signature calendar and actions."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from marshmallow import EXCLUDE, Schema, ValidationError, fields, validate, validates_schema
+
+from records_svc.api.converters import MAX_ID
+from records_svc.api.schemas import AccountRefSchema, PageArgsSchema, StrictSchema
+from records_svc.domain.actions import TARGET_KINDS, TYPES
+from records_svc.domain.opportunities import SORTS, STAGES
+
+AMOUNT_DOC = (
+    "Exact decimal amount with at most 2 decimal places; sent as a JSON number or string, "
+    'always returned as a string such as "12500.00".'
+)
+
+
+def _no_control_characters(value: str) -> None:
+    # Same rule as the field library's text fields (PostgreSQL also refuses NUL).
+    if any(ord(c) < 32 and c not in "\t\n" for c in value):
+        raise ValidationError("contains control characters")
+
+
+def _text(min_length: int, max_length: int, **kwargs: Any) -> fields.String:
+    return fields.String(
+        validate=[validate.Length(min=min_length, max=max_length), _no_control_characters],
+        **kwargs,
+    )
+
+
+def _id(**kwargs: Any) -> fields.Integer:
+    """A record id: what the INTEGER keys hold (a bigger one is 422, not a database error)."""
+    return fields.Integer(strict=True, validate=validate.Range(min=1, max=MAX_ID), **kwargs)
+
+
+def _amount(**kwargs: Any) -> fields.Decimal:
+    return fields.Decimal(
+        as_string=True,
+        places=None,
+        allow_nan=False,
+        metadata={"description": AMOUNT_DOC},
+        **kwargs,
+    )
+
+
+class _AmountPlaces:
+    @validates_schema
+    def _amount_fits(self, data: dict[str, Any], **_: Any) -> None:
+        # Checked here rather than by a Range validator, which the OpenAPI
+        # document would render as strings.
+        amount = data.get("amount")
+        if amount is None:
+            return
+        if not 0 <= amount < 10**12:
+            raise ValidationError("from 0 to 999999999999.99", "amount")
+        if amount.as_tuple().exponent < -2:
+            raise ValidationError("at most 2 decimal places", "amount")
+
+
+class OpportunityEditSchema(_AmountPlaces, StrictSchema):
+    title = _text(1, 200)
+    amount = _amount()
+    currency = fields.String(
+        validate=validate.Regexp(r"^[A-Z]{3}$", error="an ISO 4217 code such as EUR"),
+        metadata={"example": "EUR"},
+    )
+    stage = fields.String(validate=validate.OneOf(list(STAGES)))
+    probability = fields.Integer(
+        strict=True,
+        validate=validate.Range(min=0, max=100),
+        metadata={"description": "Percent; defaults to the stage's when the stage changes"},
+    )
+    expected_signing_date = fields.Date(metadata={"description": "A calendar date (no time)"})
+    owner_id = _id(allow_none=True)
+    contact_ids = fields.List(
+        _id(),
+        validate=validate.Length(max=200),
+        metadata={"description": "Contacts of the opportunity's account"},
+    )
+
+
+class OpportunityCreateSchema(OpportunityEditSchema):
+    account_id = _id(required=True)
+    title = _text(1, 200, required=True)
+    amount = _amount(required=True)
+    expected_signing_date = fields.Date(
+        required=True, metadata={"description": "A calendar date (no time)"}
+    )
+
+
+class ContactRefSchema(Schema):
+    id = fields.Integer()
+    first_name = fields.String(allow_none=True)
+    last_name = fields.String()
+    link = fields.String()
+
+
+class OpportunityLinksSchema(Schema):
+    self = fields.String()
+    account = fields.String()
+    contacts = fields.String()
+    actions = fields.String()
+
+
+class OpportunitySchema(Schema):
+    id = fields.Integer()
+    account_id = fields.Integer()
+    account = fields.Nested(AccountRefSchema)
+    title = fields.String()
+    amount = fields.String(metadata={"description": AMOUNT_DOC})
+    currency = fields.String()
+    stage = fields.String()
+    open = fields.Boolean(metadata={"description": "Not won and not lost"})
+    probability = fields.Integer()
+    expected_signing_date = fields.String(metadata={"description": "YYYY-MM-DD"})
+    owner_id = fields.Integer(allow_none=True)
+    contact_ids = fields.List(fields.Integer())
+    contacts = fields.List(fields.Nested(ContactRefSchema))
+    version = fields.Integer()
+    created_at = fields.String()
+    updated_at = fields.String()
+    links = fields.Nested(OpportunityLinksSchema)
+
+
+class OpportunityPageSchema(Schema):
+    items = fields.List(fields.Nested(OpportunitySchema))
+    next_cursor = fields.String(allow_none=True)
+
+
+class _OwnerArgs:
+    """Whose opportunities (a mixin of fields, shared by the portfolio and the calendar)."""
+
+    owner_id = fields.Integer(
+        validate=validate.Range(min=1, max=MAX_ID),
+        metadata={"description": "Whose opportunities (default: mine)"},
+    )
+    owner = fields.String(
+        validate=validate.OneOf(["me", "all"]),
+        metadata={"description": "`all` for every owner's; default `me`"},
+    )
+
+
+class PortfolioArgsSchema(_OwnerArgs, PageArgsSchema):
+    stage = fields.List(
+        fields.String(validate=validate.OneOf(list(STAGES))),
+        metadata={"description": "Repeat for several stages"},
+    )
+    open = fields.Boolean(metadata={"description": "Only opportunities neither won nor lost"})
+    account_id = fields.Integer(validate=validate.Range(min=1, max=MAX_ID))
+    signing_from = fields.Date(metadata={"description": "Expected signing on or after"})
+    signing_to = fields.Date(metadata={"description": "Expected signing on or before"})
+    sort = fields.String(load_default="expected_signing_date", validate=validate.OneOf(SORTS))
+
+
+class CalendarArgsSchema(_OwnerArgs, Schema):
+    class Meta:
+        unknown = EXCLUDE
+
+    from_ = fields.Date(data_key="from", required=True, metadata={"description": "First day"})
+    to = fields.Date(required=True, metadata={"description": "Last day (inclusive)"})
+
+
+class CalendarDaySchema(Schema):
+    date = fields.String()
+    count = fields.Integer()
+    totals = fields.Dict(keys=fields.String(), values=fields.String())
+    weighted_totals = fields.Dict(keys=fields.String(), values=fields.String())
+    items = fields.List(fields.Nested(OpportunitySchema))
+
+
+class CalendarSchema(Schema):
+    from_ = fields.String(data_key="from")
+    to = fields.String()
+    days = fields.List(fields.Nested(CalendarDaySchema))
+    totals = fields.Dict(keys=fields.String(), values=fields.String())
+
+
+class OpportunityContactSchema(StrictSchema):
+    contact_id = _id(required=True)
+
+
+class TargetSchema(StrictSchema):
+    kind = fields.String(required=True, validate=validate.OneOf(TARGET_KINDS))
+    id = _id(required=True)
+
+
+class ActionEditSchema(StrictSchema):
+    type = fields.String(validate=validate.OneOf(TYPES))
+    subject = _text(1, 200)
+    notes = _text(0, 20000, allow_none=True)
+    due_at = fields.AwareDateTime(
+        format="iso", metadata={"description": "An instant, ISO 8601 with an offset"}
+    )
+    done = fields.Boolean()
+    done_at = fields.AwareDateTime(
+        format="iso", metadata={"description": "Defaults to the moment it is marked done"}
+    )
+
+
+class ActionCreateSchema(ActionEditSchema):
+    type = fields.String(required=True, validate=validate.OneOf(TYPES))
+    subject = _text(1, 200, required=True)
+
+
+class OpportunityActionCreateSchema(ActionCreateSchema):
+    target = fields.Nested(
+        TargetSchema,
+        metadata={"description": "The opportunity's account (default) or one of its contacts"},
+    )
+
+
+class TargetOutSchema(Schema):
+    kind = fields.String()
+    id = fields.Integer()
+    link = fields.String()
+
+
+class ActionLinksSchema(Schema):
+    self = fields.String()
+    target = fields.String()
+    opportunity = fields.String(allow_none=True)
+
+
+class ActionSchema(Schema):
+    id = fields.Integer()
+    type = fields.String()
+    subject = fields.String()
+    notes = fields.String(allow_none=True)
+    due_at = fields.String()
+    done = fields.Boolean()
+    done_at = fields.String(allow_none=True)
+    author_id = fields.Integer(allow_none=True)
+    target = fields.Nested(TargetOutSchema)
+    account = fields.Nested(AccountRefSchema)
+    opportunity_id = fields.Integer(allow_none=True)
+    version = fields.Integer()
+    created_at = fields.String()
+    updated_at = fields.String()
+    links = fields.Nested(ActionLinksSchema)
+
+
+class ActionPageSchema(Schema):
+    items = fields.List(fields.Nested(ActionSchema))
+    next_cursor = fields.String(allow_none=True)
+
+
+class TimelineArgsSchema(PageArgsSchema):
+    contacts = fields.Boolean(
+        load_default=True,
+        metadata={"description": "On a prospect or client: include its contacts' actions"},
+    )

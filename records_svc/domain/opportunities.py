@@ -1,0 +1,259 @@
+"""Opportunities: the portfolio, the signature calendar, and an opportunity's contacts."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import Select, and_, or_, select
+from sqlalchemy.orm import Session
+from sqlalchemy.orm.exc import StaleDataError
+
+from records_svc.db import UnitOfWork
+from records_svc.domain.accounts import check_version
+from records_svc.domain.errors import FieldValidationError, NotFoundError, StaleVersionError
+from records_svc.domain.models import Account, Contact, User, utcnow
+from records_svc.domain.paging import (
+    InvalidCursorError,
+    decode_keyset_cursor,
+    encode_keyset_cursor,
+)
+from records_svc.domain.sales_models import Opportunity
+
+#: stage → the probability (percent) it gets when none is given
+STAGES = {"qualification": 10, "proposal": 40, "negotiation": 70, "won": 100, "lost": 0}
+CLOSED_STAGES = ("won", "lost")
+OPEN_STAGES = tuple(s for s in STAGES if s not in CLOSED_STAGES)
+SORTS = ("expected_signing_date", "-expected_signing_date", "amount", "-amount")
+#: the longest range the signature calendar covers in one call
+CALENDAR_MAX_DAYS = 366
+CENT = Decimal("0.01")
+
+
+@dataclass(frozen=True)
+class PortfolioQuery:
+    """``owner_id`` None means every owner (the API defaults it to the caller)."""
+
+    owner_id: int | None = None
+    stages: tuple[str, ...] = ()
+    account_id: int | None = None
+    signing_from: date | None = None
+    signing_to: date | None = None
+    open_only: bool = False
+    sort: str = "expected_signing_date"
+
+
+@dataclass
+class CalendarDay:
+    date: date
+    opportunities: list[Opportunity] = field(default_factory=list)
+    totals: dict[str, Decimal] = field(default_factory=dict)
+    weighted_totals: dict[str, Decimal] = field(default_factory=dict)
+
+
+def flush_versioned(session: Session, what: str) -> None:
+    """Flush; an edit that lost a race (``UPDATE … WHERE version``) is a 412, not a 500."""
+    try:
+        session.flush()
+    except StaleDataError:
+        raise StaleVersionError(
+            f"The {what} was changed by someone else meanwhile; reload it and apply your "
+            "change again."
+        ) from None
+
+
+def get_opportunity(session: Session, opportunity_id: int) -> Opportunity:
+    opportunity = session.get(Opportunity, opportunity_id)
+    if opportunity is None:
+        raise NotFoundError(f"No opportunity {opportunity_id}.")
+    return opportunity
+
+
+def _contacts_of(session: Session, account_id: int, contact_ids: Iterable[int], at: str) -> list:
+    wanted = list(dict.fromkeys(contact_ids))
+    found = {c.id: c for c in session.scalars(select(Contact).where(Contact.id.in_(wanted)))}
+    errors = []
+    for contact_id in wanted:
+        contact = found.get(contact_id)
+        if contact is None:
+            errors.append({"field": at, "message": f"no contact {contact_id}"})
+        elif contact.account_id != account_id:
+            errors.append(
+                {
+                    "field": at,
+                    "message": f"contact {contact_id} belongs to another account, "
+                    f"not to account {account_id}",
+                }
+            )
+    if errors:
+        raise FieldValidationError(errors)
+    return [found[i] for i in wanted]
+
+
+def _check_user(session: Session, user_id: int | None) -> int | None:
+    if user_id is not None and session.get(User, user_id) is None:
+        raise FieldValidationError([{"field": "owner_id", "message": "no such user"}])
+    return user_id
+
+
+def _apply(session: Session, opportunity: Opportunity, data: Mapping[str, Any]) -> None:
+    for key in ("title", "amount", "currency", "stage", "expected_signing_date"):
+        if key in data:
+            setattr(opportunity, key, data[key])
+    if "probability" in data:
+        opportunity.probability = data["probability"]
+    elif "stage" in data:
+        opportunity.probability = STAGES[data["stage"]]
+    if "owner_id" in data:
+        opportunity.owner_id = _check_user(session, data["owner_id"])
+    if "contact_ids" in data:
+        contacts = _contacts_of(session, opportunity.account_id, data["contact_ids"], "contact_ids")
+        if [c.id for c in contacts] != [c.id for c in opportunity.contacts]:
+            opportunity.contacts = contacts
+            opportunity.updated_at = utcnow()  # the contact set is part of the version
+
+
+def create_opportunity(uow: UnitOfWork, actor_id: int, data: Mapping[str, Any]) -> Opportunity:
+    session = uow.session
+    account = session.get(Account, data["account_id"])
+    if account is None:
+        raise FieldValidationError([{"field": "account_id", "message": "no such account"}])
+    stage = data.get("stage", "qualification")
+    opportunity = Opportunity(
+        account=account,
+        account_id=account.id,
+        currency="EUR",
+        stage=stage,
+        probability=STAGES[stage],
+        owner_id=actor_id,
+        contacts=[],
+    )
+    _apply(session, opportunity, {**data, "stage": stage})
+    session.add(opportunity)
+    session.flush()
+    return opportunity
+
+
+def update_opportunity(
+    uow: UnitOfWork, opportunity_id: int, data: Mapping[str, Any], *, expected_version: int | None
+) -> Opportunity:
+    opportunity = get_opportunity(uow.session, opportunity_id)
+    check_version(opportunity.version, expected_version, "opportunity")
+    _apply(uow.session, opportunity, data)
+    flush_versioned(uow.session, "opportunity")
+    return opportunity
+
+
+def delete_opportunity(
+    uow: UnitOfWork, opportunity_id: int, *, expected_version: int | None
+) -> None:
+    """Definitive; actions logged from it stay on their record, without the link."""
+    opportunity = get_opportunity(uow.session, opportunity_id)
+    check_version(opportunity.version, expected_version, "opportunity")
+    uow.session.delete(opportunity)
+    flush_versioned(uow.session, "opportunity")
+
+
+def add_contact(
+    uow: UnitOfWork, opportunity_id: int, contact_id: int, *, expected_version: int | None
+) -> Opportunity:
+    opportunity = get_opportunity(uow.session, opportunity_id)
+    check_version(opportunity.version, expected_version, "opportunity")
+    ids = [c.id for c in opportunity.contacts]
+    if contact_id not in ids:
+        _apply(uow.session, opportunity, {"contact_ids": [*ids, contact_id]})
+        flush_versioned(uow.session, "opportunity")
+    return opportunity
+
+
+def remove_contact(
+    uow: UnitOfWork, opportunity_id: int, contact_id: int, *, expected_version: int | None
+) -> Opportunity:
+    opportunity = get_opportunity(uow.session, opportunity_id)
+    check_version(opportunity.version, expected_version, "opportunity")
+    ids = [c.id for c in opportunity.contacts]
+    if contact_id not in ids:
+        raise NotFoundError(
+            f"Contact {contact_id} is not a contact of opportunity {opportunity_id}."
+        )
+    _apply(uow.session, opportunity, {"contact_ids": [i for i in ids if i != contact_id]})
+    flush_versioned(uow.session, "opportunity")
+    return opportunity
+
+
+def _filtered(query: PortfolioQuery) -> Select[Opportunity]:
+    stmt = select(Opportunity)
+    if query.owner_id is not None:
+        stmt = stmt.where(Opportunity.owner_id == query.owner_id)
+    if query.stages:
+        stmt = stmt.where(Opportunity.stage.in_(query.stages))
+    if query.open_only:
+        stmt = stmt.where(Opportunity.stage.in_(OPEN_STAGES))
+    if query.account_id is not None:
+        stmt = stmt.where(Opportunity.account_id == query.account_id)
+    if query.signing_from is not None:
+        stmt = stmt.where(Opportunity.expected_signing_date >= query.signing_from)
+    if query.signing_to is not None:
+        stmt = stmt.where(Opportunity.expected_signing_date <= query.signing_to)
+    return stmt
+
+
+def list_portfolio(
+    session: Session, query: PortfolioQuery, *, cursor: str | None, limit: int
+) -> tuple[list[Opportunity], str | None]:
+    """One page of the portfolio, ordered by the sort key then id (keyset pagination)."""
+    descending = query.sort.startswith("-")
+    by_amount = query.sort.lstrip("-") == "amount"
+    column: Any = Opportunity.amount if by_amount else Opportunity.expected_signing_date
+    stmt = _filtered(query)
+    after = decode_keyset_cursor(cursor)
+    if after is not None:
+        text, last_id = after
+        try:
+            key: Any = Decimal(text) if by_amount else date.fromisoformat(text)
+        except (ArithmeticError, ValueError):
+            raise InvalidCursorError() from None
+        if descending:
+            stmt = stmt.where(or_(column < key, and_(column == key, Opportunity.id < last_id)))
+        else:
+            stmt = stmt.where(or_(column > key, and_(column == key, Opportunity.id > last_id)))
+    order = (column.desc(), Opportunity.id.desc()) if descending else (column, Opportunity.id)
+    rows = list(session.scalars(stmt.order_by(*order).limit(limit + 1)))
+    next_cursor = None
+    if len(rows) > limit:
+        last = rows[limit - 1]
+        value = last.amount if by_amount else last.expected_signing_date
+        next_cursor = encode_keyset_cursor(str(value), last.id)
+    return rows[:limit], next_cursor
+
+
+def signature_calendar(
+    session: Session, *, owner_id: int | None, start: date, end: date
+) -> list[CalendarDay]:
+    """Open opportunities from ``start`` to ``end`` (calendar dates, inclusive), by day."""
+    if end < start:
+        raise FieldValidationError([{"field": "to", "message": "must not be before from"}])
+    if (end - start).days >= CALENDAR_MAX_DAYS:
+        raise FieldValidationError(
+            [{"field": "to", "message": f"at most {CALENDAR_MAX_DAYS} days after from"}]
+        )
+    query = PortfolioQuery(owner_id=owner_id, signing_from=start, signing_to=end, open_only=True)
+    stmt = _filtered(query).order_by(
+        Opportunity.expected_signing_date, Opportunity.amount.desc(), Opportunity.id
+    )
+    days: dict[date, CalendarDay] = {}
+    for opportunity in session.scalars(stmt):
+        day = days.setdefault(
+            opportunity.expected_signing_date, CalendarDay(opportunity.expected_signing_date)
+        )
+        day.opportunities.append(opportunity)
+        currency = opportunity.currency
+        weighted = (opportunity.amount * opportunity.probability / 100).quantize(CENT)
+        day.totals[currency] = day.totals.get(currency, Decimal("0.00")) + opportunity.amount
+        day.weighted_totals[currency] = (
+            day.weighted_totals.get(currency, Decimal("0.00")) + weighted
+        )
+    return list(days.values())
