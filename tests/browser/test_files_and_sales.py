@@ -88,7 +88,6 @@ def test_print_an_edition_and_attach_it(server: Server, page: Any) -> None:
     expect(page.locator(".documents .document")).to_have_count(1)
 
 
-@api_on_main("/api/v1/opportunities and its signature calendar", 6)
 def test_open_an_account_from_the_signature_calendar(server: Server, page: Any) -> None:
     page.get_by_role("link", name="Opportunités").click()
     calendar = page.locator(".signature-calendar")
@@ -104,7 +103,6 @@ def test_open_an_account_from_the_signature_calendar(server: Server, page: Any) 
     assert re.search(r"#/(prospects|clients)/\d+$", page.url)
 
 
-@api_on_main("/api/v1/opportunities/{id}/actions", 6)
 def test_add_an_action_from_an_opportunity(page: Any) -> None:
     page.get_by_role("link", name="Opportunités").click()
     page.locator(".portfolio tbody a[href^='#/opportunites/']").first.click()
