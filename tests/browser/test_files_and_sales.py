@@ -111,3 +111,13 @@ def test_add_an_action_from_an_opportunity(page: Any) -> None:
     page.get_by_label("Échéance").fill("2030-01-15T10:00")
     page.get_by_role("button", name="Ajouter l'action").click()
     expect(page.locator(".timeline")).to_contain_text("Rappeler pour la signature")
+
+
+def test_an_opportunity_s_contacts_open_their_fiche(page: Any) -> None:
+    page.get_by_role("link", name="Opportunités").click()
+    page.locator(".portfolio tbody a[href^='#/opportunites/']").first.click()
+    contact = page.locator("#opp-contacts a").first
+    expect(contact).to_have_attribute("href", re.compile(r"^#/contacts/\d+$"))
+    name = contact.inner_text()
+    contact.click()
+    expect(page.locator(".record-name")).to_contain_text(name)
