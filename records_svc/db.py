@@ -9,7 +9,9 @@ from typing import Any
 
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.orm.exc import StaleDataError
 
+from records_svc.domain.errors import StaleVersionError
 from records_svc.domain.models import IndexEvent
 from records_svc.files import FileStore
 
@@ -119,6 +121,14 @@ class Database:
             try:
                 yield uow
                 uow.commit()
+            except StaleDataError:
+                # UPDATE … WHERE version = <version read> matched nothing: someone else won.
+                session.rollback()
+                uow.rolled_back()
+                raise StaleVersionError(
+                    "The record was changed by someone else meanwhile; reload it and apply "
+                    "your change again."
+                ) from None
             except BaseException:
                 session.rollback()
                 uow.rolled_back()

@@ -13,7 +13,6 @@ from records_svc.db import UnitOfWork
 from records_svc.domain.accounts import check_version, get_account
 from records_svc.domain.contacts import get_contact
 from records_svc.domain.errors import FieldValidationError, NotFoundError
-from records_svc.domain.opportunities import flush_versioned
 from records_svc.domain.paging import (
     InvalidCursorError,
     decode_keyset_cursor,
@@ -150,7 +149,7 @@ def update_action(
     action = get_action(uow.session, action_id)
     check_version(action.version, expected_version, "action")
     _apply(action, data)
-    flush_versioned(uow.session, "action")
+    uow.session.flush()
     return action
 
 
@@ -162,7 +161,7 @@ def delete_action(uow: UnitOfWork, action_id: int, *, expected_version: int | No
     action = get_action(uow.session, action_id)
     check_version(action.version, expected_version, "action")
     uow.session.delete(action)
-    flush_versioned(uow.session, "action")
+    uow.session.flush()
 
 
 def _page(

@@ -10,11 +10,10 @@ from typing import Any
 
 from sqlalchemy import Select, and_, or_, select
 from sqlalchemy.orm import Session
-from sqlalchemy.orm.exc import StaleDataError
 
 from records_svc.db import UnitOfWork
 from records_svc.domain.accounts import check_version
-from records_svc.domain.errors import FieldValidationError, NotFoundError, StaleVersionError
+from records_svc.domain.errors import FieldValidationError, NotFoundError
 from records_svc.domain.models import Account, Contact, User, utcnow
 from records_svc.domain.paging import (
     InvalidCursorError,
@@ -52,17 +51,6 @@ class CalendarDay:
     opportunities: list[Opportunity] = field(default_factory=list)
     totals: dict[str, Decimal] = field(default_factory=dict)
     weighted_totals: dict[str, Decimal] = field(default_factory=dict)
-
-
-def flush_versioned(session: Session, what: str) -> None:
-    """Flush; an edit that lost a race (``UPDATE … WHERE version``) is a 412, not a 500."""
-    try:
-        session.flush()
-    except StaleDataError:
-        raise StaleVersionError(
-            f"The {what} was changed by someone else meanwhile; reload it and apply your "
-            "change again."
-        ) from None
 
 
 def get_opportunity(session: Session, opportunity_id: int) -> Opportunity:
@@ -143,7 +131,7 @@ def update_opportunity(
     opportunity = get_opportunity(uow.session, opportunity_id)
     check_version(opportunity.version, expected_version, "opportunity")
     _apply(uow.session, opportunity, data)
-    flush_versioned(uow.session, "opportunity")
+    uow.session.flush()
     return opportunity
 
 
@@ -154,7 +142,7 @@ def delete_opportunity(
     opportunity = get_opportunity(uow.session, opportunity_id)
     check_version(opportunity.version, expected_version, "opportunity")
     uow.session.delete(opportunity)
-    flush_versioned(uow.session, "opportunity")
+    uow.session.flush()
 
 
 def add_contact(
@@ -165,7 +153,7 @@ def add_contact(
     ids = [c.id for c in opportunity.contacts]
     if contact_id not in ids:
         _apply(uow.session, opportunity, {"contact_ids": [*ids, contact_id]})
-        flush_versioned(uow.session, "opportunity")
+        uow.session.flush()
     return opportunity
 
 
@@ -180,7 +168,7 @@ def remove_contact(
             f"Contact {contact_id} is not a contact of opportunity {opportunity_id}."
         )
     _apply(uow.session, opportunity, {"contact_ids": [i for i in ids if i != contact_id]})
-    flush_versioned(uow.session, "opportunity")
+    uow.session.flush()
     return opportunity
 
 

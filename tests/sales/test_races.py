@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from records_svc.db import Database
-from records_svc.domain import opportunities
+from records_svc.domain import accounts, opportunities
 from records_svc.domain.errors import StaleVersionError
 from tests.conftest import Api, _reset_postgres
 
@@ -38,3 +38,16 @@ def test_an_edit_that_loses_the_race_is_stale(
         )
     current = seller.get(opportunity["links"]["self"]).json
     assert (current["title"], current["version"]) == ("quick", 2)
+
+
+def test_an_account_edit_that_loses_the_race_is_stale(
+    seller: Api, database: Database, prospect: dict
+) -> None:
+    with pytest.raises(StaleVersionError), database.unit_of_work() as slow:
+        held = accounts.get_account(slow.session, prospect["id"])
+        with database.unit_of_work() as quick:
+            accounts.update_account(quick, prospect["id"], {"name": "quick"}, expected_version=1)
+        assert held.version == 1
+        accounts.update_account(slow, prospect["id"], {"name": "slow"}, expected_version=1)
+    current = seller.get(prospect["links"]["self"]).json
+    assert (current["name"], current["version"]) == ("quick", 2)
