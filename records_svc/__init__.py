@@ -12,13 +12,22 @@ from flask_smorest import Api
 
 from config import Settings, load_settings
 from httpkit import problems
-from records_svc.api import accounts, auth, contacts, fields, health, jobs, sync
+from records_svc.api import accounts, auth, contacts, fields, health, jobs, sirene, sync
 from records_svc.api.common import Services
 from records_svc.db import Database
 from records_svc.domain.errors import DomainError
 from records_svc.jobs import INDEX_EVENTS_TASK, JobQueue, NullJobQueue
 
-BLUEPRINTS = (health.blp, auth.blp, accounts.blp, contacts.blp, fields.blp, sync.blp, jobs.blp)
+BLUEPRINTS = (
+    health.blp,
+    auth.blp,
+    accounts.blp,
+    contacts.blp,
+    fields.blp,
+    sync.blp,
+    jobs.blp,
+    sirene.blp,
+)
 
 
 def create_app(

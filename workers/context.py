@@ -6,6 +6,7 @@ from functools import cached_property
 
 from config import Settings
 from records_svc.db import Database
+from records_svc.sirene.service import SireneService, build_service
 
 
 class WorkerContext:
@@ -15,3 +16,8 @@ class WorkerContext:
     @cached_property
     def db(self) -> Database:
         return Database(self.settings.resolved_database_url)
+
+    @cached_property
+    def sirene(self) -> SireneService:
+        """The SIRENE provider client, its shared quota and its result cache."""
+        return build_service(self.settings)

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from celery import Celery
 
+from workers import sirene
 from workers.context import WorkerContext
 
 
 def register_all(app: Celery, ctx: WorkerContext) -> None:
     # Each module: ``def register(app: Celery, ctx: WorkerContext) -> None``.
-    del app, ctx
+    sirene.register(app, ctx)

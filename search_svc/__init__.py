@@ -1,0 +1,1 @@
+"""The type-ahead search service (see docs/search.md)."""
