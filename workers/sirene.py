@@ -11,9 +11,10 @@ from workers.context import WorkerContext
 
 
 def register(app: Celery, ctx: WorkerContext) -> None:
+    # shared=False: the task belongs to this app only (a closure over its context).
     # HTTP retries (429, 5xx, timeouts, with backoff) happen inside the provider client;
     # the task itself is not retried: its job already holds the outcome.
-    @app.task(name=LOOKUP_TASK, max_retries=0)
+    @app.task(name=LOOKUP_TASK, max_retries=0, shared=False)
     def lookup(
         *,
         job_id: str,

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import logging
+import time
+from collections.abc import Callable
 from typing import Any
 
 import requests
@@ -59,7 +61,12 @@ class SireneService:
         return result
 
 
-def build_service(settings: Settings, redis_client: Any | None = None) -> SireneService:
+def build_service(
+    settings: Settings,
+    redis_client: Any | None = None,
+    *,
+    sleep: Callable[[float], None] = time.sleep,
+) -> SireneService:
     """The service the settings describe (Redis limiter and cache when Redis is configured)."""
     if settings.sirene_provider == "none":
         raise not_configured()
@@ -75,10 +82,12 @@ def build_service(settings: Settings, redis_client: Any | None = None) -> Sirene
     cache: ResultCache
     if redis_client is not None:
         prefix = settings.sirene_redis_prefix
-        limiter = RedisRateLimiter(redis_client, f"{prefix}quota:{name}", limit, window)
+        limiter = RedisRateLimiter(
+            redis_client, f"{prefix}quota:{name}", limit, window, sleep=sleep
+        )
         cache = RedisResultCache(redis_client, f"{prefix}result:")
     else:
-        limiter, cache = LocalRateLimiter(limit, window), MemoryResultCache()
+        limiter, cache = LocalRateLimiter(limit, window, sleep=sleep), MemoryResultCache()
     policy = RetryPolicy(
         attempts=settings.sirene_attempts,
         backoff_seconds=settings.sirene_backoff_seconds,
@@ -87,7 +96,7 @@ def build_service(settings: Settings, redis_client: Any | None = None) -> Sirene
         rate_max_wait_seconds=settings.sirene_rate_max_wait_seconds,
     )
     session = requests.Session()
-    client = ProviderClient(name, session, limiter, policy)
+    client = ProviderClient(name, session, limiter, policy, sleep=sleep)
     provider: Provider
     if name == "insee":
         provider = InseeProvider(client, settings.sirene_insee_url, settings.sirene_insee_key)
