@@ -47,8 +47,21 @@ def parse_number(number: str) -> numbers.CompanyNumber:
 class SireneService:
     """Look-ups through one provider, its results cached for ``cache_seconds``."""
 
-    def __init__(self, provider: Provider, cache: ResultCache, cache_seconds: int) -> None:
+    def __init__(
+        self,
+        provider: Provider,
+        cache: ResultCache,
+        cache_seconds: int,
+        *,
+        closing: tuple[Any, ...] = (),
+    ) -> None:
         self.provider, self.cache, self.cache_seconds = provider, cache, cache_seconds
+        self._closing = closing
+
+    def close(self) -> None:
+        """Release the HTTP session and the Redis connection."""
+        for resource in self._closing:
+            resource.close()
 
     def lookup(self, number: str) -> Lookup:
         company_number = parse_number(number)
@@ -105,4 +118,5 @@ def build_service(
         provider = RechercheEntreprisesProvider(
             client, settings.sirene_recherche_url, settings.sirene_user_agent
         )
-    return SireneService(provider, cache, settings.sirene_cache_seconds)
+    closing = (session,) if redis_client is None else (session, redis_client)
+    return SireneService(provider, cache, settings.sirene_cache_seconds, closing=closing)

@@ -77,6 +77,8 @@ def settings(
 def worker_context(settings: Settings) -> Iterator[WorkerContext]:
     ctx = WorkerContext(settings)
     yield ctx
+    if "sirene" in ctx.__dict__:
+        ctx.sirene.close()
     if "db" in ctx.__dict__:
         ctx.db.dispose()
 
