@@ -239,6 +239,10 @@ def _company(entry: RegisterEntry, kind: str, out: _Builder) -> dict[str, Any]:
     return company
 
 
+def _digits(value: str | None, length: int) -> str | None:
+    return value if value and value.isdigit() and len(value) == length else None
+
+
 def build_lookup(number: CompanyNumber, entry: RegisterEntry) -> Lookup:
     """Apply the product's rules to one register entry."""
     out = _Builder()
@@ -264,9 +268,17 @@ def build_lookup(number: CompanyNumber, entry: RegisterEntry) -> Lookup:
             )
     if number.kind == "siret":
         _address(entry, out)
-        out.fields["siren"] = number.siren
-        out.fields["siret"] = number.value
+        siret = _digits(entry.siret, 14) or number.value
+        out.fields["siren"], out.fields["siret"] = siret[:9], siret
     else:
-        out.fields["siren"] = number.value
+        siren = _digits(entry.siren, 9) or number.value
+        out.fields["siren"] = siren
+    registered = out.fields[number.kind]
+    if registered != number.value:  # INSEE redirects a duplicate SIREN to the one it kept
+        out.warn(
+            number.kind,
+            "replaced",
+            f"{number.kind.upper()} {number.value} remplacé au répertoire par {registered}.",
+        )
     company = _company(entry, number.kind, out)
     return Lookup(number.kind, out.fields, company, out.warnings)

@@ -161,3 +161,19 @@ def test_retry_after_may_be_an_http_date() -> None:
     assert retry_after_seconds(format_datetime(now + timedelta(seconds=30), usegmt=True), now) == 30
     assert retry_after_seconds("7") == 7
     assert retry_after_seconds("soon") is None
+
+
+def test_a_merged_siren_is_followed_to_its_new_number(
+    tmp_path: Path, fake: fp.FakeProvider
+) -> None:
+    old = fp.siret_for("13002531")[:9]
+    fake.set(
+        f"/insee/siren/{old}",
+        fp.Reply(301, {"header": {"statut": 301, "message": "Unité légale fusionnée"}},
+                 {"Location": f"{fake.url}/insee/siren/{fp.DINUM_SIREN}"}),
+    )  # fmt: skip
+    result = make(tmp_path, fake, "insee").lookup(old)
+    assert result.fields["name"] == "DIRECTION INTERMINISTERIELLE DU NUMERIQUE"
+    assert result.fields["siren"] == fp.DINUM_SIREN  # the number the register kept
+    assert [w["code"] for w in result.warnings] == ["replaced"]
+    assert fake.seen[-1].headers["x-insee-api-key-integration"] == fp.INSEE_KEY
