@@ -107,6 +107,13 @@ def run_lookup_job(
     one transaction.
     """
     with db.unit_of_work() as uow:
+        job = jobs.get_job(uow.session, job_id)
+        if job.state in (jobs.DONE, jobs.FAILED):
+            # Delivered again (late acks after a worker was lost): the outcome stands.
+            outcome = dict(job.result or {})
+            if job.state == jobs.DONE:
+                return {"ok": True, **outcome}
+            return {"ok": False, "problem": outcome.get("problem") or {"detail": job.error}}
         jobs.mark_running(uow.session, job_id)
     try:
         lookup = service().lookup(number).to_dict()

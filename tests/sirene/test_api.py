@@ -205,3 +205,28 @@ def test_every_look_up_leaves_a_job_for_its_user(
     assert reply.json["result"]["account"]["version"] == 2
     other = make_user(app, database, "dave")
     assert other.get(f"/api/v1/jobs/{job.id}").status_code == 404
+
+
+def test_a_look_up_delivered_twice_is_applied_once(
+    seller: Api,
+    blank: dict[str, Any],
+    database: Database,
+    worker_context: Any,
+    fake: fp.FakeProvider,
+) -> None:
+    from records_svc.sirene.jobs import run_lookup_job
+
+    fill(seller, blank, fp.DINUM_SIRET, **{"If-Match": '"1"'})
+    with database.read() as session:
+        job_id = session.scalars(select(Job.id)).one()
+    again = run_lookup_job(
+        worker_context.db,
+        lambda: worker_context.sirene,
+        job_id=job_id,
+        number=fp.DINUM_SIRET,
+        account_id=blank["id"],
+        expected_version=1,
+    )
+    assert again["ok"] is True and again["account"]["version"] == 2
+    assert seller.get(blank["links"]["self"]).json["version"] == 2
+    assert len(fake.seen) == 1
