@@ -56,7 +56,7 @@ def serve(host: str, port: int, admin_password: str | None) -> None:
         f"Sign in: curl -s -X POST {base}/api/v1/auth/token -H 'Content-Type: application/json' "
         '-d \'{"username": "admin", "password": "…"}\''
     )
-    run_simple(host, port, embedded.records_app(rt), threaded=True, use_reloader=False)
+    run_simple(host, port, embedded.wsgi_app(rt), threaded=True, use_reloader=False)
 
 
 @main.group()
@@ -176,7 +176,16 @@ def demo_load(count: int) -> None:
     embedded.ensure_admin(rt)
     totals = demo_mod.load(rt.db, count=count)
     click.echo(", ".join(f"{value} {key.replace('_', ' ')}" for key, value in totals.items()))
+    click.echo(cli_documents.install_defaults(rt))
 
+
+from carnet import cli_documents  # noqa: E402
+
+main.add_command(cli_documents.documents)
+main.add_command(cli_documents.templates)
+from carnet.cli_search import search as _search_group  # noqa: E402
+
+main.add_command(_search_group)
 
 if __name__ == "__main__":  # pragma: no cover
     sys.exit(main())

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import secrets
+from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import Any
 
 from celery import Celery
 from flask import Flask
@@ -13,7 +15,11 @@ from records_svc import create_app as create_records_app
 from records_svc import migrate
 from records_svc.db import Database
 from records_svc.domain import rights, users
+from records_svc.files import FileStore
 from records_svc.jobs import INDEX_EVENTS_TASK
+from search_svc import api as search_api
+from search_svc import create_app as create_search_app
+from search_svc.backends.base import SearchBackend
 from workers.celery_app import CeleryJobQueue, create_celery
 from workers.context import WorkerContext
 
@@ -23,10 +29,19 @@ class Runtime:
     settings: Settings
     db: Database
     celery: Celery
+    search: SearchBackend
+
+    def close(self) -> None:
+        self.search.close()
+        self.db.dispose()
 
     @property
     def jobs(self) -> CeleryJobQueue:
         return CeleryJobQueue(self.celery)
+
+    @property
+    def files(self) -> FileStore:
+        return self.db.files or FileStore(self.settings.resolved_documents_dir)
 
 
 def runtime(settings: Settings) -> Runtime:
@@ -38,7 +53,7 @@ def runtime(settings: Settings) -> Runtime:
     context.db.on_index_events = lambda ids: CeleryJobQueue(celery).enqueue(
         INDEX_EVENTS_TASK, event_ids=ids
     )
-    return Runtime(settings=settings, db=context.db, celery=celery)
+    return Runtime(settings=settings, db=context.db, celery=celery, search=context.search)
 
 
 def ensure_admin(rt: Runtime, password: str | None = None) -> str | None:
@@ -53,3 +68,31 @@ def ensure_admin(rt: Runtime, password: str | None = None) -> str | None:
 
 def records_app(rt: Runtime) -> Flask:
     return create_records_app(rt.settings, database=rt.db, job_queue=rt.jobs)
+
+
+def search_app(rt: Runtime) -> Flask:
+    return create_search_app(rt.settings, backend=rt.search)
+
+
+class PathDispatcher:
+    """One WSGI app: paths under a mount prefix go to that app, the rest to ``default``.
+
+    Unlike werkzeug's DispatcherMiddleware it leaves PATH_INFO whole, so each
+    app keeps its own full routes (/api/v1/search is the search app's route).
+    """
+
+    def __init__(self, default: Any, mounts: dict[str, Any]) -> None:
+        self.default = default
+        self.mounts = mounts
+
+    def __call__(self, environ: dict[str, Any], start_response: Any) -> Iterable[bytes]:
+        path = environ.get("PATH_INFO", "")
+        for prefix, app in self.mounts.items():
+            if path == prefix or path.startswith(prefix + "/"):
+                return app(environ, start_response)
+        return self.default(environ, start_response)
+
+
+def wsgi_app(rt: Runtime) -> PathDispatcher:
+    """Records and search in one process: /api/v1/search to search, the rest to records."""
+    return PathDispatcher(records_app(rt), {search_api.PATH: search_app(rt)})

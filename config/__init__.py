@@ -54,6 +54,13 @@ class Settings(BaseSettings):
     default_page_size: int = 50
     max_page_size: int = 200
 
+    # search indexing (issue 3): sweep events unprocessed after this age; keep processed ones
+    outbox_sweep_age_seconds: float = 10
+    outbox_keep_processed_seconds: float = 24 * 3600
+    reindex_batch_size: int = Field(default=1000, ge=1)
+    #: prefix of every Redis key Celery writes (several deployments or test runs on one Redis)
+    broker_key_prefix: str | None = None
+
     # SIRENE auto-fill (company look-ups by SIREN/SIRET)
     sirene_provider: Literal["none", "insee", "recherche-entreprises"] = "none"
     sirene_insee_url: str = "https://api.insee.fr/api-sirene/3.11"

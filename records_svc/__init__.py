@@ -12,10 +12,23 @@ from flask_smorest import Api
 
 from config import Settings, load_settings
 from httpkit import problems
-from records_svc.api import accounts, auth, contacts, fields, health, jobs, sirene, sync
+from records_svc.api import (
+    accounts,
+    auth,
+    contacts,
+    documents,
+    editions,
+    fields,
+    health,
+    jobs,
+    sirene,
+    sync,
+)
 from records_svc.api.common import Services
+from records_svc.api.converters import IdConverter
 from records_svc.db import Database
 from records_svc.domain.errors import DomainError
+from records_svc.files import FileStore
 from records_svc.jobs import INDEX_EVENTS_TASK, JobQueue, NullJobQueue
 
 BLUEPRINTS = (
@@ -26,6 +39,8 @@ BLUEPRINTS = (
     fields.blp,
     sync.blp,
     jobs.blp,
+    documents.blp,
+    editions.blp,
     sirene.blp,
 )
 
@@ -59,11 +74,15 @@ def create_app(
     app.json.sort_keys = False  # type: ignore[attr-defined]
     queue: JobQueue = job_queue or NullJobQueue()
     db = database or Database(settings.resolved_database_url)
+    if db.files is None:
+        db.files = FileStore(settings.resolved_documents_dir)
     db.on_index_events = lambda ids: queue.enqueue(INDEX_EVENTS_TASK, event_ids=ids)
     app.extensions["carnet.records"] = Services(
         settings=settings, db=db, secret_key=settings.resolved_secret_key(), jobs=queue
     )
+    app.url_map.converters["id"] = IdConverter
     api = Api(app)
+    api.register_converter(IdConverter, IdConverter.openapi_schema)
     for blueprint in BLUEPRINTS:
         api.register_blueprint(blueprint)
     app.add_url_rule(

@@ -11,6 +11,7 @@ from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.orm import Session, sessionmaker
 
 from records_svc.domain.models import IndexEvent
+from records_svc.files import FileStore
 
 AfterCommit = Callable[[], object]
 OnIndexEvents = Callable[[list[int]], object]
@@ -48,14 +49,31 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
 class UnitOfWork:
     """One transaction; what must happen after it commits is registered with it."""
 
-    def __init__(self, session: Session, on_index_events: OnIndexEvents | None):
+    def __init__(
+        self,
+        session: Session,
+        on_index_events: OnIndexEvents | None,
+        files: FileStore | None = None,
+    ):
         self.session = session
+        #: where document files live; None when this database was built without one
+        self.files = files
         self._after_commit: list[AfterCommit] = []
+        self._on_rollback: list[AfterCommit] = []
         self._index_event_ids: list[int] = []
         self._on_index_events = on_index_events
 
     def after_commit(self, callback: AfterCommit) -> None:
         self._after_commit.append(callback)
+
+    def on_rollback(self, callback: AfterCommit) -> None:
+        """Undo a side effect (e.g. a file written) if the transaction does not commit."""
+        self._on_rollback.append(callback)
+
+    def rolled_back(self) -> None:
+        callbacks, self._on_rollback = self._on_rollback, []
+        for callback in callbacks:
+            callback()
 
     def record_index_event(self, entity: str, entity_id: int, version: int, op: str) -> None:
         """Write an outbox row in this transaction; it is dispatched after commit."""
@@ -66,6 +84,7 @@ class UnitOfWork:
 
     def commit(self) -> None:
         self.session.commit()
+        self._on_rollback = []
         ids, self._index_event_ids = self._index_event_ids, []
         callbacks, self._after_commit = self._after_commit, []
         on_index_events = self._on_index_events
@@ -86,6 +105,7 @@ class Database:
             self.engine.execution_options(carnet_write=True), expire_on_commit=False
         )
         self.on_index_events = on_index_events
+        self.files: FileStore | None = None
 
     @property
     def is_sqlite(self) -> bool:
@@ -95,12 +115,13 @@ class Database:
     def unit_of_work(self) -> Iterator[UnitOfWork]:
         """Commit at the end of the block if it raised nothing; roll back otherwise."""
         with self._writer_sessions() as session:
-            uow = UnitOfWork(session, self.on_index_events)
+            uow = UnitOfWork(session, self.on_index_events, self.files)
             try:
                 yield uow
                 uow.commit()
             except BaseException:
                 session.rollback()
+                uow.rolled_back()
                 raise
 
     @contextmanager

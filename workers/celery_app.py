@@ -21,6 +21,8 @@ ROUTES = {
     "carnet.editions.*": {"queue": "editions"},
 }
 
+FAIL_FAST = {"max_retries": 1, "interval_start": 0, "interval_step": 0.2, "interval_max": 0.2}
+
 
 def create_celery(settings: Settings, context: WorkerContext | None = None) -> Celery:
     """A Celery app for ``settings`` with every Carnet task registered."""
@@ -44,8 +46,18 @@ def create_celery(settings: Settings, context: WorkerContext | None = None) -> C
         result_expires=3600,
         broker_connection_retry_on_startup=True,
         broker_transport_options={"max_retries": 1, "interval_start": 0, "interval_step": 0.2},
+        # A Redis outage must not hold a records request: fail fast, the outbox keeps the event.
+        result_backend_transport_options={"retry_policy": FAIL_FAST},
+        task_publish_retry_policy=FAIL_FAST,
         enable_utc=True,
     )
+    if settings.broker_key_prefix:
+        prefix = {"global_keyprefix": settings.broker_key_prefix}
+        app.conf.broker_transport_options = {**app.conf.broker_transport_options, **prefix}
+        app.conf.result_backend_transport_options = {
+            **app.conf.result_backend_transport_options,
+            **prefix,
+        }
     ctx = context or WorkerContext(settings)
     app.carnet_context = ctx
     from workers import registry

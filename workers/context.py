@@ -6,7 +6,10 @@ from functools import cached_property
 
 from config import Settings
 from records_svc.db import Database
+from records_svc.files import FileStore
 from records_svc.sirene.service import SireneService, build_service
+from search_svc.backends import from_settings
+from search_svc.backends.base import SearchBackend
 
 
 class WorkerContext:
@@ -15,7 +18,17 @@ class WorkerContext:
 
     @cached_property
     def db(self) -> Database:
-        return Database(self.settings.resolved_database_url)
+        db = Database(self.settings.resolved_database_url)
+        db.files = self.files
+        return db
+
+    @cached_property
+    def files(self) -> FileStore:
+        return FileStore(self.settings.resolved_documents_dir)
+
+    @cached_property
+    def search(self) -> SearchBackend:
+        return from_settings(self.settings)
 
     @cached_property
     def sirene(self) -> SireneService:

@@ -4,10 +4,13 @@ from __future__ import annotations
 
 from celery import Celery
 
-from workers import sirene
+from workers import editions, indexing, maintenance, sirene
 from workers.context import WorkerContext
 
 
 def register_all(app: Celery, ctx: WorkerContext) -> None:
     # Each module: ``def register(app: Celery, ctx: WorkerContext) -> None``.
+    editions.register(app, ctx)
+    indexing.register(app, ctx)
+    maintenance.register(app, ctx)
     sirene.register(app, ctx)

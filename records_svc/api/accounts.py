@@ -89,14 +89,14 @@ def create_prospect(data: dict[str, Any]) -> Reply:
     return account_repr(account), 201, headers
 
 
-@blp.route("/prospects/<int:account_id>", methods=["GET"])
+@blp.route("/prospects/<id:account_id>", methods=["GET"])
 @login_required()
 @blp.response(200, AccountSchema)
 def get_prospect(account_id: int) -> Reply:
     return _read(account_id, "prospect")
 
 
-@blp.route("/prospects/<int:account_id>", methods=["PATCH", "PUT"])
+@blp.route("/prospects/<id:account_id>", methods=["PATCH", "PUT"])
 @login_required()
 @blp.arguments(AccountWriteSchema)
 @blp.response(200, AccountSchema)
@@ -104,14 +104,14 @@ def edit_prospect(data: dict[str, Any], account_id: int) -> Reply:
     return _edit(account_id, "prospect", data)
 
 
-@blp.route("/prospects/<int:account_id>", methods=["DELETE"])
+@blp.route("/prospects/<id:account_id>", methods=["DELETE"])
 @login_required()
 @blp.response(204)
 def delete_prospect(account_id: int) -> tuple[str, int]:
     return _delete(account_id, "prospect")
 
 
-@blp.route("/prospects/<int:account_id>/validate", methods=["POST"])
+@blp.route("/prospects/<id:account_id>/validate", methods=["POST"])
 @login_required(VALIDATE_PROSPECT)
 @blp.response(200, AccountSchema)
 def validate_prospect(account_id: int) -> Reply:
@@ -142,14 +142,14 @@ def create_client() -> None:
     )
 
 
-@blp.route("/clients/<int:account_id>", methods=["GET"])
+@blp.route("/clients/<id:account_id>", methods=["GET"])
 @login_required()
 @blp.response(200, AccountSchema)
 def get_client(account_id: int) -> Reply:
     return _read(account_id, "client")
 
 
-@blp.route("/clients/<int:account_id>", methods=["PATCH", "PUT"])
+@blp.route("/clients/<id:account_id>", methods=["PATCH", "PUT"])
 @login_required()
 @blp.arguments(AccountWriteSchema)
 @blp.response(200, AccountSchema)
@@ -157,7 +157,7 @@ def edit_client(data: dict[str, Any], account_id: int) -> Reply:
     return _edit(account_id, "client", data)
 
 
-@blp.route("/clients/<int:account_id>", methods=["DELETE"])
+@blp.route("/clients/<id:account_id>", methods=["DELETE"])
 @login_required()
 @blp.response(204)
 def delete_client(account_id: int) -> tuple[str, int]:
@@ -175,14 +175,14 @@ def list_accounts(args: dict[str, Any]) -> dict[str, Any]:
     return _page(None, args)
 
 
-@blp.route("/accounts/<int:account_id>", methods=["GET"])
+@blp.route("/accounts/<id:account_id>", methods=["GET"])
 @login_required()
 @blp.response(200, AccountSchema)
 def get_account(account_id: int) -> Reply:
     return _read(account_id, None)
 
 
-@blp.route("/accounts/<int:account_id>", methods=["PATCH", "PUT"])
+@blp.route("/accounts/<id:account_id>", methods=["PATCH", "PUT"])
 @login_required()
 @blp.arguments(AccountWriteSchema)
 @blp.response(200, AccountSchema)
@@ -190,7 +190,7 @@ def edit_account(data: dict[str, Any], account_id: int) -> Reply:
     return _edit(account_id, None, data)
 
 
-@blp.route("/accounts/<int:account_id>", methods=["DELETE"])
+@blp.route("/accounts/<id:account_id>", methods=["DELETE"])
 @login_required()
 @blp.response(204)
 def delete_account(account_id: int) -> tuple[str, int]:

@@ -28,7 +28,7 @@ blp = Blueprint("contacts", __name__, url_prefix=API, description="Contacts")
 Reply = tuple[dict[str, Any], int, dict[str, str]]
 
 
-@blp.route("/accounts/<int:account_id>/contacts", methods=["GET"])
+@blp.route("/accounts/<id:account_id>/contacts", methods=["GET"])
 @login_required()
 @blp.arguments(PageArgsSchema, location="query")
 @blp.response(200, ContactPageSchema)
@@ -40,7 +40,7 @@ def list_contacts(args: dict[str, Any], account_id: int) -> dict[str, Any]:
         return {"items": [contact_repr(c) for c in rows], "next_cursor": next_cursor}
 
 
-@blp.route("/accounts/<int:account_id>/contacts", methods=["POST"])
+@blp.route("/accounts/<id:account_id>/contacts", methods=["POST"])
 @login_required()
 @blp.arguments(ContactWriteSchema)
 @blp.response(201, ContactSchema)
@@ -51,7 +51,7 @@ def create_contact(data: dict[str, Any], account_id: int) -> Reply:
     return body, 201, {**etag(contact.version), "Location": body["links"]["self"]}
 
 
-@blp.route("/contacts/<int:contact_id>", methods=["GET"])
+@blp.route("/contacts/<id:contact_id>", methods=["GET"])
 @login_required()
 @blp.response(200, ContactSchema)
 def get_contact(contact_id: int) -> Reply:
@@ -60,7 +60,7 @@ def get_contact(contact_id: int) -> Reply:
         return contact_repr(contact), 200, etag(contact.version)
 
 
-@blp.route("/contacts/<int:contact_id>", methods=["PATCH", "PUT"])
+@blp.route("/contacts/<id:contact_id>", methods=["PATCH", "PUT"])
 @login_required()
 @blp.arguments(ContactWriteSchema)
 @blp.response(200, ContactSchema)
@@ -72,7 +72,7 @@ def edit_contact(data: dict[str, Any], contact_id: int) -> Reply:
     return body, 200, etag(contact.version)
 
 
-@blp.route("/contacts/<int:contact_id>", methods=["DELETE"])
+@blp.route("/contacts/<id:contact_id>", methods=["DELETE"])
 @login_required()
 @blp.response(204)
 def delete_contact(contact_id: int) -> tuple[str, int]:

@@ -65,7 +65,7 @@ def add_custom_field(data: dict[str, Any]) -> tuple[dict[str, Any], int]:
         return definition_repr(definition), 201
 
 
-@blp.route("/field-definitions/<int:definition_id>", methods=["PATCH"])
+@blp.route("/field-definitions/<id:definition_id>", methods=["PATCH"])
 @login_required(MANAGE_FIELDS)
 @blp.arguments(FieldDefinitionChangeSchema)
 @blp.response(200, FieldDefinitionSchema)
@@ -74,7 +74,7 @@ def change_field(data: dict[str, Any], definition_id: int) -> dict[str, Any]:
         return definition_repr(fields.change_definition(uow.session, definition_id, data))
 
 
-@blp.route("/field-definitions/<int:definition_id>", methods=["DELETE"])
+@blp.route("/field-definitions/<id:definition_id>", methods=["DELETE"])
 @login_required(MANAGE_FIELDS)
 @blp.response(204)
 def delete_field(definition_id: int) -> tuple[str, int]:

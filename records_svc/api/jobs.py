@@ -4,12 +4,15 @@ from __future__ import annotations
 
 from typing import Any
 
+from flask import Response
 from flask_smorest import Blueprint
 from marshmallow import Schema, fields
 
 from httpkit.tokens import current_principal
 from records_svc.api.common import API, iso, login_required, services
+from records_svc.api.documents import attachment
 from records_svc.domain import jobs
+from records_svc.domain.errors import NotFoundError
 from records_svc.domain.models import Job
 
 blp = Blueprint("jobs", __name__, url_prefix=API, description="Jobs")
@@ -52,3 +55,20 @@ def job_repr(job: Job) -> dict[str, Any]:
 def get_job(job_id: str) -> dict[str, Any]:
     with services().db.read() as session:
         return job_repr(jobs.get_job(session, job_id, user_id=current_principal().user_id))
+
+
+@blp.route("/jobs/<string:job_id>/download", methods=["GET"])
+@login_required()
+@blp.response(200, {"type": "string", "format": "binary"}, content_type="application/octet-stream")
+def download_job_file(job_id: str) -> Response:
+    """The file a done job produced (an edition), as an attachment."""
+    svc = services()
+    with svc.db.read() as session:
+        job = jobs.get_job(session, job_id, user_id=current_principal().user_id)
+        key, name, media_type = job.file_path, job.file_name, job.media_type
+        done = job.state == jobs.DONE
+    if not done or not key or svc.db.files is None or not svc.db.files.exists(key):
+        raise NotFoundError(f"Job {job_id} has no file to download.")
+    return attachment(
+        svc.db.files.path(key), name or "edition", media_type or "application/octet-stream"
+    )

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from marshmallow import EXCLUDE, RAISE, Schema, fields, validate
 
+from records_svc.api.converters import MAX_ID
+
 
 class StrictSchema(Schema):
     class Meta:
@@ -34,7 +36,9 @@ class AccountWriteSchema(StrictSchema):
     phone = _text(32)
     email = _text(254)
     website = _text(300)
-    owner_id = fields.Integer(allow_none=True, strict=True)
+    owner_id = fields.Integer(
+        allow_none=True, strict=True, validate=validate.Range(min=1, max=MAX_ID)
+    )
     custom = fields.Dict(keys=fields.String(), values=fields.Raw(allow_none=True))
 
 
@@ -42,6 +46,7 @@ class ClientSyncSchema(AccountWriteSchema):
     closed = fields.Boolean(metadata={"description": "Closed in the ERP"})
     prospect_id = fields.Integer(
         strict=True,
+        validate=validate.Range(min=1, max=MAX_ID),
         metadata={"description": "The prospect this client comes from (kept, contacts included)"},
     )
 
@@ -140,7 +145,7 @@ class PageArgsSchema(Schema):
 class AccountListArgsSchema(PageArgsSchema):
     status = fields.String(validate=validate.OneOf(["draft", "validated"]))
     closed = fields.Boolean()
-    owner_id = fields.Integer()
+    owner_id = fields.Integer(validate=validate.Range(min=1, max=MAX_ID))
 
 
 class TokenRequestSchema(StrictSchema):

@@ -9,7 +9,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from records_svc.db import UnitOfWork
-from records_svc.domain import fields
+from records_svc.domain import fields, record_files
 from records_svc.domain.errors import (
     ConflictError,
     FieldValidationError,
@@ -187,6 +187,7 @@ def delete_account(
         )
     )
     uow.record_index_event("account", account.id, account.version + 1, "delete")
+    record_files.forget_record_files(uow, account_id=account.id)
     for contact_id, version in contacts:
         uow.record_index_event("contact", contact_id, version + 1, "delete")
     uow.session.delete(account)

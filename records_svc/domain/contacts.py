@@ -9,7 +9,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from records_svc.db import UnitOfWork
-from records_svc.domain import fields
+from records_svc.domain import fields, record_files
 from records_svc.domain.accounts import check_version, get_account
 from records_svc.domain.errors import NotFoundError
 from records_svc.domain.models import Contact
@@ -86,5 +86,6 @@ def delete_contact(uow: UnitOfWork, contact_id: int, *, expected_version: int | 
     contact = get_contact(uow.session, contact_id)
     check_version(contact.version, expected_version, "contact")
     uow.record_index_event("contact", contact.id, contact.version + 1, "delete")
+    record_files.forget_record_files(uow, contact_id=contact.id)
     uow.session.delete(contact)
     uow.session.flush()

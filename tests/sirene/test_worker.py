@@ -51,6 +51,7 @@ def sirene_overrides(prefix: str) -> dict[str, Any]:
     return {
         "broker_url": url,
         "result_backend": url,
+        "broker_key_prefix": prefix,
         "sirene_redis_prefix": prefix + "sirene:",
         "sirene_timeout_seconds": 5,
         "sirene_wait_seconds": 5,
@@ -58,16 +59,9 @@ def sirene_overrides(prefix: str) -> dict[str, Any]:
 
 
 @pytest.fixture
-def app(
-    settings: Settings, database: Database, worker_context: WorkerContext, prefix: str
-) -> Iterator[Flask]:
+def app(settings: Settings, database: Database, worker_context: WorkerContext) -> Iterator[Flask]:
     """The records app sending to Redis, and one worker consuming the ``sirene`` queue."""
     celery = create_celery(settings, worker_context)
-    celery.conf.broker_transport_options = {
-        **celery.conf.broker_transport_options,
-        "global_keyprefix": prefix,
-    }
-    celery.conf.result_backend_transport_options = {"global_keyprefix": prefix}
     with start_worker(celery, pool="solo", queues=["sirene"], perform_ping_check=False):
         yield create_app(settings, database=database, job_queue=CeleryJobQueue(celery))
     # The pub/sub connection that waited for results: collected results unsubscribe

@@ -1,0 +1,84 @@
+"""The current values of the rows search shows, as plain dicts (the indexing jobs' input)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator, Sequence
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from records_svc.domain.models import Account, Contact
+
+ACCOUNT_COLUMNS = (
+    Account.id,
+    Account.kind,
+    Account.name,
+    Account.legal_name,
+    Account.siren,
+    Account.siret,
+    Account.city,
+    Account.status,
+    Account.closed,
+    Account.version,
+)
+CONTACT_COLUMNS = (
+    Contact.id,
+    Contact.account_id,
+    Contact.first_name,
+    Contact.last_name,
+    Contact.email,
+    Contact.version,
+)
+
+Values = dict[str, Any]
+
+
+def _values(rows: Iterable[Any]) -> Iterator[Values]:
+    for row in rows:
+        yield dict(row._mapping)
+
+
+def accounts(session: Session, ids: Sequence[int]) -> dict[int, Values]:
+    rows = session.execute(select(*ACCOUNT_COLUMNS).where(Account.id.in_(ids)))
+    return {v["id"]: v for v in _values(rows)}
+
+
+def contacts(session: Session, ids: Sequence[int]) -> dict[int, tuple[Values, Values]]:
+    """Each contact with its account's values."""
+    rows = list(_values(session.execute(select(*CONTACT_COLUMNS).where(Contact.id.in_(ids)))))
+    owners = accounts(session, sorted({r["account_id"] for r in rows}))
+    return {r["id"]: (r, owners[r["account_id"]]) for r in rows if r["account_id"] in owners}
+
+
+def batches(
+    session: Session, size: int
+) -> Iterator[tuple[list[Values], list[tuple[Values, Values]]]]:
+    """Every account, then every contact with its account, ``size`` rows at a time (by id)."""
+    after = 0
+    while True:
+        stmt = select(*ACCOUNT_COLUMNS).where(Account.id > after).order_by(Account.id).limit(size)
+        rows = list(_values(session.execute(stmt)))
+        if not rows:
+            break
+        after = rows[-1]["id"]
+        yield rows, []
+    after = 0
+    while True:
+        ids = list(
+            session.scalars(
+                select(Contact.id).where(Contact.id > after).order_by(Contact.id).limit(size)
+            )
+        )
+        if not ids:
+            break
+        after = ids[-1]
+        yield [], list(contacts(session, ids).values())
+
+
+def counts(session: Session) -> int:
+    from sqlalchemy import func
+
+    accounts_count = session.scalar(select(func.count()).select_from(Account)) or 0
+    contacts_count = session.scalar(select(func.count()).select_from(Contact)) or 0
+    return int(accounts_count) + int(contacts_count)

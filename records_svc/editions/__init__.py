@@ -1,0 +1,1 @@
+"""Editions: records printed through configured templates (HTML → PDF, DOCX)."""

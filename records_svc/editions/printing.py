@@ -1,0 +1,220 @@
+"""Printing a record through a template: the job is started here and run by a worker."""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from records_svc.db import Database, UnitOfWork
+from records_svc.domain import jobs
+from records_svc.domain.accounts import get_account
+from records_svc.domain.contacts import get_contact
+from records_svc.domain.documents import Owner, attach_file, check_owner, sanitise_name
+from records_svc.domain.errors import DomainError, FieldValidationError, NotFoundError
+from records_svc.domain.models import Account, Contact, EditionTemplate, Job, User
+from records_svc.editions import render
+from records_svc.editions.formatting import address_lines
+from records_svc.editions.templates import get_template
+from records_svc.files import EDITIONS, FileStore
+from records_svc.jobs import JobQueue
+
+log = logging.getLogger(__name__)
+
+RENDER_TASK = "carnet.editions.render"
+JOB_KIND = "edition"
+PARIS = ZoneInfo("Europe/Paris")
+
+
+def account_data(account: Account) -> dict[str, Any]:
+    address = {
+        "line1": account.address_line1,
+        "line2": account.address_line2,
+        "postal_code": account.postal_code,
+        "city": account.city,
+        "country": account.country,
+    }
+    return {
+        "id": account.id,
+        "kind": account.kind,
+        "name": account.name,
+        "legal_name": account.legal_name,
+        "siren": account.siren,
+        "siret": account.siret,
+        "ape_code": account.ape_code,
+        "address": address,
+        "address_lines": address_lines(address),
+        "phone": account.phone,
+        "email": account.email,
+        "website": account.website,
+        "status": account.status,
+        "closed": bool(account.closed),
+        "external_ref": account.external_ref,
+        "custom": dict(account.custom or {}),
+        "created_at": account.created_at,
+        "updated_at": account.updated_at,
+    }
+
+
+def contact_data(contact: Contact) -> dict[str, Any]:
+    full_name = " ".join(p for p in (contact.first_name, contact.last_name) if p)
+    return {
+        "id": contact.id,
+        "account_id": contact.account_id,
+        "civility": contact.civility,
+        "first_name": contact.first_name,
+        "last_name": contact.last_name,
+        "full_name": full_name,
+        "job_title": contact.job_title,
+        "direct_line": contact.direct_line,
+        "mobile": contact.mobile,
+        "email": contact.email,
+        "custom": dict(contact.custom or {}),
+        "created_at": contact.created_at,
+        "updated_at": contact.updated_at,
+    }
+
+
+def build_context(
+    session: Session, kind: str, record_id: int, user_id: int | None
+) -> dict[str, Any]:
+    """What a template sees (docs/editions.md lists it): plain values, never ORM objects."""
+    user = session.get(User, user_id) if user_id is not None else None
+    context: dict[str, Any] = {
+        "kind": kind,
+        "user": {"id": user.id, "username": user.username} if user else None,
+        "today": datetime.now(PARIS).date(),
+    }
+    if kind == "contact":
+        contact = get_contact(session, record_id)
+        context["contact"] = context["record"] = contact_data(contact)
+        context["account"] = account_data(contact.account)
+        context["contacts"] = []
+    else:
+        account = get_account(session, record_id, kind)
+        context["account"] = context["record"] = account_data(account)
+        rows = session.scalars(
+            select(Contact).where(Contact.account_id == account.id).order_by(Contact.id)
+        )
+        context["contacts"] = [contact_data(c) for c in rows]
+    return context
+
+
+def start_edition(
+    uow: UnitOfWork,
+    queue: JobQueue,
+    *,
+    kind: str,
+    record_id: int,
+    template_id: int,
+    attach: bool,
+    user_id: int | None,
+) -> Job:
+    """A queued job; the render task is sent once the job row is committed."""
+    check_owner(uow.session, Owner(kind, record_id))
+    template = uow.session.get(EditionTemplate, template_id)
+    if template is None:
+        raise FieldValidationError([{"field": "template_id", "message": "no such template"}])
+    if template.entity != kind:
+        raise FieldValidationError(
+            [{"field": "template_id", "message": f"this template prints a {template.entity}"}]
+        )
+    job = jobs.create_job(
+        uow.session, JOB_KIND, created_by=user_id, target_kind=kind, target_id=record_id
+    )
+    job.result = {"template_id": template_id, "attach": attach}
+    arguments = {
+        "job_id": job.id,
+        "template_id": template_id,
+        "kind": kind,
+        "record_id": record_id,
+        "user_id": user_id,
+        "attach": attach,
+    }
+    uow.after_commit(lambda: queue.enqueue(RENDER_TASK, **arguments))
+    return job
+
+
+def _file_name(template: EditionTemplate, context: dict[str, Any]) -> str:
+    record = context["record"]
+    label = record.get("full_name") or record.get("name") or str(record["id"])
+    extension = "pdf" if template.format == render.HTML else "docx"
+    return sanitise_name(f"{template.name} - {label}.{extension}")
+
+
+def _render(
+    db: Database, template_id: int, kind: str, record_id: int, user_id: int | None
+) -> tuple[bytes, str, str]:
+    """The rendered file, its name and media type."""
+    with db.read() as session:
+        template = get_template(session, template_id)
+        context = build_context(session, kind, record_id, user_id)
+        name = _file_name(template, context)
+        if template.format == render.HTML:
+            return render.render_pdf(template.body or "", context), name, render.PDF_MEDIA_TYPE
+        return render.render_docx(template.docx or b"", context), name, render.DOCX_MEDIA_TYPE
+
+
+def run_edition(
+    db: Database,
+    *,
+    job_id: str,
+    template_id: int,
+    kind: str,
+    record_id: int,
+    user_id: int | None = None,
+    attach: bool = False,
+) -> str:
+    """Render, store, and mark the job done (attaching the file if asked); return the state."""
+    with db.unit_of_work() as uow:
+        state = jobs.get_job(uow.session, job_id).state
+        if state in (jobs.DONE, jobs.FAILED):
+            return state  # delivered twice: already handled
+        jobs.mark_running(uow.session, job_id)
+    try:
+        output, name, media_type = _render(db, template_id, kind, record_id, user_id)
+    except (render.TemplateProblemError, NotFoundError) as exc:
+        detail = exc.message if isinstance(exc, render.TemplateProblemError) else exc.detail
+        return _fail(db, job_id, f"The edition could not be rendered: {detail}")
+    except Exception as exc:  # WeasyPrint or docxtpl failing on odd input
+        log.exception("edition %s failed", job_id)
+        return _fail(db, job_id, f"The edition could not be rendered: {exc}")
+    store = _store(db)
+    try:
+        with db.unit_of_work() as uow:
+            stored = store.write_bytes(output, area=EDITIONS)
+            uow.on_rollback(lambda: store.remove([stored.key]))
+            result: dict[str, Any] = {"template_id": template_id, "document_id": None}
+            if attach:
+                copy = store.write_bytes(output)
+                uow.on_rollback(lambda: store.remove([copy.key]))
+                owner = Owner(kind, record_id)
+                document = attach_file(uow, owner, copy, name, uploaded_by=user_id)
+                result["document_id"] = document.id
+            jobs.mark_done(
+                uow.session,
+                job_id,
+                result,
+                file_path=stored.key,
+                file_name=name,
+                media_type=media_type,
+            )
+    except DomainError as exc:  # the record was deleted while printing
+        return _fail(db, job_id, f"The edition could not be kept: {exc.detail}")
+    return jobs.DONE
+
+
+def _fail(db: Database, job_id: str, message: str) -> str:
+    with db.unit_of_work() as uow:
+        jobs.mark_failed(uow.session, job_id, message)
+    return jobs.FAILED
+
+
+def _store(db: Database) -> FileStore:
+    if db.files is None:
+        raise RuntimeError("this database was assembled without a document store")
+    return db.files

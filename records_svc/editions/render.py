@@ -1,0 +1,101 @@
+"""Template checking and rendering, always in a Jinja2 sandbox.
+
+HTML templates become PDF through WeasyPrint, which may fetch nothing but
+``data:`` URIs; DOCX templates are rendered by docxtpl with the same sandbox.
+"""
+
+from __future__ import annotations
+
+import io
+import zipfile
+from collections.abc import Mapping
+from typing import Any
+
+from jinja2 import TemplateError, TemplateSyntaxError
+from jinja2.sandbox import SandboxedEnvironment
+
+from records_svc.editions.formatting import FILTERS
+
+HTML, DOCX = "html", "docx"
+PDF_MEDIA_TYPE = "application/pdf"
+DOCX_MEDIA_TYPE = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+
+
+class TemplateProblemError(Exception):
+    """A template that cannot be used: a syntax error (with its line) or an unreadable file."""
+
+    def __init__(self, message: str, line: int | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.line = line
+
+
+def sandbox(*, autoescape: bool) -> SandboxedEnvironment:
+    env = SandboxedEnvironment(autoescape=autoescape, trim_blocks=True, lstrip_blocks=True)
+    env.filters.update(FILTERS)
+    env.globals.update(FILTERS)
+    return env
+
+
+def _syntax(error: TemplateSyntaxError) -> TemplateProblemError:
+    return TemplateProblemError(f"line {error.lineno}: {error.message}", error.lineno)
+
+
+def check_html(body: str) -> None:
+    try:
+        sandbox(autoescape=True).parse(body)
+    except TemplateSyntaxError as exc:
+        raise _syntax(exc) from None
+
+
+def _docx_template(data: bytes) -> Any:
+    from docxtpl import DocxTemplate
+
+    if not zipfile.is_zipfile(io.BytesIO(data)):
+        raise TemplateProblemError("this is not a DOCX file")
+    try:
+        return DocxTemplate(io.BytesIO(data))
+    except Exception as exc:  # python-docx raises several kinds for a damaged package
+        raise TemplateProblemError(f"this DOCX file cannot be read: {exc}") from None
+
+
+def check_docx(data: bytes) -> None:
+    template = _docx_template(data)
+    try:
+        template.init_docx()
+        xml = template.patch_xml(template.get_xml())
+        sandbox(autoescape=False).parse(xml)
+    except TemplateSyntaxError as exc:
+        # Lines of the document's XML mean little to an author: give the message and
+        # the text around the fault instead.
+        raise TemplateProblemError(
+            f"line {exc.lineno} of the document body: {exc.message}", exc.lineno
+        ) from None
+
+
+def render_pdf(body: str, context: Mapping[str, Any]) -> bytes:
+    import weasyprint
+
+    try:
+        html = sandbox(autoescape=True).from_string(body).render(context)
+    except TemplateSyntaxError as exc:
+        raise _syntax(exc) from None
+    except TemplateError as exc:
+        raise TemplateProblemError(f"the template failed: {exc}") from None
+    # Only data: URIs: a template may not read local files nor reach the network.
+    fetcher = weasyprint.urls.URLFetcher(allowed_protocols={"data"}, allow_redirects=False)
+    pdf: bytes = weasyprint.HTML(string=html, url_fetcher=fetcher).write_pdf()
+    return pdf
+
+
+def render_docx(data: bytes, context: Mapping[str, Any]) -> bytes:
+    template = _docx_template(data)
+    try:
+        template.render(dict(context), jinja_env=sandbox(autoescape=False), autoescape=True)
+    except TemplateSyntaxError as exc:
+        raise _syntax(exc) from None
+    except TemplateError as exc:
+        raise TemplateProblemError(f"the template failed: {exc}") from None
+    out = io.BytesIO()
+    template.save(out)
+    return out.getvalue()

@@ -1,0 +1,117 @@
+"""GET /api/v1/search: the type-ahead query; health and readiness."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+from typing import Any
+
+from flask import current_app
+from flask_smorest import Blueprint
+from marshmallow import RAISE, Schema, ValidationError, fields, validate, validates
+
+from httpkit.problems import ProblemError
+from httpkit.tokens import Principal, authenticated, bearer_token, current_principal, decode_token
+from search_svc.backends.base import KINDS, SearchBackend, SearchQuery
+
+PATH = "/api/v1/search"
+#: the ERP right 191516: closed clients and their contacts show in results
+SHOW_CLOSED_ACCOUNTS = "show_closed_accounts"
+MAX_LIMIT = 50
+
+blp = Blueprint("search", __name__, description="Type-ahead search")
+
+
+@dataclass
+class Services:
+    backend: SearchBackend
+    secret_key: str
+
+
+def services() -> Services:
+    svc: Services = current_app.extensions["carnet.search"]
+    return svc
+
+
+def _verify() -> Principal:
+    return decode_token(services().secret_key, bearer_token())
+
+
+class SearchArgsSchema(Schema):
+    class Meta:
+        unknown = RAISE
+
+    q = fields.String(
+        required=True,
+        validate=validate.Length(min=1, max=100),
+        metadata={"description": "What the user typed: words, in any order, by prefix"},
+    )
+    kinds = fields.String(
+        load_default=",".join(KINDS),
+        metadata={"description": "Comma-separated: contact, prospect, client"},
+    )
+    limit = fields.Integer(load_default=10, validate=validate.Range(min=1, max=MAX_LIMIT))
+
+    @validates("q")
+    def _not_blank(self, value: str, **_: Any) -> None:
+        if not value.strip():
+            raise ValidationError("must not be blank")
+
+    @validates("kinds")
+    def _known_kinds(self, value: str, **_: Any) -> None:
+        unknown = sorted({k.strip() for k in value.split(",")} - set(KINDS))
+        if unknown:
+            raise ValidationError(f"unknown kind {unknown[0]!r} (known: {', '.join(KINDS)})")
+
+
+class HitSchema(Schema):
+    kind = fields.String(validate=validate.OneOf(KINDS))
+    id = fields.Integer()
+    label = fields.String()
+    sublabel = fields.String(allow_none=True)
+    badges = fields.List(fields.String())
+    link = fields.String()
+    highlight = fields.List(
+        fields.List(fields.Integer()),
+        metadata={"description": "[start, end) character ranges of label"},
+    )
+
+
+class ResultsSchema(Schema):
+    items = fields.List(fields.Nested(HitSchema))
+
+
+class HealthSchema(Schema):
+    status = fields.String()
+    checks = fields.Dict(keys=fields.String(), values=fields.String())
+
+
+@blp.route(PATH, methods=["GET"])
+@authenticated(_verify)
+@blp.arguments(SearchArgsSchema, location="query", error_status_code=400)
+@blp.response(200, ResultsSchema)
+def search(args: dict[str, Any]) -> dict[str, Any]:
+    query = SearchQuery(
+        text=args["q"],
+        kinds=frozenset(k.strip() for k in args["kinds"].split(",")),
+        limit=args["limit"],
+        show_closed=current_principal().has(SHOW_CLOSED_ACCOUNTS),
+    )
+    return {"items": [asdict(hit) for hit in services().backend.search(query)]}
+
+
+@blp.route("/healthz", methods=["GET"])
+@blp.route(f"{PATH}/healthz", methods=["GET"], endpoint="healthz_api")
+@blp.response(200, HealthSchema)
+@blp.doc(security=[])
+def healthz() -> dict[str, Any]:
+    return {"status": "ok", "checks": {}}
+
+
+@blp.route("/readyz", methods=["GET"])
+@blp.route(f"{PATH}/readyz", methods=["GET"], endpoint="readyz_api")
+@blp.response(200, HealthSchema)
+@blp.doc(security=[])
+def readyz() -> dict[str, Any]:
+    if not services().backend.ping():
+        raise ProblemError("The search index is unreachable.", status=503, checks={"index": "down"})
+    return {"status": "ok", "checks": {"index": "ok"}}

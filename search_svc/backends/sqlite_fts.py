@@ -1,0 +1,420 @@
+"""The embedded search backend: one SQLite file with an FTS5 index.
+
+Speed at a million entries comes from one choice: an entry's rowid (``pos``)
+is its place in name order. The FTS5 index hands back matches in rowid order,
+so "the first 10 matches by name" reads about 10 doclist entries and stops;
+nothing is ranked. Positions are sparse (gaps of 2**32 after a rebuild) so an
+insert takes the middle of its neighbours' gap; a gap that runs out makes the
+few entries around it spread out again. Tier 0 (the name starts with the
+query) is a range read on the unique ``order_key`` index; a long query word
+expands to its complete words (table ``words``) and the name's first word is
+indexed as ``_word`` (tier 1), so no query reads a whole doclist. See
+docs/search.md.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import threading
+from collections.abc import Iterator, Sequence
+from pathlib import Path
+from typing import Any
+
+from search_svc.backends.base import (
+    SearchDocument,
+    SearchHit,
+    SearchQuery,
+    ranked,
+)
+
+SPACE = 2**62
+STEP = 2**32
+TOP = "\U0010ffff"
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS {entries} (
+    pos INTEGER PRIMARY KEY,
+    doc_id TEXT NOT NULL UNIQUE,
+    kind TEXT NOT NULL,
+    entity_id INTEGER NOT NULL,
+    version INTEGER NOT NULL,
+    order_key TEXT NOT NULL UNIQUE,
+    closed INTEGER NOT NULL,
+    label TEXT NOT NULL,
+    sublabel TEXT,
+    badges TEXT NOT NULL,
+    link TEXT NOT NULL
+);
+CREATE VIRTUAL TABLE IF NOT EXISTS {fts} USING fts5(
+    terms, prefix='1 2 3', detail=none,
+    tokenize="unicode61 remove_diacritics 0 tokenchars '_'"
+);
+CREATE TABLE IF NOT EXISTS tombstones (doc_id TEXT PRIMARY KEY) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS words (term TEXT PRIMARY KEY) WITHOUT ROWID;
+"""
+#: marks the name's first word among the indexed words (normalised words are letters and digits)
+HEAD = "_"
+#: prefix lengths FTS5 indexes (its ``prefix`` option); longer words expand through ``words``
+INDEXED_PREFIX = 3
+#: a longer query word with more completions than this falls back to a prefix query
+MAX_EXPANSION = 32
+COLUMNS = "pos, doc_id, kind, entity_id, version, order_key, closed, label, sublabel, badges, link"
+
+
+def _create(conn: sqlite3.Connection, entries: str, fts: str) -> None:
+    for statement in SCHEMA.format(entries=entries, fts=fts).split(";"):
+        if statement.strip():
+            conn.execute(statement)
+
+
+def _row(document: SearchDocument) -> tuple[Any, ...]:
+    return (
+        document.doc_id,
+        document.kind,
+        document.entity_id,
+        document.version,
+        document.order_key,
+        int(document.closed),
+        document.label,
+        document.sublabel,
+        json.dumps(document.badges),
+        document.link,
+    )
+
+
+def _words(document: SearchDocument) -> list[str]:
+    """The indexed words: the searchable ones, and ``_`` + the name's first word (tier 1)."""
+    return [*document.terms, HEAD + document.head]
+
+
+def _fts_text(document: SearchDocument) -> tuple[str]:
+    return (" ".join(_words(document)),)
+
+
+def _word_match(conn: sqlite3.Connection, token: str) -> str:
+    """FTS5 syntax for "a word starting with ``token``", read incrementally in rowid order.
+
+    Up to 3 letters, the prefix index holds the token's doclist. A longer
+    prefix query would merge every completion's doclist in memory first, so it
+    becomes an OR of the (few) complete words that start with it: FTS5 walks
+    an OR of terms incrementally, and LIMIT stops it early.
+    """
+    if len(token) <= INDEXED_PREFIX:
+        return f'"{token}"*'
+    completions = [
+        row[0]
+        for row in conn.execute(
+            "SELECT term FROM words WHERE term >= ? AND term < ? ORDER BY term LIMIT ?",
+            (token, token + TOP, MAX_EXPANSION + 1),
+        )
+    ]
+    if len(completions) > MAX_EXPANSION:
+        return f'"{token}"*'
+    if not completions:
+        return f'"{token}"'  # matches nothing: no indexed word starts with it
+    return "(" + " OR ".join(f'"{term}"' for term in completions) + ")"
+
+
+def _match(conn: sqlite3.Connection, query: SearchQuery, tier: int) -> str:
+    words = [_word_match(conn, token) for token in query.tokens]
+    if tier == 1:
+        words[0] = _word_match(conn, HEAD + query.tokens[0])
+    return " AND ".join(words)
+
+
+class SqliteFtsBackend:
+    """The SQLite FTS5 index in the file ``path`` (settings.resolved_search_sqlite_path)."""
+
+    def __init__(self, path: Path | str) -> None:
+        self.path = Path(path)
+        self._local = threading.local()
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        with self._write() as conn:
+            _create(conn, "entries", "entries_fts")
+
+    # connections: one per thread, WAL so readers never wait for the writer
+
+    def _conn(self) -> sqlite3.Connection:
+        conn: sqlite3.Connection | None = getattr(self._local, "conn", None)
+        if conn is None:
+            conn = sqlite3.connect(self.path, timeout=30, isolation_level=None)
+            conn.execute("PRAGMA journal_mode=WAL")
+            conn.execute("PRAGMA synchronous=NORMAL")
+            self._local.conn = conn
+        return conn
+
+    class _Txn:
+        def __init__(self, conn: sqlite3.Connection) -> None:
+            self.conn = conn
+
+        def __enter__(self) -> sqlite3.Connection:
+            self.conn.execute("BEGIN IMMEDIATE")
+            return self.conn
+
+        def __exit__(self, exc_type: object, *_: object) -> None:
+            self.conn.execute("ROLLBACK" if exc_type else "COMMIT")
+
+    def _write(self) -> SqliteFtsBackend._Txn:
+        return self._Txn(self._conn())
+
+    def close(self) -> None:
+        conn = getattr(self._local, "conn", None)
+        if conn is not None:
+            conn.close()
+            self._local.conn = None
+
+    def ping(self) -> bool:
+        try:
+            self._conn().execute("SELECT 1 FROM entries LIMIT 1").fetchall()
+        except sqlite3.Error:
+            return False
+        return True
+
+    # reading
+
+    def search(self, query: SearchQuery) -> list[SearchHit]:
+        return ranked(query, self._fetch)
+
+    def _fetch(self, query: SearchQuery, tier: int, count: int) -> list[SearchDocument]:
+        kinds = sorted(query.kinds)
+        marks = ", ".join("?" for _ in kinds)
+        visible = f"e.kind IN ({marks}) AND (? OR e.closed = 0)"
+        params: list[Any]
+        if tier == 0:
+            sql = (
+                f"SELECT {COLUMNS} FROM entries e WHERE e.order_key >= ? AND e.order_key < ? "
+                f"AND {visible} ORDER BY e.order_key LIMIT ?"
+            )
+            params = [query.phrase, query.phrase + TOP]
+        else:
+            # CROSS JOIN keeps the FTS index outermost: rows come in rowid (= name) order.
+            sql = (
+                f"SELECT e.{COLUMNS.replace(', ', ', e.')} FROM entries_fts f "
+                f"CROSS JOIN entries e ON e.pos = f.rowid "
+                f"WHERE entries_fts MATCH ? AND {visible} ORDER BY f.rowid LIMIT ?"
+            )
+            params = [_match(self._conn(), query, tier)]
+        params += [*kinds, int(query.show_closed), count]
+        return [self._document(row) for row in self._conn().execute(sql, params)]
+
+    @staticmethod
+    def _document(row: Sequence[Any]) -> SearchDocument:
+        _pos, doc_id, kind, entity_id, version, order_key, closed, label, sublabel, badges, link = (
+            row
+        )
+        return SearchDocument(
+            doc_id=doc_id,
+            kind=kind,
+            entity_id=entity_id,
+            version=version,
+            label=label,
+            sublabel=sublabel,
+            badges=tuple(json.loads(badges)),
+            link=link,
+            closed=bool(closed),
+            terms=(),
+            sort_key=order_key.split("\x01", 1)[0],
+        )
+
+    def versions(self) -> Iterator[tuple[str, int]]:
+        yield from self._conn().execute("SELECT doc_id, version FROM entries ORDER BY doc_id")
+
+    # writing
+
+    def write(self, documents: Sequence[SearchDocument]) -> None:
+        with self._write() as conn:
+            for document in documents:
+                self._upsert(conn, document)
+
+    def delete(self, doc_ids: Sequence[str]) -> None:
+        with self._write() as conn:
+            for doc_id in doc_ids:
+                conn.execute("INSERT OR IGNORE INTO tombstones VALUES (?)", (doc_id,))
+                self._remove(conn, doc_id)
+
+    def _remove(self, conn: sqlite3.Connection, doc_id: str) -> None:
+        row = conn.execute("SELECT pos FROM entries WHERE doc_id = ?", (doc_id,)).fetchone()
+        if row is not None:
+            conn.execute("DELETE FROM entries WHERE pos = ?", row)
+            conn.execute("DELETE FROM entries_fts WHERE rowid = ?", row)
+
+    def _upsert(self, conn: sqlite3.Connection, document: SearchDocument) -> None:
+        if conn.execute("SELECT 1 FROM tombstones WHERE doc_id = ?", (document.doc_id,)).fetchone():
+            return
+        row = conn.execute(
+            "SELECT version FROM entries WHERE doc_id = ?", (document.doc_id,)
+        ).fetchone()
+        if row is not None and row[0] >= document.version:
+            return  # the index holds this version or a newer one
+        self._remove(conn, document.doc_id)
+        pos = self._position(conn, document.order_key)
+        conn.execute(
+            f"INSERT INTO entries ({COLUMNS}) VALUES (?{', ?' * 10})", (pos, *_row(document))
+        )
+        conn.execute(
+            "INSERT INTO entries_fts (rowid, terms) VALUES (?, ?)", (pos, *_fts_text(document))
+        )
+        conn.executemany("INSERT OR IGNORE INTO words VALUES (?)", [(t,) for t in _words(document)])
+
+    def _position(self, conn: sqlite3.Connection, order_key: str) -> int:
+        """A free rowid between the neighbours of ``order_key`` in name order."""
+        while True:
+            lo, hi = self._neighbours(conn, order_key)
+            if hi - lo >= 2:
+                if hi == SPACE and hi - lo > 2 * STEP:
+                    return lo + STEP  # appending in name order keeps room for the next
+                if lo == 0 and hi - lo > 2 * STEP:
+                    return hi - STEP
+                return (lo + hi) // 2
+            self._respace(conn, order_key)
+
+    @staticmethod
+    def _neighbours(conn: sqlite3.Connection, order_key: str) -> tuple[int, int]:
+        before = conn.execute(
+            "SELECT pos FROM entries WHERE order_key < ? ORDER BY order_key DESC LIMIT 1",
+            (order_key,),
+        ).fetchone()
+        after = conn.execute(
+            "SELECT pos FROM entries WHERE order_key > ? ORDER BY order_key LIMIT 1", (order_key,)
+        ).fetchone()
+        return (before[0] if before else 0), (after[0] if after else SPACE)
+
+    def _respace(self, conn: sqlite3.Connection, order_key: str) -> None:
+        """Spread the entries around ``order_key`` evenly over a gap wide enough for them."""
+        width = 32
+        while True:
+            window = [
+                r[0]
+                for r in conn.execute(
+                    "SELECT pos FROM (SELECT pos, order_key FROM entries WHERE order_key < ? "
+                    "ORDER BY order_key DESC LIMIT ?) UNION ALL "
+                    "SELECT pos FROM (SELECT pos FROM entries WHERE order_key > ? "
+                    "ORDER BY order_key LIMIT ?)",
+                    (order_key, width, order_key, width),
+                )
+            ]
+            window.sort()
+            lo = self._outside(conn, window[0], before=True)
+            hi = self._outside(conn, window[-1], before=False)
+            if (hi - lo) // (len(window) + 2) >= 1024 or width > 2**20:
+                break
+            width *= 4
+        rows = [
+            conn.execute(f"SELECT {COLUMNS} FROM entries WHERE pos = ?", (pos,)).fetchone()
+            for pos in window
+        ]
+        texts = [
+            conn.execute("SELECT terms FROM entries_fts WHERE rowid = ?", (pos,)).fetchone()
+            for pos in window
+        ]
+        gap = (hi - lo) // (len(window) + 2)
+        for pos in window:
+            conn.execute("DELETE FROM entries WHERE pos = ?", (pos,))
+            conn.execute("DELETE FROM entries_fts WHERE rowid = ?", (pos,))
+        for index, (row, text) in enumerate(zip(rows, texts, strict=True)):
+            # Leave a gap at the key's own place (index counted past it) for the insert.
+            new_pos = lo + gap * (index + 1 + (row[5] > order_key))
+            conn.execute(
+                f"INSERT INTO entries ({COLUMNS}) VALUES (?{', ?' * 10})", (new_pos, *row[1:])
+            )
+            conn.execute("INSERT INTO entries_fts (rowid, terms) VALUES (?, ?)", (new_pos, *text))
+
+    @staticmethod
+    def _outside(conn: sqlite3.Connection, pos: int, *, before: bool) -> int:
+        sql = (
+            "SELECT max(pos) FROM entries WHERE pos < ?"
+            if before
+            else "SELECT min(pos) FROM entries WHERE pos > ?"
+        )
+        value = conn.execute(sql, (pos,)).fetchone()[0]
+        return int(value) if value is not None else (0 if before else SPACE)
+
+    # bulk rebuild
+
+    def rebuild(self) -> SqliteRebuild:
+        return SqliteRebuild(self)
+
+
+class SqliteRebuild:
+    """Fills side tables, then renames them over the live ones in one transaction."""
+
+    def __init__(self, backend: SqliteFtsBackend) -> None:
+        self.backend = backend
+        self.conn = sqlite3.connect(backend.path, timeout=30, isolation_level=None)
+        self.conn.executescript(
+            "DROP TABLE IF EXISTS rebuild_staging;"
+            "CREATE TABLE rebuild_staging (order_key TEXT PRIMARY KEY, doc_id TEXT, kind TEXT, "
+            "entity_id INTEGER, version INTEGER, closed INTEGER, label TEXT, sublabel TEXT, "
+            "badges TEXT, link TEXT, terms TEXT) WITHOUT ROWID;"
+        )
+
+    def write(self, documents: Sequence[SearchDocument]) -> None:
+        self.conn.execute("BEGIN")
+        self.conn.executemany(
+            "INSERT OR REPLACE INTO rebuild_staging (order_key, doc_id, kind, entity_id, version, "
+            "closed, label, sublabel, badges, link, terms) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            [
+                (
+                    d.order_key,
+                    d.doc_id,
+                    d.kind,
+                    d.entity_id,
+                    d.version,
+                    int(d.closed),
+                    d.label,
+                    d.sublabel,
+                    json.dumps(d.badges),
+                    d.link,
+                    *_fts_text(d),
+                )
+                for d in documents
+            ],
+        )
+        # Words of the new index are harmless in the live one (they complete nothing there).
+        self.conn.executemany(
+            "INSERT OR IGNORE INTO words VALUES (?)",
+            [(t,) for d in documents for t in _words(d)],
+        )
+        self.conn.execute("COMMIT")
+
+    def commit(self) -> None:
+        conn = self.conn
+        count = conn.execute("SELECT count(*) FROM rebuild_staging").fetchone()[0]
+        step = max(SPACE // (count + 1), 1)
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            conn.execute("DROP TABLE IF EXISTS entries_new")
+            conn.execute("DROP TABLE IF EXISTS entries_fts_new")
+            _create(conn, "entries_new", "entries_fts_new")
+            conn.execute(
+                f"INSERT INTO entries_new ({COLUMNS}) SELECT "
+                "row_number() OVER (ORDER BY order_key) * ?, doc_id, kind, entity_id, version, "
+                "order_key, closed, label, sublabel, badges, link FROM rebuild_staging",
+                (step,),
+            )
+            conn.execute(
+                "INSERT INTO entries_fts_new (rowid, terms) SELECT "
+                "row_number() OVER (ORDER BY order_key) * ?, terms FROM rebuild_staging",
+                (step,),
+            )
+            conn.execute("DROP TABLE entries")
+            conn.execute("DROP TABLE entries_fts")
+            conn.execute("ALTER TABLE entries_new RENAME TO entries")
+            conn.execute("ALTER TABLE entries_fts_new RENAME TO entries_fts")
+            # The database is the truth: a record it still holds is no longer "deleted".
+            conn.execute(
+                "DELETE FROM tombstones WHERE doc_id IN (SELECT doc_id FROM rebuild_staging)"
+            )
+            conn.execute("DROP TABLE rebuild_staging")
+            conn.execute("COMMIT")
+        except BaseException:
+            conn.execute("ROLLBACK")
+            raise
+        finally:
+            conn.close()
+
+    def abort(self) -> None:
+        self.conn.execute("DROP TABLE IF EXISTS rebuild_staging")
+        self.conn.close()

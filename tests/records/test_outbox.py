@@ -1,0 +1,83 @@
+"""Every write that search shows leaves an index event in the same transaction."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+
+from records_svc.db import Database
+from records_svc.domain.models import IndexEvent
+from tests.conftest import Api
+
+
+def events(database: Database) -> list[tuple[str, int, int, str]]:
+    with database.read() as session:
+        rows = session.scalars(select(IndexEvent).order_by(IndexEvent.id))
+        return [(e.entity, e.entity_id, e.version, e.op) for e in rows]
+
+
+def test_create_edit_delete_write_events_with_versions(seller: Api, database: Database) -> None:
+    account = seller.post("/api/v1/prospects", json={"name": "Dupré SARL"}).json
+    contact = seller.post(
+        f"/api/v1/accounts/{account['id']}/contacts", json={"last_name": "Dupré"}
+    ).json
+    seller.edit(contact["links"]["self"], {"first_name": "Zoé"})
+    assert events(database) == [
+        ("account", account["id"], 1, "upsert"),
+        ("contact", contact["id"], 1, "upsert"),
+        ("contact", contact["id"], 2, "upsert"),
+    ]
+    seller.edit(account["links"]["self"], {"name": "Dupré et Fils"})
+    assert events(database)[-2:] == [
+        ("account", account["id"], 2, "upsert"),
+        ("contact", contact["id"], 2, "upsert"),  # its document shows the account's name
+    ]
+    seller.edit(account["links"]["self"], {"phone": "0142142000"})
+    assert events(database)[-1] == ("account", account["id"], 3, "upsert")  # contacts untouched
+    seller.delete(account["links"]["self"])
+    assert events(database)[-2:] == [
+        ("account", account["id"], 4, "delete"),
+        ("contact", contact["id"], 3, "delete"),
+    ]
+
+
+def test_closing_a_client_reindexes_its_contacts(erp: Api, seller: Api, database: Database) -> None:
+    client = erp.put("/api/v1/sync/clients/C1", json={"name": "Müller GmbH"}).json
+    contact = seller.post(
+        f"/api/v1/accounts/{client['id']}/contacts", json={"last_name": "Weiß"}
+    ).json
+    erp.put("/api/v1/sync/clients/C1", json={"name": "Müller GmbH", "closed": True})
+    assert events(database)[-2:] == [
+        ("account", client["id"], 2, "upsert"),
+        ("contact", contact["id"], 1, "upsert"),
+    ]
+
+
+def test_a_failed_write_leaves_no_event(seller: Api, database: Database) -> None:
+    assert seller.post("/api/v1/prospects", json={"name": "X", "siren": "123"}).status_code == 422
+    prospect = seller.post("/api/v1/prospects", json={"name": "Y"}).json
+    seller.patch(prospect["links"]["self"], json={"name": "Z"}, headers={"If-Match": '"9"'})
+    assert events(database) == [("account", prospect["id"], 1, "upsert")]
+
+
+def test_events_are_handed_to_the_job_queue_after_commit(settings, database: Database) -> None:
+    from records_svc import create_app
+    from tests.conftest import make_user
+
+    sent: list[tuple[str, dict]] = []
+
+    class RecordingQueue:
+        def enqueue(self, task: str, /, **kwargs):
+            # The rows are committed by the time the job is sent.
+            with database.read() as session:
+                assert session.get(IndexEvent, kwargs["event_ids"][0]) is not None
+            sent.append((task, kwargs))
+            return "id"
+
+        def wait(self, task_id: str, timeout: float):
+            raise TimeoutError
+
+    app = create_app(settings, database=database, job_queue=RecordingQueue())
+    seller = make_user(app, database, "carol")
+    seller.post("/api/v1/prospects", json={"name": "Œuvres Sociales"})
+    assert sent and sent[0][0] == "carnet.indexing.process_events"
+    assert len(sent[0][1]["event_ids"]) == 1

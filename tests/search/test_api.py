@@ -1,0 +1,76 @@
+"""The search service's HTTP surface: tokens, bad input, health, OpenAPI."""
+
+from __future__ import annotations
+
+import pytest
+from flask import Flask
+
+from tests.search.conftest import Searcher
+
+
+@pytest.fixture(params=["sqlite"])
+def backend(request: pytest.FixtureRequest, tmp_path):  # type: ignore[no-untyped-def]
+    from search_svc.backends.sqlite_fts import SqliteFtsBackend
+
+    return SqliteFtsBackend(tmp_path / "search.db")
+
+
+def test_no_token_is_401(search_app: Flask) -> None:
+    reply = search_app.test_client().get("/api/v1/search?q=soc")
+    assert reply.status_code == 401
+    assert reply.mimetype == "application/problem+json"
+
+
+def test_a_token_signed_with_another_key_is_401(search_app: Flask) -> None:
+    from httpkit.tokens import issue_token
+
+    token = issue_token("another-key" * 4, user_id=1, username="x", rights=[], ttl_seconds=60)
+    reply = search_app.test_client().get(
+        "/api/v1/search?q=soc", headers={"Authorization": f"Bearer {token}"}
+    )
+    assert reply.status_code == 401
+
+
+@pytest.mark.parametrize(
+    ("params", "field"),
+    [
+        ({"q": ""}, "q"),
+        ({"q": "   "}, "q"),
+        ({"q": "x" * 101}, "q"),
+        ({}, "q"),
+        ({"q": "soc", "limit": 0}, "limit"),
+        ({"q": "soc", "limit": 51}, "limit"),
+        ({"q": "soc", "limit": "ten"}, "limit"),
+        ({"q": "soc", "kinds": "contact,supplier"}, "kinds"),
+    ],
+)
+def test_bad_input_is_a_400_problem_naming_the_field(
+    search_app: Flask, params: dict, field: str
+) -> None:  # type: ignore[type-arg]
+    reply = Searcher(search_app).get("/api/v1/search", **params)
+    assert reply.status_code == 400
+    assert reply.mimetype == "application/problem+json"
+    assert field in {e["field"] for e in reply.json["errors"]}
+
+
+def test_a_hundred_characters_is_fine(search_app: Flask) -> None:
+    assert Searcher(search_app).search("x" * 100) == []
+
+
+def test_health_readiness_and_openapi(search_app: Flask) -> None:
+    client = search_app.test_client()
+    assert client.get("/healthz").status_code == 200
+    assert client.get("/readyz").json["checks"] == {"index": "ok"}
+    spec = client.get("/openapi.json").json
+    assert "/api/v1/search" in spec["paths"]
+    assert client.get("/api/v1/search/openapi.json").json == spec
+
+
+def test_readyz_is_503_when_the_index_is_unreachable(search_settings) -> None:  # type: ignore[no-untyped-def]
+    from search_svc import create_app
+    from search_svc.backends.elasticsearch import ElasticsearchBackend
+    from tests.search.conftest import es_client
+
+    down = ElasticsearchBackend(es_client("http://127.0.0.1:9"), "nowhere")
+    reply = create_app(search_settings, backend=down).test_client().get("/readyz")
+    assert reply.status_code == 503

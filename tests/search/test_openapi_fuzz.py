@@ -1,0 +1,54 @@
+"""schemathesis fuzzes the search API from its OpenAPI document: never a 5xx, always as documented."""
+
+from __future__ import annotations
+
+import schemathesis
+from flask import Flask
+from hypothesis import HealthCheck, given, settings
+from schemathesis.checks import not_a_server_error
+from schemathesis.specs.openapi.checks import response_schema_conformance, status_code_conformance
+
+from search_svc import documents
+from search_svc.backends.base import SearchBackend
+from tests.search.conftest import Searcher
+
+CHECKS = [not_a_server_error, response_schema_conformance, status_code_conformance]
+
+
+def test_every_search_operation_survives_fuzzing(search_app: Flask, backend: SearchBackend) -> None:
+    backend.write(
+        [
+            documents.account_document(
+                {
+                    "id": 1,
+                    "kind": "client",
+                    "name": "Société Générale",
+                    "siren": "552120222",
+                    "version": 1,
+                }
+            )
+        ]
+    )
+    token = Searcher(search_app).headers["Authorization"]
+    schema = schemathesis.openapi.from_wsgi("/openapi.json", search_app)
+    failures: list[str] = []
+    for result in schema.get_all_operations():
+        operation = result.ok()
+
+        @given(case=operation.as_strategy())
+        @settings(
+            max_examples=40,
+            deadline=None,
+            suppress_health_check=list(HealthCheck),
+            database=None,
+            derandomize=True,
+        )
+        def run(case) -> None:  # type: ignore[no-untyped-def]
+            case.headers = {**(case.headers or {}), "Authorization": token}
+            case.call_and_validate(checks=CHECKS)
+
+        try:
+            run()
+        except Exception as exc:  # collect every operation's failure, then report them all
+            failures.append(f"{operation.label}: {str(exc)[:1500]}")
+    assert not failures, "\n\n".join(failures)

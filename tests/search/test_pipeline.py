@@ -1,0 +1,223 @@
+"""Records → outbox → indexing job → index, with the tasks called as plain functions.
+
+Each test runs on both records databases and both search backends.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from config import Settings
+from records_svc.db import Database
+from records_svc.domain import outbox
+from search_svc import create_app as create_search_app
+from search_svc.backends.base import SearchBackend, SearchDocument
+from tests.conftest import Api
+from tests.search.conftest import Searcher
+from workers import indexing, maintenance
+
+
+def pending(database: Database) -> list[int]:
+    with database.read() as session:
+        return outbox.due(session, older_than=outbox.ago(-3600), limit=10_000)
+
+
+def drain(database: Database, backend: SearchBackend) -> None:
+    """What the worker does for every event the records service left in the outbox."""
+    indexing.process_events(database, backend, pending(database))
+
+
+@pytest.fixture
+def finder(search_settings: Settings, backend: SearchBackend) -> Searcher:
+    return Searcher(create_search_app(search_settings, backend=backend), "show_closed_accounts")
+
+
+@pytest.fixture
+def seller_finder(search_settings: Settings, backend: SearchBackend) -> Searcher:
+    return Searcher(create_search_app(search_settings, backend=backend))
+
+
+def new_prospect(seller: Api, name: str, **extra: Any) -> dict[str, Any]:
+    reply = seller.post("/api/v1/prospects", json={"name": name, **extra})
+    assert reply.status_code == 201, reply.json
+    return reply.json  # type: ignore[no-any-return]
+
+
+def new_contact(user: Api, account_id: int, first: str, last: str) -> dict[str, Any]:
+    reply = user.post(
+        f"/api/v1/accounts/{account_id}/contacts", json={"first_name": first, "last_name": last}
+    )
+    assert reply.status_code == 201, reply.json
+    return reply.json  # type: ignore[no-any-return]
+
+
+def test_created_renamed_deleted(
+    seller: Api, database: Database, backend: SearchBackend, finder: Searcher
+) -> None:
+    created = new_prospect(seller, "Boulangerie Dupré")
+    assert finder.labels("dupre") == []  # not yet indexed
+    drain(database, backend)
+    [item] = finder.search("boul dup")
+    assert (item["kind"], item["id"], item["badges"]) == ("prospect", created["id"], ["draft"])
+    path = f"/api/v1/prospects/{created['id']}"
+    assert seller.edit(path, {"name": "Pâtisserie Lenôtre"}).status_code == 200
+    drain(database, backend)
+    assert finder.labels("patis") == ["Pâtisserie Lenôtre"]
+    assert finder.labels("dupre") == []
+    current = seller.get(path)
+    assert seller.delete(path, headers={"If-Match": current.headers["ETag"]}).status_code == 204
+    drain(database, backend)
+    assert finder.labels("patis") == []
+    assert pending(database) == []
+
+
+def test_an_account_rename_reindexes_its_contacts(
+    seller: Api, database: Database, backend: SearchBackend, finder: Searcher
+) -> None:
+    created = new_prospect(seller, "Vieux Nom")
+    new_contact(seller, created["id"], "Jean-Pierre", "d'Estienne")
+    drain(database, backend)
+    assert finder.search("estienne")[0]["sublabel"] == "Vieux Nom"
+    seller.edit(f"/api/v1/prospects/{created['id']}", {"name": "Nouveau Nom"})
+    drain(database, backend)
+    assert finder.search("estienne")[0]["sublabel"] == "Nouveau Nom"
+
+
+def test_closing_and_reopening_a_client_after_its_contacts_were_indexed(
+    erp: Api, database: Database, backend: SearchBackend, finder: Searcher, seller_finder: Searcher
+) -> None:
+    reply = erp.put("/api/v1/sync/clients/ERP-42", json={"name": "Müller Straße"})
+    assert reply.status_code == 201, reply.json
+    client_id = reply.json["id"]
+    new_contact(erp, client_id, "Hélène", "Martin")
+    drain(database, backend)
+    assert seller_finder.labels("martin") == ["Hélène Martin"]
+
+    erp.put("/api/v1/sync/clients/ERP-42", json={"name": "Müller Straße", "closed": True})
+    drain(database, backend)
+    assert seller_finder.labels("martin") == []
+    assert seller_finder.labels("muller") == []
+    assert finder.search("martin")[0]["badges"] == ["closed"]
+
+    erp.put("/api/v1/sync/clients/ERP-42", json={"name": "Müller Straße", "closed": False})
+    drain(database, backend)
+    assert seller_finder.labels("martin") == ["Hélène Martin"]
+    assert seller_finder.search("strasse")[0]["badges"] == []
+
+
+def test_out_of_order_jobs_leave_the_newer_document(
+    seller: Api, database: Database, backend: SearchBackend, finder: Searcher
+) -> None:
+    created = new_prospect(seller, "Premier")
+    path = f"/api/v1/prospects/{created['id']}"
+    seller.edit(path, {"name": "Deuxième"})
+    first, second = pending(database)
+    # A stale document (what a slow job read before the rename) arrives after the new one.
+    indexing.process_events(database, backend, [second])
+    from search_svc import documents
+
+    stale = documents.account_document(
+        {"id": created["id"], "kind": "prospect", "name": "Premier", "version": 1}
+    )
+    backend.write([stale])
+    indexing.process_events(database, backend, [first])  # the older event, late
+    assert finder.labels("premier") == []
+    assert finder.labels("deux") == ["Deuxième"]
+    assert not maintenance.verify(database, backend)
+
+
+def test_sweep_sends_again_what_was_never_sent_and_prunes(
+    seller: Api, database: Database, backend: SearchBackend, finder: Searcher
+) -> None:
+    # The records app of these fixtures has no job queue: as if the broker were down.
+    new_prospect(seller, "Oubliée SARL")
+    sent: list[list[int]] = []
+    swept = maintenance.sweep(
+        database, sent.append, older_than_seconds=3600, keep_processed_seconds=3600
+    )
+    assert (swept, sent) == (0, [])  # too recent: its job may still be on its way
+    swept = maintenance.sweep(
+        database, sent.append, older_than_seconds=-1, keep_processed_seconds=3600
+    )
+    assert swept == 1
+    indexing.process_events(database, backend, sent[0])
+    assert finder.labels("oubli") == ["Oubliée SARL"]
+    maintenance.sweep(database, sent.append, older_than_seconds=-1, keep_processed_seconds=-1)
+    with database.read() as session:
+        assert outbox.last_id(session) == 0  # processed events pruned
+
+
+class RenamingDuringRebuild:
+    """A backend whose rebuild lets a record change (and its job run) half-way through."""
+
+    def __init__(self, backend: SearchBackend, during: Any) -> None:
+        self.backend = backend
+        self.during = during
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.backend, name)
+
+    def rebuild(self) -> Any:
+        inner = self.backend.rebuild()
+        during = self.during
+
+        class Rebuild:
+            def write(self, documents: list[SearchDocument]) -> None:
+                inner.write(documents)
+                during()
+
+            def commit(self) -> None:
+                inner.commit()
+
+            def abort(self) -> None:
+                inner.abort()
+
+        return Rebuild()
+
+
+def test_reindex_swaps_in_a_full_index_and_keeps_writes_made_meanwhile(
+    seller: Api, database: Database, backend: SearchBackend, finder: Searcher
+) -> None:
+    ids = [new_prospect(seller, f"Maison {n}")["id"] for n in range(4)]
+    drain(database, backend)
+    ids.append(new_prospect(seller, "Maison 4")["id"])  # its job lost
+    assert maintenance.verify(database, backend).missing == [f"account:{ids[4]}"]
+    renamed: list[bool] = []
+
+    def rename_once() -> None:
+        if not renamed:
+            renamed.append(True)
+            seller.edit(f"/api/v1/prospects/{ids[1]}", {"name": "Atelier Renommé"})
+            drain(database, backend)  # the job writes to the live (old) index
+
+    progress: list[int] = []
+    total = maintenance.reindex(
+        database,
+        RenamingDuringRebuild(backend, rename_once),
+        batch_size=2,
+        progress=progress.append,
+    )
+    assert total == 5 and sum(progress) == 5
+    assert finder.labels("atelier") == ["Atelier Renommé"]
+    assert not maintenance.verify(database, backend)
+
+
+def test_verify_reports_missing_extra_and_stale(
+    seller: Api, database: Database, backend: SearchBackend
+) -> None:
+    a, b = new_prospect(seller, "Alpha")["id"], new_prospect(seller, "Bêta")["id"]
+    seller.edit(f"/api/v1/prospects/{b}", {"name": "Bêta Deux"})
+    from search_svc import documents
+
+    backend.write(
+        [
+            documents.account_document({"id": b, "kind": "prospect", "name": "Bêta", "version": 1}),
+            documents.account_document({"id": 999, "kind": "prospect", "name": "X", "version": 1}),
+        ]
+    )
+    drift = maintenance.verify(database, backend)
+    assert drift.missing == [f"account:{a}"]
+    assert drift.extra == ["account:999"]
+    assert drift.stale == [(f"account:{b}", 1, 2)]

@@ -1,0 +1,119 @@
+"""The `carnet` command as an operator uses it (section 9 of the architecture)."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+import requests
+from click.testing import CliRunner
+
+from carnet.cli import main
+
+
+@pytest.fixture
+def runner(tmp_path: Path, monkeypatch) -> CliRunner:
+    monkeypatch.setenv("CARNET_DATA_DIR", str(tmp_path / "var"))
+    return CliRunner()
+
+
+def test_users_create_grant_revoke_disable_list(runner: CliRunner) -> None:
+    created = runner.invoke(
+        main, ["users", "create", "alice", "--password", "s3cret-pass", "--right", "191515"]
+    )
+    assert created.exit_code == 0, created.output
+    assert "validate_prospect" in created.output
+    assert runner.invoke(main, ["users", "grant", "alice", "show_closed_accounts"]).exit_code == 0
+    assert runner.invoke(main, ["users", "revoke", "alice", "validate_prospect"]).exit_code == 0
+    assert runner.invoke(main, ["users", "disable", "alice"]).exit_code == 0
+    listing = runner.invoke(main, ["users", "list"]).output
+    assert "alice" in listing and "disabled" in listing and "show_closed_accounts" in listing
+    assert "validate_prospect" not in listing
+
+
+def test_bad_user_commands_fail_clearly(runner: CliRunner) -> None:
+    short = runner.invoke(main, ["users", "create", "bob", "--password", "short"])
+    assert short.exit_code != 0 and "password" in short.output
+    unknown = runner.invoke(
+        main, ["users", "create", "bob", "--password", "long enough", "--right", "god"]
+    )
+    assert unknown.exit_code != 0 and "unknown right" in unknown.output
+    assert runner.invoke(main, ["users", "grant", "nobody", "erp_sync"]).exit_code != 0
+    runner.invoke(main, ["users", "create", "bob", "--password", "long enough"])
+    again = runner.invoke(main, ["users", "create", "bob", "--password", "long enough"])
+    assert again.exit_code != 0 and "exists" in again.output
+
+
+def test_demo_load_gives_a_realistic_french_data_set(runner: CliRunner, tmp_path: Path) -> None:
+    result = runner.invoke(main, ["demo", "load", "--count", "40"])
+    assert result.exit_code == 0, result.output
+    from config import load_settings
+    from records_svc.db import Database
+    from records_svc.domain.models import Account, Contact
+
+    db = Database(load_settings().resolved_database_url)
+    with db.read() as session:
+        accounts = session.query(Account).all()
+        contacts = session.query(Contact).all()
+    db.dispose()
+    assert len(accounts) == 40
+    assert {a.kind for a in accounts} == {"prospect", "client"}
+    assert all(a.siren and a.siret and a.siret.startswith(a.siren) for a in accounts)
+    assert any(not c.last_name.isascii() or "'" in c.last_name for c in contacts)
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def test_serve_runs_the_embedded_default(tmp_path: Path) -> None:
+    port = _free_port()
+    env = {**os.environ, "CARNET_DATA_DIR": str(tmp_path / "var")}
+    process = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "carnet.cli",
+            "serve",
+            "--port",
+            str(port),
+            "--admin-password",
+            "first-admin-pw",
+        ],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        for _ in range(100):
+            try:
+                if requests.get(f"{base}/healthz", timeout=1).status_code == 200:
+                    break
+            except requests.ConnectionError:
+                time.sleep(0.1)
+        else:
+            pytest.fail("carnet serve did not start")
+        token = requests.post(
+            f"{base}/api/v1/auth/token",
+            json={"username": "admin", "password": "first-admin-pw"},
+            timeout=5,
+        ).json()["access_token"]
+        headers = {"Authorization": f"Bearer {token}"}
+        created = requests.post(
+            f"{base}/api/v1/prospects", json={"name": "L'Oréal"}, headers=headers, timeout=5
+        )
+        assert created.status_code == 201, created.text
+        assert (tmp_path / "var" / "carnet.db").exists()
+    finally:
+        process.terminate()
+        output, _ = process.communicate(timeout=10)
+    assert "admin" in output

@@ -1,0 +1,71 @@
+"""Indexing: outbox events → current rows → search documents → the index.
+
+The job reads the current rows (the database is the truth), so a late or
+repeated job writes the current document, and the index refuses a version
+older than the one it holds: jobs are idempotent, hence ``acks_late``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+
+from celery import Celery
+
+from records_svc.db import Database
+from records_svc.domain import outbox, snapshots
+from records_svc.jobs import INDEX_EVENTS_TASK
+from search_svc import documents
+from search_svc.backends.base import SearchBackend, SearchDocument
+from workers.context import WorkerContext
+
+
+def documents_of(
+    accounts: Iterable[snapshots.Values],
+    contacts: Iterable[tuple[snapshots.Values, snapshots.Values]],
+) -> list[SearchDocument]:
+    return [documents.account_document(a) for a in accounts] + [
+        documents.contact_document(c, a) for c, a in contacts
+    ]
+
+
+def sync(db: Database, backend: SearchBackend, targets: Iterable[tuple[str, int]]) -> int:
+    """Bring the documents of ``targets`` ((entity, id) pairs) level with the database."""
+    account_ids = sorted({i for entity, i in targets if entity == "account"})
+    contact_ids = sorted({i for entity, i in targets if entity == "contact"})
+    with db.read() as session:
+        accounts = snapshots.accounts(session, account_ids) if account_ids else {}
+        contacts = snapshots.contacts(session, contact_ids) if contact_ids else {}
+    found = documents_of(accounts.values(), contacts.values())
+    gone = [documents.doc_id("account", i) for i in account_ids if i not in accounts]
+    gone += [documents.doc_id("contact", i) for i in contact_ids if i not in contacts]
+    if found:
+        backend.write(found)
+    if gone:
+        backend.delete(gone)
+    return len(found) + len(gone)
+
+
+def process_events(db: Database, backend: SearchBackend, event_ids: Sequence[int]) -> int:
+    """Index what the events name, then mark them processed; returns the documents touched."""
+    if not event_ids:
+        return 0
+    with db.read() as session:
+        targets = outbox.targets(session, event_ids)
+    touched = sync(db, backend, targets)
+    with db.unit_of_work() as uow:
+        outbox.mark_processed(uow.session, event_ids)
+    return touched
+
+
+def register(app: Celery, ctx: WorkerContext) -> None:
+    @app.task(
+        name=INDEX_EVENTS_TASK,
+        shared=False,
+        acks_late=True,
+        autoretry_for=(Exception,),
+        max_retries=5,
+        retry_backoff=True,
+        retry_backoff_max=60,
+    )
+    def process_events_task(*, event_ids: list[int]) -> int:
+        return process_events(ctx.db, ctx.search, event_ids)

@@ -1,0 +1,119 @@
+"""Maintenance: the outbox sweep (Celery beat), bulk reindex and drift checks."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+
+from celery import Celery
+
+from records_svc.db import Database
+from records_svc.domain import outbox, snapshots
+from records_svc.jobs import INDEX_EVENTS_TASK
+from search_svc.backends.base import SearchBackend, SearchDocument
+from workers import indexing
+from workers.context import WorkerContext
+
+SWEEP_TASK = "carnet.maintenance.sweep_outbox"
+#: events per re-enqueued job
+CHUNK = 200
+
+
+def sweep(
+    db: Database,
+    enqueue: Callable[[list[int]], object],
+    *,
+    older_than_seconds: float,
+    keep_processed_seconds: float,
+    limit: int = 10_000,
+) -> int:
+    """Re-enqueue events left unprocessed (lost job, broker outage); prune processed ones."""
+    with db.read() as session:
+        ids = outbox.due(session, older_than=outbox.ago(older_than_seconds), limit=limit)
+    for start in range(0, len(ids), CHUNK):
+        enqueue(ids[start : start + CHUNK])
+    with db.unit_of_work() as uow:
+        outbox.prune(uow.session, processed_before=outbox.ago(keep_processed_seconds))
+    return len(ids)
+
+
+def expected_documents(db: Database, batch_size: int = 1000) -> Iterator[list[SearchDocument]]:
+    with db.read() as session:
+        for accounts, contacts in snapshots.batches(session, batch_size):
+            yield indexing.documents_of(accounts, contacts)
+
+
+def reindex(
+    db: Database,
+    backend: SearchBackend,
+    *,
+    batch_size: int = 1000,
+    progress: Callable[[int], object] = lambda n: None,
+) -> int:
+    """Rebuild the index from the database into a new one, swapped in atomically.
+
+    Writes made meanwhile reach the old index; every event recorded since the
+    rebuild began is applied again to the new one, so none is lost.
+    """
+    with db.read() as session:
+        started_after = outbox.last_id(session)
+    rebuild = backend.rebuild()
+    total = 0
+    try:
+        for docs in expected_documents(db, batch_size):
+            rebuild.write(docs)
+            total += len(docs)
+            progress(len(docs))
+    except BaseException:
+        rebuild.abort()
+        raise
+    rebuild.commit()
+    with db.read() as session:
+        since = outbox.ids_after(session, started_after)
+    for start in range(0, len(since), CHUNK):
+        indexing.process_events(db, backend, since[start : start + CHUNK])
+    return total
+
+
+@dataclass
+class Drift:
+    missing: list[str] = field(default_factory=list)
+    extra: list[str] = field(default_factory=list)
+    stale: list[tuple[str, int, int]] = field(default_factory=list)  # doc, index, database
+
+    def __bool__(self) -> bool:
+        return bool(self.missing or self.extra or self.stale)
+
+
+def verify(db: Database, backend: SearchBackend) -> Drift:
+    """Compare the database with the index: missing, extra and stale documents."""
+    expected = {d.doc_id: d.version for docs in expected_documents(db) for d in docs}
+    drift = Drift()
+    for doc_id, version in backend.versions():
+        wanted = expected.pop(doc_id, None)
+        if wanted is None:
+            drift.extra.append(doc_id)
+        elif wanted != version:
+            drift.stale.append((doc_id, version, wanted))
+    drift.missing = sorted(expected)
+    drift.extra.sort()
+    return drift
+
+
+def register(app: Celery, ctx: WorkerContext) -> None:
+    settings = ctx.settings
+
+    @app.task(name=SWEEP_TASK, shared=False, max_retries=0)
+    def sweep_outbox() -> int:
+        process = app.tasks[INDEX_EVENTS_TASK]
+        return sweep(
+            ctx.db,
+            lambda ids: process.apply_async(kwargs={"event_ids": ids}),
+            older_than_seconds=settings.outbox_sweep_age_seconds,
+            keep_processed_seconds=settings.outbox_keep_processed_seconds,
+        )
+
+    app.conf.beat_schedule = {
+        **(app.conf.beat_schedule or {}),
+        "carnet-outbox-sweep": {"task": SWEEP_TASK, "schedule": settings.outbox_sweep_seconds},
+    }
