@@ -230,3 +230,19 @@ def test_a_look_up_delivered_twice_is_applied_once(
     assert again["ok"] is True and again["account"]["version"] == 2
     assert seller.get(blank["links"]["self"]).json["version"] == 2
     assert len(fake.seen) == 1
+
+
+def test_a_prospect_filled_from_a_siret_is_found_by_search_under_its_new_name(
+    seller: Api, blank: dict[str, Any], settings: Settings
+) -> None:
+    from search_svc import create_app as create_search_app
+    from tests.search.conftest import Searcher
+
+    finder = Searcher(create_search_app(settings))
+    assert [i["id"] for i in finder.search("prospect salon")] == [blank["id"]]
+    assert fill(seller, blank, fp.DINUM_SIRET).status_code == 200
+    found = finder.search("direction interministerielle")
+    assert [(i["kind"], i["id"]) for i in found] == [("prospect", blank["id"])]
+    assert found[0]["label"] == "DIRECTION INTERMINISTERIELLE DU NUMERIQUE"
+    assert [i["id"] for i in finder.search("13002526500013")] == [blank["id"]]
+    assert finder.search("prospect salon") == []  # not under its old name
