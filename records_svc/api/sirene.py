@@ -86,6 +86,7 @@ def _accepted(job_id: str) -> Response:
 @blp.arguments(NumberSchema)
 @blp.response(200, LookupSchema)
 @blp.alt_response(202, schema=JobSchema, description="Still running: follow the job")
+@blp.alt_response(503, description="SIRENE not configured, provider down or key rejected")
 def lookup(data: dict[str, Any]) -> Any:
     reply = _start(data["number"])
     if reply.done is None:
@@ -98,6 +99,7 @@ def lookup(data: dict[str, Any]) -> Any:
 @blp.arguments(NumberSchema)
 @blp.response(200, FilledProspectSchema)
 @blp.alt_response(202, schema=JobSchema, description="Still running: follow the job")
+@blp.alt_response(503, description="SIRENE not configured, provider down or key rejected")
 def fill_prospect(data: dict[str, Any], account_id: int) -> Any:
     version = expected_version(request.headers.get("If-Match"), required=False)
     reply = _start(data["number"], account_id, version)
