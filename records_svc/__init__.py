@@ -21,6 +21,7 @@ from records_svc.api import (
     fields,
     health,
     jobs,
+    sirene,
     sync,
 )
 from records_svc.api import actions as actions_api
@@ -44,6 +45,7 @@ BLUEPRINTS = (
     editions.blp,
     opportunities_api.blp,
     actions_api.blp,
+    sirene.blp,
 )
 
 

@@ -7,6 +7,7 @@ from functools import cached_property
 from config import Settings
 from records_svc.db import Database
 from records_svc.files import FileStore
+from records_svc.sirene.service import SireneService, build_service
 from search_svc.backends import from_settings
 from search_svc.backends.base import SearchBackend
 
@@ -28,3 +29,8 @@ class WorkerContext:
     @cached_property
     def search(self) -> SearchBackend:
         return from_settings(self.settings)
+
+    @cached_property
+    def sirene(self) -> SireneService:
+        """The SIRENE provider client, its shared quota and its result cache."""
+        return build_service(self.settings)
