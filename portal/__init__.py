@@ -48,7 +48,7 @@ def create_app(settings: Settings | None = None) -> Flask:
     settings = settings or load_settings()
     app = Flask("portal", static_folder=None)
     # SIRENE is configured on the records service; the page shows *détecter* only then.
-    features = {"sirene": getattr(settings, "sirene_provider", "none") != "none"}
+    features = {"sirene": settings.sirene_provider != "none"}
 
     @app.get("/")
     def index() -> Response:

@@ -26,6 +26,8 @@ from carnet import demo, embedded
 from config import load_settings
 from records_svc.domain import rights, users
 from tests.services import unavailable
+from tests.sirene.fake_provider import INSEE_KEY, FakeProvider
+from tests.sirene.fake_provider import running as running_fake_provider
 
 CHROMIUM = os.environ.get("CARNET_TEST_CHROMIUM", "/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -68,7 +70,13 @@ def _free_port() -> int:
 
 
 @pytest.fixture(scope="session")
-def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
+def sirene_fake() -> Iterator[FakeProvider]:
+    """The local fake of the SIRENE providers that `carnet serve` is pointed at."""
+    yield from running_fake_provider()
+
+
+@pytest.fixture(scope="session")
+def server(tmp_path_factory: pytest.TempPathFactory, sirene_fake: FakeProvider) -> Iterator[Server]:
     data_dir = tmp_path_factory.mktemp("portal") / "var"
     settings = load_settings(data_dir=data_dir, secret_key="portal-test-secret-" * 3)
     rt = embedded.runtime(settings)
@@ -82,6 +90,9 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
         **os.environ,
         "CARNET_DATA_DIR": str(data_dir),
         "CARNET_SECRET_KEY": settings.secret_key or "",
+        "CARNET_SIRENE_PROVIDER": "insee",
+        "CARNET_SIRENE_INSEE_URL": f"{sirene_fake.url}/insee",
+        "CARNET_SIRENE_INSEE_KEY": INSEE_KEY,
     }
     env.pop("CARNET_DATABASE_URL", None)
     log = (data_dir / "serve.log").open("wb")
@@ -169,8 +180,3 @@ def new_prospect(page: Any, name: str) -> int:
     match = re.search(r"#/prospects/(\d+)$", page.url)
     assert match, page.url
     return int(match.group(1))
-
-
-def api_on_main(path: str, issue: int) -> pytest.MarkDecorator:
-    """A scenario that needs an API another issue brings and `main` does not have yet."""
-    return pytest.mark.skip(reason=f"needs {path} (issue {issue}), not yet on main")

@@ -8,15 +8,12 @@ from typing import Any
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser.conftest import Server, api_on_main, new_prospect
+from tests.browser.conftest import Server, new_prospect
+from tests.sirene.fake_provider import DINUM_SIRET
 
 pytestmark = pytest.mark.browser
 
-#: the DINUM's head office: a SIRET the fake SIRENE server knows
-DINUM_SIRET = "13002526500013"
 
-
-@api_on_main("POST /api/v1/sirene/lookup and the fake SIRENE server", 4)
 def test_detect_a_siret_fills_the_form(page: Any) -> None:
     new_prospect(page, "Prospect À Détecter")
     page.get_by_role("tab", name="Marketing").click()
@@ -30,6 +27,9 @@ def test_detect_a_siret_fills_the_form(page: Any) -> None:
 
 
 def test_detect_is_offered_only_when_sirene_is_configured(page: Any) -> None:
+    # This server has SIRENE; the page asks /portal/config.json, answered here as without.
+    page.route("**/portal/config.json", lambda route: route.fulfill(json={"sirene": False}))
+    page.reload()
     new_prospect(page, "Sans SIRENE")
     page.get_by_role("tab", name="Marketing").click()
     expect(page.get_by_label("SIRET")).to_be_visible()

@@ -69,5 +69,8 @@ def test_the_api_stays_under_its_paths(mounted: Flask) -> None:
     assert client.get("/portal/nothing-here.js").status_code == 404
 
 
-def test_config_says_whether_sirene_is_offered(mounted: Flask) -> None:
+def test_config_says_whether_sirene_is_offered(mounted: Flask, tmp_path: Path) -> None:
     assert mounted.test_client().get("/portal/config.json").json == {"sirene": False}
+    configured = load_settings(data_dir=tmp_path / "other", sirene_provider="insee")
+    reply = portal.create_app(configured).test_client().get("/portal/config.json")
+    assert reply.json == {"sirene": True}
