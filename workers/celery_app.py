@@ -59,6 +59,7 @@ def create_celery(settings: Settings, context: WorkerContext | None = None) -> C
             **prefix,
         }
     ctx = context or WorkerContext(settings)
+    ctx.jobs = CeleryJobQueue(app)
     app.carnet_context = ctx
     from workers import registry
 

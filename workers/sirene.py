@@ -6,24 +6,11 @@ from typing import Any
 
 from celery import Celery
 
-from records_svc.db import Database
-from records_svc.jobs import INDEX_EVENTS_TASK
 from records_svc.sirene.jobs import LOOKUP_TASK, run_lookup_job
-from workers.celery_app import CeleryJobQueue
 from workers.context import WorkerContext
 
 
 def register(app: Celery, ctx: WorkerContext) -> None:
-    queue = CeleryJobQueue(app)
-
-    def database() -> Database:
-        # A prospect filled here is re-indexed at once, like an edit made over HTTP
-        # (not only at the next outbox sweep).
-        db = ctx.db
-        if db.on_index_events is None:
-            db.on_index_events = lambda ids: queue.enqueue(INDEX_EVENTS_TASK, event_ids=ids)
-        return db
-
     # shared=False: the task belongs to this app only (a closure over its context).
     # HTTP retries (429, 5xx, timeouts, with backoff) happen inside the provider client;
     # the task itself is not retried: its job already holds the outcome.
@@ -36,7 +23,7 @@ def register(app: Celery, ctx: WorkerContext) -> None:
         expected_version: int | None = None,
     ) -> dict[str, Any]:
         return run_lookup_job(
-            database(),
+            ctx.db,
             lambda: ctx.sirene,
             job_id=job_id,
             number=number,
