@@ -61,6 +61,18 @@ class Settings(BaseSettings):
     #: prefix of every Redis key Celery writes (several deployments or test runs on one Redis)
     broker_key_prefix: str | None = None
 
+    # full stack: logs and the processes of `carnet stack up`
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+    #: one JSON object per line (json), or plain lines for a terminal (text)
+    log_format: Literal["json", "text"] = "json"
+    #: send plain application/json to Elasticsearch instead of its compatibility media
+    #: types (for Elasticsearch-compatible servers that refuse them)
+    elasticsearch_plain_json: bool = False
+    #: gunicorn workers of each web service
+    web_workers: int = Field(default=2, ge=1, le=64)
+    #: Celery worker processes of each queue
+    worker_concurrency: int = Field(default=2, ge=1, le=64)
+
     @model_validator(mode="after")
     def _check_full_stack(self) -> Settings:
         if self.mode == "full":

@@ -11,7 +11,7 @@ from flask import Flask, Response
 from flask_smorest import Api
 
 from config import Settings, load_settings
-from httpkit import problems
+from httpkit import problems, requestid
 from records_svc.api import (
     accounts,
     auth,
@@ -93,6 +93,7 @@ def create_app(
         lambda: app.response_class(app.json.dumps(api.spec.to_dict()), mimetype="application/json"),
     )
     problems.init_app(app)
+    requestid.init_app(app)
 
     @app.errorhandler(DomainError)
     def _domain_error(error: DomainError) -> Response:
