@@ -9,6 +9,10 @@ from __future__ import annotations
 
 from typing import Any
 
+from config import load_settings
+
+#: gunicorn workers per service (CARNET_WEB_WORKERS)
+workers = load_settings().web_workers
 accesslog = None
 control_socket_disable = True
 graceful_timeout = 10

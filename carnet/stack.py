@@ -86,7 +86,7 @@ def plan(settings: Settings, ports: Ports) -> list[Process]:
     py = sys.executable
     logs = stack_dir(settings) / "logs"
     bind = f"{ports.host}"
-    web = ["--config", "python:carnet.gunicorn_conf", "--workers", str(settings.web_workers)]
+    web = ["--config", "python:carnet.gunicorn_conf"]
     # --quiet: no start-up banner, so every line of the logs is JSON
     celery = [py, "-m", "celery", "-A", "workers.worker", "--quiet"]
     processes = [
@@ -110,7 +110,6 @@ def plan(settings: Settings, ports: Ports) -> list[Process]:
                     "worker",
                     f"--queues={queue}",
                     f"--hostname={queue}@%h",
-                    f"--concurrency={settings.worker_concurrency}",
                     "--without-mingle",
                     "--task-events",  # for Flower
                 ],

@@ -38,6 +38,7 @@ def create_celery(settings: Settings, context: WorkerContext | None = None) -> C
         task_acks_late=True,
         task_reject_on_worker_lost=True,
         worker_prefetch_multiplier=1,
+        worker_concurrency=settings.worker_concurrency,
         task_queues=[Queue(name) for name in QUEUES],
         task_default_queue="indexing",
         task_routes=ROUTES,
