@@ -16,7 +16,6 @@ from records_svc import migrate
 from records_svc.db import Database
 from records_svc.domain import rights, users
 from records_svc.files import FileStore
-from records_svc.jobs import INDEX_EVENTS_TASK
 from search_svc import api as search_api
 from search_svc import create_app as create_search_app
 from search_svc.backends.base import SearchBackend
@@ -50,9 +49,6 @@ def runtime(settings: Settings) -> Runtime:
     context = WorkerContext(settings)
     migrate.upgrade(context.db.engine)
     celery = create_celery(settings, context)
-    context.db.on_index_events = lambda ids: CeleryJobQueue(celery).enqueue(
-        INDEX_EVENTS_TASK, event_ids=ids
-    )
     return Runtime(settings=settings, db=context.db, celery=celery, search=context.search)
 
 

@@ -61,6 +61,31 @@ class Settings(BaseSettings):
     #: prefix of every Redis key Celery writes (several deployments or test runs on one Redis)
     broker_key_prefix: str | None = None
 
+    # SIRENE auto-fill (company look-ups by SIREN/SIRET)
+    sirene_provider: Literal["none", "insee", "recherche-entreprises"] = "none"
+    sirene_insee_url: str = "https://api.insee.fr/api-sirene/3.11"
+    sirene_insee_key: str | None = None
+    sirene_recherche_url: str = "https://recherche-entreprises.api.gouv.fr"
+    sirene_user_agent: str = "Carnet/0.1 (address book of a sales portal; SIRENE auto-fill)"
+    #: Redis for the shared rate limiter and the result cache; defaults to a redis:// broker
+    sirene_redis_url: str | None = None
+    sirene_redis_prefix: str = "carnet:sirene:"
+    #: how long the HTTP endpoint waits for the look-up job before answering 202
+    sirene_wait_seconds: float = Field(default=5.0, ge=0, le=60)
+    #: timeout of each call to the provider (connect and read)
+    sirene_timeout_seconds: float = Field(default=4.0, gt=0, le=60)
+    #: attempts per look-up (retries on 429, 5xx and timeouts, with backoff)
+    sirene_attempts: int = Field(default=3, ge=1, le=10)
+    sirene_backoff_seconds: float = Field(default=0.5, ge=0, le=30)
+    #: a Retry-After longer than this is not waited for: the look-up answers 429
+    sirene_max_retry_after_seconds: float = Field(default=10.0, ge=0, le=600)
+    #: quota shared by every worker; unset = the provider's (INSEE 30/60 s, Recherche 7/1 s)
+    sirene_rate_limit: int | None = Field(default=None, ge=1)
+    sirene_rate_window_seconds: float | None = Field(default=None, gt=0)
+    #: longest wait for a free slot of the quota before answering 429
+    sirene_rate_max_wait_seconds: float = Field(default=30.0, ge=0, le=600)
+    sirene_cache_seconds: int = Field(default=24 * 3600, ge=0)
+
     # full stack: logs and the processes of `carnet stack up`
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
     #: one JSON object per line (json), or plain lines for a terminal (text)
@@ -106,6 +131,15 @@ class Settings(BaseSettings):
     @property
     def resolved_documents_dir(self) -> Path:
         return self.documents_dir or self.data_dir / "documents"
+
+    @property
+    def resolved_sirene_redis_url(self) -> str | None:
+        """Redis for SIRENE's limiter and cache; None (in process) in the embedded default."""
+        if self.sirene_redis_url:
+            return self.sirene_redis_url
+        if self.broker_url and self.broker_url.startswith(("redis://", "rediss://")):
+            return self.broker_url
+        return None
 
     @property
     def eager_jobs(self) -> bool:

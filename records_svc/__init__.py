@@ -11,7 +11,7 @@ from flask import Flask, Response
 from flask_smorest import Api
 
 from config import Settings, load_settings
-from httpkit import problems, requestid
+from httpkit import inputs, problems, requestid
 from records_svc.api import (
     accounts,
     auth,
@@ -21,6 +21,7 @@ from records_svc.api import (
     fields,
     health,
     jobs,
+    sirene,
     sync,
 )
 from records_svc.api import actions as actions_api
@@ -44,6 +45,7 @@ BLUEPRINTS = (
     editions.blp,
     opportunities_api.blp,
     actions_api.blp,
+    sirene.blp,
 )
 
 
@@ -94,6 +96,7 @@ def create_app(
     )
     problems.init_app(app)
     requestid.init_app(app)
+    inputs.init_app(app)
 
     @app.errorhandler(DomainError)
     def _domain_error(error: DomainError) -> Response:

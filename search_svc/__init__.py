@@ -10,7 +10,7 @@ from flask import Flask
 from flask_smorest import Api
 
 from config import Settings, load_settings
-from httpkit import problems, requestid
+from httpkit import inputs, problems, requestid
 from search_svc import api
 from search_svc.backends import from_settings
 from search_svc.backends.base import SearchBackend
@@ -51,4 +51,5 @@ def create_app(settings: Settings | None = None, *, backend: SearchBackend | Non
     )
     problems.init_app(app)
     requestid.init_app(app)
+    inputs.init_app(app)
     return app

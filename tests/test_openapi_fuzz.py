@@ -10,6 +10,8 @@ from schemathesis.specs.openapi.checks import response_schema_conformance, statu
 from tests.conftest import Api
 
 CHECKS = [not_a_server_error, response_schema_conformance, status_code_conformance]
+#: SIRENE answers a documented 503 when no provider is configured (as in this app)
+DOCUMENTED_503 = [response_schema_conformance, status_code_conformance]
 
 
 def test_every_operation_survives_fuzzing(app, admin: Api, prospect: dict) -> None:
@@ -28,7 +30,8 @@ def test_every_operation_survives_fuzzing(app, admin: Api, prospect: dict) -> No
         )
         def run(case) -> None:  # type: ignore[no-untyped-def]
             case.headers = {**(case.headers or {}), "Authorization": f"Bearer {admin.token}"}
-            case.call_and_validate(checks=CHECKS)
+            sirene = "sirene" in case.operation.path
+            case.call_and_validate(checks=DOCUMENTED_503 if sirene else CHECKS)
 
         try:
             run()

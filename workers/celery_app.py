@@ -62,6 +62,7 @@ def create_celery(settings: Settings, context: WorkerContext | None = None) -> C
         }
     _follow_request_ids()
     ctx = context or WorkerContext(settings)
+    ctx.jobs = CeleryJobQueue(app)
     app.carnet_context = ctx
     from workers import registry
 
@@ -71,10 +72,11 @@ def create_celery(settings: Settings, context: WorkerContext | None = None) -> C
 
 def _task_started(task: Any = None, **_: Any) -> None:
     request = getattr(task, "request", None)
-    request_id = request.get(CELERY_HEADER) if request is not None else None
-    if request_id is None and request is not None:
-        request_id = (getattr(request, "headers", None) or {}).get(CELERY_HEADER)
-    request.carnet_request_token = set_request_id(request_id)  # type: ignore[union-attr]
+    if request is None:
+        return
+    headers = getattr(request, "headers", None) or {}
+    request_id = request.get(CELERY_HEADER) or headers.get(CELERY_HEADER)
+    request.carnet_request_token = set_request_id(request_id)
 
 
 def _task_ended(task: Any = None, **_: Any) -> None:

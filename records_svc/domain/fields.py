@@ -316,10 +316,7 @@ def _clean_value(definition: FieldDefinition, value: Any) -> Any:
         except numbers.InvalidNumberError as exc:
             raise ValueError(str(exc)) from None
     if kind == "ape":
-        match = _APE.match(value.replace(" ", ""))
-        if not match:
-            raise ValueError("is not an APE code such as 62.02A")
-        return f"{match[1]}.{match[2]}{match[3].upper()}"
+        return clean_ape(value)
     if kind == "choice":
         if value not in (definition.choices or []):
             raise ValueError(f"must be one of: {', '.join(definition.choices or [])}")
@@ -338,6 +335,14 @@ def _clean_value(definition: FieldDefinition, value: Any) -> Any:
         except ValueError:
             raise ValueError("must be a date as YYYY-MM-DD") from None
     raise ValueError(f"has an unknown type {kind}")  # pragma: no cover
+
+
+def clean_ape(value: str) -> str:
+    """An APE code (NAF rév. 2) as ``62.02A``, however it was typed."""
+    match = _APE.match(value.replace(" ", ""))
+    if not match:
+        raise ValueError("is not an APE code such as 62.02A")
+    return f"{match[1]}.{match[2]}{match[3].upper()}"
 
 
 def normalise_phone(value: str) -> str:

@@ -160,3 +160,11 @@ def test_la_poste_siret_rule_applies_to_its_own_siren_only(seller: Api) -> None:
     )
     assert mismatch.status_code == 422
     assert mismatch.json["errors"][0]["field"] == "siret"
+
+
+def test_nul_characters_are_refused_everywhere(seller: Api, prospect: dict) -> None:
+    reply = seller.post("/api/v1/prospects", json={"name": "Nul\x00", "address": {"city": "a\x00"}})
+    assert reply.status_code == 422
+    assert {e["field"] for e in reply.json["errors"]} == {"name", "address.city"}
+    assert seller.get("/api/v1/prospects?cursor=%00").status_code == 422
+    assert len(seller.get("/api/v1/prospects").json["items"]) == 1
