@@ -23,6 +23,7 @@ import requests
 from records_svc.db import Database
 from records_svc.domain import users
 from tests.services import redis_url, scratch_postgres_database
+from tests.sirene.fake_provider import INSEE_KEY, FakeProvider, running
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -123,7 +124,15 @@ def es_endpoint() -> Iterator[str]:
 
 
 @pytest.fixture(scope="module")
-def stack_env(tmp_path_factory: pytest.TempPathFactory, es_endpoint: str) -> Iterator[Stack]:
+def sirene_provider() -> Iterator[FakeProvider]:
+    """The local fake of INSEE API Sirene (recorded answers), for the SIRENE workers."""
+    yield from running()
+
+
+@pytest.fixture(scope="module")
+def stack_env(
+    tmp_path_factory: pytest.TempPathFactory, es_endpoint: str, sirene_provider: FakeProvider
+) -> Iterator[Stack]:
     """The environment of the stack (not started): what an operator exports."""
     broker = redis_url()
     data_dir = tmp_path_factory.mktemp("stack") / "var"
@@ -148,6 +157,11 @@ def stack_env(tmp_path_factory: pytest.TempPathFactory, es_endpoint: str) -> Ite
             CARNET_WEB_WORKERS="1",
             CARNET_WORKER_CONCURRENCY="1",
             CARNET_OUTBOX_SWEEP_SECONDS="5",
+            CARNET_SIRENE_PROVIDER="insee",
+            CARNET_SIRENE_INSEE_URL=f"{sirene_provider.url}/insee",
+            CARNET_SIRENE_INSEE_KEY=INSEE_KEY,
+            CARNET_SIRENE_REDIS_PREFIX=f"{prefix}sirene:",
+            CARNET_SIRENE_WAIT_SECONDS="10",
             # Flower's API answers without sign-in; it listens on 127.0.0.1 only
             FLOWER_UNAUTHENTICATED_API="true",
         )

@@ -17,6 +17,7 @@ from typing import Any, TypeVar
 import pytest
 import requests
 
+from tests.sirene.fake_provider import DINUM_SIRET
 from tests.stack.conftest import Portal, Stack, carnet
 
 pytestmark = [pytest.mark.postgres, pytest.mark.redis, pytest.mark.slow]
@@ -68,6 +69,17 @@ def test_a_salesperson_s_day(stack: Stack, alice: Portal, bruno: Portal) -> None
     assert hit, "the new prospect was not found within 2 seconds"
     assert hit["badges"] == ["draft"]
 
+    # SIRENE auto-fill from its SIRET (the local fake of INSEE answers)
+    reply = alice.records(
+        "POST", f"/api/v1/prospects/{prospect['id']}/sirene", json={"number": DINUM_SIRET}
+    )
+    assert reply.status_code == 200, reply.text
+    filled = reply.json()
+    assert filled["siret"] == DINUM_SIRET and filled["siren"] == DINUM_SIRET[:9]
+    assert filled["name"] == "DIRECTION INTERMINISTERIELLE DU NUMERIQUE"
+    assert filled["address"]["city"]
+    assert eventually(found(alice, "dir interm", "prospect", prospect["id"]), 10)
+
     # validate it
     reply = alice.records("POST", f"/api/v1/prospects/{prospect['id']}/validate")
     assert reply.status_code == 200, reply.text
@@ -75,7 +87,7 @@ def test_a_salesperson_s_day(stack: Stack, alice: Portal, bruno: Portal) -> None
     validated = eventually(
         lambda: (
             "validated"
-            in (found(alice, "zeph cons", "prospect", prospect["id"])() or {}).get("badges", [])
+            in (found(alice, "dir num", "prospect", prospect["id"])() or {}).get("badges", [])
         ),
         10,
     )
@@ -85,12 +97,12 @@ def test_a_salesperson_s_day(stack: Stack, alice: Portal, bruno: Portal) -> None
     reply = alice.records(
         "POST",
         f"/api/v1/accounts/{prospect['id']}/contacts",
-        json={"first_name": "Hélène", "last_name": "Quérand", "email": "helene@zephyrine.fr"},
+        json={"first_name": "Hélène", "last_name": "Quérand", "email": "helene@numerique.fr"},
     )
     assert reply.status_code == 201, reply.text
     contact = reply.json()
     contact_hit = eventually(found(alice, "quer hel", "contact", contact["id"]), 10)
-    assert contact_hit and contact_hit["sublabel"] == f"{word} Conseil"
+    assert contact_hit and contact_hit["sublabel"] == filled["name"]
 
     # a PDF edition, attached to the prospect
     reply = alice.records(
@@ -153,7 +165,7 @@ def test_a_salesperson_s_day(stack: Stack, alice: Portal, bruno: Portal) -> None
     # delete the prospect: its search entries, documents and files are gone
     reply = alice.records("DELETE", f"/api/v1/prospects/{prospect['id']}")
     assert reply.status_code == 204, reply.text
-    assert eventually(gone(alice, "zeph", "prospect", prospect["id"]), 10)
+    assert eventually(gone(alice, "direction", "prospect", prospect["id"]), 10)
     assert eventually(gone(alice, "quer", "contact", contact["id"]), 10)
     assert alice.records("GET", f"/api/v1/documents/{uploaded['id']}").status_code == 404
     assert alice.records("GET", uploaded["links"]["content"]).status_code == 404
@@ -201,6 +213,27 @@ def test_logs_are_json_lines_and_a_request_id_follows_into_its_job(
             entry = json.loads(line)  # every line is one JSON object
             assert {"ts", "level", "message", "request_id"} <= set(entry), line
     assert any(json.loads(line).get("request_id") == request_id for line in stack.log("records"))
+
+
+def test_status_lists_the_processes_and_a_second_up_is_refused(stack: Stack) -> None:
+    status = carnet(stack.env, "stack", "status")
+    assert status.returncode == 0, status.stdout + status.stderr
+    running = [line.split()[0] for line in status.stdout.splitlines() if " running " in line]
+    assert running == [
+        "records",
+        "search",
+        "worker-indexing",
+        "worker-sirene",
+        "worker-editions",
+        "beat",
+        "flower",
+    ]
+    again = carnet(stack.env, "stack", "up")
+    assert again.returncode != 0
+    assert "already runs" in again.stderr
+    assert [p["pid"] for p in stack.state()["processes"]] == [
+        int(line.split()[-1]) for line in status.stdout.splitlines()
+    ]
 
 
 def test_down_stops_exactly_what_up_started(stack: Stack) -> None:
