@@ -173,7 +173,9 @@ def demo_load(count: int) -> None:
     from carnet import embedded
 
     rt = embedded.runtime(_settings())
-    embedded.ensure_admin(rt)
+    password = embedded.ensure_admin(rt)
+    if password:
+        click.echo(f"Created user 'admin' with every right, password: {password} (shown once)")
     totals = demo_mod.load(rt.db, count=count)
     click.echo(", ".join(f"{value} {key.replace('_', ' ')}" for key, value in totals.items()))
     click.echo(cli_documents.install_defaults(rt))

@@ -10,8 +10,9 @@ from __future__ import annotations
 from flask import Flask, Response
 from flask_smorest import Api
 
+import httpkit
 from config import Settings, load_settings
-from httpkit import inputs, problems, requestid
+from httpkit import problems
 from records_svc.api import (
     accounts,
     auth,
@@ -59,19 +60,7 @@ def create_app(
     settings = settings or load_settings()
     app = Flask("records_svc")
     app.config.update(
-        API_TITLE="Carnet records API",
-        API_VERSION="1",
-        OPENAPI_VERSION="3.0.3",
-        OPENAPI_URL_PREFIX="/",
-        OPENAPI_JSON_PATH="openapi.json",
-        API_SPEC_OPTIONS={
-            "components": {
-                "securitySchemes": {
-                    "bearerAuth": {"type": "http", "scheme": "bearer", "bearerFormat": "JWT"}
-                }
-            },
-            "security": [{"bearerAuth": []}],
-        },
+        **httpkit.api_config("Carnet records API"),
         JSON_SORT_KEYS=False,
         MAX_CONTENT_LENGTH=settings.max_upload_bytes + 1024 * 1024,
     )
@@ -94,9 +83,7 @@ def create_app(
         "openapi_api",
         lambda: app.response_class(app.json.dumps(api.spec.to_dict()), mimetype="application/json"),
     )
-    problems.init_app(app)
-    requestid.init_app(app)
-    inputs.init_app(app)
+    httpkit.init_app(app)
 
     @app.errorhandler(DomainError)
     def _domain_error(error: DomainError) -> Response:

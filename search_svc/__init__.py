@@ -9,8 +9,8 @@ from __future__ import annotations
 from flask import Flask
 from flask_smorest import Api
 
+import httpkit
 from config import Settings, load_settings
-from httpkit import inputs, problems, requestid
 from search_svc import api
 from search_svc.backends import from_settings
 from search_svc.backends.base import SearchBackend
@@ -21,19 +21,7 @@ def create_app(settings: Settings | None = None, *, backend: SearchBackend | Non
     settings = settings or load_settings()
     app = Flask("search_svc")
     app.config.update(
-        API_TITLE="Carnet search API",
-        API_VERSION="1",
-        OPENAPI_VERSION="3.0.3",
-        OPENAPI_URL_PREFIX="/",
-        OPENAPI_JSON_PATH="openapi.json",
-        API_SPEC_OPTIONS={
-            "components": {
-                "securitySchemes": {
-                    "bearerAuth": {"type": "http", "scheme": "bearer", "bearerFormat": "JWT"}
-                }
-            },
-            "security": [{"bearerAuth": []}],
-        },
+        **httpkit.api_config("Carnet search API"),
     )
     app.json.sort_keys = False  # type: ignore[attr-defined]
     app.extensions["carnet.search"] = api.Services(
@@ -49,7 +37,5 @@ def create_app(settings: Settings | None = None, *, backend: SearchBackend | Non
             app.json.dumps(spec.spec.to_dict()), mimetype="application/json"
         ),
     )
-    problems.init_app(app)
-    requestid.init_app(app)
-    inputs.init_app(app)
+    httpkit.init_app(app)
     return app

@@ -52,6 +52,7 @@ def test_bad_user_commands_fail_clearly(runner: CliRunner) -> None:
 def test_demo_load_gives_a_realistic_french_data_set(runner: CliRunner, tmp_path: Path) -> None:
     result = runner.invoke(main, ["demo", "load", "--count", "40"])
     assert result.exit_code == 0, result.output
+    assert "Created user 'admin'" in result.output  # the first user can sign in
     from config import load_settings
     from records_svc.db import Database
     from records_svc.domain.models import Account, Contact

@@ -26,3 +26,9 @@ def test_upgrade_then_downgrade_then_upgrade(database_url: str) -> None:
         )
     finally:
         db.dispose()
+
+
+def test_the_migration_history_has_one_head() -> None:
+    from alembic.script import ScriptDirectory
+
+    assert len(ScriptDirectory(str(migrate.MIGRATIONS)).get_heads()) == 1
