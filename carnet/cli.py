@@ -188,6 +188,9 @@ main.add_command(cli_documents.templates)
 from carnet.cli_search import search as _search_group  # noqa: E402
 
 main.add_command(_search_group)
+from carnet.cli_stack import stack as _stack_group  # noqa: E402
+
+main.add_command(_stack_group)
 
 if __name__ == "__main__":  # pragma: no cover
     sys.exit(main())

@@ -86,6 +86,18 @@ class Settings(BaseSettings):
     sirene_rate_max_wait_seconds: float = Field(default=30.0, ge=0, le=600)
     sirene_cache_seconds: int = Field(default=24 * 3600, ge=0)
 
+    # full stack: logs and the processes of `carnet stack up`
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+    #: one JSON object per line (json), or plain lines for a terminal (text)
+    log_format: Literal["json", "text"] = "json"
+    #: send plain application/json to Elasticsearch instead of its compatibility media
+    #: types (for Elasticsearch-compatible servers that refuse them)
+    elasticsearch_plain_json: bool = False
+    #: gunicorn workers of each web service
+    web_workers: int = Field(default=2, ge=1, le=64)
+    #: Celery worker processes of each queue
+    worker_concurrency: int = Field(default=2, ge=1, le=64)
+
     @model_validator(mode="after")
     def _check_full_stack(self) -> Settings:
         if self.mode == "full":

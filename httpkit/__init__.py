@@ -30,8 +30,10 @@ def api_config(title: str) -> dict[str, Any]:
 
 
 def init_app(app: Flask) -> None:
-    """Errors as problem+json and the request checks every service applies."""
-    from httpkit import inputs, problems
+    """Errors as problem+json, a request id on every request (logged, echoed, passed to
+    the jobs it enqueues), and the request checks every service applies."""
+    from httpkit import inputs, problems, requestid
 
     problems.init_app(app)
+    requestid.init_app(app)
     inputs.init_app(app)

@@ -9,6 +9,7 @@ from celery import Celery
 from kombu import Queue
 
 from config import Settings
+from config.logs import CELERY_HEADER, current_request_id, reset_request_id, set_request_id
 from workers.context import WorkerContext
 
 log = logging.getLogger(__name__)
@@ -37,6 +38,7 @@ def create_celery(settings: Settings, context: WorkerContext | None = None) -> C
         task_acks_late=True,
         task_reject_on_worker_lost=True,
         worker_prefetch_multiplier=1,
+        worker_concurrency=settings.worker_concurrency,
         task_queues=[Queue(name) for name in QUEUES],
         task_default_queue="indexing",
         task_routes=ROUTES,
@@ -58,6 +60,7 @@ def create_celery(settings: Settings, context: WorkerContext | None = None) -> C
             **app.conf.result_backend_transport_options,
             **prefix,
         }
+    _follow_request_ids()
     ctx = context or WorkerContext(settings)
     ctx.jobs = CeleryJobQueue(app)
     app.carnet_context = ctx
@@ -65,6 +68,32 @@ def create_celery(settings: Settings, context: WorkerContext | None = None) -> C
 
     registry.register_all(app, ctx)
     return app
+
+
+def _task_started(task: Any = None, **_: Any) -> None:
+    request = getattr(task, "request", None)
+    if request is None:
+        return
+    headers = getattr(request, "headers", None) or {}
+    request_id = request.get(CELERY_HEADER) or headers.get(CELERY_HEADER)
+    request.carnet_request_token = set_request_id(request_id)
+
+
+def _task_ended(task: Any = None, **_: Any) -> None:
+    token = getattr(getattr(task, "request", None), "carnet_request_token", None)
+    if token is not None:
+        try:
+            reset_request_id(token)
+        except ValueError:
+            set_request_id(None)
+
+
+def _follow_request_ids() -> None:
+    """Each task runs with the request id of the request that enqueued it (logged with it)."""
+    from celery import signals
+
+    signals.task_prerun.connect(_task_started, weak=False, dispatch_uid="carnet-request-id-in")
+    signals.task_postrun.connect(_task_ended, weak=False, dispatch_uid="carnet-request-id-out")
 
 
 class CeleryJobQueue:
@@ -75,7 +104,9 @@ class CeleryJobQueue:
 
     def enqueue(self, task: str, /, **kwargs: Any) -> str | None:
         try:
-            result = self.app.tasks[task].apply_async(kwargs=kwargs)
+            request_id = current_request_id()
+            headers = {CELERY_HEADER: request_id} if request_id else None
+            result = self.app.tasks[task].apply_async(kwargs=kwargs, headers=headers)
         except Exception:
             # The outbox keeps what matters; the sweep sends it again.
             log.warning("could not enqueue %s", task, exc_info=True)

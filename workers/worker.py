@@ -1,11 +1,23 @@
 """The worker's entry module: ``celery -A workers.worker worker -Q indexing``.
 
 The only module of workers/ that reads the environment (through the settings).
+Beat and Flower use it too (``celery -A workers.worker beat|flower``).
 """
 
 from __future__ import annotations
 
+from celery import signals
+
 from config import load_settings
+from config.logs import configure
 from workers.celery_app import create_celery
 
-app = create_celery(load_settings())
+settings = load_settings()
+# Every process started with -A workers.worker (worker, beat, Flower) logs JSON lines.
+configure(settings, "celery")
+app = create_celery(settings)
+
+
+@signals.setup_logging.connect(weak=False)
+def _keep_json_logs(**_: object) -> None:
+    """Connected, this signal stops Celery from installing its own handlers over ours."""

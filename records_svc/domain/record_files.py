@@ -24,17 +24,26 @@ def forget_record_files(
 ) -> None:
     """Before a definitive delete: the record's files (and its contacts') go after commit.
 
-    The rows themselves go with the record (foreign keys cascade).
+    The document rows go with the record (foreign keys cascade); the printed
+    editions of the record lose their file (their jobs stay, without a download).
     """
-    conditions = []
+    conditions, printed = [], []
     if account_id is not None:
         contacts = select(Contact.id).where(Contact.account_id == account_id)
         conditions += [Document.account_id == account_id, Document.contact_id.in_(contacts)]
+        printed += [
+            Job.target_kind.in_(("prospect", "client")) & (Job.target_id == account_id),
+            (Job.target_kind == "contact") & Job.target_id.in_(contacts),
+        ]
     if contact_id is not None:
         conditions.append(Document.contact_id == contact_id)
+        printed.append((Job.target_kind == "contact") & (Job.target_id == contact_id))
     if not conditions:
         return
     keys = list(uow.session.scalars(select(Document.storage_key).where(or_(*conditions))))
+    for job in uow.session.scalars(select(Job).where(or_(*printed), Job.file_path.is_not(None))):
+        keys.append(str(job.file_path))
+        job.file_path = None
     remove_files_after_commit(uow, keys)
 
 

@@ -12,7 +12,9 @@ def from_settings(settings: Settings) -> SearchBackend:
         from search_svc.backends.elasticsearch import ElasticsearchBackend
 
         return ElasticsearchBackend.from_url(
-            settings.elasticsearch_url, settings.elasticsearch_index
+            settings.elasticsearch_url,
+            settings.elasticsearch_index,
+            plain_json=settings.elasticsearch_plain_json,
         )
     from search_svc.backends.sqlite_fts import SqliteFtsBackend
 

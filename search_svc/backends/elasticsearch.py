@@ -14,6 +14,7 @@ from collections.abc import Iterator, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
+from elastic_transport import Urllib3HttpNode
 from elasticsearch import Elasticsearch, NotFoundError, helpers
 
 from search_svc.backends.base import (
@@ -101,6 +102,24 @@ def _document(source: dict[str, Any]) -> SearchDocument:
     )
 
 
+class PlainJsonNode(Urllib3HttpNode):
+    """Sends plain application/json instead of the client's vendor media types
+    (application/vnd.elasticsearch+json; compatible-with=N), which some
+    Elasticsearch-compatible servers refuse; real Elasticsearch takes both."""
+
+    def perform_request(  # type: ignore[override]
+        self, method: str, target: str, body: Any = None, headers: Any = None, **kw: Any
+    ) -> Any:
+        if headers is not None:
+            headers = headers.copy()
+            for name in ("accept", "content-type"):
+                value = headers.get(name)
+                if value and "vnd.elasticsearch" in value:
+                    plain = "application/x-ndjson" if "x-ndjson" in value else "application/json"
+                    headers[name] = plain
+        return super().perform_request(method, target, body=body, headers=headers, **kw)
+
+
 class BulkWriteError(RuntimeError):
     """Elasticsearch refused documents for another reason than an older version."""
 
@@ -115,7 +134,9 @@ class ElasticsearchBackend:
         self._ready = False
 
     @classmethod
-    def from_url(cls, url: str, alias: str) -> ElasticsearchBackend:
+    def from_url(cls, url: str, alias: str, *, plain_json: bool = False) -> ElasticsearchBackend:
+        if plain_json:
+            return cls(Elasticsearch(url, node_class=PlainJsonNode, request_timeout=10), alias)
         return cls(Elasticsearch(url, request_timeout=10), alias)
 
     # the index, its template and its alias

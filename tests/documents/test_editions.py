@@ -130,6 +130,23 @@ def test_attach_adds_exactly_one_document(
     assert attached == download(seller, job["links"]["download"]).data
 
 
+def test_deleting_the_record_removes_its_printed_editions(
+    seller: Api, prospect: dict[str, Any], contact: dict[str, Any], defaults: dict[str, int]
+) -> None:
+    printed = {}
+    for kind, record in (("prospect", prospect), ("contact", contact)):
+        location = print_record(seller, record["links"]["self"], defaults[kind]).headers["Location"]
+        printed[kind] = location
+        assert download(seller, seller.get(location).json["links"]["download"]).status_code == 200
+    download_of_contact = seller.get(printed["contact"]).json["links"]["download"]
+    assert seller.delete(prospect["links"]["self"]).status_code == 204
+    for location in printed.values():
+        job = seller.get(location).json
+        assert job["state"] == "done"
+        assert job["links"]["download"] is None
+    assert download(seller, download_of_contact).status_code == 404
+
+
 def test_only_templates_of_the_record_kind(
     seller: Api, prospect: dict[str, Any], contact: dict[str, Any], defaults: dict[str, int]
 ) -> None:

@@ -1,0 +1,363 @@
+"""The full stack as processes on one machine, without Docker (``carnet stack up|down``).
+
+The same processes as docker-compose.yml: gunicorn for records and for search,
+one Celery worker per queue, beat and Flower, against the PostgreSQL, Redis and
+Elasticsearch the settings name. ``up`` records what it started in a state file
+under the data directory; ``down`` stops exactly those processes (each one is
+the leader of its own process group, so its children go with it).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+from config import ConfigurationError, Settings
+from workers.celery_app import QUEUES
+
+#: the settings the full stack cannot run without
+REQUIRED = (("CARNET_DATABASE_URL", "database_url"), ("CARNET_BROKER_URL", "broker_url"))
+
+
+#: the gunicorn application factories (carnet/wsgi.py)
+_RECORDS = "carnet.wsgi:records()"
+_SEARCH = "carnet.wsgi:search()"
+
+
+class StackError(RuntimeError):
+    """The stack cannot start, or did not become ready."""
+
+
+@dataclass(frozen=True)
+class Ports:
+    host: str = "127.0.0.1"
+    records: int = 8001
+    search: int = 8002
+    flower: int = 5555
+
+
+@dataclass
+class Process:
+    name: str
+    argv: list[str]
+    log: str
+    pid: int = 0
+    #: the kernel's start time of ``pid`` (clock ticks since boot): a reused pid differs
+    started: int | None = None
+
+
+@dataclass
+class State:
+    urls: dict[str, str]
+    processes: list[Process] = field(default_factory=list)
+
+    def save(self, path: Path) -> None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(json.dumps(asdict(self), indent=2))
+
+    @classmethod
+    def load(cls, path: Path) -> State | None:
+        if not path.exists():
+            return None
+        raw = json.loads(path.read_text())
+        return cls(urls=raw["urls"], processes=[Process(**p) for p in raw["processes"]])
+
+
+def stack_dir(settings: Settings) -> Path:
+    return settings.data_dir / "stack"
+
+
+def state_path(settings: Settings) -> Path:
+    return stack_dir(settings) / "state.json"
+
+
+def plan(settings: Settings, ports: Ports) -> list[Process]:
+    """The processes of the stack, in start order."""
+    py = sys.executable
+    logs = stack_dir(settings) / "logs"
+    bind = f"{ports.host}"
+    web = ["--config", "python:carnet.gunicorn_conf"]
+    # --quiet: no start-up banner, so every line of the logs is JSON
+    celery = [py, "-m", "celery", "-A", "workers.worker", "--quiet"]
+    processes = [
+        Process(
+            "records",
+            [py, "-m", "gunicorn", "--bind", f"{bind}:{ports.records}", *web, _RECORDS],
+            str(logs / "records.log"),
+        ),
+        Process(
+            "search",
+            [py, "-m", "gunicorn", "--bind", f"{bind}:{ports.search}", *web, _SEARCH],
+            str(logs / "search.log"),
+        ),
+    ]
+    for queue in QUEUES:
+        processes.append(
+            Process(
+                f"worker-{queue}",
+                [
+                    *celery,
+                    "worker",
+                    f"--queues={queue}",
+                    f"--hostname={queue}@%h",
+                    "--without-mingle",
+                    "--task-events",  # for Flower
+                ],
+                str(logs / f"worker-{queue}.log"),
+            )
+        )
+    processes.append(
+        Process(
+            "beat",
+            [*celery, "beat", "--schedule", str(stack_dir(settings) / "celerybeat-schedule")],
+            str(logs / "beat.log"),
+        )
+    )
+    processes.append(
+        Process(
+            "flower",
+            # --logging=none: Flower's lines go to the JSON handler of workers.worker
+            [
+                *celery,
+                "flower",
+                f"--address={ports.host}",
+                f"--port={ports.flower}",
+                "--logging=none",
+            ],
+            str(logs / "flower.log"),
+        )
+    )
+    return processes
+
+
+def check(settings: Settings) -> None:
+    missing = [env for env, name in REQUIRED if not getattr(settings, name)]
+    if missing:
+        raise ConfigurationError("the full stack needs these settings: " + ", ".join(missing))
+    settings.resolved_secret_key()
+
+
+def environment(settings: Settings) -> dict[str, str]:
+    """What every process reads: this environment, the full-stack mode, the secret."""
+    env = dict(os.environ)
+    env["CARNET_MODE"] = "full"
+    env["CARNET_SECRET_KEY"] = settings.resolved_secret_key()
+    env["CARNET_DATA_DIR"] = str(settings.data_dir.resolve())
+    env.setdefault("PYTHONUNBUFFERED", "1")
+    return env
+
+
+def _start_time(pid: int) -> int | None:
+    """The process's start time from /proc (None where there is no /proc, or no process)."""
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return None
+    # The command name may hold spaces and parentheses: fields follow the last ')'.
+    fields = stat[stat.rindex(")") + 2 :].split()
+    if fields[0] == "Z":  # a zombie has finished; nothing is left to stop
+        return None
+    return int(fields[19])
+
+
+def alive(process: Process) -> bool:
+    """Is the process we started still there (and not another one under a reused pid)?"""
+    if process.pid <= 0:
+        return False
+    started = _start_time(process.pid)
+    if Path("/proc").is_dir():
+        return started is not None and started == process.started
+    try:
+        os.kill(process.pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return False
+    return True
+
+
+def _group_alive(pgid: int) -> bool:
+    try:
+        os.killpg(pgid, 0)
+    except (ProcessLookupError, PermissionError):
+        return False
+    if Path("/proc").is_dir():
+        return any(_in_group(entry.name, pgid) for entry in Path("/proc").iterdir())
+    return True
+
+
+def _in_group(name: str, pgid: int) -> bool:
+    if not name.isdigit():
+        return False
+    try:
+        stat = Path(f"/proc/{name}/stat").read_text()
+    except OSError:
+        return False
+    fields = stat[stat.rindex(")") + 2 :].split()
+    return fields[0] != "Z" and int(fields[2]) == pgid
+
+
+def spawn(process: Process, env: dict[str, str], cwd: Path) -> None:
+    Path(process.log).parent.mkdir(parents=True, exist_ok=True)
+    with open(process.log, "ab") as log:
+        child = subprocess.Popen(
+            process.argv,
+            stdin=subprocess.DEVNULL,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            env=env,
+            cwd=cwd,
+            start_new_session=True,  # its own process group: down stops it and its children
+        )
+    process.pid = child.pid
+    process.started = _start_time(child.pid)
+
+
+def stop(processes: list[Process], timeout: float = 20.0) -> list[str]:
+    """SIGTERM each process group we started, then SIGKILL what is left; the names stopped."""
+    ours = [p for p in processes if alive(p)]
+    for process in ours:
+        _signal_group(process.pid, signal.SIGTERM)
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline and any(_group_alive(p.pid) for p in ours):
+        time.sleep(0.1)
+    for process in ours:
+        if _group_alive(process.pid):
+            _signal_group(process.pid, signal.SIGKILL)
+    deadline = time.monotonic() + 5
+    while time.monotonic() < deadline and any(_group_alive(p.pid) for p in ours):
+        time.sleep(0.1)
+    return [p.name for p in ours]
+
+
+def _signal_group(pgid: int, sig: signal.Signals) -> None:
+    with contextlib.suppress(ProcessLookupError, PermissionError):
+        os.killpg(pgid, sig)
+
+
+def _http_ok(url: str) -> bool:
+    try:
+        with urllib.request.urlopen(url, timeout=2) as reply:
+            return bool(reply.status == 200)
+    except Exception:
+        return False
+
+
+def _workers_answer(settings: Settings, expected: set[str]) -> bool:
+    from workers.celery_app import create_celery
+
+    app = create_celery(settings)
+    try:
+        replies = app.control.ping(timeout=1.0)
+    except Exception:
+        return False
+    finally:
+        app.close()
+    names = {name.split("@", 1)[0] for reply in replies for name in reply}
+    return expected <= names
+
+
+def readiness(settings: Settings, ports: Ports) -> dict[str, Callable[[], bool]]:
+    base = f"http://{ports.host}"
+    return {
+        "records": lambda: _http_ok(f"{base}:{ports.records}/readyz"),
+        "search": lambda: _http_ok(f"{base}:{ports.search}/readyz"),
+        "workers": lambda: _workers_answer(settings, set(QUEUES)),
+        "flower": lambda: _http_ok(f"{base}:{ports.flower}/healthcheck"),
+    }
+
+
+def up(
+    settings: Settings,
+    ports: Ports,
+    *,
+    timeout: float = 90.0,
+    say: Callable[[str], Any] = print,
+) -> State:
+    """Migrate, start every process, wait until each answers; stop them all on failure."""
+    check(settings)
+    path = state_path(settings)
+    previous = State.load(path)
+    if previous and any(alive(p) for p in previous.processes):
+        raise StackError(f"the stack already runs (see {path}); run `carnet stack down` first")
+    _migrate(settings)
+    base = f"http://{ports.host}"
+    state = State(
+        urls={
+            "records": f"{base}:{ports.records}",
+            "search": f"{base}:{ports.search}",
+            "flower": f"{base}:{ports.flower}",
+        }
+    )
+    env = environment(settings)
+    cwd = Path.cwd()
+    try:
+        for process in plan(settings, ports):
+            spawn(process, env, cwd)
+            state.processes.append(process)
+            state.save(path)
+            say(f"started {process.name} (pid {process.pid}), log {process.log}")
+        _wait_ready(state, readiness(settings, ports), timeout, say)
+    except BaseException:
+        stop(state.processes)
+        path.unlink(missing_ok=True)
+        raise
+    return state
+
+
+def _migrate(settings: Settings) -> None:
+    from records_svc import migrate
+    from records_svc.db import Database
+
+    db = Database(settings.resolved_database_url)
+    try:
+        migrate.upgrade(db.engine)
+    finally:
+        db.dispose()
+
+
+def _wait_ready(
+    state: State, checks: dict[str, Callable[[], bool]], timeout: float, say: Callable[[str], Any]
+) -> None:
+    pending = dict(checks)
+    deadline = time.monotonic() + timeout
+    while pending:
+        dead = [p.name for p in state.processes if not alive(p)]
+        if dead:
+            raise StackError(f"exited at start: {', '.join(dead)} (see their logs)")
+        for name, ready in list(pending.items()):
+            if ready():
+                say(f"{name} ready")
+                del pending[name]
+        if pending and time.monotonic() > deadline:
+            raise StackError(f"not ready after {timeout:.0f} s: {', '.join(pending)}")
+        if pending:
+            time.sleep(0.3)
+
+
+def down(settings: Settings, say: Callable[[str], Any] = print) -> list[str]:
+    """Stop what ``up`` started (nothing else), and forget it."""
+    path = state_path(settings)
+    state = State.load(path)
+    if state is None:
+        return []
+    stopped = stop(state.processes)
+    for name in stopped:
+        say(f"stopped {name}")
+    path.unlink(missing_ok=True)
+    return stopped
+
+
+def status(settings: Settings) -> list[tuple[Process, bool]]:
+    state = State.load(state_path(settings))
+    return [(p, alive(p)) for p in state.processes] if state else []

@@ -1,0 +1,100 @@
+"""Logs as one JSON object per line, each with the request id it belongs to.
+
+The request id is set by the web services for each request (``httpkit.requestid``),
+travels with the jobs a request enqueues (a Celery message header set by the job
+queue) and is set again around each task in the worker (``workers.celery_app``).
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import sys
+import time
+from contextvars import ContextVar, Token
+from typing import Any
+
+from config import Settings
+
+__all__ = [
+    "CELERY_HEADER",
+    "HTTP_HEADER",
+    "JsonFormatter",
+    "configure",
+    "current_request_id",
+    "reset_request_id",
+    "set_request_id",
+]
+
+#: the HTTP header a caller may send (and every answer carries)
+HTTP_HEADER = "X-Request-ID"
+#: the Celery message header that carries it into a job
+CELERY_HEADER = "carnet_request_id"
+
+_request_id: ContextVar[str | None] = ContextVar("carnet_request_id", default=None)
+
+#: attributes every LogRecord has; anything else was passed as ``extra=`` and is kept
+_STANDARD = set(logging.makeLogRecord({}).__dict__) | {"message", "asctime", "request_id"}
+
+
+def current_request_id() -> str | None:
+    return _request_id.get()
+
+
+def set_request_id(value: str | None) -> Token[str | None]:
+    return _request_id.set(value)
+
+
+def reset_request_id(token: Token[str | None]) -> None:
+    _request_id.reset(token)
+
+
+class JsonFormatter(logging.Formatter):
+    """One JSON object per line: time, level, logger, message, service, request_id, extras."""
+
+    def __init__(self, service: str) -> None:
+        super().__init__()
+        self.service = service
+
+    def format(self, record: logging.LogRecord) -> str:
+        entry: dict[str, Any] = {
+            "ts": time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(record.created))
+            + f".{int(record.msecs):03d}Z",
+            "level": record.levelname,
+            "logger": record.name,
+            "message": record.getMessage(),
+            "service": self.service,
+            "request_id": getattr(record, "request_id", None) or current_request_id(),
+        }
+        for key, value in record.__dict__.items():
+            if key not in _STANDARD and not key.startswith("_"):
+                entry[key] = value
+        if record.exc_info:
+            entry["exc_info"] = self.formatException(record.exc_info)
+        return json.dumps(entry, default=str, ensure_ascii=False)
+
+
+class _TextFormatter(logging.Formatter):
+    def format(self, record: logging.LogRecord) -> str:
+        record.request_id = getattr(record, "request_id", None) or current_request_id() or "-"
+        return super().format(record)
+
+
+def configure(settings: Settings, service: str) -> None:
+    """Send every log record of this process to stderr, one line each (JSON by default)."""
+    handler = logging.StreamHandler(sys.stderr)
+    if settings.log_format == "json":
+        handler.setFormatter(JsonFormatter(service))
+    else:
+        handler.setFormatter(
+            _TextFormatter("%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s")
+        )
+    root = logging.getLogger()
+    root.handlers[:] = [handler]
+    root.setLevel(settings.log_level.upper())
+    logging.captureWarnings(True)
+    # Servers with their own handlers (gunicorn, celery) go through the root handler too.
+    for name in ("gunicorn.error", "gunicorn.access", "celery", "flower", "tornado"):
+        logger = logging.getLogger(name)
+        logger.handlers[:] = []
+        logger.propagate = True

@@ -1,0 +1,80 @@
+"""Readiness names the dependency that is down; a request id is echoed and logged as JSON."""
+
+from __future__ import annotations
+
+import json
+import logging
+from pathlib import Path
+
+from config import Settings, load_settings
+from config.logs import JsonFormatter, reset_request_id, set_request_id
+from records_svc import create_app
+from records_svc.db import Database
+from tests.services import redis_url
+from tests.stack.conftest import free_port
+
+SECRET = "test-secret-key-" * 4
+
+
+def records_settings(tmp_path: Path, **overrides: object) -> Settings:
+    return load_settings(data_dir=tmp_path / "var", secret_key=SECRET, **overrides)
+
+
+def readyz(settings: Settings, database: Database | None = None) -> tuple[int, dict[str, object]]:
+    app = create_app(settings, database=database)
+    reply = app.test_client().get("/readyz")
+    return reply.status_code, reply.json
+
+
+def test_ready_with_its_database_and_redis(tmp_path: Path) -> None:
+    status, body = readyz(records_settings(tmp_path, broker_url=redis_url()))
+    assert status == 200
+    assert body["checks"] == {"database": "ok", "redis": "ok"}
+
+
+def test_redis_down_is_named(tmp_path: Path) -> None:
+    nowhere = f"redis://127.0.0.1:{free_port()}/0"
+    status, body = readyz(records_settings(tmp_path, broker_url=nowhere))
+    assert status == 503
+    assert body["checks"] == {"database": "ok", "redis": "down"}
+    assert "Redis" in str(body["detail"])
+
+
+def test_database_down_is_named(tmp_path: Path) -> None:
+    url = f"postgresql+psycopg://postgres@127.0.0.1:{free_port()}/carnet"
+    database = Database(url)
+    try:
+        status, body = readyz(records_settings(tmp_path, database_url=url), database)
+    finally:
+        database.dispose()
+    assert status == 503
+    assert body["checks"] == {"database": "down"}
+    assert "database" in str(body["detail"])
+
+
+def test_a_request_id_is_echoed_or_made(tmp_path: Path) -> None:
+    client = create_app(records_settings(tmp_path)).test_client()
+    given = client.get("/healthz", headers={"X-Request-ID": "portal-42"})
+    assert given.headers["X-Request-ID"] == "portal-42"
+    made = client.get("/healthz", headers={"X-Request-ID": "not a valid id\u00e9"})
+    assert made.headers["X-Request-ID"] not in ("", "not a valid id\u00e9")
+    assert len(made.headers["X-Request-ID"]) == 32
+
+
+def test_log_lines_are_json_with_the_request_id() -> None:
+    formatter = JsonFormatter("records")
+    token = set_request_id("abc123")
+    try:
+        record = logging.makeLogRecord(
+            {"name": "carnet.http", "levelname": "INFO", "msg": "GET %s", "args": ("/x",)}
+        )
+        record.status = 200
+        line = formatter.format(record)
+    finally:
+        reset_request_id(token)
+    entry = json.loads(line)
+    assert "\n" not in line
+    assert entry["message"] == "GET /x"
+    assert entry["request_id"] == "abc123"
+    assert entry["service"] == "records"
+    assert entry["status"] == 200
