@@ -64,8 +64,7 @@ def ensure_admin(rt: Runtime, password: str | None = None) -> str | None:
 
 
 def records_app(rt: Runtime) -> Flask:
-    app = create_records_app(rt.settings, database=rt.db, job_queue=rt.jobs)
-    return portal.mount(app, rt.settings)  # the web front end at /
+    return create_records_app(rt.settings, database=rt.db, job_queue=rt.jobs)
 
 
 def search_app(rt: Runtime) -> Flask:
@@ -92,5 +91,9 @@ class PathDispatcher:
 
 
 def wsgi_app(rt: Runtime) -> PathDispatcher:
-    """Records and search in one process: /api/v1/search to search, the rest to records."""
-    return PathDispatcher(records_app(rt), {search_api.PATH: search_app(rt)})
+    """Everything in one process: the portal at / (its files under /portal),
+    /api/v1/search to search, the rest to records."""
+    front = portal.create_app(rt.settings)
+    return PathDispatcher(
+        records_app(rt), {search_api.PATH: search_app(rt), portal.PREFIX: front, "/": front}
+    )

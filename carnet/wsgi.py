@@ -2,6 +2,7 @@
 
     gunicorn 'carnet.wsgi:records()'
     gunicorn 'carnet.wsgi:search()'
+    gunicorn 'carnet.wsgi:portal()'
 
 Each factory reads the settings (the environment) when gunicorn calls it, sets
 up JSON logs, and wires the records app to the Celery job queue. Migrations
@@ -36,3 +37,12 @@ def search(settings: Settings | None = None) -> Flask:
     settings = settings or load_settings()
     configure(settings, "search")
     return create_app(settings)
+
+
+def portal(settings: Settings | None = None) -> Flask:
+    """The portal's page and files (the gateway sends /api/v1 to the APIs)."""
+    import portal as portal_pkg
+
+    settings = settings or load_settings()
+    configure(settings, "portal")
+    return portal_pkg.create_app(settings)

@@ -2,22 +2,21 @@
 
 It is plain files (HTML, ES modules, one stylesheet) served under a strict
 Content-Security-Policy; the page signs in through ``/api/v1/auth/session``
-and never sees the token. :func:`mount` puts it in front of an API app, so
-one process serves both (``carnet serve``).
+and never sees the token. ``carnet serve`` mounts it at ``/`` beside the APIs
+(carnet/embedded.py); the full stack runs it as its own service behind the
+gateway (docker-compose.yml).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
 from pathlib import Path
-from typing import Any
 
 from flask import Flask, Response, jsonify, send_from_directory
 
 from config import Settings, load_settings
 
 STATIC_DIR = Path(__file__).parent / "static"
-#: the portal's own paths; everything else goes to the API app it is mounted on
+#: the portal's files live under this path; the page itself is ``/``
 PREFIX = "/portal"
 
 CONTENT_SECURITY_POLICY = "; ".join(
@@ -72,29 +71,4 @@ def create_app(settings: Settings | None = None) -> Flask:
             response.headers.setdefault(key, value)
         return response
 
-    return app
-
-
-WSGIApp = Callable[[dict[str, Any], Any], Iterable[bytes]]
-
-
-def is_portal_path(path: str) -> bool:
-    return path == "/" or path.startswith(PREFIX + "/")
-
-
-def mount(app: Flask, settings: Settings | None = None) -> Flask:
-    """Serve the portal at ``/`` (and its files under /portal/) in front of ``app``.
-
-    ``app`` keeps every other path (/api/v1, /openapi.json, health). It is
-    returned, still a Flask app, so that callers and tests use it as before.
-    """
-    portal = create_app(settings)
-    api_wsgi: WSGIApp = app.wsgi_app
-
-    def dispatch(environ: dict[str, Any], start_response: Any) -> Iterable[bytes]:
-        if is_portal_path(environ.get("PATH_INFO", "")):
-            return portal(environ, start_response)
-        return api_wsgi(environ, start_response)
-
-    app.wsgi_app = dispatch  # type: ignore[method-assign]
     return app

@@ -7,7 +7,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from flask import Flask
+from werkzeug.test import Client
 
 import portal
 from carnet import embedded
@@ -15,15 +15,16 @@ from config import Settings, load_settings
 
 
 @pytest.fixture
-def mounted(tmp_path: Path) -> Iterator[Flask]:
+def mounted(tmp_path: Path) -> Iterator[Client]:
+    """What ``carnet serve`` serves: the portal, search and records in one WSGI app."""
     settings: Settings = load_settings(data_dir=tmp_path / "var", secret_key="s" * 48)
     rt = embedded.runtime(settings)
-    yield embedded.records_app(rt)
-    rt.db.dispose()
+    yield Client(embedded.wsgi_app(rt))
+    rt.close()
 
 
-def test_index_is_served_at_the_root_with_a_strict_csp(mounted: Flask) -> None:
-    with mounted.test_client().get("/") as reply:
+def test_index_is_served_at_the_root_with_a_strict_csp(mounted: Client) -> None:
+    with mounted.get("/") as reply:
         assert reply.status_code == 200
         assert 'lang="fr"' in reply.text
     csp = reply.headers["Content-Security-Policy"]
@@ -44,8 +45,8 @@ def test_the_page_has_no_inline_script_or_style() -> None:
         assert "cdn" not in text.lower() and "https://" not in text, source.name
 
 
-def test_every_module_the_page_imports_is_served(mounted: Flask) -> None:
-    client = mounted.test_client()
+def test_every_module_the_page_imports_is_served(mounted: Client) -> None:
+    client = mounted
     seen: set[str] = set()
     queue = ["/portal/js/app.js", "/portal/portal.css"]
     while queue:
@@ -62,15 +63,15 @@ def test_every_module_the_page_imports_is_served(mounted: Flask) -> None:
     assert len(seen) > 5
 
 
-def test_the_api_stays_under_its_paths(mounted: Flask) -> None:
-    client = mounted.test_client()
+def test_the_api_stays_under_its_paths(mounted: Client) -> None:
+    client = mounted
     assert client.get("/api/v1/prospects").status_code == 401
     assert client.get("/openapi.json").status_code == 200
     assert client.get("/portal/nothing-here.js").status_code == 404
 
 
-def test_config_says_whether_sirene_is_offered(mounted: Flask, tmp_path: Path) -> None:
-    assert mounted.test_client().get("/portal/config.json").json == {"sirene": False}
+def test_config_says_whether_sirene_is_offered(mounted: Client, tmp_path: Path) -> None:
+    assert mounted.get("/portal/config.json").json == {"sirene": False}
     configured = load_settings(data_dir=tmp_path / "other", sirene_provider="insee")
     reply = portal.create_app(configured).test_client().get("/portal/config.json")
     assert reply.json == {"sirene": True}

@@ -20,7 +20,7 @@ ROOT = Path(__file__).resolve().parents[2]
 #: variables of the third-party images, documented by them
 THIRD_PARTY = re.compile(
     r"^(POSTGRES_[A-Z_]+|ES_JAVA_OPTS|FLOWER_[A-Z_]+|discovery\.type|xpack\.security\.enabled"
-    r"|RECORDS_PORT|SEARCH_PORT)$"
+    r"|RECORDS_PORT|SEARCH_PORT|PORTAL_PORT)$"
 )
 INTERPOLATION = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)")
 
@@ -163,3 +163,20 @@ def test_one_worker_per_queue_and_the_stack_services(
     for web in ("records", "search"):
         assert "readyz" in " ".join(services[web]["healthcheck"]["test"])
     assert set(compose["volumes"]) >= {"postgres", "elasticsearch", "documents"}
+
+
+def test_the_gateway_puts_the_portal_and_both_apis_on_one_origin(compose: dict[str, Any]) -> None:
+    services = compose["services"]
+    mount = next(v for v in services["gateway"]["volumes"] if "gateway.conf" in v)
+    config = (ROOT / mount.split(":")[0]).read_text()
+    routes = dict(
+        re.findall(r"location (?:= )?(\S+) \{\s*proxy_pass http://([a-z]+):8000;", config)
+    )
+    assert routes == {
+        "/api/v1/search": "search",
+        "/api/v1/": "records",
+        "/openapi.json": "records",
+        "/": "portal",
+    }
+    assert all(target in services for target in routes.values())
+    assert "carnet.wsgi:portal()" in services["portal"]["command"]
