@@ -8,55 +8,58 @@ from dataclasses import dataclass, field
 
 from records_svc.domain.numbers import LA_POSTE_SIREN, luhn_complete
 
-FIRST_NAMES = (
-    "Jean-Pierre",
+FEMININE_FIRST_NAMES = (
     "Marie",
     "Hélène",
-    "François",
-    "Cédric",
     "Élodie",
-    "Jérôme",
     "Anaïs",
-    "Benoît",
     "Chloé",
     "Gaëlle",
-    "Loïc",
     "Noémie",
-    "Stéphane",
     "Thérèse",
     "Zoé",
-    "Éric",
-    "Aurélien",
     "Bérénice",
     "Clémence",
-    "Désiré",
     "Faïza",
-    "Grégoire",
     "Inès",
-    "Joël",
     "Léa",
     "Maëlle",
-    "Nicolas",
     "Océane",
     "Pénélope",
+    "Marie-Claire",
+    "Anne-Sophie",
+    "Agnès",
+    "Lætitia",
+    "Solène",
+    "Amélie",
+)
+MASCULINE_FIRST_NAMES = (
+    "Jean-Pierre",
+    "François",
+    "Cédric",
+    "Jérôme",
+    "Benoît",
+    "Loïc",
+    "Stéphane",
+    "Éric",
+    "Aurélien",
+    "Désiré",
+    "Grégoire",
+    "Joël",
+    "Nicolas",
     "Rémi",
     "Sébastien",
     "Yannick",
     "Jean-Baptiste",
-    "Marie-Claire",
-    "Anne-Sophie",
     "Pierre-Louis",
     "Björn",
     "Ludovic",
-    "Agnès",
     "Raphaël",
     "Mathéo",
-    "Lætitia",
-    "Solène",
     "Hervé",
-    "Amélie",
     "Timothée",
 )
+FIRST_NAMES = FEMININE_FIRST_NAMES + MASCULINE_FIRST_NAMES
 LAST_NAMES = (
     "d'Estienne",
     "Dupré",
@@ -282,7 +285,7 @@ def phone(rng: random.Random, mobile: bool = False) -> str:
 
 def person(rng: random.Random, domain: str) -> FakeContact:
     first, last = rng.choice(FIRST_NAMES), rng.choice(LAST_NAMES)
-    feminine = first.endswith(("e", "a", "ë", "è")) and first not in ("Rémi", "Stéphane")
+    feminine = first in FEMININE_FIRST_NAMES
     return FakeContact(
         civility="Mme" if feminine else "M.",
         first_name=first,
