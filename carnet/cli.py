@@ -186,6 +186,9 @@ main.add_command(cli_documents.templates)
 from carnet.cli_search import search as _search_group  # noqa: E402
 
 main.add_command(_search_group)
+from carnet.bench.cli import bench as _bench_group  # noqa: E402
+
+main.add_command(_bench_group)
 
 if __name__ == "__main__":  # pragma: no cover
     sys.exit(main())

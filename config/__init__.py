@@ -61,6 +61,10 @@ class Settings(BaseSettings):
     #: prefix of every Redis key Celery writes (several deployments or test runs on one Redis)
     broker_key_prefix: str | None = None
 
+    # benchmarks (issue 7): the PostgreSQL server where `carnet bench` creates its scratch databases
+    bench_postgres_url: str = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
+    bench_redis_url: str = "redis://127.0.0.1:6379/0"
+
     @model_validator(mode="after")
     def _check_full_stack(self) -> Settings:
         if self.mode == "full":

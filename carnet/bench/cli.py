@@ -1,0 +1,80 @@
+"""``carnet bench search`` and ``carnet bench pipeline``."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from config import load_settings
+
+QUICK_ENTRIES = 3000
+
+
+@click.group()
+def bench() -> None:
+    """Benchmarks: search latency and the indexing pipeline's lag, on real servers."""
+
+
+def _admin_url(given: str | None) -> str:
+    return given or load_settings().bench_postgres_url
+
+
+@bench.command("search")
+@click.option("--entries", default=100_000, show_default=True, help="Directory size.")
+@click.option("--seed", default=1, show_default=True, help="Same seed, same data and queries.")
+@click.option("--quick", is_flag=True, help=f"{QUICK_ENTRIES} entries, a short query log (CI).")
+@click.option("--samples", default=None, type=int, help="Entries whose typing is replayed.")
+@click.option("--baseline-queries", default=None, type=int, help="Queries per PG baseline.")
+@click.option("--es-entries", default=None, type=int, help="Entries indexed in osmem-server.")
+@click.option("--postgres-url", default=None, help="Admin URL (CARNET_BENCH_POSTGRES_URL).")
+@click.option("--results-dir", default="bench/results", show_default=True, type=click.Path())
+@click.option("--workdir", default=None, type=click.Path(), help="Where the index is built.")
+def search(
+    entries: int,
+    seed: int,
+    quick: bool,
+    samples: int | None,
+    baseline_queries: int | None,
+    es_entries: int | None,
+    postgres_url: str | None,
+    results_dir: str,
+    workdir: str | None,
+) -> None:
+    """Carnet's search beside the PostgreSQL approaches, on one generated directory."""
+    from carnet.bench import report
+    from carnet.bench import search as search_bench
+
+    if quick:
+        entries = QUICK_ENTRIES
+    options = search_bench.Options(
+        entries=entries,
+        seed=seed,
+        samples=samples or (40 if quick else 200),
+        baseline_queries=baseline_queries or (60 if quick else 150),
+        es_entries=es_entries if es_entries is not None else min(entries, 20_000),
+        admin_url=_admin_url(postgres_url),
+        workdir=Path(workdir) if workdir else None,
+    )
+    result = {"machine": report.machine()}
+    result.update(search_bench.run(options, click.echo))
+    result["machine_after"] = report.machine()
+    click.echo("")
+    build = result["index_build"]
+    click.echo(
+        f"{result['entries']} entries; index build {build['entries_per_s']:.0f} entries/s "
+        f"({build['seconds']:.1f} s, {build['file_mb']:.0f} MB); search service "
+        f"{result['search_service']['resident_mb']:.0f} MB resident "
+        f"({result['search_service']['server']})"
+    )
+    for line in report.latency_table(result["backends"]):
+        click.echo(line)
+    for name, ratio in result["ratios"].items():
+        click.echo(f"{name}: {ratio:.0f}×")
+    for line in report.targets_table(result["targets"]):
+        click.echo(line)
+    click.echo(
+        f"load average {result['machine']['load_average']} on {result['machine']['cpus']} CPUs"
+    )
+    path = report.write_json(result, Path(results_dir), "search")
+    click.echo(f"results: {path}")

@@ -1,0 +1,82 @@
+"""The Elasticsearch backend's query building and client path, against osmem-server.
+
+osmem-server is an in-memory, Elasticsearch-compatible HTTP server in Python
+(a dev dependency): its timings say how much Carnet's own ES path costs, not
+how fast Elasticsearch is. The report labels them so.
+"""
+
+from __future__ import annotations
+
+import itertools
+import uuid
+from collections.abc import Sequence
+from typing import Any
+
+from elastic_transport import Urllib3HttpNode
+
+from carnet.bench import measure
+from carnet.bench.queries import Query
+from records_svc.db import Database
+from search_svc.backends.base import SearchQuery
+from workers import maintenance
+
+NOT_REPRESENTATIVE = (
+    "osmem-server (in-memory Python server) stands in for Elasticsearch: this measures "
+    "Carnet's query building and client path, not Elasticsearch's speed"
+)
+
+
+class JsonNode(Urllib3HttpNode):
+    """Sends plain application/json: osmem-server refuses the client's vendor media types
+    (application/vnd.elasticsearch+json; compatible-with=N); real Elasticsearch takes both."""
+
+    def perform_request(
+        self, method: str, target: str, body: Any = None, headers: Any = None, **kw: Any
+    ) -> Any:  # type: ignore[override]
+        if headers is not None:
+            headers = headers.copy()
+            for name in ("accept", "content-type"):
+                value = headers.get(name)
+                if value and "vnd.elasticsearch" in value:
+                    plain = "application/x-ndjson" if "x-ndjson" in value else "application/json"
+                    headers[name] = plain
+        return super().perform_request(method, target, body=body, headers=headers, **kw)
+
+
+def measure_backend(db: Database, log: Sequence[Query], entries: int) -> dict[str, Any]:
+    try:
+        from osmem_server import OsmemServer
+    except ImportError:
+        return {"skipped": "osmem-server is not installed (pip install -e '.[dev]')"}
+    from elasticsearch import Elasticsearch
+
+    from search_svc.backends.elasticsearch import ElasticsearchBackend
+
+    server = OsmemServer.start(japanese=False)
+    try:
+        client = Elasticsearch(server.url, node_class=JsonNode, request_timeout=60)
+        backend = ElasticsearchBackend(client, f"carnet-bench-{uuid.uuid4().hex[:8]}")
+        rebuild = backend.rebuild()
+        written = 0
+        for docs in itertools.islice(maintenance.expected_documents(db, 2000), None):
+            take = docs[: entries - written]
+            rebuild.write(take)
+            written += len(take)
+            if written >= entries:
+                break
+        rebuild.commit()
+        client.indices.refresh(index="_all")
+
+        def run(query: Query) -> object:
+            return backend.search(SearchQuery(query.text))
+
+        measure.timed(run, log[:20])
+        report = measure.timed(run, log).report()
+        report["entries"] = written
+        report["note"] = NOT_REPRESENTATIVE
+        backend.close()
+        return report
+    finally:
+        server.close()
+        if server.process.stdout is not None:
+            server.process.stdout.close()

@@ -1,0 +1,201 @@
+"""Latency statistics, the search service as a real HTTP server, HTTP clients, memory."""
+
+from __future__ import annotations
+
+import http.client
+import math
+import os
+import socket
+import subprocess
+import sys
+import threading
+import time
+import urllib.parse
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from carnet.bench.queries import Query
+
+
+def percentile(sorted_ms: Sequence[float], pct: float) -> float:
+    """Nearest-rank percentile of already sorted values."""
+    if not sorted_ms:
+        return math.nan
+    rank = max(math.ceil(pct / 100 * len(sorted_ms)), 1)
+    return sorted_ms[rank - 1]
+
+
+def summary(latencies_ms: Sequence[float]) -> dict[str, float]:
+    values = sorted(latencies_ms)
+    return {
+        "count": len(values),
+        "p50_ms": percentile(values, 50),
+        "p95_ms": percentile(values, 95),
+        "p99_ms": percentile(values, 99),
+        "max_ms": values[-1] if values else math.nan,
+    }
+
+
+@dataclass
+class Timings:
+    """Latencies of one backend, overall and per query-length bucket."""
+
+    samples: list[tuple[Query, float]] = field(default_factory=list)
+    errors: int = 0
+    wall_seconds: float = 0.0
+
+    def add(self, query: Query, ms: float) -> None:
+        self.samples.append((query, ms))
+
+    def report(self) -> dict[str, Any]:
+        buckets: dict[str, list[float]] = {}
+        for query, ms in self.samples:
+            buckets.setdefault(query.bucket, []).append(ms)
+        out: dict[str, Any] = summary([ms for _, ms in self.samples])
+        out["errors"] = self.errors
+        if self.wall_seconds:
+            out["qps"] = len(self.samples) / self.wall_seconds
+        out["by_length"] = {name: summary(values) for name, values in sorted(buckets.items())}
+        return out
+
+
+def timed(run: Callable[[Query], object], log: Sequence[Query]) -> Timings:
+    timings = Timings()
+    started = time.perf_counter()
+    for query in log:
+        begin = time.perf_counter()
+        run(query)
+        timings.add(query, (time.perf_counter() - begin) * 1000)
+    timings.wall_seconds = time.perf_counter() - started
+    return timings
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@dataclass
+class Server:
+    process: subprocess.Popen[bytes]
+    port: int
+
+    def resident_bytes(self) -> int:
+        """Resident memory of the server: its master process and every worker."""
+        return sum(_rss(pid) for pid in [self.process.pid, *_children(self.process.pid)])
+
+
+def _children(pid: int) -> list[int]:
+    try:
+        text = Path(f"/proc/{pid}/task/{pid}/children").read_text()
+    except OSError:
+        return []
+    return [int(child) for child in text.split()]
+
+
+def _rss(pid: int) -> int:
+    try:
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) * 1024
+    except OSError:
+        pass
+    return 0
+
+
+@contextmanager
+def search_server(
+    env: dict[str, str], log_path: Path, workers: int, threads: int
+) -> Iterator[Server]:
+    """The search service under gunicorn (gthread workers), as deployed, on a free port."""
+    port = free_port()
+    command = [sys.executable, "-m", "gunicorn", "search_svc:create_app()"]
+    command += ["--bind", f"127.0.0.1:{port}", "--workers", str(workers), "--threads", str(threads)]
+    command += ["--worker-class", "gthread", "--keep-alive", "30", "--log-level", "warning"]
+    with log_path.open("wb") as out:
+        process = subprocess.Popen(command, env={**os.environ, **env}, stdout=out, stderr=out)
+    server = Server(process, port)
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            if process.poll() is not None:
+                raise RuntimeError(f"the search server stopped; see {log_path}")
+            try:
+                conn = http.client.HTTPConnection("127.0.0.1", port, timeout=2)
+                conn.request("GET", "/readyz")
+                if conn.getresponse().status == 200:
+                    conn.close()
+                    break
+            except OSError:
+                if time.monotonic() > deadline:
+                    raise
+            time.sleep(0.1)
+        yield server
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+
+
+class SearchClient:
+    """One keep-alive HTTP connection, as a browser tab would hold."""
+
+    def __init__(self, port: int, token: str) -> None:
+        self.conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+        self.headers = {"Authorization": f"Bearer {token}"}
+
+    def search(self, text: str) -> int:
+        path = "/api/v1/search?" + urllib.parse.urlencode({"q": text})
+        try:
+            self.conn.request("GET", path, headers=self.headers)
+            reply = self.conn.getresponse()
+            reply.read()
+            return reply.status
+        except (OSError, http.client.HTTPException):
+            self.conn.close()
+            return 0
+
+    def close(self) -> None:
+        self.conn.close()
+
+
+def http_timings(port: int, token: str, log: Sequence[Query], clients: int) -> Timings:
+    """Each of ``clients`` threads replays its share of the log on its own connection."""
+    timings = Timings()
+    lock = threading.Lock()
+
+    def replay(share: Sequence[Query]) -> None:
+        client = SearchClient(port, token)
+        mine: list[tuple[Query, float]] = []
+        errors = 0
+        for query in share:
+            begin = time.perf_counter()
+            status = client.search(query.text)
+            elapsed = (time.perf_counter() - begin) * 1000
+            if status == 200:
+                mine.append((query, elapsed))
+            else:
+                errors += 1
+        client.close()
+        with lock:
+            timings.samples.extend(mine)
+            timings.errors += errors
+
+    threads = [
+        threading.Thread(target=replay, args=(log[i::clients],), daemon=True)
+        for i in range(clients)
+    ]
+    started = time.perf_counter()
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    timings.wall_seconds = time.perf_counter() - started
+    return timings
