@@ -57,18 +57,18 @@ def load_directory(engine: Engine, entries: int, seed: int) -> dict[str, int]:
             with cur.copy(f"COPY accounts ({ACCOUNT_COLUMNS}) FROM STDIN") as copy:
                 for a, people in directory(entries, seed):
                     copy.write_row(
-                        (a.id, a.kind, a.name, a.legal_name, a.siren, a.siret, a.ape_code)
-                        + (a.line1, a.postal_code, a.city, "France", a.phone, a.email)
-                        + (a.status, a.closed, a.external_ref, "{}", 1, now, now)
-                    )
+                        (a.id, a.kind, a.name, a.legal_name, a.siren, a.siret, a.ape_code,
+                         a.line1, a.postal_code, a.city, "France", a.phone, a.email,
+                         a.status, a.closed, a.external_ref, "{}", 1, now, now)
+                    )  # fmt: skip
                     totals["accounts"] += 1
                     totals["clients"] += a.kind == "client"
                     totals["closed_clients"] += a.closed
                     for c in people:
                         contacts.append(
-                            (c.id, c.account_id, c.civility, c.first_name, c.last_name)
-                            + (c.job_title, c.direct_line, c.mobile, c.email, "{}", 1, now, now)
-                        )
+                            (c.id, c.account_id, c.civility, c.first_name, c.last_name,
+                             c.job_title, c.direct_line, c.mobile, c.email, "{}", 1, now, now)
+                        )  # fmt: skip
             with cur.copy(f"COPY contacts ({CONTACT_COLUMNS}) FROM STDIN") as copy:
                 for row in contacts:
                     copy.write_row(row)

@@ -30,9 +30,9 @@ class JsonNode(Urllib3HttpNode):
     """Sends plain application/json: osmem-server refuses the client's vendor media types
     (application/vnd.elasticsearch+json; compatible-with=N); real Elasticsearch takes both."""
 
-    def perform_request(
+    def perform_request(  # type: ignore[override]
         self, method: str, target: str, body: Any = None, headers: Any = None, **kw: Any
-    ) -> Any:  # type: ignore[override]
+    ) -> Any:
         if headers is not None:
             headers = headers.copy()
             for name in ("accept", "content-type"):

@@ -8,10 +8,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from elastic_transport import Urllib3HttpNode
 from elasticsearch import Elasticsearch
 from flask import Flask
 
+from carnet.bench.elastic import JsonNode
 from config import Settings
 from httpkit.tokens import issue_token
 from search_svc import create_app
@@ -20,23 +20,6 @@ from search_svc.backends.elasticsearch import ElasticsearchBackend
 from search_svc.backends.sqlite_fts import SqliteFtsBackend
 
 SECRET = "test-secret-key-" * 4
-
-
-class JsonNode(Urllib3HttpNode):
-    """Sends plain application/json: the test server refuses the client's vendor media types
-    (application/vnd.elasticsearch+json; compatible-with=N); real Elasticsearch takes both."""
-
-    def perform_request(
-        self, method: str, target: str, body: Any = None, headers: Any = None, **kw: Any
-    ) -> Any:  # type: ignore[override]
-        if headers is not None:
-            headers = headers.copy()
-            for name in ("accept", "content-type"):
-                value = headers.get(name)
-                if value and "vnd.elasticsearch" in value:
-                    plain = "application/x-ndjson" if "x-ndjson" in value else "application/json"
-                    headers[name] = plain
-        return super().perform_request(method, target, body=body, headers=headers, **kw)
 
 
 @pytest.fixture(scope="session")
