@@ -72,7 +72,7 @@ def batches(
     width = len(contact_keys)
     after = 0
     while True:
-        stmt = (
+        joined = (
             select(*CONTACT_COLUMNS, *ACCOUNT_COLUMNS)
             .join(Account, Account.id == Contact.account_id)
             .where(Contact.id > after)
@@ -84,11 +84,11 @@ def batches(
                 dict(zip(contact_keys, row[:width], strict=True)),
                 dict(zip(account_keys, row[width:], strict=True)),
             )
-            for row in session.execute(stmt)
+            for row in session.execute(joined)
         ]
         if not pairs:
             break
-        after = pairs[-1][0]["id"]
+        after = int(pairs[-1][0]["id"])
         yield [], pairs
 
 
