@@ -63,7 +63,9 @@ def batches(
     after = 0
     while True:
         stmt = select(*ACCOUNT_COLUMNS).where(Account.id > after).order_by(Account.id).limit(size)
-        rows = [dict(zip(account_keys, row, strict=True)) for row in session.execute(stmt)]
+        rows: list[Values] = [
+            dict(zip(account_keys, row, strict=True)) for row in session.execute(stmt)
+        ]
         if not rows:
             break
         after = rows[-1]["id"]
@@ -79,7 +81,7 @@ def batches(
             .order_by(Contact.id)
             .limit(size)
         )
-        pairs = [
+        pairs: list[tuple[Values, Values]] = [
             (
                 dict(zip(contact_keys, row[:width], strict=True)),
                 dict(zip(account_keys, row[width:], strict=True)),
@@ -88,7 +90,7 @@ def batches(
         ]
         if not pairs:
             break
-        after = int(pairs[-1][0]["id"])
+        after = pairs[-1][0]["id"]
         yield [], pairs
 
 
