@@ -21,8 +21,8 @@ from search_svc.backends.base import SearchQuery
 from workers import maintenance
 
 NOT_REPRESENTATIVE = (
-    "osmem-server (in-memory Python server) stands in for Elasticsearch: this measures "
-    "Carnet's query building and client path, not Elasticsearch's speed"
+    "not representative of Elasticsearch's own speed: osmem-server (an in-memory Python "
+    "server) stands in for it; this measures Carnet's query building and client path"
 )
 
 
@@ -53,8 +53,8 @@ def measure_backend(db: Database, log: Sequence[Query], entries: int) -> dict[st
     from search_svc.backends.elasticsearch import ElasticsearchBackend
 
     server = OsmemServer.start(japanese=False)
+    client = Elasticsearch(server.url, node_class=JsonNode, request_timeout=60)
     try:
-        client = Elasticsearch(server.url, node_class=JsonNode, request_timeout=60)
         backend = ElasticsearchBackend(client, f"carnet-bench-{uuid.uuid4().hex[:8]}")
         rebuild = backend.rebuild()
         written = 0
@@ -74,9 +74,9 @@ def measure_backend(db: Database, log: Sequence[Query], entries: int) -> dict[st
         report = measure.timed(run, log).report()
         report["entries"] = written
         report["note"] = NOT_REPRESENTATIVE
-        backend.close()
         return report
     finally:
+        client.close()
         server.close()
         if server.process.stdout is not None:
             server.process.stdout.close()
