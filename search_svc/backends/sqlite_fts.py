@@ -98,16 +98,20 @@ def _fts_text(document: SearchDocument) -> tuple[str]:
     return (" ".join(_words(document)),)
 
 
-def _word_match(conn: sqlite3.Connection, token: str) -> str:
-    """FTS5 syntax for "a word starting with ``token``", read incrementally in rowid order.
+def _word_match(conn: sqlite3.Connection, token: str) -> tuple[str, str | None]:
+    """FTS5 syntax for "a word starting with ``token``", read incrementally in rowid order,
+    and the text an entry's words must then contain (``None``: the match is exact).
 
     Up to 3 letters, the prefix index holds the token's doclist. A longer
     prefix query would merge every completion's doclist in memory first, so it
     becomes an OR of the (few) complete words that start with it: FTS5 walks
-    an OR of terms incrementally, and LIMIT stops it early.
+    an OR of terms incrementally, and LIMIT stops it early. A token with many
+    completions (``boulang``: boulangerie and every bakery's e-mail domain) walks
+    the doclist of its first 3 letters instead, keeping the entries that have a
+    word starting with the whole token (``instr`` on the entry's indexed words).
     """
     if len(token) <= INDEXED_PREFIX:
-        return f'"{token}"*'
+        return f'"{token}"*', None
     completions = [
         row[0]
         for row in conn.execute(
@@ -116,17 +120,19 @@ def _word_match(conn: sqlite3.Connection, token: str) -> str:
         )
     ]
     if len(completions) > MAX_EXPANSION:
-        return f'"{token}"*'
+        return f'"{token[:INDEXED_PREFIX]}"*', " " + token
     if not completions:
-        return f'"{token}"'  # matches nothing: no indexed word starts with it
-    return "(" + " OR ".join(f'"{term}"' for term in completions) + ")"
+        return f'"{token}"', None  # matches nothing: no indexed word starts with it
+    return "(" + " OR ".join(f'"{term}"' for term in completions) + ")", None
 
 
-def _match(conn: sqlite3.Connection, query: SearchQuery, tier: int) -> str:
-    words = [_word_match(conn, token) for token in query.tokens]
+def _match(conn: sqlite3.Connection, query: SearchQuery, tier: int) -> tuple[str, list[str]]:
+    """The MATCH expression of a tier, and the words its entries must also contain."""
+    tokens = list(query.tokens)
     if tier == 1:
-        words[0] = _word_match(conn, HEAD + query.tokens[0])
-    return " AND ".join(words)
+        tokens[0] = HEAD + tokens[0]
+    parts = [_word_match(conn, token) for token in tokens]
+    return " AND ".join(m for m, _ in parts), [f for _, f in parts if f is not None]
 
 
 class SqliteFtsBackend:
@@ -195,12 +201,14 @@ class SqliteFtsBackend:
             params = [query.phrase, query.phrase + TOP]
         else:
             # CROSS JOIN keeps the FTS index outermost: rows come in rowid (= name) order.
+            match, contains = _match(self._conn(), query, tier)
+            also = "".join(" AND instr(' ' || f.terms, ?) > 0" for _ in contains)
             sql = (
                 f"SELECT e.{COLUMNS.replace(', ', ', e.')} FROM entries_fts f "
                 f"CROSS JOIN entries e ON e.pos = f.rowid "
-                f"WHERE entries_fts MATCH ? AND {visible} ORDER BY f.rowid LIMIT ?"
+                f"WHERE entries_fts MATCH ?{also} AND {visible} ORDER BY f.rowid LIMIT ?"
             )
-            params = [_match(self._conn(), query, tier)]
+            params = [match, *contains]
         params += [*kinds, int(query.show_closed), count]
         return [self._document(row) for row in self._conn().execute(sql, params)]
 
