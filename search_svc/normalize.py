@@ -106,10 +106,16 @@ def sort_text(text: str | None) -> str:
     return " ".join(tokens(text))
 
 
+@lru_cache(maxsize=65536)
+def _label_words(label: str) -> tuple[Word, ...]:
+    """Labels repeat (names do): their words are computed once per process."""
+    return tuple(words(label))
+
+
 def highlight(label: str, query: list[str]) -> list[tuple[int, int]]:
     """``[start, end)`` ranges of ``label`` whose words begin with a query word."""
     ranges: list[tuple[int, int]] = []
-    for word in words(label):
+    for word in _label_words(label):
         longest = max((len(q) for q in query if word.text.startswith(q)), default=0)
         if longest:
             ranges.append((word.start, word.original_end(longest)))
