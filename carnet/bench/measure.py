@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import http.client
 import math
+import multiprocessing
 import os
 import socket
 import subprocess
 import sys
-import threading
 import time
 import urllib.parse
 from collections.abc import Callable, Iterator, Sequence
@@ -166,36 +166,50 @@ class SearchClient:
         self.conn.close()
 
 
+Replay = tuple[list[float], list[bool], float, float]
+
+
+def _replay(port: int, token: str, texts: Sequence[str], start_at: float) -> Replay:
+    """One client: each query on its own keep-alive connection, timed from request to body.
+    Clients start together at ``start_at`` (wall clock), once every process is up."""
+    client = SearchClient(port, token)
+    client.search(texts[0])  # connect before timing
+    times: list[float] = []
+    ok: list[bool] = []
+    time.sleep(max(start_at - time.time(), 0))
+    began = time.time()
+    for text in texts:
+        begin = time.perf_counter()
+        status = client.search(text)
+        times.append((time.perf_counter() - begin) * 1000)
+        ok.append(status == 200)
+    ended = time.time()
+    client.close()
+    return times, ok, began, ended
+
+
 def http_timings(port: int, token: str, log: Sequence[Query], clients: int) -> Timings:
-    """Each of ``clients`` threads replays its share of the log on its own connection."""
+    """Each of ``clients`` client processes replays its share of the log on its own connection.
+
+    Processes, not threads: clients sharing one interpreter lock would add their own
+    waiting to the latency measured (browsers are separate programs).
+    """
+    shares = [list(log[i::clients]) for i in range(clients)]
     timings = Timings()
-    lock = threading.Lock()
-
-    def replay(share: Sequence[Query]) -> None:
-        client = SearchClient(port, token)
-        mine: list[tuple[Query, float]] = []
-        errors = 0
-        for query in share:
-            begin = time.perf_counter()
-            status = client.search(query.text)
-            elapsed = (time.perf_counter() - begin) * 1000
-            if status == 200:
-                mine.append((query, elapsed))
+    if clients == 1:
+        results = [_replay(port, token, [q.text for q in log], 0)]
+    else:
+        context = multiprocessing.get_context("spawn")
+        with context.Pool(clients) as pool:
+            start_at = time.time() + 3  # time enough for every process to start
+            results = pool.starmap(
+                _replay, [(port, token, [q.text for q in share], start_at) for share in shares]
+            )
+    timings.wall_seconds = max(r[3] for r in results) - min(r[2] for r in results)
+    for share, (times, ok, _, _) in zip(shares, results, strict=True):
+        for query, ms, good in zip(share, times, ok, strict=True):
+            if good:
+                timings.add(query, ms)
             else:
-                errors += 1
-        client.close()
-        with lock:
-            timings.samples.extend(mine)
-            timings.errors += errors
-
-    threads = [
-        threading.Thread(target=replay, args=(log[i::clients],), daemon=True)
-        for i in range(clients)
-    ]
-    started = time.perf_counter()
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    timings.wall_seconds = time.perf_counter() - started
+                timings.errors += 1
     return timings

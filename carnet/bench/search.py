@@ -42,8 +42,9 @@ class Options:
     admin_url: str
     workdir: Path | None
     batch_size: int = 5000
-    server_workers: int = 2
-    server_threads: int = 4
+    #: gunicorn: processes serve CPU-bound requests in parallel (threads share one GIL)
+    server_workers: int = 3
+    server_threads: int = 2
 
 
 def _stratified(log: list[Query], total: int, seed: int) -> list[Query]:
@@ -151,7 +152,7 @@ def _over_http(
         env, server_log, options.server_workers, options.server_threads
     ) as server:
         say(f"replaying {len(log)} queries over HTTP, one client…")
-        measure.http_timings(server.port, token, log[:200], clients=options.server_workers * 2)
+        measure.http_timings(server.port, token, log[:200], clients=1)
         backends["sqlite_http_1_client"] = measure.http_timings(
             server.port, token, log, clients=1
         ).report()
