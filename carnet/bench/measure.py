@@ -59,6 +59,7 @@ class Timings:
         if self.wall_seconds:
             out["qps"] = len(self.samples) / self.wall_seconds
         out["by_length"] = {name: summary(values) for name, values in sorted(buckets.items())}
+        out["load_average_after"] = [round(x, 2) for x in os.getloadavg()]  # a shared machine
         return out
 
 
