@@ -323,3 +323,142 @@ def companies(
         low, high = contacts_per_company
         company.contacts = [person(rng, domain) for _ in range(rng.randint(low, high))]
         yield company
+
+
+# A directory for benchmarks: many more names than the demo needs, so that the
+# prefixes typed in a million-entry directory spread the way real ones do.
+MORE_FIRST_NAMES = (
+    "Adèle", "Alexandre", "Alice", "Antoine", "Apolline", "Arthur", "Baptiste", "Camille",
+    "Capucine", "Charles", "Chantal", "Christophe", "Damien", "Delphine", "Dominique", "Édouard",
+    "Emma", "Étienne", "Fabien", "Florence", "Gabriel", "Gaspard", "Geneviève", "Guillaume",
+    "Hugo", "Irène", "Isabelle", "Jacques", "Jules", "Juliette", "Karine", "Kévin", "Laure",
+    "Louis", "Lucie", "Manon", "Margaux", "Mathilde", "Maxime", "Michèle", "Nathalie", "Olivier",
+    "Pascal", "Patrice", "Philippe", "Quentin", "Romain", "Sandrine", "Sophie", "Sylvie",
+    "Théo", "Ulysse", "Valérie", "Victor", "Virginie", "Wilfried", "Xavier", "Yves", "Zacharie",
+    "Ève", "Gérald", "Hélèna", "Josué", "Anne-Laure", "Paul-Henri", "Marie-Hélène", "Ysé",
+)  # fmt: skip
+MORE_LAST_NAMES = (
+    "Petit", "Durand", "Leroy", "Simon", "Michel", "Lefebvre", "Garcia", "David", "Bertrand",
+    "Roux", "Vincent", "Fournier", "Morel", "Girault", "Bonnet", "François", "Legrand", "Garnier",
+    "Chevalier", "Robin", "Clément", "Gautier", "Perrin", "Masson", "Marchand", "Duval", "Denis",
+    "Lemoine", "Fontaine", "Rolland", "Joly", "Gaillard", "Barbier", "Arnaud", "Carpentier",
+    "Huet", "Prévost", "Baron", "Renaud", "Schmitt", "Œillet", "d'Argenson", "de Saint-Aubin",
+    "L'Épée", "Dubois", "Bélanger", "Lévêque", "Pagès", "Ménard", "Thébault", "Béranger",
+    "Le Bihan", "Le Floc'h", "Kerguélen", "Zidane", "Nguyen", "Benali", "Da Silva", "Ferrand",
+    "Hoarau", "Payet", "Grondin", "Étienne", "Jourdain", "Québec", "Yvon", "Xavier", "Ullmann",
+)  # fmt: skip
+DIRECTORY_FIRST_NAMES = FIRST_NAMES + MORE_FIRST_NAMES
+DIRECTORY_LAST_NAMES = LAST_NAMES + MORE_LAST_NAMES
+#: share of accounts that are clients, and of clients that are closed (about 5 % of all clients)
+CLIENT_SHARE = 0.4
+CLOSED_SHARE = 0.05
+
+
+@dataclass(frozen=True)
+class DirectoryAccount:
+    """One row of ``accounts`` (ids from 1, in generation order)."""
+
+    id: int
+    kind: str  # prospect | client
+    name: str
+    legal_name: str
+    siren: str
+    siret: str
+    ape_code: str
+    line1: str
+    postal_code: str
+    city: str
+    phone: str
+    email: str
+    status: str | None  # prospects: draft | validated
+    closed: bool
+    external_ref: str | None
+
+
+@dataclass(frozen=True)
+class DirectoryContact:
+    """One row of ``contacts``."""
+
+    id: int
+    account_id: int
+    civility: str
+    first_name: str
+    last_name: str
+    job_title: str
+    direct_line: str
+    mobile: str
+    email: str
+
+
+def _fast_phone(rng: random.Random, first: str) -> str:
+    d = f"{rng.randrange(10**8):08d}"
+    return f"0{first} {d[0:2]} {d[2:4]} {d[4:6]} {d[6:8]}"
+
+
+def directory(
+    entries: int, seed: int = 1
+) -> Iterator[tuple[DirectoryAccount, list[DirectoryContact]]]:
+    """About ``entries`` search entries (accounts + contacts, exactly ``entries`` in total):
+    prospects and clients with legal forms, trade names, cities, valid SIREN/SIRET numbers,
+    about 5 % of clients closed; 1 to 4 contacts each with accented, hyphenated and
+    apostrophe names. Deterministic for a ``seed``; cheap enough for a million entries."""
+    rng = random.Random(seed)
+    ascii_of: dict[str, str] = {}
+
+    def ascii_cached(text: str) -> str:
+        value = ascii_of.get(text)
+        if value is None:
+            value = ascii_of[text] = _ascii(text)
+        return value
+
+    made = 0
+    account_id = contact_id = 0
+    while made < entries:
+        account_id += 1
+        roll = rng.random()
+        if roll < 0.3:  # a family business: "Boulangerie Dupré", "Garage Martin"
+            trade = f"{rng.choice(TRADE_WORDS)} {rng.choice(DIRECTORY_LAST_NAMES)}"
+        else:
+            trade = f"{rng.choice(TRADE_WORDS)} {rng.choice(TRADE_NAMES)}"
+        number = siren(rng)
+        postal_code, city = rng.choice(CITIES)
+        domain = f"{ascii_cached(trade)[:20]}{account_id}.fr"
+        client = rng.random() < CLIENT_SHARE
+        account = DirectoryAccount(
+            id=account_id,
+            kind="client" if client else "prospect",
+            name=trade,
+            legal_name=f"{trade.upper()} {rng.choice(LEGAL_FORMS)}",
+            siren=number,
+            siret=siret_of(rng, number),
+            ape_code=f"{rng.randrange(10, 97):02d}.{rng.randrange(10, 100):02d}{rng.choice('ABCZ')}",
+            line1=f"{rng.randrange(1, 181)} {rng.choice(STREET_TYPES)} {rng.choice(STREETS)}",
+            postal_code=postal_code,
+            city=city,
+            phone=_fast_phone(rng, rng.choice("12345")),
+            email=f"contact@{domain}",
+            status=None if client else ("validated" if rng.random() < 0.4 else "draft"),
+            closed=client and rng.random() < CLOSED_SHARE,
+            external_ref=f"ERP-{account_id}" if client else None,
+        )
+        made += 1
+        people: list[DirectoryContact] = []
+        for _ in range(min(rng.randint(1, 4), entries - made)):
+            contact_id += 1
+            first, last = rng.choice(DIRECTORY_FIRST_NAMES), rng.choice(DIRECTORY_LAST_NAMES)
+            feminine = first.endswith(("e", "a", "ë", "è")) and first not in ("Rémi", "Stéphane")
+            people.append(
+                DirectoryContact(
+                    id=contact_id,
+                    account_id=account_id,
+                    civility="Mme" if feminine else "M.",
+                    first_name=first,
+                    last_name=last,
+                    job_title=rng.choice(JOB_TITLES),
+                    direct_line=_fast_phone(rng, rng.choice("12345")),
+                    mobile=_fast_phone(rng, rng.choice("67")),
+                    email=f"{ascii_cached(first)}.{ascii_cached(last)}{contact_id}@{domain}",
+                )
+            )
+        made += len(people)
+        yield account, people

@@ -98,6 +98,10 @@ class Settings(BaseSettings):
     #: Celery worker processes of each queue
     worker_concurrency: int = Field(default=2, ge=1, le=64)
 
+    # benchmarks (issue 7): the PostgreSQL server where `carnet bench` creates its scratch databases
+    bench_postgres_url: str = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
+    bench_redis_url: str = "redis://127.0.0.1:6379/0"
+
     @model_validator(mode="after")
     def _check_full_stack(self) -> Settings:
         if self.mode == "full":

@@ -60,9 +60,25 @@ def words(text: str) -> list[Word]:
     return out
 
 
+class _FoldTable(dict[int, str]):
+    """``str.translate`` table: each character to its folded form, or a space when it
+    separates words; filled on first sight of a character (a few hundred in practice)."""
+
+    def __missing__(self, code: int) -> str:
+        value = self[code] = fold_char(chr(code)) or " "
+        return value
+
+
+_FOLD = _FoldTable()
+
+
 def tokens(text: str | None) -> list[str]:
-    """The folded words of ``text``: ``"Jean-Pierre d'Estienne"`` → jean, pierre, d, estienne."""
-    return [w.text for w in words(text or "")]
+    """The folded words of ``text``: ``"Jean-Pierre d'Estienne"`` → jean, pierre, d, estienne.
+
+    The same words as :func:`words`, without the offsets: one ``str.translate`` in C
+    instead of a loop in Python, since indexing a million entries calls it millions of times.
+    """
+    return text.translate(_FOLD).split() if text else []
 
 
 def digits(text: str | None) -> str:
@@ -90,10 +106,16 @@ def sort_text(text: str | None) -> str:
     return " ".join(tokens(text))
 
 
+@lru_cache(maxsize=65536)
+def _label_words(label: str) -> tuple[Word, ...]:
+    """Labels repeat (names do): their words are computed once per process."""
+    return tuple(words(label))
+
+
 def highlight(label: str, query: list[str]) -> list[tuple[int, int]]:
     """``[start, end)`` ranges of ``label`` whose words begin with a query word."""
     ranges: list[tuple[int, int]] = []
-    for word in words(label):
+    for word in _label_words(label):
         longest = max((len(q) for q in query if word.text.startswith(q)), default=0)
         if longest:
             ranges.append((word.start, word.original_end(longest)))

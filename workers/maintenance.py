@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 
 from celery import Celery
@@ -10,7 +11,7 @@ from celery import Celery
 from records_svc.db import Database
 from records_svc.domain import outbox, snapshots
 from records_svc.jobs import INDEX_EVENTS_TASK
-from search_svc.backends.base import SearchBackend, SearchDocument
+from search_svc.backends.base import Rebuild, SearchBackend, SearchDocument
 from workers import indexing
 from workers.context import WorkerContext
 
@@ -58,12 +59,8 @@ def reindex(
     with db.read() as session:
         started_after = outbox.last_id(session)
     rebuild = backend.rebuild()
-    total = 0
     try:
-        for docs in expected_documents(db, batch_size):
-            rebuild.write(docs)
-            total += len(docs)
-            progress(len(docs))
+        total = _fill(rebuild, expected_documents(db, batch_size), progress)
     except BaseException:
         rebuild.abort()
         raise
@@ -72,6 +69,27 @@ def reindex(
         since = outbox.ids_after(session, started_after)
     for start in range(0, len(since), CHUNK):
         indexing.process_events(db, backend, since[start : start + CHUNK])
+    return total
+
+
+def _fill(
+    rebuild: Rebuild,
+    batches: Iterable[list[SearchDocument]],
+    progress: Callable[[int], object],
+) -> int:
+    """Write each batch while the next one is read and built: the index writes (SQLite
+    or the network, outside the GIL) overlap the Python work, on a second core."""
+    total = 0
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="carnet-reindex") as writer:
+        pending: Future[None] | None = None
+        for docs in batches:
+            if pending is not None:
+                pending.result()
+            pending = writer.submit(rebuild.write, docs)
+            total += len(docs)
+            progress(len(docs))
+        if pending is not None:
+            pending.result()
     return total
 
 

@@ -261,3 +261,19 @@ def test_a_long_prefix_with_many_completions(backend: SearchBackend) -> None:
     assert [h.label for h in backend.search(SearchQuery("frere marchandgv"))] == [
         "Marchandgv Frères"
     ]
+
+
+def test_many_completions_still_match_only_at_the_start_of_a_word(backend: SearchBackend) -> None:
+    """Entries that share the first letters, or hold the word inside another, do not match."""
+    suffixes = [f"{a}{b}" for a in "abcdefg" for b in "xyzwvu"]  # 42 words starting "boulang"
+    docs = [account(3000 + n, f"Boulang{s}") for n, s in enumerate(suffixes)]
+    docs += [account(3100, "Boulevard du Port"), account(3101, "Atelier Xboulangab")]
+    docs += [account(3102, "Atelier Roux", legal_name="BOULANGAX SAS")]
+    backend.write(docs)
+    labels = [h.label for h in backend.search(SearchQuery("boulang", limit=50))]
+    assert labels == [*sorted(f"Boulang{s}" for s in suffixes), "Atelier Roux"]
+    assert [h.label for h in backend.search(SearchQuery("atelier boulang"))] == ["Atelier Roux"]
+    assert [h.label for h in backend.search(SearchQuery("boulangax"))] == [
+        "Boulangax",
+        "Atelier Roux",
+    ]

@@ -1,0 +1,138 @@
+"""``carnet bench search`` and ``carnet bench pipeline``."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from config import load_settings
+
+QUICK_ENTRIES = 3000
+
+
+@click.group()
+def bench() -> None:
+    """Benchmarks: search latency and the indexing pipeline's lag, on real servers."""
+
+
+def _admin_url(given: str | None) -> str:
+    return given or load_settings().bench_postgres_url
+
+
+@bench.command("search")
+@click.option("--entries", default=100_000, show_default=True, help="Directory size.")
+@click.option("--seed", default=1, show_default=True, help="Same seed, same data and queries.")
+@click.option("--quick", is_flag=True, help=f"{QUICK_ENTRIES} entries, a short query log (CI).")
+@click.option("--samples", default=None, type=int, help="Entries whose typing is replayed.")
+@click.option("--baseline-queries", default=None, type=int, help="Queries per PG baseline.")
+@click.option("--es-entries", default=None, type=int, help="Entries indexed in osmem-server.")
+@click.option("--postgres-url", default=None, help="Admin URL (CARNET_BENCH_POSTGRES_URL).")
+@click.option("--results-dir", default="bench/results", show_default=True, type=click.Path())
+@click.option("--workdir", default=None, type=click.Path(), help="Where the index is built.")
+def search(
+    entries: int,
+    seed: int,
+    quick: bool,
+    samples: int | None,
+    baseline_queries: int | None,
+    es_entries: int | None,
+    postgres_url: str | None,
+    results_dir: str,
+    workdir: str | None,
+) -> None:
+    """Carnet's search beside the PostgreSQL approaches, on one generated directory."""
+    from carnet.bench import report
+    from carnet.bench import search as search_bench
+
+    if quick:
+        entries = QUICK_ENTRIES
+    options = search_bench.Options(
+        entries=entries,
+        seed=seed,
+        samples=samples or (40 if quick else 200),
+        baseline_queries=baseline_queries or (60 if quick else 150),
+        es_entries=es_entries if es_entries is not None else min(entries, 20_000),
+        admin_url=_admin_url(postgres_url),
+        workdir=Path(workdir) if workdir else None,
+    )
+    result = {"machine": report.machine()}
+    result.update(search_bench.run(options, click.echo))
+    result["machine_after"] = report.machine()
+    click.echo("")
+    build = result["index_build"]
+    click.echo(
+        f"{result['entries']} entries; index build {build['entries_per_s']:.0f} entries/s "
+        f"({build['seconds']:.1f} s, {build['file_mb']:.0f} MB); search service "
+        f"{result['search_service']['resident_mb']:.0f} MB resident "
+        f"({result['search_service']['server']})"
+    )
+    for line in report.latency_table(result["backends"]):
+        click.echo(line)
+    for name, ratio in result["ratios"].items():
+        click.echo(f"{name}: {ratio:.0f}×")
+    for line in report.targets_table(result["targets"]):
+        click.echo(line)
+    click.echo(
+        f"load average {result['machine']['load_average']} on {result['machine']['cpus']} CPUs"
+    )
+    path = report.write_json(result, Path(results_dir), "search")
+    click.echo(f"results: {path}")
+
+
+@bench.command("pipeline")
+@click.option("--writes", default=2000, show_default=True, help="Records written and timed.")
+@click.option("--rate", default=20.0, show_default=True, help="Writes per second.")
+@click.option("--entries", default=10_000, show_default=True, help="Directory already indexed.")
+@click.option("--seed", default=1, show_default=True)
+@click.option("--quick", is_flag=True, help="100 writes over a 1000-entry directory (CI).")
+@click.option("--postgres-url", default=None, help="Admin URL (CARNET_BENCH_POSTGRES_URL).")
+@click.option("--redis-url", default=None, help="Broker (CARNET_BENCH_REDIS_URL).")
+@click.option("--results-dir", default="bench/results", show_default=True, type=click.Path())
+@click.option("--workdir", default=None, type=click.Path(), help="Where the index is built.")
+def pipeline(
+    writes: int,
+    rate: float,
+    entries: int,
+    seed: int,
+    quick: bool,
+    postgres_url: str | None,
+    redis_url: str | None,
+    results_dir: str,
+    workdir: str | None,
+) -> None:
+    """Write→searchable lag: records API → Redis → Celery worker → index."""
+    from carnet.bench import pipeline as pipeline_bench
+    from carnet.bench import report
+
+    if quick:
+        writes, entries = 100, 1000
+    options = pipeline_bench.Options(
+        writes=writes,
+        rate=rate,
+        entries=entries,
+        seed=seed,
+        admin_url=_admin_url(postgres_url),
+        redis_url=redis_url or load_settings().bench_redis_url,
+        workdir=Path(workdir) if workdir else None,
+    )
+    result = {"machine": report.machine()}
+    result.update(pipeline_bench.run(options, click.echo))
+    result["machine_after"] = report.machine()
+    click.echo("")
+    click.echo(f"chain: {result['chain']}")
+    click.echo(
+        f"{result['count']} of {result['writes']} writes found in the index "
+        f"({result['failed_writes']} failed, {result['never_found']} never found within 30 s)"
+    )
+    click.echo(
+        f"write→searchable lag: p50 {result['p50_ms']:.1f} ms, p95 {result['p95_ms']:.1f} ms, "
+        f"p99 {result['p99_ms']:.1f} ms, max {result['max_ms']:.1f} ms"
+    )
+    for line in report.targets_table(result["targets"]):
+        click.echo(line)
+    click.echo(
+        f"load average {result['machine']['load_average']} on {result['machine']['cpus']} CPUs"
+    )
+    path = report.write_json(result, Path(results_dir), "pipeline")
+    click.echo(f"results: {path}")

@@ -1,0 +1,79 @@
+"""`carnet bench search --quick` and `carnet bench pipeline --quick` run end to end, so the
+benchmark never rots. They assert that every part ran and answered, never how fast."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+from click.testing import CliRunner
+
+from carnet.cli import main as carnet
+from tests.services import PG_ADMIN_URL, redis_url, scratch_postgres_database
+
+pytestmark = [pytest.mark.slow, pytest.mark.postgres]
+
+
+def run_bench(tmp_path: Path, *args: str) -> dict[str, Any]:
+    results = tmp_path / "results"
+    reply = CliRunner().invoke(
+        carnet,
+        [
+            *("bench", *args, "--quick", "--postgres-url", PG_ADMIN_URL),
+            *("--results-dir", str(results), "--workdir", str(tmp_path)),
+        ],
+        catch_exceptions=False,
+    )
+    assert reply.exit_code == 0, reply.output
+    (written,) = results.glob("*.json")
+    assert f"results: {written}" in reply.output
+    return json.loads(written.read_text())  # type: ignore[no-any-return]
+
+
+def test_bench_search_quick_measures_every_backend(tmp_path: Path) -> None:
+    with scratch_postgres_database():  # PostgreSQL is there (skip outside CI, else fail)
+        pass
+    result = run_bench(tmp_path, "search")
+    assert result["entries"] == 3000
+    assert result["directory"]["accounts"] + result["directory"]["contacts"] == 3000
+    assert result["index_build"]["entries"] == 3000
+    backends = result["backends"]
+    assert set(backends) == {
+        "sqlite_in_process",
+        "sqlite_http_1_client",
+        "sqlite_http_8_clients",
+        "elasticsearch_osmem",
+        "postgres_trgm_ilike",
+        "postgres_tsvector_prefix",
+    }
+    for name, report in backends.items():
+        assert report["errors"] == 0, name
+        assert report["count"] > 0, name
+        assert report["by_length"]["1"]["count"] > 0, name
+    assert (
+        backends["sqlite_http_8_clients"]["count"] == 2 * backends["sqlite_http_1_client"]["count"]
+    )
+    assert "not representative" in backends["elasticsearch_osmem"]["note"]
+    assert result["search_service"]["resident_mb"] > 0
+    assert "best_baseline_p99_over_sqlite_in_process_p99" in result["ratios"]
+    assert set(result["targets"]) >= {
+        "in_process_p99_ms",
+        "http_p99_ms",
+        "http_8_clients_p99_ms",
+        "ratio_to_best_baseline",
+        "index_build_entries_per_s",
+        "resident_memory_mb",
+    }
+
+
+@pytest.mark.redis
+def test_bench_pipeline_quick_finds_every_write(tmp_path: Path) -> None:
+    broker = redis_url()
+    result = run_bench(tmp_path, "pipeline", "--redis-url", broker)
+    assert result["writes"] == 100
+    assert result["failed_writes"] == 0
+    assert result["never_found"] == 0
+    assert result["count"] == 100
+    assert result["p50_ms"] <= result["p99_ms"] <= result["max_ms"]
