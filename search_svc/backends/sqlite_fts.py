@@ -70,6 +70,12 @@ def _create(conn: sqlite3.Connection, entries: str, fts: str) -> None:
             conn.execute(statement)
 
 
+def _fts_config(conn: sqlite3.Connection, fts: str, **settings: int) -> None:
+    """Set FTS5 configuration options (stored with the index, kept by a rename)."""
+    for name, value in settings.items():
+        conn.execute(f"INSERT INTO {fts} ({fts}, rank) VALUES (?, ?)", (name, value))
+
+
 def _row(document: SearchDocument) -> tuple[Any, ...]:
     return (
         document.doc_id,
@@ -412,6 +418,9 @@ class SqliteRebuild:
             conn.execute("DROP TABLE IF EXISTS entries_new")
             conn.execute("DROP TABLE IF EXISTS entries_fts_new")
             _create(conn, "entries_new", "entries_fts_new")
+            # Bulk load: no merging while the rows go in (each merge rewrites what the
+            # next one rewrites again), then one merge of everything into one segment.
+            _fts_config(conn, "entries_fts_new", automerge=0, crisismerge=2000)
             # One sort into name order; positions evenly spaced in it.
             conn.execute(
                 "CREATE TEMP TABLE rebuild_sorted AS SELECT "
@@ -428,6 +437,9 @@ class SqliteRebuild:
                 "INSERT INTO entries_fts_new (rowid, terms) "
                 "SELECT pos, terms FROM rebuild_sorted ORDER BY rowid"
             )
+            conn.execute("INSERT INTO entries_fts_new (entries_fts_new) VALUES ('optimize')")
+            # Live updates merge as usual again (the settings are stored with the index).
+            _fts_config(conn, "entries_fts_new", automerge=4, crisismerge=16)
             conn.execute(
                 "CREATE VIRTUAL TABLE temp.rebuild_vocab "
                 "USING fts5vocab(main, entries_fts_new, row)"
