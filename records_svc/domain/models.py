@@ -104,6 +104,17 @@ class Account(Base):
         back_populates="account", cascade="all, delete-orphan", passive_deletes=True
     )
 
+    @property
+    def address(self) -> dict[str, str | None]:
+        """The postal address as the API and templates show it."""
+        return {
+            "line1": self.address_line1,
+            "line2": self.address_line2,
+            "postal_code": self.postal_code,
+            "city": self.city,
+            "country": self.country,
+        }
+
     __mapper_args__ = {"version_id_col": version}
 
 

@@ -31,13 +31,7 @@ PARIS = ZoneInfo("Europe/Paris")
 
 
 def account_data(account: Account) -> dict[str, Any]:
-    address = {
-        "line1": account.address_line1,
-        "line2": account.address_line2,
-        "postal_code": account.postal_code,
-        "city": account.city,
-        "country": account.country,
-    }
+    address = account.address
     return {
         "id": account.id,
         "kind": account.kind,
