@@ -7,6 +7,7 @@ from tqdm import tqdm
 
 from carnet import embedded
 from config import ConfigurationError, load_settings
+from search_svc.backends.base import SearchUnavailableError
 
 
 @click.group()
@@ -39,6 +40,8 @@ def reindex(batch_size: int | None) -> None:
                 batch_size=batch_size or rt.settings.reindex_batch_size,
                 progress=bar.update,
             )
+    except SearchUnavailableError as exc:
+        raise click.ClickException(f"The search index is unavailable: {exc}.") from exc
     finally:
         rt.close()
     click.echo(f"Indexed {written} documents; the new index is live.")
@@ -53,6 +56,8 @@ def verify(show: int) -> None:
     rt = _runtime()
     try:
         drift = maintenance.verify(rt.db, rt.search)
+    except SearchUnavailableError as exc:
+        raise click.ClickException(f"The search index is unavailable: {exc}.") from exc
     finally:
         rt.close()
     if not drift:

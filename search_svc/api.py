@@ -9,9 +9,15 @@ from flask import Response, current_app
 from flask_smorest import Blueprint
 from marshmallow import RAISE, Schema, ValidationError, fields, validate, validates
 
-from httpkit.problems import ProblemError
+from httpkit.problems import problem_response
 from httpkit.tokens import Principal, authenticated, bearer_token, current_principal, decode_token
-from search_svc.backends.base import KINDS, SearchBackend, SearchHit, SearchQuery
+from search_svc.backends.base import (
+    KINDS,
+    SearchBackend,
+    SearchHit,
+    SearchQuery,
+    SearchUnavailableError,
+)
 
 PATH = "/api/v1/search"
 #: the ERP right 191516: closed clients and their contacts show in results
@@ -130,6 +136,23 @@ def healthz() -> dict[str, Any]:
 @blp.response(200, HealthSchema)
 @blp.doc(security=[])
 def readyz() -> dict[str, Any]:
-    if not services().backend.ping():
-        raise ProblemError("The search index is unreachable.", status=503, checks={"index": "down"})
-    return {"status": "ok", "checks": {"index": "ok"}}
+    health = services().backend.health()
+    if not health.ok:
+        raise SearchUnavailableError(health)
+    # "incomplete": recreated after a loss, answering while a rebuild from the database fills it
+    return {"status": "ok", "checks": {"index": health.state}}
+
+
+#: what a client is told to wait before asking again while the index is unavailable
+RETRY_AFTER_SECONDS = 5
+
+
+@blp.app_errorhandler(SearchUnavailableError)
+def _unavailable(error: SearchUnavailableError) -> Response:
+    """The index or its server is down, or the index is lost: 503, never a 500."""
+    return problem_response(
+        503,
+        f"The search index is unavailable: {error.health.detail}.",
+        headers={"Retry-After": str(RETRY_AFTER_SECONDS)},
+        checks={"index": error.health.state},
+    )

@@ -7,6 +7,8 @@ older than the one it holds: jobs are idempotent, hence ``acks_late``.
 
 from __future__ import annotations
 
+import logging
+import time
 from collections.abc import Iterable, Sequence
 
 from celery import Celery
@@ -15,8 +17,13 @@ from records_svc.db import Database
 from records_svc.domain import outbox, snapshots
 from records_svc.jobs import INDEX_EVENTS_TASK
 from search_svc import documents
-from search_svc.backends.base import SearchBackend, SearchDocument
+from search_svc.backends.base import SearchBackend, SearchDocument, SearchUnavailableError
 from workers.context import WorkerContext
+
+log = logging.getLogger(__name__)
+
+#: the maintenance job that repairs a lost index (workers/maintenance.py)
+HEAL_INDEX_TASK = "carnet.maintenance.heal_index"
 
 
 def documents_of(
@@ -68,4 +75,33 @@ def register(app: Celery, ctx: WorkerContext) -> None:
         retry_backoff_max=60,
     )
     def process_events_task(*, event_ids: list[int]) -> int:
-        return process_events(ctx.db, ctx.search, event_ids)
+        try:
+            return process_events(ctx.db, ctx.search, event_ids)
+        except SearchUnavailableError as exc:
+            # The events stay pending (retried here, then by the sweep); a lost index is
+            # repaired by the maintenance side, asked at most every few seconds.
+            if exc.health.repairable:
+                heal.ask()
+            raise
+
+    heal = HealRequests(app)
+
+
+class HealRequests:
+    """Sends the index repair job, at most once every ``every`` seconds from a process:
+    every failing indexing job notices a lost index, one repair is enough."""
+
+    def __init__(self, app: Celery, every: float = 5.0) -> None:
+        self.app = app
+        self.every = every
+        self._last = -every
+
+    def ask(self) -> None:
+        now = time.monotonic()
+        if now - self._last < self.every:
+            return
+        self._last = now
+        try:
+            self.app.tasks[HEAL_INDEX_TASK].apply_async()
+        except Exception:  # the broker is down too: the sweep asks again later
+            log.warning("could not ask for an index repair", exc_info=True)

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 
-from celery import Celery
+from celery import Celery, signals
 
 from records_svc.db import Database
 from records_svc.domain import outbox, snapshots
@@ -14,6 +15,9 @@ from records_svc.jobs import INDEX_EVENTS_TASK
 from search_svc.backends.base import Rebuild, SearchBackend, SearchDocument
 from workers import indexing
 from workers.context import WorkerContext
+from workers.indexing import HEAL_INDEX_TASK
+
+log = logging.getLogger(__name__)
 
 SWEEP_TASK = "carnet.maintenance.sweep_outbox"
 #: events per re-enqueued job
@@ -36,6 +40,18 @@ def sweep(
     with db.unit_of_work() as uow:
         outbox.prune(uow.session, processed_before=outbox.ago(keep_processed_seconds))
     return len(ids)
+
+
+def heal_index(db: Database, backend: SearchBackend, *, batch_size: int = 1000) -> bool:
+    """Repair a lost index without an operator: an empty index with the mapping behind
+    the alias (writes land again at once), then a rebuild from the database fills it.
+    True when it rebuilt; a no-op while the index is healthy or another repair runs."""
+    if not backend.repair():
+        return False
+    log.warning("the search index was lost: rebuilding it from the database")
+    total = reindex(db, backend, batch_size=batch_size)
+    log.warning("the search index is rebuilt (%d documents)", total)
+    return True
 
 
 def expected_documents(db: Database, batch_size: int = 1000) -> Iterator[list[SearchDocument]]:
@@ -124,12 +140,25 @@ def register(app: Celery, ctx: WorkerContext) -> None:
     @app.task(name=SWEEP_TASK, shared=False, max_retries=0)
     def sweep_outbox() -> int:
         process = app.tasks[INDEX_EVENTS_TASK]
+        _heal_if_lost()
         return sweep(
             ctx.db,
             lambda ids: process.apply_async(kwargs={"event_ids": ids}),
             older_than_seconds=settings.outbox_sweep_age_seconds,
             keep_processed_seconds=settings.outbox_keep_processed_seconds,
         )
+
+    # Idempotent, and a rebuild in progress is not started again: safe to run twice.
+    @app.task(name=HEAL_INDEX_TASK, shared=False, acks_late=True, max_retries=0)
+    def heal_index_task() -> bool:
+        return heal_index(ctx.db, ctx.search, batch_size=settings.reindex_batch_size)
+
+    def _heal_if_lost(**_: object) -> None:
+        if ctx.search.health().repairable:
+            heal_index_task.apply_async()
+
+    # A fresh deployment has no index yet: the first worker to start makes it.
+    signals.worker_ready.connect(_heal_if_lost, weak=False, dispatch_uid="carnet-heal-index")
 
     app.conf.beat_schedule = {
         **(app.conf.beat_schedule or {}),

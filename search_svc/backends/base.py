@@ -21,6 +21,43 @@ KINDS = ("contact", "prospect", "client")
 DELETED = 2**62
 
 
+#: index states (IndexHealth.state): the ones a worker repairs with a rebuild from the database
+REPAIRABLE = ("missing", "rogue", "incomplete")
+
+
+@dataclass(frozen=True)
+class IndexHealth:
+    """What stands behind the index name: ``ok``; ``incomplete`` (recreated empty after a
+    loss, a rebuild from the database is filling it); ``missing`` (nothing at the name);
+    ``rogue`` (something that is not Carnet's index stands at the name); ``unreachable``
+    (the index or its server cannot be read)."""
+
+    state: str
+    detail: str
+
+    @property
+    def ok(self) -> bool:
+        """Searchable: results may still be filling in while ``incomplete``."""
+        return self.state in ("ok", "incomplete")
+
+    @property
+    def repairable(self) -> bool:
+        return self.state in REPAIRABLE
+
+
+HEALTHY = IndexHealth("ok", "the index is ready")
+
+
+class SearchUnavailableError(RuntimeError):
+    """The index cannot answer or take writes now (its server is down, or the index is
+    missing or not Carnet's): search answers 503, an indexing job fails and its events
+    stay pending."""
+
+    def __init__(self, health: IndexHealth) -> None:
+        super().__init__(health.detail)
+        self.health = health
+
+
 @dataclass(frozen=True)
 class SearchDocument:
     """What the index holds for one record (built by search_svc.documents only)."""
@@ -93,6 +130,13 @@ class SearchBackend(Protocol):
         """A new, empty index that replaces the live one atomically when committed."""
 
     def ping(self) -> bool: ...
+
+    def health(self) -> IndexHealth:
+        """The state of the index (cheap: /readyz asks on every probe)."""
+
+    def repair(self) -> bool:
+        """Put an empty index in place of a lost one (or find one still to be filled);
+        True when the caller must now rebuild it from the database."""
 
     def close(self) -> None: ...
 

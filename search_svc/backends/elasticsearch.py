@@ -10,20 +10,36 @@ so Elasticsearch itself refuses an older version. Ranking is the shared one
 
 from __future__ import annotations
 
+import contextlib
+import time
 from collections.abc import Iterator, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
-from elastic_transport import Urllib3HttpNode
-from elasticsearch import Elasticsearch, NotFoundError, helpers
+from elastic_transport import TransportError, Urllib3HttpNode
+from elasticsearch import ApiError, BadRequestError, Elasticsearch, NotFoundError, helpers
 
 from search_svc.backends.base import (
     DELETED,
+    HEALTHY,
+    IndexHealth,
     SearchDocument,
     SearchHit,
     SearchQuery,
+    SearchUnavailableError,
     ranked,
 )
+
+#: physical index names: ``<alias>-<UTC time>`` (``<alias>-<UTC time>-recreated`` when
+#: put in place empty after the index was lost, until a rebuild replaces it)
+STAMP = "%Y%m%d%H%M%S%f"
+RECREATED = "-recreated"
+#: a rebuild's physical index still not behind the alias after this long is a dead one's
+REBUILD_LEASE_SECONDS = 900
+#: the search path checks what stands at the alias name at most this often (seconds)
+HEALTH_TTL = 1.0
+#: a rebuild's swap is made again when the alias moved under it
+SWAP_ATTEMPTS = 3
 
 #: longest indexed prefix; a longer query word is cut to it (still a prefix test)
 MAX_GRAM = 30
@@ -120,18 +136,42 @@ class PlainJsonNode(Urllib3HttpNode):
         return super().perform_request(method, target, body=body, headers=headers, **kw)
 
 
+def _error_type(failure: dict[str, Any]) -> str | None:
+    error = failure.get("error")
+    return str(error.get("type")) if isinstance(error, dict) else None
+
+
+def _expired(name: str) -> bool:
+    """A physical index whose name says it was made longer ago than the rebuild lease."""
+    stamp = name.rsplit("-", 2)
+    for part in stamp[1:]:
+        try:
+            made = datetime.strptime(part, STAMP).replace(tzinfo=UTC)
+        except ValueError:
+            continue
+        return (datetime.now(UTC) - made).total_seconds() > REBUILD_LEASE_SECONDS
+    return False
+
+
 class BulkWriteError(RuntimeError):
     """Elasticsearch refused documents for another reason than an older version."""
 
 
 class ElasticsearchBackend:
-    """Reads and writes the alias ``alias``; ``refresh`` makes writes visible at once."""
+    """Reads and writes the alias ``alias``; ``refresh`` makes writes visible at once.
+
+    Documents are written through the alias only (``require_alias``), so a lost
+    index is never replaced by a concrete index that Elasticsearch creates with
+    dynamic mappings at the alias name: the write fails, its events stay
+    pending, and a worker repairs the index (``repair``, then a rebuild).
+    """
 
     def __init__(self, client: Elasticsearch, alias: str, *, refresh: bool = False) -> None:
         self.client = client
         self.alias = alias
         self.refresh = refresh
-        self._ready = False
+        #: (monotonic time, health) of the last check made on the search path
+        self._seen: tuple[float, IndexHealth] = (-HEALTH_TTL, HEALTHY)
 
     @classmethod
     def from_url(cls, url: str, alias: str, *, plain_json: bool = False) -> ElasticsearchBackend:
@@ -141,48 +181,128 @@ class ElasticsearchBackend:
 
     # the index, its template and its alias
 
-    def ensure_index(self) -> None:
-        """Put the template; create the first physical index behind the alias if none."""
-        if self._ready:
-            return
+    def _layout(self) -> dict[str, set[str]]:
+        """{concrete index: its aliases} for whatever stands at the alias name and every
+        physical index named after it, in one request."""
+        reply = self.client.indices.get_alias(
+            index=[self.alias, f"{self.alias}-*"], ignore_unavailable=True
+        )
+        return {name: set(meta.get("aliases") or ()) for name, meta in reply.items()}
+
+    def _behind(self, layout: dict[str, set[str]]) -> list[str]:
+        return sorted(name for name, aliases in layout.items() if self.alias in aliases)
+
+    def health(self) -> IndexHealth:
+        try:
+            layout = self._layout()
+        except (ApiError, TransportError) as exc:
+            return IndexHealth("unreachable", f"the search server cannot be reached ({exc})")
+        if self.alias in layout:
+            return IndexHealth(
+                "rogue",
+                f"a concrete index stands at the alias name {self.alias!r}: rebuild needed",
+            )
+        behind = self._behind(layout)
+        if not behind:
+            return IndexHealth("missing", f"index {self.alias!r} missing: rebuild needed")
+        if any(name.endswith(RECREATED) for name in behind):
+            return IndexHealth(
+                "incomplete", "index recreated empty after a loss: rebuild from the database"
+            )
+        return HEALTHY
+
+    def ping(self) -> bool:
+        return self.health().ok
+
+    def ensure_index(self) -> bool:
+        """Put a new, empty index behind the alias if nothing (or a concrete index) stands
+        at its name. True when this call did, and a rebuild from the database must follow.
+
+        Safe against other processes doing the same: the new index takes the alias in
+        one ``_aliases`` call that also removes the concrete index at the name (a
+        placeholder is created when nothing stands there), so only one call succeeds.
+        """
+        health = self.health()
+        if health.state == "unreachable":
+            raise SearchUnavailableError(health)
+        if health.state not in ("missing", "rogue"):
+            return False
         self.client.indices.put_index_template(
             name=self.alias,
             index_patterns=[f"{self.alias}-*"],
             template={"settings": SETTINGS, "mappings": MAPPINGS},
         )
-        if not self.client.indices.exists_alias(name=self.alias):
-            self._create_physical(alias=True)
-        self._ready = True
+        if health.state == "missing":
+            with contextlib.suppress(BadRequestError):  # another process made one first
+                self.client.indices.create(index=self.alias)
+        name = self._create_physical(RECREATED)
+        actions = [
+            {"add": {"index": name, "alias": self.alias}},
+            {"remove_index": {"index": self.alias}},
+        ]
+        try:
+            self.client.indices.update_aliases(actions=actions)
+        except ApiError:  # another process put its index there first
+            self.client.indices.delete(index=name, ignore_unavailable=True)
+            return False
+        return True
 
-    def _create_physical(self, *, alias: bool) -> str:
-        name = f"{self.alias}-{datetime.now(UTC):%Y%m%d%H%M%S%f}"
-        body: dict[str, Any] = {"settings": SETTINGS, "mappings": MAPPINGS}
-        if alias:
-            body["aliases"] = {self.alias: {}}
-        self.client.indices.create(index=name, **body)
+    def repair(self) -> bool:
+        if self.health().state == "incomplete":
+            return not self._rebuilding()
+        return self.ensure_index()
+
+    def _rebuilding(self) -> bool:
+        """A rebuild is filling a physical index of its own (started within the lease)."""
+        layout = self._layout()
+        return any(
+            not aliases and name != self.alias and not _expired(name)
+            for name, aliases in layout.items()
+        )
+
+    def _create_physical(self, suffix: str = "") -> str:
+        name = f"{self.alias}-{datetime.now(UTC):{STAMP}}{suffix}"
+        self.client.indices.create(index=name, settings=SETTINGS, mappings=MAPPINGS)
         return name
 
     def physical_indices(self) -> list[str]:
         try:
-            return sorted(self.client.indices.get_alias(name=self.alias).keys())
+            return self._behind(self._layout())
         except NotFoundError:
             return []
-
-    def ping(self) -> bool:
-        try:
-            self.ensure_index()
-            return bool(self.client.indices.exists_alias(name=self.alias))
-        except Exception:
-            return False
 
     def close(self) -> None:
         self.client.close()
 
+    def _searchable(self) -> None:
+        """Refuse to search a lost index (checked at most every HEALTH_TTL seconds):
+        a concrete index made at the alias name may answer, but not with Carnet's
+        documents."""
+        seen, health = self._seen
+        if time.monotonic() - seen > HEALTH_TTL:
+            health = self.health()
+            self._seen = (time.monotonic(), health)
+        if not health.ok:
+            raise SearchUnavailableError(health)
+
+    @contextlib.contextmanager
+    def _diagnosed(self) -> Iterator[None]:
+        """An Elasticsearch error while the index is not healthy is SearchUnavailableError."""
+        try:
+            yield
+        except (ApiError, TransportError) as exc:
+            health = self.health()
+            self._seen = (time.monotonic(), health)
+            if health.ok:
+                raise
+            raise SearchUnavailableError(health) from exc
+
     # reading
 
     def search(self, query: SearchQuery) -> list[SearchHit]:
-        self.ensure_index()
-        return ranked(query, self._fetch)
+        self._searchable()
+        with self._diagnosed():
+            return ranked(query, self._fetch)
 
     def _fetch(self, query: SearchQuery, tier: int, count: int) -> list[SearchDocument]:
         words = [token[:MAX_GRAM] for token in query.tokens]
@@ -206,17 +326,18 @@ class ElasticsearchBackend:
         return [_document(h["_source"]) for h in reply["hits"]["hits"]]
 
     def versions(self) -> Iterator[tuple[str, int]]:
-        self.ensure_index()
+        self._searchable()
         after: list[Any] | None = None
         while True:
-            reply = self.client.search(
-                index=self.alias,
-                query={"match_all": {}},
-                sort=[{"order_key": "asc"}],
-                size=1000,
-                source={"includes": ["doc_id", "version"]},
-                search_after=after,
-            )
+            with self._diagnosed():
+                reply = self.client.search(
+                    index=self.alias,
+                    query={"match_all": {}},
+                    sort=[{"order_key": "asc"}],
+                    size=1000,
+                    source={"includes": ["doc_id", "version"]},
+                    search_after=after,
+                )
             hits = reply["hits"]["hits"]
             for h in hits:
                 yield h["_source"]["doc_id"], int(h["_source"]["version"])
@@ -227,26 +348,32 @@ class ElasticsearchBackend:
     # writing
 
     def write(self, documents: Sequence[SearchDocument], *, index: str | None = None) -> None:
-        self.ensure_index()
+        """Index ``documents`` through the alias (or into the physical ``index`` a rebuild
+        fills): a missing alias fails the write instead of creating a concrete index."""
         self._bulk(
-            {
-                "_op_type": "index",
-                "_index": index or self.alias,
-                "_id": d.doc_id,
-                "version": d.version,
-                "version_type": "external",
-                "_source": _source(d),
-            }
-            for d in documents
+            (
+                {
+                    "_op_type": "index",
+                    "_index": index or self.alias,
+                    "_id": d.doc_id,
+                    "version": d.version,
+                    "version_type": "external",
+                    "_source": _source(d),
+                }
+                for d in documents
+            ),
+            require_alias=index is None,
         )
 
     def delete(self, doc_ids: Sequence[str]) -> None:
-        # The highest version leaves a tombstone that refuses any late write.
-        self.ensure_index()
+        # The highest version leaves a tombstone that refuses any late write. Elasticsearch
+        # ignores require_alias on a delete and, with external versions, creates a missing
+        # index: the delete is sent to the physical index the alias stands on instead.
+        target = self._write_index()
         self._bulk(
             {
                 "_op_type": "delete",
-                "_index": self.alias,
+                "_index": target,
                 "_id": doc_id,
                 "version": DELETED,
                 "version_type": "external",
@@ -254,14 +381,36 @@ class ElasticsearchBackend:
             for doc_id in doc_ids
         )
 
-    def _bulk(self, actions: Any) -> None:
-        _, errors = helpers.bulk(
-            self.client, actions, raise_on_error=False, refresh=self.refresh, stats_only=False
-        )
+    def _write_index(self) -> str:
+        with self._diagnosed():
+            layout = self._layout()
+        behind = self._behind(layout)
+        if self.alias in layout or len(behind) != 1:
+            raise SearchUnavailableError(self.health())
+        return behind[0]
+
+    def _bulk(self, actions: Any, *, require_alias: bool = False) -> None:
+        options = {"require_alias": True} if require_alias else {}
+        with self._diagnosed():
+            _, errors = helpers.bulk(
+                self.client,
+                actions,
+                raise_on_error=False,
+                refresh=self.refresh,
+                stats_only=False,
+                **options,
+            )
+        failed = [next(iter(e.values())) for e in errors]  # type: ignore[union-attr]
+        if any(_error_type(f) == "index_not_found_exception" for f in failed):
+            health = self.health()
+            if health.ok:  # the alias came back meanwhile: the job is retried
+                health = IndexHealth("missing", f"index {self.alias!r} was missing")
+            raise SearchUnavailableError(health)
         refused = [
-            e
-            for e in errors  # type: ignore[union-attr]
-            if next(iter(e.values())).get("status") not in (404, 409)
+            f
+            for f in failed
+            if f.get("status") not in (404, 409)
+            or _error_type(f) not in (None, "version_conflict_engine_exception")
         ]
         if refused:
             raise BulkWriteError(f"{len(refused)} documents refused, e.g. {refused[0]}")
@@ -269,8 +418,8 @@ class ElasticsearchBackend:
     # bulk rebuild
 
     def rebuild(self) -> ElasticsearchRebuild:
-        self.ensure_index()
-        return ElasticsearchRebuild(self, self._create_physical(alias=False))
+        with self._diagnosed():
+            return ElasticsearchRebuild(self, self._create_physical())
 
 
 class ElasticsearchRebuild:
@@ -284,14 +433,29 @@ class ElasticsearchRebuild:
         self.backend.write(documents, index=self.index)
 
     def commit(self) -> None:
-        client, alias = self.backend.client, self.backend.alias
-        old = self.backend.physical_indices()
+        """Whatever stands at the alias name (the live index, several, nothing, a concrete
+        index made there) is replaced in one ``_aliases`` call; if it changed meanwhile the
+        call fails as a whole and is made again from what stands there now."""
+        backend = self.backend
+        client, alias = backend.client, backend.alias
         client.indices.refresh(index=self.index)
-        actions: list[dict[str, Any]] = [{"add": {"index": self.index, "alias": alias}}]
-        actions += [{"remove": {"index": name, "alias": alias}} for name in old]
-        client.indices.update_aliases(actions=actions)
-        for name in old:
-            client.indices.delete(index=name)
+        for attempt in range(1, SWAP_ATTEMPTS + 1):
+            layout = backend._layout()
+            old = [name for name in backend._behind(layout) if name != self.index]
+            actions: list[dict[str, Any]] = [{"add": {"index": self.index, "alias": alias}}]
+            actions += [{"remove": {"index": name, "alias": alias}} for name in old]
+            if alias in layout:
+                actions.append({"remove_index": {"index": alias}})
+            try:
+                client.indices.update_aliases(actions=actions)
+                break
+            except ApiError:
+                if attempt == SWAP_ATTEMPTS:
+                    raise
+        # the replaced indices, and those of rebuilds that died before their swap
+        dead = [n for n, aliases in layout.items() if not aliases and n != alias and _expired(n)]
+        for name in old + dead:
+            client.indices.delete(index=name, ignore_unavailable=True)
 
     def abort(self) -> None:
         self.backend.client.indices.delete(index=self.index)

@@ -22,9 +22,12 @@ from pathlib import Path
 from typing import Any
 
 from search_svc.backends.base import (
+    HEALTHY,
+    IndexHealth,
     SearchDocument,
     SearchHit,
     SearchQuery,
+    SearchUnavailableError,
     ranked,
 )
 
@@ -141,6 +144,10 @@ def _match(conn: sqlite3.Connection, query: SearchQuery, tier: int) -> tuple[str
     return " AND ".join(m for m, _ in parts), [f for _, f in parts if f is not None]
 
 
+def _unreadable(exc: sqlite3.Error) -> IndexHealth:
+    return IndexHealth("unreachable", f"the search index file cannot be read: {exc}")
+
+
 class SqliteFtsBackend:
     """The SQLite FTS5 index in the file ``path`` (settings.resolved_search_sqlite_path)."""
 
@@ -183,16 +190,26 @@ class SqliteFtsBackend:
             self._local.conn = None
 
     def ping(self) -> bool:
+        return self.health().ok
+
+    def health(self) -> IndexHealth:
         try:
             self._conn().execute("SELECT 1 FROM entries LIMIT 1").fetchall()
-        except sqlite3.Error:
-            return False
-        return True
+        except sqlite3.Error as exc:
+            return _unreadable(exc)
+        return HEALTHY
+
+    def repair(self) -> bool:
+        # The tables are created with the backend; an unreadable file needs an operator.
+        return False
 
     # reading
 
     def search(self, query: SearchQuery) -> list[SearchHit]:
-        return ranked(query, self._fetch)
+        try:
+            return ranked(query, self._fetch)
+        except sqlite3.Error as exc:  # a missing table, a locked or damaged file
+            raise SearchUnavailableError(_unreadable(exc)) from exc
 
     def _fetch(self, query: SearchQuery, tier: int, count: int) -> list[SearchDocument]:
         kinds = sorted(query.kinds)

@@ -49,6 +49,7 @@ def backend(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[SearchBa
         made = ElasticsearchBackend(
             es_client(url), f"carnet-test-{uuid.uuid4().hex[:10]}", refresh=True
         )
+        made.rebuild().commit()  # the index of an empty database
     yield made
     made.close()
 
