@@ -49,13 +49,24 @@ def env_of(settings: Settings) -> dict[str, str]:
         "CARNET_BROKER_URL": settings.broker_url or "",
         "CARNET_BROKER_KEY_PREFIX": settings.broker_key_prefix or "",
         "CARNET_OUTBOX_SWEEP_AGE_SECONDS": "0",
+        "CARNET_OUTBOX_SWEEP_SECONDS": str(settings.outbox_sweep_seconds),
+        "CARNET_SEARCH_BACKEND": settings.search_backend,
     }
+    if settings.search_backend == "elasticsearch":
+        values["CARNET_ELASTICSEARCH_URL"] = settings.elasticsearch_url
+        values["CARNET_ELASTICSEARCH_INDEX"] = settings.elasticsearch_index
+        values["CARNET_ELASTICSEARCH_PLAIN_JSON"] = str(settings.elasticsearch_plain_json)
     return {k: v for k, v in values.items() if v}
 
 
-def start_worker(settings: Settings, log: Path) -> subprocess.Popen[bytes]:
-    command = [sys.executable, "-m", "celery", "-A", "workers.worker", "worker", "-Q", "indexing"]
+def start_worker(
+    settings: Settings, log: Path, *, queues: str = "indexing", beat: bool = False
+) -> subprocess.Popen[bytes]:
+    """A solo worker; with ``beat``, Celery beat runs inside it (the sweep on schedule)."""
+    command = [sys.executable, "-m", "celery", "-A", "workers.worker", "worker", "-Q", queues]
     command += ["-P", "solo", "--without-gossip", "--without-mingle", "-l", "warning"]
+    if beat:
+        command += ["-B", "--schedule", str(log.with_suffix(".schedule"))]
     with log.open("wb") as out:
         return subprocess.Popen(
             command, cwd=ROOT, env={**os.environ, **env_of(settings)}, stdout=out, stderr=out
