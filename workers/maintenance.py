@@ -6,6 +6,7 @@ import logging
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
+from typing import Any
 
 from celery import Celery, signals
 
@@ -48,7 +49,7 @@ def heal_index(db: Database, backend: SearchBackend, *, batch_size: int = 1000) 
     True when it rebuilt; a no-op while the index is healthy or another repair runs."""
     if not backend.repair():
         return False
-    log.warning("the search index was lost: rebuilding it from the database")
+    log.warning("the search index is missing or was replaced: rebuilding it from the database")
     total = reindex(db, backend, batch_size=batch_size)
     log.warning("the search index is rebuilt (%d documents)", total)
     return True
@@ -134,6 +135,16 @@ def verify(db: Database, backend: SearchBackend) -> Drift:
     return drift
 
 
+def _heal_at_start(sender: Any = None, **_: Any) -> None:
+    """A fresh deployment has no index yet: the worker of the indexing queue asks for it."""
+    app = getattr(sender, "app", None)
+    ctx = getattr(app, "carnet_context", None)
+    queues = {q.name for q in getattr(getattr(sender, "task_consumer", None), "queues", ())}
+    if app is not None and ctx is not None and "indexing" in queues:
+        if ctx.search.health().repairable:
+            app.tasks[HEAL_INDEX_TASK].apply_async()
+
+
 def register(app: Celery, ctx: WorkerContext) -> None:
     settings = ctx.settings
 
@@ -153,12 +164,11 @@ def register(app: Celery, ctx: WorkerContext) -> None:
     def heal_index_task() -> bool:
         return heal_index(ctx.db, ctx.search, batch_size=settings.reindex_batch_size)
 
-    def _heal_if_lost(**_: object) -> None:
+    def _heal_if_lost() -> None:
         if ctx.search.health().repairable:
             heal_index_task.apply_async()
 
-    # A fresh deployment has no index yet: the first worker to start makes it.
-    signals.worker_ready.connect(_heal_if_lost, weak=False, dispatch_uid="carnet-heal-index")
+    signals.worker_ready.connect(_heal_at_start, weak=False, dispatch_uid="carnet-heal-index")
 
     app.conf.beat_schedule = {
         **(app.conf.beat_schedule or {}),
