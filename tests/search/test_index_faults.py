@@ -18,24 +18,28 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-import redis
 from click.testing import CliRunner
+from flask import Flask
 
 from carnet.cli import main as carnet
-from config import Settings, load_settings
-from records_svc import create_app, migrate
-from records_svc.db import Database
 from records_svc.domain import outbox
 from search_svc import create_app as create_search_app
 from search_svc.backends import from_settings
 from search_svc.backends.base import SearchUnavailableError
 from search_svc.backends.elasticsearch import ElasticsearchBackend
-from tests.conftest import make_user
-from tests.search.conftest import SECRET, Searcher, es_client
-from tests.search.test_worker import env_of, eventually, free_port, start_worker, stop
-from tests.services import redis_url, scratch_postgres_database
+from tests.conftest import Api, make_user
+from tests.search.conftest import Searcher, es_client
+from tests.search.test_worker import (
+    Stack,
+    env_of,
+    eventually,
+    free_port,
+    scratch_stack,
+    start_worker,
+    stop,
+)
 from workers import maintenance
-from workers.celery_app import QUEUES, CeleryJobQueue, create_celery
+from workers.celery_app import QUEUES
 
 pytestmark = [pytest.mark.slow, pytest.mark.redis, pytest.mark.postgres]
 
@@ -105,11 +109,18 @@ class Load:
 
 
 @dataclass
-class FaultStack:
-    settings: Settings
-    database: Database
+class FaultStack(Stack):
     server: SearchServer
     worker: Any
+
+    def serving(self) -> tuple[Flask, Searcher, Api]:
+        """The search app once the worker has made the index (a fresh deployment), and a
+        seller on the records app."""
+        search = create_search_app(self.settings)
+        finder = Searcher(search, "show_closed_accounts")
+        eventually(lambda: finder.client.get("/readyz").status_code == 200, "index made", 60)
+        seller = make_user(self.records(self.settings), self.database, "seller")
+        return search, finder, seller
 
     def drifted(self) -> bool:
         backend = from_settings(self.settings)
@@ -127,38 +138,25 @@ class FaultStack:
 
 @pytest.fixture
 def fault_stack(tmp_path: Path) -> Iterator[FaultStack]:
-    broker = redis_url()
-    prefix = f"carnet-test-{uuid.uuid4().hex}:"
     server = SearchServer()
-    with scratch_postgres_database() as url:
-        database = Database(url)
-        migrate.upgrade(database.engine)
-        settings = load_settings(
-            data_dir=tmp_path / "var",
-            database_url=url,
-            secret_key=SECRET,
-            broker_url=broker,
-            broker_key_prefix=prefix,
-            search_backend="elasticsearch",
-            elasticsearch_url=server.url,
-            elasticsearch_index=f"carnet-fault-{uuid.uuid4().hex[:8]}",
-            elasticsearch_plain_json=True,
-            outbox_sweep_seconds=1,
-        )
-        queues = ",".join(QUEUES)
-        worker = start_worker(settings, tmp_path / "worker.log", queues=queues, beat=True)
-        try:
-            yield FaultStack(settings, database, server, worker)
-        finally:
-            worker.send_signal(signal.SIGCONT)
-            stop(worker, signal.SIGQUIT)  # cold shutdown: its jobs are idempotent
-            database.dispose()
-            server.close()
-            client = redis.Redis.from_url(broker)
-            keys = list(client.scan_iter(match=f"{prefix}*"))
-            if keys:
-                client.delete(*keys)
-            client.close()
+    search = {
+        "search_backend": "elasticsearch",
+        "elasticsearch_url": server.url,
+        "elasticsearch_index": f"carnet-fault-{uuid.uuid4().hex[:8]}",
+        "elasticsearch_plain_json": True,
+        "outbox_sweep_seconds": 1,
+    }
+    try:
+        with scratch_stack(tmp_path, **search) as (settings, database):
+            queues = ",".join(QUEUES)
+            worker = start_worker(settings, tmp_path / "worker.log", queues=queues, beat=True)
+            try:
+                yield FaultStack(settings, database, server=server, worker=worker)
+            finally:
+                worker.send_signal(signal.SIGCONT)
+                stop(worker, signal.SIGQUIT)  # cold shutdown: its jobs are idempotent
+    finally:
+        server.close()
 
 
 def state_of(reply: Any) -> str | None:
@@ -177,17 +175,7 @@ def test_a_search_server_restarted_empty_heals_without_an_operator(
     fault_stack: FaultStack, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     stack = fault_stack
-    search = create_search_app(stack.settings)
-    finder = Searcher(search, "show_closed_accounts")
-    # A fresh deployment: the worker makes the index when it starts.
-    eventually(lambda: finder.client.get("/readyz").status_code == 200, "index made", 60)
-    records = create_app(
-        stack.settings,
-        database=stack.database,
-        job_queue=CeleryJobQueue(create_celery(stack.settings)),
-    )
-    seller = make_user(records, stack.database, f"seller-{uuid.uuid4().hex[:6]}")
-
+    search, finder, seller = stack.serving()
     with Load(seller, search) as load:
         eventually(lambda: len(finder.search("atelier panne")) > 0, "first writes searchable")
         # The worker is held so that the fault is seen before anything repairs it.
@@ -226,15 +214,7 @@ def test_reindex_replaces_a_rogue_index_while_the_worker_writes(
     fault_stack: FaultStack, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     stack = fault_stack
-    search = create_search_app(stack.settings)
-    finder = Searcher(search, "show_closed_accounts")
-    eventually(lambda: finder.client.get("/readyz").status_code == 200, "index made", 60)
-    records = create_app(
-        stack.settings,
-        database=stack.database,
-        job_queue=CeleryJobQueue(create_celery(stack.settings)),
-    )
-    seller = make_user(records, stack.database, f"seller-{uuid.uuid4().hex[:6]}")
+    search, finder, seller = stack.serving()
     for name, value in env_of(stack.settings).items():
         monkeypatch.setenv(name, value)
     alias = stack.settings.elasticsearch_index

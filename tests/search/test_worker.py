@@ -16,6 +16,7 @@ import sys
 import time
 import uuid
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -105,10 +106,11 @@ class Stack:
         return Searcher(create_search_app(self.settings))
 
 
-@pytest.fixture(scope="module")
-def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
+@contextmanager
+def scratch_stack(tmp: Path, **overrides: Any) -> Iterator[tuple[Settings, Database]]:
+    """A migrated scratch PostgreSQL database, and settings for it on the machine's Redis
+    under a key prefix of this run's own (its keys deleted at the end)."""
     broker = redis_url()
-    tmp = tmp_path_factory.mktemp("pipeline")
     prefix = f"carnet-test-{uuid.uuid4().hex}:"
     with scratch_postgres_database() as url:
         database = Database(url)
@@ -119,18 +121,33 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
             secret_key=SECRET,
             broker_url=broker,
             broker_key_prefix=prefix,
+            **overrides,
         )
+        try:
+            yield settings, database
+        finally:
+            database.dispose()
+            forget_keys(broker, prefix)
+
+
+@pytest.fixture(scope="module")
+def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
+    tmp = tmp_path_factory.mktemp("pipeline")
+    with scratch_stack(tmp) as (settings, database):
         worker = start_worker(settings, tmp / "worker.log")
         try:
             yield Stack(settings, database)
         finally:
             stop(worker, signal.SIGQUIT)  # cold shutdown: its jobs are idempotent
-            database.dispose()
-            client = redis.Redis.from_url(broker)
-            keys = list(client.scan_iter(match=f"{prefix}*"))
-            if keys:
-                client.delete(*keys)
-            client.close()
+
+
+def forget_keys(broker: str, prefix: str) -> None:
+    """Delete what a test run left on the shared Redis (every key under its prefix)."""
+    client = redis.Redis.from_url(broker)
+    keys = list(client.scan_iter(match=f"{prefix}*"))
+    if keys:
+        client.delete(*keys)
+    client.close()
 
 
 def test_a_real_worker_indexes_creates_renames_and_deletes(stack: Stack) -> None:
