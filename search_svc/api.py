@@ -23,6 +23,10 @@ PATH = "/api/v1/search"
 #: the ERP right 191516: closed clients and their contacts show in results
 SHOW_CLOSED_ACCOUNTS = "show_closed_accounts"
 MAX_LIMIT = 50
+UNAVAILABLE = (
+    "The search index is unavailable (its server is down, or the index is missing or "
+    "replaced: checks.index says which); Retry-After says when to ask again"
+)
 
 blp = Blueprint("search", __name__, description="Type-ahead search")
 
@@ -95,6 +99,7 @@ class HealthSchema(Schema):
 @authenticated(_verify)
 @blp.arguments(SearchArgsSchema, location="query", error_status_code=400)
 @blp.response(200, ResultsSchema)
+@blp.alt_response(503, description=UNAVAILABLE)
 def search(args: dict[str, Any]) -> Response:
     query = SearchQuery(
         text=args["q"],
@@ -134,6 +139,7 @@ def healthz() -> dict[str, Any]:
 @blp.route("/readyz", methods=["GET"])
 @blp.route(f"{PATH}/readyz", methods=["GET"], endpoint="readyz_api")
 @blp.response(200, HealthSchema)
+@blp.alt_response(503, description=UNAVAILABLE)
 @blp.doc(security=[])
 def readyz() -> dict[str, Any]:
     health = services().backend.health()

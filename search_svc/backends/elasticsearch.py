@@ -196,7 +196,9 @@ class ElasticsearchBackend:
         try:
             layout = self._layout()
         except (ApiError, TransportError) as exc:
-            return IndexHealth("unreachable", f"the search server cannot be reached ({exc})")
+            # the error's class only: /readyz is anonymous, the server's address stays inside
+            detail = f"the search server cannot be reached ({type(exc).__name__})"
+            return IndexHealth("unreachable", detail)
         if self.alias in layout:
             return IndexHealth(
                 "rogue",
