@@ -194,11 +194,13 @@ class ElasticsearchBackend:
 
     def health(self) -> IndexHealth:
         try:
-            layout = self._layout()
+            return self._judge(self._layout())
         except (ApiError, TransportError) as exc:
             # the error's class only: /readyz is anonymous, the server's address stays inside
             detail = f"the search server cannot be reached ({type(exc).__name__})"
             return IndexHealth("unreachable", detail)
+
+    def _judge(self, layout: dict[str, set[str]]) -> IndexHealth:
         if self.alias in layout:
             return IndexHealth(
                 "rogue",
@@ -220,34 +222,45 @@ class ElasticsearchBackend:
         """Put a new, empty index behind the alias if nothing (or a concrete index) stands
         at its name. True when this call did, and a rebuild from the database must follow.
 
-        Safe against other processes doing the same: the new index takes the alias in
-        one ``_aliases`` call that also removes the concrete index at the name (a
-        placeholder is created when nothing stands there), so only one call succeeds.
+        Safe against other processes doing the same (``_swap_in``): one succeeds.
         """
-        health = self.health()
-        if health.state == "unreachable":
-            raise SearchUnavailableError(health)
-        if health.state not in ("missing", "rogue"):
+        with self._diagnosed():
+            layout = self._layout()
+        if self._judge(layout).state not in ("missing", "rogue"):
             return False
         self.client.indices.put_index_template(
             name=self.alias,
             index_patterns=[f"{self.alias}-*"],
             template={"settings": SETTINGS, "mappings": MAPPINGS},
         )
-        if health.state == "missing":
-            with contextlib.suppress(BadRequestError):  # another process made one first
-                self.client.indices.create(index=self.alias)
         name = self._create_physical(RECREATED)
-        actions = [
-            {"add": {"index": name, "alias": self.alias}},
-            {"remove_index": {"index": self.alias}},
-        ]
         try:
-            self.client.indices.update_aliases(actions=actions)
+            self._swap_in(name, layout)
         except ApiError:  # another process put its index there first
             self.client.indices.delete(index=name, ignore_unavailable=True)
             return False
         return True
+
+    def _swap_in(self, index: str, layout: dict[str, set[str]]) -> list[str]:
+        """Put the alias on ``index`` alone, replacing what ``layout`` saw at its name, in
+        one ``_aliases`` call that fails as a whole (ApiError) if that changed meanwhile:
+        a compare-and-swap, so of processes racing to replace one state, one wins.
+        Returns the indices the alias was taken from."""
+        old = [name for name in self._behind(layout) if name != index]
+        rogue = self.alias in layout
+        if not old and not rogue:
+            # Nothing stands at the name: a placeholder there makes the swap exclusive too.
+            with contextlib.suppress(BadRequestError):  # another process made one first
+                self.client.indices.create(index=self.alias)
+            rogue = True
+        actions: list[dict[str, Any]] = [{"add": {"index": index, "alias": self.alias}}]
+        actions += [
+            {"remove": {"index": name, "alias": self.alias, "must_exist": True}} for name in old
+        ]
+        if rogue:  # a concrete index at the name is deleted in the same call
+            actions.append({"remove_index": {"index": self.alias}})
+        self.client.indices.update_aliases(actions=actions)
+        return old
 
     def repair(self) -> bool:
         if self.health().state == "incomplete":
@@ -443,13 +456,8 @@ class ElasticsearchRebuild:
         client.indices.refresh(index=self.index)
         for attempt in range(1, SWAP_ATTEMPTS + 1):
             layout = backend._layout()
-            old = [name for name in backend._behind(layout) if name != self.index]
-            actions: list[dict[str, Any]] = [{"add": {"index": self.index, "alias": alias}}]
-            actions += [{"remove": {"index": name, "alias": alias}} for name in old]
-            if alias in layout:
-                actions.append({"remove_index": {"index": alias}})
             try:
-                client.indices.update_aliases(actions=actions)
+                old = backend._swap_in(self.index, layout)
                 break
             except ApiError:
                 if attempt == SWAP_ATTEMPTS:

@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from elasticsearch import ApiError
 
 from config import Settings
 from records_svc.db import Database
@@ -240,3 +241,51 @@ def test_the_sweep_notices_a_lost_index_and_has_it_repaired(
     assert es.health().state == "ok"
     assert not maintenance.verify(database, es)
     assert pending(database) == []
+
+
+@pytest.mark.parametrize("fault", [None, lose, plant_rogue])
+def test_a_swap_made_from_a_stale_view_fails_as_a_whole(
+    es: ElasticsearchBackend, fault: Any
+) -> None:
+    if fault is not None:
+        fault(es)
+    stale = es._layout()
+    winner = es._create_physical()
+    es._swap_in(winner, stale)  # the alias moved after the view was taken (old index kept)
+    mine = es._create_physical()
+    with pytest.raises(ApiError):
+        es._swap_in(mine, stale)
+    assert es.physical_indices() == [winner]
+    assert es.health().state == "ok"
+
+
+def test_racing_rebuilds_and_repairs_leave_one_index_behind_the_alias(
+    seller: Api, database: Database, es: ElasticsearchBackend, es_url: str
+) -> None:
+    new_prospect(seller, "Quincaillerie Dupré")
+    plant_rogue(es)
+    racers = [ElasticsearchBackend(es_client(es_url), es.alias) for _ in range(4)]
+    start = threading.Barrier(len(racers))
+    failures: list[BaseException] = []
+
+    def race(backend: ElasticsearchBackend, rebuilds: bool) -> None:
+        start.wait()
+        try:
+            if rebuilds:
+                maintenance.reindex(database, backend)
+            else:
+                backend.ensure_index()
+        except BaseException as exc:
+            failures.append(exc)
+
+    threads = [threading.Thread(target=race, args=(b, n % 2 == 0)) for n, b in enumerate(racers)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert failures == []
+    assert len(es.physical_indices()) == 1
+    drain(database, es)  # the alias has one write index
+    assert not maintenance.verify(database, es)
+    for backend in racers:
+        backend.close()
