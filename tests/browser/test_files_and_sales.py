@@ -17,10 +17,10 @@ pytestmark = pytest.mark.browser
 def test_detect_a_siret_fills_the_form(page: Any) -> None:
     new_prospect(page, "Prospect À Détecter")
     page.get_by_role("tab", name="Marketing").click()
-    page.get_by_label("SIRET").fill(DINUM_SIRET)
+    page.get_by_label("SIREN/SIRET").fill(DINUM_SIRET)
     page.get_by_role("button", name="détecter").click()
     expect(page.locator(".fiche-alert")).to_contain_text("SIRET trouvé dans SIRENE")
-    expect(page.get_by_label("SIREN")).to_have_value("130025265")
+    expect(page.get_by_label("SIREN/SIRET")).to_have_value(DINUM_SIRET)
     expect(page.get_by_label("Code APE")).not_to_have_value("")
     page.get_by_role("button", name="Sauvegarder").click()
     expect(page.locator(".save-bar")).to_be_hidden()
@@ -32,7 +32,7 @@ def test_detect_is_offered_only_when_sirene_is_configured(page: Any) -> None:
     page.reload()
     new_prospect(page, "Sans SIRENE")
     page.get_by_role("tab", name="Marketing").click()
-    expect(page.get_by_label("SIRET")).to_be_visible()
+    expect(page.get_by_label("SIREN/SIRET")).to_be_visible()
     expect(page.get_by_role("button", name="détecter")).to_have_count(0)
 
 

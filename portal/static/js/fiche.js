@@ -150,7 +150,7 @@ function recordForm(tabs, record, { kind, submitLabel, alwaysShowBar, features, 
       bar.save.disabled = false;
     }
   });
-  bar.bar.hidden = !alwaysShowBar;
+  bar.bar.hidden = !(alwaysShowBar || form.isDirty());
   return { element, form, alert, bar };
 }
 
