@@ -331,9 +331,7 @@ def test_a_missing_fiche_says_it_does_not_exist(server: Server, page: Any) -> No
     expect(page).to_have_title("Page introuvable — Carnet")
 
 
-def test_every_post_carries_an_idempotency_key_kept_on_a_retry(
-    server: Server, page: Any
-) -> None:
+def test_every_post_carries_an_idempotency_key_kept_on_a_retry(server: Server, page: Any) -> None:
     keys: list[str] = []
     dropped: list[bool] = []
 
@@ -348,7 +346,9 @@ def test_every_post_carries_an_idempotency_key_kept_on_a_retry(
     page.route("**/api/v1/prospects", drop_first_answer)
     new_prospect(page, "Idempotence Réseau")
     assert len(keys) == 2 and keys[0] == keys[1]
-    assert re.fullmatch(r"[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}", keys[0])
+    assert re.fullmatch(
+        r"[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}", keys[0]
+    )
     found = server.api().get(f"{server.base_url}/api/v1/search?q=Idempotence").json()
     assert [hit["label"] for hit in found["items"]] == ["Idempotence Réseau"]
     first_key = keys[0]
@@ -370,7 +370,9 @@ def test_fiche_actions_and_documents_have_their_plus_buttons(page: Any) -> None:
     page.get_by_label("Échéance").fill("2030-01-10T09:00")
     page.get_by_role("button", name="Ajouter l'action").click()
     # by date, the newest first, whatever the order they were written in
-    expect(page.locator(".timeline strong")).to_have_text(["Appeler demain", "Rendez-vous plus tôt"])
+    expect(page.locator(".timeline strong")).to_have_text(
+        ["Appeler demain", "Rendez-vous plus tôt"]
+    )
     page.get_by_role("tab", name="Documents").click()
     expect(page.get_by_role("button", name="Ajouter un document")).to_be_visible()
     expect(page.locator(".dropzone")).to_contain_text("25 Mo au plus")

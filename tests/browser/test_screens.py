@@ -6,7 +6,7 @@ violations; the phone's top bar is a Menu button; the calendar is an agenda ther
 
 from __future__ import annotations
 
-import re
+from collections.abc import Callable
 from typing import Any
 
 import pytest
@@ -41,55 +41,46 @@ def test_every_screen_fits_and_passes_axe(server: Server, sized_page: Any, size:
     check_screen(page, size, "connexion")
     sign_in(page)
 
-    # CRM: the empty box with the recent fiches, then the drop-down
-    go(page, server, f"#/prospects/{prospect['id']}")
-    expect(page.locator(".record-name")).to_have_text(prospect["name"])
-    check_screen(page, size, "fiche prospect")
+    def shown(name: str, where: str, ready: Callable[[], Any]) -> None:
+        go(page, server, where)
+        expect(ready()).to_be_visible()
+        check_screen(page, size, name)
+
+    heading = page.locator(".record-name")
+    shown("fiche prospect", f"#/prospects/{prospect['id']}", lambda: heading)
     for tab in ("Contacts", "Activités", "Documents", "Opportunités"):
         page.locator(".record-tabs").get_by_role("tab", name=tab).click()
         check_screen(page, size, f"fiche prospect, onglet {tab}")
-    go(page, server, "#/")
-    expect(page.get_by_role("heading", name="Fiches récentes")).to_be_visible()
-    check_screen(page, size, "recherche vide")
+    shown("recherche vide", "#/", lambda: page.get_by_role("heading", name="Fiches récentes"))
     page.get_by_role("combobox").press_sequentially("bou", delay=60)
     expect(page.get_by_role("listbox").get_by_role("option").first).to_be_visible()
     check_screen(page, size, "recherche")
-    go(page, server, "#/recherche?q=bou")
-    expect(page.locator(".results-list li").first).to_be_visible()
-    check_screen(page, size, "tous les résultats")
-
-    go(page, server, f"#/contacts/{contact['id']}")
-    expect(page.locator(".record-name")).to_contain_text(contact["last_name"])
-    check_screen(page, size, "fiche contact")
-    go(page, server, f"#/clients/{client['id']}")
-    expect(page.locator(".record-name")).to_have_text(client["name"])
-    check_screen(page, size, "fiche client")
+    shown("tous les résultats", "#/recherche?q=bou", lambda: page.locator(".results-list li").first)
+    shown("fiche contact", f"#/contacts/{contact['id']}", lambda: heading)
+    shown("fiche client", f"#/clients/{client['id']}", lambda: heading)
     page.get_by_role("button", name="Actions").click()
     check_screen(page, size, "menu Actions")
     page.keyboard.press("Escape")
-
-    go(page, server, "#/prospects/nouveau")
-    expect(page.get_by_role("heading", name="Nouveau prospect")).to_be_visible()
-    check_screen(page, size, "nouveau prospect")
-    go(page, server, f"#/comptes/{prospect['id']}/contacts/nouveau")
-    expect(page.get_by_role("heading", name=re.compile("Nouveau contact"))).to_be_visible()
-    check_screen(page, size, "nouveau contact")
-
-    go(page, server, "#/opportunites")
-    expect(page.locator(".portfolio tbody tr").first).to_be_visible()
-    check_screen(page, size, "opportunités")
-    go(page, server, f"#/opportunites/{opportunity['id']}")
-    expect(page.locator(".record-name")).to_have_text(opportunity["title"])
-    check_screen(page, size, "opportunité")
+    new_contact = f"#/comptes/{prospect['id']}/contacts/nouveau"
+    shown("nouveau contact", new_contact, lambda: page.get_by_label("Prénom"))
+    shown("nouveau prospect", "#/prospects/nouveau", lambda: page.get_by_label("Nom d'appel"))
+    page.get_by_label("Nom d'appel").fill("Pas encore créé")
+    page.locator(".brand").click()
+    expect(page.get_by_role("dialog", name="Modifications non enregistrées")).to_be_visible()
+    check_screen(page, size, "modifications non enregistrées")
+    page.get_by_role("button", name="Quitter sans enregistrer").click()
+    shown("opportunités", "#/opportunites", lambda: page.locator(".portfolio tbody tr").first)
+    shown("opportunité", f"#/opportunites/{opportunity['id']}", lambda: heading)
     page.get_by_role("tab", name="Activités").click()
     check_screen(page, size, "opportunité, activités")
+    shown(
+        "page introuvable", "#/nulle-part", lambda: page.get_by_role("heading", name="Introuvable")
+    )
 
-    go(page, server, "#/nulle-part")
-    expect(page.get_by_role("heading", name="Introuvable")).to_be_visible()
-    check_screen(page, size, "page introuvable")
 
-
-def test_the_top_bar_is_a_menu_button_on_a_phone(server: Server, sized_page: Any, size: Size) -> None:
+def test_the_top_bar_is_a_menu_button_on_a_phone(
+    server: Server, sized_page: Any, size: Size
+) -> None:
     page = sized_page
     menu = page.get_by_role("button", name="Menu")
     opportunities = page.get_by_role("link", name="Opportunités")
@@ -131,6 +122,8 @@ def test_portfolio_cards_and_calendar_agenda_on_a_phone(sized_page: Any, size: S
             break
         calendar.get_by_role("button", name="Mois suivant ›").click()
         page.wait_for_timeout(300)
-    busy = calendar.locator(".calendar-day.busy").evaluate_all("(ds) => ds.map((d) => d.dataset.date)")
+    busy = calendar.locator(".calendar-day.busy").evaluate_all(
+        "(ds) => ds.map((d) => d.dataset.date)"
+    )
     listed = calendar.locator(".agenda-day").evaluate_all("(ds) => ds.map((d) => d.dataset.date)")
     assert busy and busy == listed
