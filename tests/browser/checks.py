@@ -83,7 +83,7 @@ def small_touch_targets(page: Any) -> list[str]:
               const selector = [
                 "button", "a.button", "select", "input:not([type=checkbox]):not([type=file])",
                 "[role=tab]", "[role=option]", ".topbar a", ".rows a", ".recent a",
-                ".quick-actions a", "label.button",
+                ".quick-actions a", "label.button", ".table a", ".agenda a", ".results-list a",
               ].join(",");
               const small = [];
               for (const el of document.querySelectorAll(selector)) {

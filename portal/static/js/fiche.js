@@ -45,12 +45,10 @@ export function stateLabel(kind, record) {
 /** Every phone number and e-mail of the record, as links one tap away. */
 function quickActions(kind, record) {
   const quick = h("div", { class: "quick-actions" });
-  const call = (number, what) =>
-    number ? quick.append(h("a", { class: "button call", href: `tel:${number}` }, `Appeler ${what} ${frPhone(number)}`)) : null;
+  const call = (number, what, href = `tel:${number}`) =>
+    number ? quick.append(h("a", { class: "button call", href }, `Appeler ${what} `, h("span", { class: "nowrap" }, frPhone(number)))) : null;
   if (kind === "contact") {
-    if (record.direct_line) {
-      quick.append(h("a", { class: "button call", href: record.links?.tel || `tel:${record.direct_line}` }, `Appeler la ligne directe ${frPhone(record.direct_line)}`));
-    }
+    call(record.direct_line, "la ligne directe", record.links?.tel || undefined);
     call(record.mobile, "le mobile");
   } else {
     call(record.phone, "le standard");
