@@ -105,6 +105,20 @@ def test_focus_titles_and_back_to_the_search(server: Server, sized_page: Any) ->
     expect(page.locator(".recent a").first).to_have_text(prospect["name"])
 
 
+def test_back_to_the_portfolio_keeps_its_filters(page: Any) -> None:
+    nav_to_opportunities(page)
+    stage = page.get_by_label("Étape")
+    stage.select_option(label="Négociation")
+    row = page.locator(".portfolio tbody tr").first
+    expect(row).to_contain_text("Négociation")
+    row.locator("a[href^='#/opportunites/']").click()
+    expect(page.locator(".record-name")).to_be_focused()
+    expect(page).to_have_title(re.compile(r" — Opportunité — Carnet$"))
+    page.go_back()
+    expect(stage).to_have_value("negotiation")
+    expect(page.locator(".portfolio tbody tr").first).to_contain_text("Négociation")
+
+
 def test_escape_clears_the_box_the_count_and_the_list(page: Any) -> None:
     box = page.get_by_role("combobox")
     box.press_sequentially("bou", delay=60)
@@ -252,7 +266,7 @@ def test_enter_with_nothing_changed_saves_nothing(page: Any) -> None:
     page.get_by_label("Raison sociale").press("Enter")
     page.wait_for_timeout(300)
     assert patches == []
-    expect(page.locator(".toast")).not_to_contain_text("Fiche enregistrée")
+    expect(page.locator(".toast").last).to_have_text("Rien à enregistrer : aucune modification.")
 
 
 def test_a_client_s_erp_fields_are_read_only_without_erp_sync(server: Server, page: Any) -> None:

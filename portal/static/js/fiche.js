@@ -131,7 +131,7 @@ function recordForm(tabs, record, { kind, submitLabel, alwaysShowBar, features, 
   element.addEventListener("submit", async (event) => {
     event.preventDefault();
     if (!alwaysShowBar && !form.isDirty()) {
-      bar.message.textContent = "Rien à enregistrer : aucune modification.";
+      toast("Rien à enregistrer : aucune modification.");
       return;
     }
     bar.save.disabled = true;

@@ -3,6 +3,7 @@
 
 import { API, get } from "./api.js";
 import { clear, h, newId } from "./dom.js";
+import { tabKeys } from "./tabs.js";
 
 const libraries = new Map();
 
@@ -172,10 +173,7 @@ export function fieldForm(tabs, record, { onChange = () => {}, extras = {}, read
       );
     }
     button.addEventListener("click", () => select(index));
-    button.addEventListener("keydown", (event) => {
-      const step = { ArrowRight: 1, ArrowLeft: -1 }[event.key];
-      if (step) select((index + step + tabs.length) % tabs.length, true);
-    });
+    button.addEventListener("keydown", (event) => tabKeys([...tablist.children], index, select)(event));
     panel.tabIndex = -1;
     tablist.append(button);
     panels.append(panel);
