@@ -211,3 +211,14 @@ def new_prospect(page: Any, name: str) -> int:
     match = re.search(r"#/prospects/(\d+)$", page.url)
     assert match, page.url
     return int(match.group(1))
+
+
+def drop_file(page: Any, selector: str, name: str, text: str) -> None:
+    """Drop a file on an element, as the browser does when one is dragged from the desktop."""
+    transfer = page.evaluate_handle(
+        "([name, text]) => { const dt = new DataTransfer();"
+        " dt.items.add(new File([text], name, { type: 'text/plain' })); return dt; }",
+        [name, text],
+    )
+    page.dispatch_event(selector, "dragover", {"dataTransfer": transfer})
+    page.dispatch_event(selector, "drop", {"dataTransfer": transfer})

@@ -10,7 +10,14 @@ import pytest
 from playwright.sync_api import expect
 
 from tests.browser.checks import Size
-from tests.browser.conftest import JUNIOR, JUNIOR_PASSWORD, Server, new_prospect, sign_in
+from tests.browser.conftest import (
+    JUNIOR,
+    JUNIOR_PASSWORD,
+    Server,
+    drop_file,
+    new_prospect,
+    sign_in,
+)
 from tests.sirene.fake_provider import DINUM_SIREN, DINUM_SIRET, MASKED_SIRET
 
 pytestmark = pytest.mark.browser
@@ -189,12 +196,18 @@ def test_without_total_the_list_still_offers_the_rest(page: Any) -> None:
 
 def test_detect_a_then_b_never_mixes_two_companies(server: Server, page: Any) -> None:
     prospect_id = new_prospect(page, "Salon Professionnel")
+    page.get_by_role("tab", name="Coordonnées").click()
+    page.get_by_label("Complément d'adresse").fill("Bâtiment B")
+    page.get_by_label("Pays").fill("Belgique")
     page.get_by_role("tab", name="Marketing").click()
     number = page.get_by_label("SIREN/SIRET")
     number.fill(DINUM_SIRET)
     page.get_by_role("button", name="détecter").click()
     alert = page.locator(".fiche-alert")
     expect(alert).to_contain_text("SIRET trouvé dans SIRENE")
+    page.get_by_role("tab", name="Coordonnées").click()  # the address is written whole
+    expect(page.get_by_label("Complément d'adresse")).to_have_value("")
+    expect(page.get_by_label("Pays")).to_have_value("")
     page.get_by_role("tab", name="Identification").click()
     expect(page.get_by_label("Nom d'appel")).to_have_value(re.compile("NUMERIQUE"))
 
@@ -208,7 +221,6 @@ def test_detect_a_then_b_never_mixes_two_companies(server: Server, page: Any) ->
     page.get_by_role("tab", name="Coordonnées").click()
     expect(page.get_by_label("Adresse", exact=True)).to_have_value("")
     expect(page.get_by_label("Ville")).to_have_value("VALLAURIS")
-    expect(page.get_by_label("Complément d'adresse")).not_to_have_value(re.compile("SEGUR"))
 
     page.get_by_role("tab", name="Identification").click()
     page.get_by_label("Nom d'appel").fill("Artisan de Vallauris")
@@ -390,3 +402,39 @@ def test_fiche_actions_and_documents_have_their_plus_buttons(page: Any) -> None:
     page.get_by_role("tab", name="Documents").click()
     expect(page.get_by_role("button", name="Ajouter un document")).to_be_visible()
     expect(page.locator(".dropzone")).to_contain_text("25 Mo au plus")
+
+
+def test_a_file_over_the_limit_is_refused_before_sending(page: Any) -> None:
+    # The server's limit as /portal/config.json gives it, made tiny for the test.
+    page.route(
+        "**/portal/config.json",
+        lambda route: route.fulfill(json={"sirene": False, "max_upload_bytes": 10}),
+    )
+    page.reload()
+    new_prospect(page, "Fichier Trop Gros")
+    page.get_by_role("tab", name="Documents").click()
+    expect(page.locator(".dropzone")).to_contain_text("10 o au plus")
+    uploads: list[str] = []
+    page.on(
+        "request",
+        lambda r: uploads.append(r.url) if "/documents" in r.url and r.method == "POST" else None,
+    )
+    drop_file(page, ".dropzone", "gros.txt", "plus de dix octets")
+    expect(page.locator(".dropzone + [role=status]")).to_have_text(
+        "« gros.txt » : trop volumineux, 10 o au plus par fichier. Rien n'a été envoyé."
+    )
+    assert uploads == []
+
+
+def test_opportunity_tabs_follow_the_arrow_keys(page: Any) -> None:
+    nav_to_opportunities(page)
+    page.locator(".portfolio tbody a[href^='#/opportunites/']").first.click()
+    contacts = page.get_by_role("tab", name="Contacts")
+    contacts.focus()
+    page.keyboard.press("ArrowRight")
+    activities = page.get_by_role("tab", name="Activités")
+    expect(activities).to_be_focused()
+    expect(activities).to_have_attribute("aria-selected", "true")
+    expect(page.get_by_role("heading", name="Ajouter une action")).to_be_visible()
+    page.keyboard.press("Home")
+    expect(contacts).to_have_attribute("aria-selected", "true")
