@@ -12,8 +12,8 @@ from typing import Any
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser.checks import Size, check_screen
-from tests.browser.conftest import Server, sign_in
+from tests.browser.checks import Size, check_screen, horizontal_overflow
+from tests.browser.conftest import Server, new_context, open_portal, sign_in
 
 pytestmark = pytest.mark.browser
 
@@ -127,3 +127,25 @@ def test_portfolio_cards_and_calendar_agenda_on_a_phone(sized_page: Any, size: S
     )
     listed = calendar.locator(".agenda-day").evaluate_all("(ds) => ds.map((d) => d.dataset.date)")
     assert busy and busy == listed
+
+
+@pytest.mark.parametrize("width", [360, 1440])
+def test_the_narrowest_and_widest_screens_fit(server: Server, chromium: Any, width: int) -> None:
+    context = new_context(
+        chromium, viewport={"width": width, "height": 800}, is_mobile=width < 720, has_touch=True
+    )
+    page, errors = open_portal(server, context)
+    prospect = first(server, "prospects?limit=1")
+    contact = first(server, f"accounts/{prospect['id']}/contacts?limit=1")
+    for where, ready in (
+        (f"#/contacts/{contact['id']}", ".record-name"),
+        (f"#/prospects/{prospect['id']}", ".record-name"),
+        ("#/opportunites", ".portfolio tbody tr"),
+        ("#/recherche?q=bou", ".results-list li"),
+    ):
+        go(page, server, where)
+        page.locator(ready).first.wait_for()
+        page.wait_for_timeout(150)
+        assert horizontal_overflow(page) is None, (width, where, horizontal_overflow(page))
+    context.close()
+    assert not errors, errors
