@@ -359,29 +359,38 @@ def test_a_missing_fiche_says_it_does_not_exist(server: Server, page: Any) -> No
 
 def test_every_post_carries_an_idempotency_key_kept_on_a_retry(server: Server, page: Any) -> None:
     keys: list[str] = []
-    dropped: list[bool] = []
+    drops = [3]  # the network loses the next three requests
 
-    def drop_first_answer(route: Any) -> None:
+    def flaky_network(route: Any) -> None:
+        if route.request.method != "POST":
+            route.continue_()
+            return
         keys.append(route.request.headers.get("idempotency-key", ""))
-        if route.request.method == "POST" and not dropped:
-            dropped.append(True)
-            route.abort("connectionreset")  # the network fails: the page tries again
+        if drops[0]:
+            drops[0] -= 1
+            route.abort("connectionreset")
         else:
             route.continue_()
 
-    page.route("**/api/v1/prospects", drop_first_answer)
-    new_prospect(page, "Idempotence Réseau")
-    assert len(keys) == 2 and keys[0] == keys[1]
-    assert re.fullmatch(
-        r"[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}", keys[0]
-    )
+    page.route("**/api/v1/prospects", flaky_network)
+    page.get_by_role("link", name="Nouveau prospect").click()
+    page.get_by_label("Nom d'appel").fill("Idempotence Réseau")
+    create = page.get_by_role("button", name="Créer le prospect")
+    create.click()  # sent twice (the page retries once by itself), no answer
+    expect(page.locator(".save-message")).to_contain_text("injoignable")
+    create.click()  # the user tries again: the same action, the same key
+    expect(page.locator(".record-name")).to_have_text("Idempotence Réseau")
+    assert len(keys) == 4 and len(set(keys)) == 1, keys
+    uuid4 = r"[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}"
+    assert re.fullmatch(uuid4, keys[0])
     found = server.api().get(f"{server.base_url}/api/v1/search?q=Idempotence").json()
     assert [hit["label"] for hit in found["items"]] == ["Idempotence Réseau"]
+
     first_key = keys[0]
     keys.clear()
     page.goto(f"{server.base_url}/#/")
     new_prospect(page, "Idempotence Deux")  # another action: another key
-    assert len(keys) == 1 and keys[0] and keys[0] != first_key
+    assert len(keys) == 1 and re.fullmatch(uuid4, keys[0]) and keys[0] != first_key
 
 
 def test_fiche_actions_and_documents_have_their_plus_buttons(page: Any) -> None:
@@ -391,6 +400,7 @@ def test_fiche_actions_and_documents_have_their_plus_buttons(page: Any) -> None:
     page.get_by_label("Objet").fill("Appeler demain")
     page.get_by_label("Échéance").fill("2030-03-02T09:00")
     page.get_by_role("button", name="Ajouter l'action").click()
+    expect(page.locator(".timeline")).to_contain_text("Appeler demain")
     page.get_by_role("button", name="Ajouter une action").click()
     page.get_by_label("Objet").fill("Rendez-vous plus tôt")
     page.get_by_label("Échéance").fill("2030-01-10T09:00")

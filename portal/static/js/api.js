@@ -37,6 +37,8 @@ function csrfToken() {
 }
 
 let reauthenticate = null;
+/** Keys of POSTs left without an answer, by action (path and body). */
+const unanswered = new Map();
 
 /** Set the function that signs the user in again (returns a promise). */
 export function onSessionExpired(handler) {
@@ -65,8 +67,10 @@ async function send(method, path, { json, body, headers = {} }) {
  * idempotencyKey (a POST sends one; the same key on every attempt of one user action).
  */
 export async function request(method, path, options = {}) {
+  // The same JSON posted to the same path after it got no answer is the same action.
+  const action = method === "POST" && options.json !== undefined ? `${path}\n${JSON.stringify(options.json)}` : null;
   if (method === "POST") {
-    const key = options.idempotencyKey || newUuid();
+    const key = options.idempotencyKey || unanswered.get(action) || newUuid();
     options = { ...options, headers: { ...options.headers, "Idempotency-Key": key } };
   } else {
     options = { ...options, headers: { ...options.headers } };
@@ -82,6 +86,12 @@ export async function request(method, path, options = {}) {
     // Refused before anything was done: a new key, so that no stored 401 is replayed.
     if (method === "POST") options.headers["Idempotency-Key"] = newUuid();
     response = await send(method, path, options);
+  }
+  if (action) {
+    // No answer or a server error: the action may have been done; the user's retry
+    // (the same click again) keeps the key. Any other answer ends the action.
+    if (!response || response.status >= 500) unanswered.set(action, options.headers["Idempotency-Key"]);
+    else unanswered.delete(action);
   }
   if (!response) throw new ApiError(0, {}, options.labels);
   const type = response.headers.get("Content-Type") || "";

@@ -84,7 +84,8 @@ async function activitiesTab(panel, kind, id) {
     clear(list).append(timeline(data.items));
   };
   const open = () => {
-    const form = actionForm({ url, onAdded: () => { clear(formSlot); refresh(); }, onCancel: () => clear(formSlot) });
+    // Each form removes itself: a late answer never takes away a newer form.
+    const form = actionForm({ url, onAdded: () => { form.remove(); refresh(); }, onCancel: () => form.remove() });
     formSlot.replaceChildren(form);
     form.querySelector("select, input")?.focus();
   };
