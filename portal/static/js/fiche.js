@@ -70,7 +70,6 @@ function header(kind, record) {
   } else if (record.address?.city) {
     parts.push(h("span", { class: "city" }, record.address.city));
   }
-  parts.push(quickActions(kind, record));
   return h("header", { class: "record-header" }, parts);
 }
 
@@ -188,8 +187,11 @@ export function fichePage(kind, id, features) {
     recent.add({ kind, id, label: displayName(kind, record), sublabel: kind === "contact" ? record.account?.name || "" : record.address?.city || "" });
     titleOf(kind, record);
     const headerSlot = h("div", { class: "header-slot" }, header(kind, record));
+    // Below the header, the whole width: big enough for a thumb on a phone.
+    const quickSlot = h("div", { class: "quick-slot" }, quickActions(kind, record));
     const showRecord = (data) => {
       headerSlot.replaceChildren(header(kind, data));
+      quickSlot.replaceChildren(quickActions(kind, data) || "");
       titleOf(kind, data);
     };
     const reload = async () => {
@@ -239,6 +241,7 @@ export function fichePage(kind, id, features) {
     });
     page.replaceChildren(
       h("div", { class: "fiche-top" }, headerSlot, menu.element),
+      quickSlot,
       h("div", { class: "fiche-body" }, h("section", { class: "fiche-fields", "aria-label": "Champs" }, editor.element), side.element),
     );
     page.removeAttribute("aria-busy");
