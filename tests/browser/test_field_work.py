@@ -194,8 +194,11 @@ def test_without_total_the_list_still_offers_the_rest(page: Any) -> None:
     expect(page.get_by_role("option", name="Voir tous les résultats", exact=True)).to_be_visible()
 
 
-def test_detect_a_then_b_never_mixes_two_companies(server: Server, page: Any) -> None:
-    prospect_id = new_prospect(page, "Salon Professionnel")
+def test_detect_a_then_b_never_mixes_two_companies(
+    server: Server, sized_page: Any, size: Size
+) -> None:
+    page = sized_page
+    prospect_id = new_prospect(page, f"Salon Professionnel {size.name}")
     page.get_by_role("tab", name="Coordonnées").click()
     page.get_by_label("Complément d'adresse").fill("Bâtiment B")
     page.get_by_label("Pays").fill("Belgique")
@@ -243,18 +246,22 @@ def test_a_siren_in_the_one_input_is_stored_as_the_siren(server: Server, page: A
     assert (stored["siren"], stored["siret"]) == (DINUM_SIREN, None)
 
 
-def test_saving_after_a_custom_field_was_removed(server: Server, page: Any) -> None:
+def test_saving_after_a_custom_field_was_removed(
+    server: Server, sized_page: Any, size: Size
+) -> None:
+    page = sized_page
     api = server.api()
     base = f"{server.base_url}/api/v1"
+    key = f"salon_{size.name}"
     field = api.post(
         f"{base}/field-definitions",
-        json={"entity": "prospect", "key": "salon_2026", "label": "Salon 2026", "type": "text"},
+        json={"entity": "prospect", "key": key, "label": "Salon", "type": "text"},
     )
     field.raise_for_status()
     prospect = api.post(f"{base}/prospects", json={"name": "Champ Supprimé"}).json()
     api.patch(
         f"{base}/prospects/{prospect['id']}",
-        json={"custom": {"salon_2026": "Lyon"}},
+        json={"custom": {key: "Lyon"}},
         headers={"If-Match": f'"{prospect["version"]}"'},
     ).raise_for_status()
     api.delete(f"{base}/field-definitions/{field.json()['id']}").raise_for_status()
@@ -282,8 +289,14 @@ def test_enter_with_nothing_changed_saves_nothing(page: Any) -> None:
 
 
 def test_a_client_s_erp_fields_are_read_only_without_erp_sync(server: Server, page: Any) -> None:
-    client = server.api().get(f"{server.base_url}/api/v1/clients?limit=1&closed=false").json()
-    client_id = client["items"][0]["id"]
+    api = server.api()
+    base = f"{server.base_url}/api/v1"
+    client_id = api.get(f"{base}/clients?limit=1&closed=false").json()["items"][0]["id"]
+    field = api.post(
+        f"{base}/field-definitions",
+        json={"entity": "client", "key": "code_tournee", "label": "Code tournée", "type": "text"},
+    )
+    field.raise_for_status()
     page.get_by_role("button", name="Se déconnecter").click()
     sign_in(page, JUNIOR, JUNIOR_PASSWORD)
     page.goto(f"{server.base_url}/#/clients/{client_id}")
@@ -295,6 +308,17 @@ def test_a_client_s_erp_fields_are_read_only_without_erp_sync(server: Server, pa
     page.get_by_role("button", name="Actions").click()
     expect(page.get_by_role("menuitem", name="Éditer…")).to_be_visible()
     expect(page.get_by_role("menuitem", name="Supprimer…")).to_have_count(0)
+    page.keyboard.press("Escape")
+    # Custom fields stay editable, and a save sends only them.
+    page.get_by_role("tab", name="Informations").click()
+    page.get_by_label("Code tournée").fill("T42")
+    sent: list[str] = []
+    page.on("request", lambda r: sent.append(r.post_data or "") if r.method == "PATCH" else None)
+    page.get_by_role("button", name="Sauvegarder").click()
+    expect(page.locator(".save-bar")).to_be_hidden()
+    assert sent == ['{"custom":{"code_tournee":"T42"}}']
+    assert api.get(f"{base}/clients/{client_id}").json()["custom"]["code_tournee"] == "T42"
+    api.delete(f"{base}/field-definitions/{field.json()['id']}").raise_for_status()
 
 
 def test_a_read_only_refusal_is_french_under_the_field(server: Server, page: Any) -> None:
@@ -448,3 +472,41 @@ def test_opportunity_tabs_follow_the_arrow_keys(page: Any) -> None:
     expect(page.get_by_role("heading", name="Ajouter une action")).to_be_visible()
     page.keyboard.press("Home")
     expect(contacts).to_have_attribute("aria-selected", "true")
+
+
+def test_call_and_write_are_one_tap_away(server: Server, sized_page: Any, size: Size) -> None:
+    page = sized_page
+    api = server.api()
+    base = f"{server.base_url}/api/v1"
+    prospect = api.post(
+        f"{base}/prospects", json={"name": "Standard Joignable", "phone": "04 72 00 00 00"}
+    ).json()
+    contact = api.post(
+        f"{base}/accounts/{prospect['id']}/contacts",
+        json={
+            "last_name": "Mobile",
+            "first_name": "Marie",
+            "direct_line": "01 42 68 53 00",
+            "mobile": "06 12 34 56 78",
+            "email": "marie.mobile@example.fr",
+        },
+    ).json()
+    links = {
+        f"#/contacts/{contact['id']}": {
+            "tel:+33142685300": "Appeler la ligne directe +33 1 42 68 53 00",
+            "tel:+33612345678": "Appeler le mobile +33 6 12 34 56 78",
+            "mailto:marie.mobile@example.fr": "Écrire un e-mail à marie.mobile@example.fr",
+        },
+        f"#/prospects/{prospect['id']}": {
+            "tel:+33472000000": "Appeler le standard +33 4 72 00 00 00",
+        },
+    }
+    for where, expected in links.items():
+        page.goto(f"{server.base_url}/{where}")
+        for href, name in expected.items():
+            link = page.get_by_role("link", name=name)
+            expect(link).to_be_visible()  # no hover, no tap on the header first
+            assert link.get_attribute("href") == href
+            box = link.bounding_box()
+            assert box and box["y"] + box["height"] <= size.height, (name, box)  # first screen
+            assert box["height"] >= 44 or not size.phone, (name, box)
