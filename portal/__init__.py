@@ -47,7 +47,11 @@ def create_app(settings: Settings | None = None) -> Flask:
     settings = settings or load_settings()
     app = Flask("portal", static_folder=None)
     # SIRENE is configured on the records service; the page shows *détecter* only then.
-    features = {"sirene": settings.sirene_provider != "none"}
+    # The upload limit, so that the page names it and refuses a file too big before sending.
+    features = {
+        "sirene": settings.sirene_provider != "none",
+        "max_upload_bytes": settings.max_upload_bytes,
+    }
 
     @app.get("/")
     def index() -> Response:

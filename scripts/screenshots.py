@@ -3,7 +3,8 @@
     .venv/bin/python scripts/screenshots.py
 
 Starts `carnet serve` with the demo data in a temporary directory, drives Debian's
-Chromium headless and writes docs/screenshots/*.png.
+Chromium headless and writes docs/screenshots/<screen>-<size>.png at two sizes: a
+desktop (1366 × 768) and a phone (390 × 844, mobile emulation).
 """
 
 from __future__ import annotations
@@ -15,9 +16,10 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import Any
 
 import requests
-from playwright.sync_api import Page, sync_playwright
+from playwright.sync_api import Browser, Page, sync_playwright
 
 ROOT = Path(__file__).resolve().parent.parent
 OUT = ROOT / "docs" / "screenshots"
@@ -42,10 +44,57 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
+#: (name, viewport, phone emulation): the README shows both
+SIZES = (
+    ("bureau", {"width": 1366, "height": 768}, False),
+    ("telephone", {"width": 390, "height": 844}, True),
+)
+
+
 def shoot(page: Page, name: str, full_page: bool = False) -> None:
     page.wait_for_timeout(400)
     page.screenshot(path=str(OUT / f"{name}.png"), full_page=full_page)
     print(f"wrote docs/screenshots/{name}.png")
+
+
+def tour(
+    browser: Browser,
+    base: str,
+    size: str,
+    viewport: dict[str, int],
+    phone: bool,
+    prospect_id: int,
+    contact_id: int | None,
+) -> None:
+    """The main screens at one size, written as docs/screenshots/<screen>-<size>.png."""
+    options: dict[str, Any] = {"viewport": viewport, "locale": "fr-FR"}
+    if phone:
+        options.update(is_mobile=True, has_touch=True, device_scale_factor=2)
+    context = browser.new_context(**options)
+    page = context.new_page()
+    page.goto(base + "/")
+    page.get_by_label("Identifiant").fill(USER)
+    shoot(page, f"connexion-{size}")
+    page.get_by_label("Mot de passe").fill(PASSWORD)
+    page.get_by_role("button", name="Se connecter").click()
+    page.get_by_role("combobox").press_sequentially("bou", delay=100)
+    shoot(page, f"recherche-{size}")
+    page.goto(f"{base}/#/prospects/{prospect_id}")
+    page.locator(".record-name").wait_for()
+    shoot(page, f"fiche-prospect-{size}")
+    if contact_id is not None:
+        page.goto(f"{base}/#/contacts/{contact_id}")
+        page.locator(".record-name").wait_for()
+        shoot(page, f"fiche-contact-{size}")
+    page.goto(f"{base}/#/opportunites")
+    page.locator(".portfolio tbody tr").first.wait_for()
+    shoot(page, f"opportunites-{size}")
+    calendar = page.locator(".signature-calendar")
+    calendar.scroll_into_view_if_needed()
+    page.wait_for_timeout(400)
+    calendar.screenshot(path=str(OUT / f"calendrier-{size}.png"))
+    print(f"wrote docs/screenshots/calendrier-{size}.png")
+    context.close()
 
 
 def main() -> None:
@@ -80,37 +129,16 @@ def main() -> None:
         contacts = api.get(
             f"{base}/api/v1/accounts/{prospect['items'][0]['id']}/contacts", timeout=5
         ).json()
-        with sync_playwright() as playwright, tempfile.TemporaryDirectory() as profile:
-            context = playwright.chromium.launch_persistent_context(
-                profile,
+        contact_id = contacts["items"][0]["id"] if contacts["items"] else None
+        with sync_playwright() as playwright:
+            browser = playwright.chromium.launch(
                 executable_path=os.environ.get("CARNET_CHROMIUM", "/usr/bin/chromium"),
                 headless=True,
                 args=CHROMIUM_ARGS,
-                locale="fr-FR",
-                viewport={"width": 1280, "height": 800},
             )
-            page = context.new_page()
-            page.goto(base + "/")
-            page.get_by_label("Identifiant").fill(USER)
-            shoot(page, "connexion")
-            page.get_by_label("Mot de passe").fill(PASSWORD)
-            page.get_by_role("button", name="Se connecter").click()
-            page.get_by_role("combobox").press_sequentially("bou", delay=100)
-            shoot(page, "recherche")
-            page.goto(f"{base}/#/prospects/{prospect['items'][0]['id']}")
-            page.locator(".record-name").wait_for()
-            shoot(page, "fiche-prospect")
-            if contacts["items"]:
-                page.goto(f"{base}/#/contacts/{contacts['items'][0]['id']}")
-                page.locator(".record-header").hover()
-                shoot(page, "fiche-contact")
-            page.goto(f"{base}/#/opportunites")
-            shoot(page, "opportunites")
-            calendar = page.locator(".signature-calendar")
-            calendar.locator(".calendar-week").first.wait_for()
-            calendar.screenshot(path=str(OUT / "calendrier.png"))
-            print("wrote docs/screenshots/calendrier.png")
-            context.close()
+            for size, viewport, phone in SIZES:
+                tour(browser, base, size, viewport, phone, prospect["items"][0]["id"], contact_id)
+            browser.close()
     finally:
         server.terminate()
         server.wait(timeout=10)

@@ -25,6 +25,7 @@ from playwright.sync_api import expect
 from carnet import demo, embedded
 from config import load_settings
 from records_svc.domain import rights, users
+from tests.browser.checks import SIZES, Size
 from tests.services import unavailable
 from tests.sirene.fake_provider import INSEE_KEY, FakeProvider
 from tests.sirene.fake_provider import running as running_fake_provider
@@ -121,32 +122,39 @@ def server(tmp_path_factory: pytest.TempPathFactory, sirene_fake: FakeProvider) 
 
 
 @pytest.fixture(scope="session")
-def browser_context(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
+def chromium() -> Iterator[Any]:
+    """Debian's Chromium, headless; each context in it starts with an empty profile."""
     if not shutil.which(CHROMIUM) and not Path(CHROMIUM).exists():
         unavailable("Chromium", FileNotFoundError(CHROMIUM))
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as playwright:
-        context = playwright.chromium.launch_persistent_context(
-            str(tmp_path_factory.mktemp("chromium-profile")),  # a new, empty user-data-dir
-            executable_path=CHROMIUM,
-            headless=True,
-            args=CHROMIUM_ARGS,
-            locale="fr-FR",
-            timezone_id="Europe/Paris",
-            viewport={"width": 1280, "height": 900},
-            accept_downloads=True,
+        browser = playwright.chromium.launch(
+            executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS
         )
-        context.set_default_timeout(10_000)
-        yield context
-        context.close()
+        yield browser
+        browser.close()
 
 
-@pytest.fixture
-def page(server: Server, browser_context: Any) -> Iterator[Any]:
-    """A new tab on the portal, signed in as the salesperson."""
-    browser_context.clear_cookies()
-    tab = browser_context.new_page()
+def new_context(chromium: Any, **options: Any) -> Any:
+    context = chromium.new_context(
+        locale="fr-FR", timezone_id="Europe/Paris", accept_downloads=True, **options
+    )
+    context.set_default_timeout(10_000)
+    return context
+
+
+@pytest.fixture(scope="session")
+def browser_context(chromium: Any) -> Iterator[Any]:
+    context = new_context(chromium, viewport={"width": 1280, "height": 900})
+    yield context
+    context.close()
+
+
+def open_portal(server: Server, context: Any) -> tuple[Any, list[str]]:
+    """A new tab on the portal, signed in as the salesperson, and its script errors."""
+    context.clear_cookies()
+    tab = context.new_page()
     errors: list[str] = []  # script errors and CSP violations: a scenario ends with none
     tab.on("pageerror", lambda exc: errors.append(str(exc)))
     tab.on(
@@ -159,8 +167,31 @@ def page(server: Server, browser_context: Any) -> Iterator[Any]:
     )
     tab.goto(server.base_url + "/")
     sign_in(tab)
+    return tab, errors
+
+
+@pytest.fixture
+def page(server: Server, browser_context: Any) -> Iterator[Any]:
+    """A new tab on the portal, signed in as the salesperson."""
+    tab, errors = open_portal(server, browser_context)
     yield tab
     tab.close()
+    assert not errors, errors
+
+
+@pytest.fixture(params=SIZES, ids=[size.name for size in SIZES])
+def size(request: pytest.FixtureRequest) -> Size:
+    """A phone (390 × 844, mobile emulation, touch) and a desktop (1366 × 768)."""
+    return request.param  # type: ignore[no-any-return]
+
+
+@pytest.fixture
+def sized_page(server: Server, chromium: Any, size: Size) -> Iterator[Any]:
+    """The portal signed in, in a fresh browser context of the given size."""
+    context = new_context(chromium, **size.context_options())
+    tab, errors = open_portal(server, context)
+    yield tab
+    context.close()
     assert not errors, errors
 
 
@@ -180,3 +211,14 @@ def new_prospect(page: Any, name: str) -> int:
     match = re.search(r"#/prospects/(\d+)$", page.url)
     assert match, page.url
     return int(match.group(1))
+
+
+def drop_file(page: Any, selector: str, name: str, text: str) -> None:
+    """Drop a file on an element, as the browser does when one is dragged from the desktop."""
+    transfer = page.evaluate_handle(
+        "([name, text]) => { const dt = new DataTransfer();"
+        " dt.items.add(new File([text], name, { type: 'text/plain' })); return dt; }",
+        [name, text],
+    )
+    page.dispatch_event(selector, "dragover", {"dataTransfer": transfer})
+    page.dispatch_event(selector, "drop", {"dataTransfer": transfer})

@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser.conftest import Server, new_prospect
+from tests.browser.conftest import Server, drop_file, new_prospect
 from tests.sirene.fake_provider import DINUM_SIRET
 
 pytestmark = pytest.mark.browser
@@ -17,10 +17,10 @@ pytestmark = pytest.mark.browser
 def test_detect_a_siret_fills_the_form(page: Any) -> None:
     new_prospect(page, "Prospect À Détecter")
     page.get_by_role("tab", name="Marketing").click()
-    page.get_by_label("SIRET").fill(DINUM_SIRET)
+    page.get_by_label("SIREN/SIRET").fill(DINUM_SIRET)
     page.get_by_role("button", name="détecter").click()
     expect(page.locator(".fiche-alert")).to_contain_text("SIRET trouvé dans SIRENE")
-    expect(page.get_by_label("SIREN")).to_have_value("130025265")
+    expect(page.get_by_label("SIREN/SIRET")).to_have_value(DINUM_SIRET)
     expect(page.get_by_label("Code APE")).not_to_have_value("")
     page.get_by_role("button", name="Sauvegarder").click()
     expect(page.locator(".save-bar")).to_be_hidden()
@@ -32,19 +32,8 @@ def test_detect_is_offered_only_when_sirene_is_configured(page: Any) -> None:
     page.reload()
     new_prospect(page, "Sans SIRENE")
     page.get_by_role("tab", name="Marketing").click()
-    expect(page.get_by_label("SIRET")).to_be_visible()
+    expect(page.get_by_label("SIREN/SIRET")).to_be_visible()
     expect(page.get_by_role("button", name="détecter")).to_have_count(0)
-
-
-def drop_file(page: Any, selector: str, name: str, text: str) -> None:
-    """Drop a file on an element, as the browser does when one is dragged from the desktop."""
-    transfer = page.evaluate_handle(
-        "([name, text]) => { const dt = new DataTransfer();"
-        " dt.items.add(new File([text], name, { type: 'text/plain' })); return dt; }",
-        [name, text],
-    )
-    page.dispatch_event(selector, "dragover", {"dataTransfer": transfer})
-    page.dispatch_event(selector, "drop", {"dataTransfer": transfer})
 
 
 def test_drop_a_document_download_it_and_delete_it(page: Any) -> None:

@@ -57,10 +57,10 @@ def test_required_fields_are_marked_and_errors_are_french(page: Any) -> None:
     expect(page.locator(".save-message")).to_contain_text("Nom d'appel : obligatoire")
     page.get_by_label("Nom d'appel").fill("Numéros faux")
     page.get_by_role("tab", name="Marketing").click()
-    page.get_by_label("SIRET").fill("12345678901234")
+    page.get_by_label("SIREN/SIRET").fill("12345678901234")
     page.get_by_role("button", name="Créer le prospect").click()
     expect(page.locator(".save-message")).to_contain_text("SIRET invalide")
-    expect(page.get_by_label("SIRET")).to_have_attribute("aria-invalid", "true")
+    expect(page.get_by_label("SIREN/SIRET")).to_have_attribute("aria-invalid", "true")
 
 
 def test_a_stale_edit_gets_412_and_offers_to_reload(
@@ -114,27 +114,34 @@ def test_validate_the_prospect_only_with_the_right(server: Server, page: Any) ->
     expect(page.locator(".state")).to_have_text("Prospect brouillon")
     page.get_by_role("button", name="Actions").click()
     expect(page.get_by_role("menuitem", name="Supprimer…")).to_be_visible()
-    expect(page.get_by_role("menuitem", name="Valider le prospect")).to_have_count(0)
+    # Shown disabled, saying which right is missing.
+    denied = page.get_by_role("menuitem", name=re.compile("^Valider le prospect"))
+    expect(denied).to_have_attribute("aria-disabled", "true")
+    expect(denied).to_contain_text("droit « valider un prospect » requis")
+    expect(denied).to_be_disabled()
     assert prospect_id
 
 
-def test_add_a_contact_and_see_call_and_mail_on_hover(page: Any) -> None:
+def test_add_a_contact_and_call_or_write_in_one_tap(page: Any) -> None:
     new_prospect(page, "Contacts Et Cie")
     page.get_by_role("link", name="Nouveau contact").click()
     page.get_by_label("Prénom").fill("Hélène")
     page.get_by_role("textbox", name="Nom", exact=True).fill("Dupré")
     page.get_by_role("tab", name="Coordonnées").click()
     page.get_by_label("Ligne directe").fill("01 42 68 53 00")
+    page.get_by_label("Mobile").fill("06 12 34 56 78")
     page.get_by_label("E-mail").fill("helene.dupre@example.fr")
     page.get_by_role("button", name="Créer le contact").click()
     expect(page.locator(".record-name")).to_have_text("Hélène Dupré")
-    call = page.get_by_role("link", name="Appeler")
-    mail = page.get_by_role("link", name="Écrire un e-mail")
-    expect(call).to_be_hidden()
-    page.locator(".record-header").hover()
+    # Visible without hovering anything: a phone has no hover.
+    call = page.get_by_role("link", name="Appeler la ligne directe +33 1 42 68 53 00")
+    mobile = page.get_by_role("link", name="Appeler le mobile +33 6 12 34 56 78")
+    mail = page.get_by_role("link", name="Écrire un e-mail à helene.dupre@example.fr")
     expect(call).to_be_visible()
+    expect(mobile).to_be_visible()
     expect(mail).to_be_visible()
     assert call.get_attribute("href") == "tel:+33142685300"
+    assert mobile.get_attribute("href") == "tel:+33612345678"
     assert mail.get_attribute("href") == "mailto:helene.dupre@example.fr"
     page.get_by_role("link", name="Contacts Et Cie").click()
     page.get_by_role("link", name="Hélène Dupré").click()

@@ -70,8 +70,15 @@ def test_the_api_stays_under_its_paths(mounted: Client) -> None:
     assert client.get("/portal/nothing-here.js").status_code == 404
 
 
-def test_config_says_whether_sirene_is_offered(mounted: Client, tmp_path: Path) -> None:
-    assert mounted.get("/portal/config.json").json == {"sirene": False}
-    configured = load_settings(data_dir=tmp_path / "other", sirene_provider="insee")
+def test_config_says_whether_sirene_is_offered_and_the_upload_limit(
+    mounted: Client, tmp_path: Path
+) -> None:
+    assert mounted.get("/portal/config.json").json == {
+        "sirene": False,
+        "max_upload_bytes": 25 * 1024 * 1024,
+    }
+    configured = load_settings(
+        data_dir=tmp_path / "other", sirene_provider="insee", max_upload_bytes=1000
+    )
     reply = portal.create_app(configured).test_client().get("/portal/config.json")
-    assert reply.json == {"sirene": True}
+    assert reply.json == {"sirene": True, "max_upload_bytes": 1000}

@@ -5,6 +5,8 @@
 import { problemMessage } from "./messages.js";
 
 export const API = "/api/v1";
+/** What the server offers (/portal/config.json), read once at start. */
+export const features = { sirene: false, max_upload_bytes: 25 * 1024 * 1024 };
 const UNSAFE = new Set(["POST", "PUT", "PATCH", "DELETE"]);
 
 export class ApiError extends Error {
@@ -19,12 +21,24 @@ export class ApiError extends Error {
   }
 }
 
+/** A random UUID, also where crypto.randomUUID is missing (plain HTTP on an intranet). */
+export function newUuid() {
+  if (window.crypto?.randomUUID) return window.crypto.randomUUID();
+  const bytes = window.crypto.getRandomValues(new Uint8Array(16));
+  bytes[6] = (bytes[6] & 0x0f) | 0x40;
+  bytes[8] = (bytes[8] & 0x3f) | 0x80;
+  const hex = [...bytes].map((b) => b.toString(16).padStart(2, "0")).join("");
+  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
+}
+
 function csrfToken() {
   const match = document.cookie.match(/(?:^|;\s*)carnet_csrf=([^;]+)/);
   return match ? decodeURIComponent(match[1]) : "";
 }
 
 let reauthenticate = null;
+/** Keys of POSTs left without an answer, by action (path and body). */
+const unanswered = new Map();
 
 /** Set the function that signs the user in again (returns a promise). */
 export function onSessionExpired(handler) {
@@ -49,18 +63,45 @@ async function send(method, path, { json, body, headers = {} }) {
 
 /**
  * Call the API. Resolves to {status, data, etag, headers}; rejects with an ApiError.
- * Options: json, body (FormData), headers, labels (field labels for messages), retry401.
+ * Options: json, body (FormData), headers, labels (field labels for messages), retry401,
+ * idempotencyKey (a POST sends one; the same key on every attempt of one user action).
  */
 export async function request(method, path, options = {}) {
+  // The same JSON posted to the same path after it got no answer is the same action.
+  const action = method === "POST" && options.json !== undefined ? `${path}\n${JSON.stringify(options.json)}` : null;
+  if (method === "POST") {
+    const key = options.idempotencyKey || unanswered.get(action) || newUuid();
+    options = { ...options, headers: { ...options.headers, "Idempotency-Key": key } };
+  } else {
+    options = { ...options, headers: { ...options.headers } };
+  }
   let response = await send(method, path, options);
+  if (!response && method === "POST") {
+    // The network dropped the answer: the same action again, under the same key, is
+    // done at most once by the server.
+    response = await send(method, path, options);
+  }
   if (response && response.status === 401 && options.retry401 !== false && reauthenticate) {
     await reauthenticate();
+    // Refused before anything was done: a new key, so that no stored 401 is replayed.
+    if (method === "POST") options.headers["Idempotency-Key"] = newUuid();
     response = await send(method, path, options);
+  }
+  if (action) {
+    // No answer or a server error: the action may have been done; the user's retry
+    // (the same click again) keeps the key. Any other answer ends the action.
+    if (!response || response.status >= 500) unanswered.set(action, options.headers["Idempotency-Key"]);
+    else unanswered.delete(action);
   }
   if (!response) throw new ApiError(0, {}, options.labels);
   const type = response.headers.get("Content-Type") || "";
   const data = type.includes("json") ? await response.json().catch(() => ({})) : null;
-  if (!response.ok) throw new ApiError(response.status, data || {}, options.labels);
+  if (!response.ok) {
+    const problem = data || {};
+    const retryAfter = response.headers.get("Retry-After");
+    if (retryAfter && problem.retry_after === undefined) problem.retry_after = retryAfter;
+    throw new ApiError(response.status, problem, options.labels);
+  }
   const etag = response.headers.get("ETag");
   return { status: response.status, data, etag, headers: response.headers };
 }

@@ -105,3 +105,25 @@ export function confirmDialog({ title, message, confirmLabel, danger = false }) 
     dialog.showModal();
   });
 }
+
+/** The tab's title names the screen and the record: "Dupré — Contact — Carnet". */
+export function setTitle(...parts) {
+  document.title = [...parts.filter(Boolean), "Carnet"].join(" — ");
+}
+
+/** The page for a link to nothing: an unknown address, a deleted or hidden record. */
+export function notFoundPage(message = "Cette page n'existe pas.") {
+  setTitle("Page introuvable");
+  return h(
+    "section",
+    { class: "not-found" },
+    h("h1", { tabindex: "-1" }, "Introuvable"),
+    h("p", { class: "error", role: "alert" }, message),
+    h("a", { href: "#/" }, "Retour à la recherche"),
+  );
+}
+
+/** A <select> of {value: label}, ``value`` chosen. */
+export function select(id, options, value) {
+  return h("select", { id }, Object.entries(options).map(([key, label]) => h("option", { value: key, selected: key === value }, label)));
+}

@@ -5,6 +5,7 @@ import { append, confirmDialog, h, newId, toast } from "./dom.js";
 import { hasRight } from "./session.js";
 
 const VALIDATE_PROSPECT = "validate_prospect";
+const ERP_SYNC = "erp_sync";
 
 function url(kind, id) {
   return `${API}/${kind}s/${id}`;
@@ -68,7 +69,7 @@ async function printDialog(kind, id, { refreshDocuments }) {
   dialog.showModal();
 }
 
-export function actionsMenu(kind, id, state, { onChanged, onConflict, refreshDocuments }) {
+export function actionsMenu(kind, id, state, { onChanged, onConflict, refreshDocuments, beforeLeave = () => {} }) {
   const menuId = newId("actions-menu");
   const button = h("button", { type: "button", class: "secondary actions-button", "aria-haspopup": "menu", "aria-expanded": "false", "aria-controls": menuId }, "Actions ▾");
   const menu = h("div", { role: "menu", id: menuId, class: "menu", hidden: true, "aria-label": "Actions" });
@@ -130,6 +131,7 @@ export function actionsMenu(kind, id, state, { onChanged, onConflict, refreshDoc
     try {
       await del(url(kind, id), { headers: { "If-Match": state.etag } });
       toast(`${what[0].toUpperCase()}${what.slice(1)} a été supprimé.`);
+      beforeLeave(); // the record is gone: nothing left to save
       window.location.hash = "#/";
     } catch (exc) {
       if (exc instanceof ApiError && exc.status === 412) onConflict();
@@ -139,13 +141,18 @@ export function actionsMenu(kind, id, state, { onChanged, onConflict, refreshDoc
 
   function refresh(record) {
     menu.replaceChildren();
-    if (kind === "prospect" && record.status === "draft" && hasRight(VALIDATE_PROSPECT)) {
-      append(menu, [item("Valider le prospect", validate)]);
+    if (kind === "prospect" && record.status === "draft") {
+      if (hasRight(VALIDATE_PROSPECT)) append(menu, [item("Valider le prospect", validate)]);
+      else {
+        // Shown, disabled, saying why: the user knows whom to ask.
+        const denied = item("Valider le prospect — droit « valider un prospect » requis", () => {}, "denied");
+        denied.setAttribute("aria-disabled", "true");
+        append(menu, [denied]);
+      }
     }
-    append(menu, [
-      item("Éditer…", () => printDialog(kind, id, { refreshDocuments })),
-      item("Supprimer…", remove, "danger"),
-    ]);
+    append(menu, [item("Éditer…", () => printDialog(kind, id, { refreshDocuments }))]);
+    // A client belongs to the ERP: only the ERP deletes it.
+    if (kind !== "client" || hasRight(ERP_SYNC)) append(menu, [item("Supprimer…", remove, "danger")]);
   }
 
   refresh(state.record);

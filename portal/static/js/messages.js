@@ -85,7 +85,45 @@ const FIELD_NAMES = {
   number: "Numéro",
 };
 
-export function fieldMessage(message, field = "") {
+// What an error's ``code`` means: a code wins over the English wording.
+const BY_CODE = {
+  read_only: "non modifiable ici : ce champ vient de l'ERP",
+  required: "obligatoire",
+  missing: "obligatoire",
+  unknown_field: "champ inconnu",
+  unknown: "champ inconnu",
+  too_long: "trop long",
+  invalid_number: "numéro invalide (SIREN : 9 chiffres, SIRET : 14 chiffres)",
+  invalid_email: "adresse e-mail invalide",
+  invalid_phone: "numéro de téléphone invalide",
+  invalid_url: "adresse web invalide",
+  invalid_choice: "valeur non proposée",
+  siret_siren_mismatch: "le SIRET ne correspond pas au SIREN",
+};
+
+/** Seconds to wait, from a Retry-After value (seconds or an HTTP date); null if unknown. */
+export function retryAfterSeconds(value) {
+  if (value === undefined || value === null || value === "") return null;
+  const seconds = Number(value);
+  if (Number.isFinite(seconds)) return Math.max(0, Math.ceil(seconds));
+  const at = Date.parse(value);
+  return Number.isNaN(at) ? null : Math.max(0, Math.ceil((at - Date.now()) / 1000));
+}
+
+/** "dans 40 secondes" / "dans 3 minutes (vers 14:05)". */
+export function frDelay(seconds) {
+  if (seconds < 60) return `dans ${seconds} seconde${seconds > 1 ? "s" : ""}`;
+  const minutes = Math.ceil(seconds / 60);
+  const at = new Date(Date.now() + seconds * 1000);
+  const hhmm = at.toLocaleTimeString("fr-FR", { hour: "2-digit", minute: "2-digit" });
+  return `dans ${minutes} minute${minutes > 1 ? "s" : ""} (vers ${hhmm})`;
+}
+
+/** One error entry ({field, message, code}) or its message, in French. */
+export function fieldMessage(error, field = "") {
+  const message = typeof error === "object" && error !== null ? error.message : error;
+  const code = typeof error === "object" && error !== null ? error.code : undefined;
+  if (code && BY_CODE[code]) return BY_CODE[code];
   for (const [pattern, french] of GENERIC_MESSAGES) {
     const match = String(message).match(pattern);
     if (match) return french.replace(/\$(\d)/g, (_, i) => match[Number(i)] ?? "");
@@ -99,7 +137,8 @@ export function fieldMessage(message, field = "") {
 }
 
 export function fieldName(field, labels = {}) {
-  return labels[field] || FIELD_NAMES[field] || field;
+  const key = String(field || "").replace(/^custom\./, "");
+  return labels[field] || labels[key] || FIELD_NAMES[field] || key;
 }
 
 /** One French sentence for a problem (status, title, detail, errors). */
@@ -120,10 +159,15 @@ export function problemMessage(status, problem = {}, labels = {}) {
   if (status === 404 && /requested URL was not found/i.test(problem.detail || "")) {
     return "Cette fonction n'est pas disponible sur ce serveur.";
   }
+  if (status === 429) {
+    const seconds = retryAfterSeconds(problem.retry_after);
+    const when = seconds === null ? "dans un instant" : frDelay(seconds);
+    return `Trop de tentatives : réessayez ${when}.`;
+  }
   let message = BY_STATUS[status] || `Erreur inattendue (${status}).`;
   const errors = Array.isArray(problem.errors) ? problem.errors : [];
   if (errors.length && status !== 412) {
-    const parts = errors.map((e) => `${fieldName(e.field, labels)} : ${fieldMessage(e.message, e.field)}`);
+    const parts = errors.map((e) => `${fieldName(e.field, labels)} : ${fieldMessage(e, e.field)}`);
     message += ` ${parts.join(" ; ")}.`;
   }
   return message;

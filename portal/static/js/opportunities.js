@@ -1,9 +1,13 @@
 // Opportunités: the portfolio (filters, sort), the signature calendar (a month) and an
 // opportunity's page (its Contacts and Activités tabs, with a form to add an action).
 
-import { API, ApiError, get, post } from "./api.js";
-import { clear, frAmount, frDate, h, newId, toast } from "./dom.js";
-import { ACTION_TYPES, STAGES, timeline } from "./tabs.js";
+import { API, ApiError, get } from "./api.js";
+import { clear, frAmount, frDate, h, newId, select, setTitle, toast } from "./dom.js";
+import { restoreScroll, views } from "./memory.js";
+import { actionForm } from "./action_form.js";
+import { STAGES, tabKeys, timeline } from "./tabs.js";
+
+const COLUMNS = ["Compte", "Opportunité", "Montant", "Étape", "Probabilité", "Signature prévue"];
 
 const SORTS = {
   expected_signing_date: "Signature la plus proche",
@@ -16,16 +20,16 @@ function accountLink(account) {
   return h("a", { href: `#/${account.kind}s/${account.id}`, class: "account-link" }, account.name);
 }
 
-function select(id, options, value) {
-  return h("select", { id }, Object.entries(options).map(([key, label]) => h("option", { value: key, selected: key === value }, label)));
-}
 
 export function portfolioPage() {
   const ids = { stage: newId("stage"), sort: newId("sort"), owner: newId("owner"), open: newId("open") };
-  const stage = select(ids.stage, { "": "Toutes les étapes", ...STAGES }, "");
-  const sort = select(ids.sort, SORTS, "expected_signing_date");
-  const owner = select(ids.owner, { me: "Les miennes", all: "Toutes" }, "all");
-  const open = h("input", { type: "checkbox", id: ids.open, checked: true });
+  // Back to the portfolio: the filters as the user left them.
+  const saved = { stage: "", sort: "expected_signing_date", owner: "all", open: true, ...views.get("portfolio") };
+  const stage = select(ids.stage, { "": "Toutes les étapes", ...STAGES }, saved.stage);
+  const sort = select(ids.sort, SORTS, saved.sort);
+  const owner = select(ids.owner, { me: "Les miennes", all: "Toutes" }, saved.owner);
+  const open = h("input", { type: "checkbox", id: ids.open, checked: saved.open });
+  let first = true;
   const body = h("tbody");
   const more = h("button", { type: "button", class: "secondary", hidden: true }, "Afficher plus");
   const status = h("p", { class: "muted", role: "status" });
@@ -44,24 +48,32 @@ export function portfolioPage() {
           h(
             "tr",
             {},
-            h("td", {}, accountLink(o.account)),
-            h("td", {}, h("a", { href: `#/opportunites/${o.id}` }, o.title)),
-            h("td", { class: "number" }, frAmount(o.amount, o.currency)),
-            h("td", {}, STAGES[o.stage] || o.stage),
-            h("td", { class: "number" }, `${o.probability} %`),
-            h("td", {}, frDate(o.expected_signing_date)),
+            // data-label: on a phone each row is a card that names its values
+            h("td", { "data-label": COLUMNS[0] }, accountLink(o.account)),
+            h("td", { "data-label": COLUMNS[1] }, h("a", { href: `#/opportunites/${o.id}` }, o.title)),
+            h("td", { class: "number", "data-label": COLUMNS[2] }, frAmount(o.amount, o.currency)),
+            h("td", { "data-label": COLUMNS[3] }, STAGES[o.stage] || o.stage),
+            h("td", { class: "number", "data-label": COLUMNS[4] }, `${o.probability} %`),
+            h("td", { "data-label": COLUMNS[5] }, frDate(o.expected_signing_date)),
           ),
         );
       }
       cursor = data.next_cursor;
       more.hidden = !cursor;
       status.textContent = body.childElementCount ? "" : "Aucune opportunité.";
+      if (first) restoreScroll();
+      first = false;
     } catch (exc) {
       status.textContent = exc instanceof ApiError ? exc.message : String(exc);
     }
   }
 
-  for (const control of [stage, sort, owner, open]) control.addEventListener("change", () => load());
+  for (const control of [stage, sort, owner, open]) {
+    control.addEventListener("change", () => {
+      views.update("portfolio", { stage: stage.value, sort: sort.value, owner: owner.value, open: open.checked });
+      load();
+    });
+  }
   more.addEventListener("click", () => load(true));
   load();
   return h(
@@ -79,7 +91,7 @@ export function portfolioPage() {
     h(
       "table",
       { class: "table" },
-      h("thead", {}, h("tr", {}, ["Compte", "Opportunité", "Montant", "Étape", "Probabilité", "Signature prévue"].map((t) => h("th", { scope: "col" }, t)))),
+      h("thead", {}, h("tr", {}, COLUMNS.map((t) => h("th", { scope: "col" }, t)))),
       body,
     ),
     status,
@@ -95,11 +107,34 @@ function iso(date) {
 const monthFmt = new Intl.DateTimeFormat("fr-FR", { month: "long", year: "numeric" });
 const WEEKDAYS = ["lun.", "mar.", "mer.", "jeu.", "ven.", "sam.", "dim."];
 
+const dayFmt = new Intl.DateTimeFormat("fr-FR", { weekday: "long", day: "numeric", month: "long" });
+
+/** The month's signatures as a list of days (the calendar on a phone). */
+function agenda(first, last, byDay) {
+  const days = [];
+  for (let day = 1; day <= last.getDate(); day += 1) {
+    const date = new Date(first.getFullYear(), first.getMonth(), day);
+    const entry = byDay.get(iso(date));
+    if (!entry) continue;
+    days.push(
+      h(
+        "li",
+        { class: "agenda-day", dataset: { date: iso(date) } },
+        h("h3", {}, dayFmt.format(date)),
+        h("ul", {}, entry.items.map((o) => h("li", {}, accountLink(o.account), h("span", { class: "muted" }, ` ${frAmount(o.amount, o.currency)}`)))),
+      ),
+    );
+  }
+  return days.length ? days : [h("li", { class: "muted" }, "Aucune signature prévue ce mois-ci.")];
+}
+
 export function calendarSection() {
   const today = new Date();
-  let month = new Date(today.getFullYear(), today.getMonth(), 1);
+  const savedMonth = views.get("calendar").month;
+  let month = savedMonth ? new Date(`${savedMonth}-01T00:00:00`) : new Date(today.getFullYear(), today.getMonth(), 1);
   const title = h("h2", { id: "calendar-title", "aria-live": "polite" });
   const grid = h("div", { class: "calendar", role: "grid", "aria-labelledby": "calendar-title" });
+  const list = h("ol", { class: "agenda", "aria-labelledby": "calendar-title" });
   const status = h("p", { class: "muted", role: "status" });
 
   async function load() {
@@ -138,10 +173,12 @@ export function calendarSection() {
       }
     }
     if (row.childElementCount) grid.append(row);
+    list.replaceChildren(...agenda(first, last, byDay));
   }
 
   const move = (step) => {
     month = new Date(month.getFullYear(), month.getMonth() + step, 1);
+    views.update("calendar", { month: iso(month).slice(0, 7) });
     load();
   };
   load();
@@ -150,50 +187,17 @@ export function calendarSection() {
     { class: "signature-calendar" },
     h("div", { class: "calendar-bar" }, title, h("button", { type: "button", class: "secondary", onclick: () => move(-1) }, "‹ Mois précédent"), h("button", { type: "button", class: "secondary", onclick: () => move(1) }, "Mois suivant ›")),
     grid,
+    list,
     status,
   );
 }
 
-function actionForm(opportunity, contacts, onAdded) {
-  const ids = { type: newId("type"), subject: newId("subject"), due: newId("due"), target: newId("target"), notes: newId("notes") };
-  const type = select(ids.type, ACTION_TYPES, "call");
-  const subject = h("input", { id: ids.subject, required: true, maxlength: 200 });
-  const due = h("input", { id: ids.due, type: "datetime-local", required: true });
+/** Whom an action of the opportunity may be on: its account (first) or one of its contacts. */
+function opportunityTargets(opportunity, contacts) {
   const account = opportunity.account;
   const targets = { [`${account.kind}:${account.id}`]: `${account.name} (compte)` };
   for (const c of contacts) targets[`contact:${c.id}`] = [c.first_name, c.last_name].filter(Boolean).join(" ");
-  const target = select(ids.target, targets, `${account.kind}:${account.id}`);
-  const notes = h("textarea", { id: ids.notes, rows: 2 });
-  const status = h("p", { class: "muted", role: "status" });
-  const form = h(
-    "form",
-    { class: "action-form" },
-    h("h3", {}, "Ajouter une action"),
-    h("label", { for: ids.type }, "Type"), type,
-    h("label", { for: ids.target }, "Sur"), target,
-    h("label", { for: ids.subject }, "Objet"), subject,
-    h("label", { for: ids.due }, "Échéance"), due,
-    h("label", { for: ids.notes }, "Notes"), notes,
-    status,
-    h("button", { type: "submit", class: "primary" }, "Ajouter l'action"),
-  );
-  form.addEventListener("submit", async (event) => {
-    event.preventDefault();
-    const [kind, id] = target.value.split(":");
-    const body = { type: type.value, subject: subject.value.trim(), target: { kind, id: Number(id) } };
-    if (due.value) body.due_at = new Date(due.value).toISOString();
-    if (notes.value.trim()) body.notes = notes.value.trim();
-    try {
-      await post(`${API}/opportunities/${opportunity.id}/actions`, body);
-      form.reset();
-      status.textContent = "";
-      toast("Action ajoutée.");
-      onAdded();
-    } catch (exc) {
-      status.textContent = exc.message;
-    }
-  });
-  return form;
+  return targets;
 }
 
 export function opportunityPage(id) {
@@ -201,6 +205,7 @@ export function opportunityPage(id) {
   (async () => {
     try {
       const { data: o } = await get(`${API}/opportunities/${id}`);
+      setTitle(o.title, "Opportunité");
       const { data: contacts } = await get(`${API}/accounts/${o.account.id}/contacts?limit=200`);
       const activities = h("div", { class: "record-panel" });
       const refresh = async () => {
@@ -217,31 +222,42 @@ export function opportunityPage(id) {
       const activitiesPanel = h(
         "div",
         { role: "tabpanel", id: "opp-activities", "aria-labelledby": "opp-tab-activities", class: "record-panel", hidden: true },
-        actionForm(o, contacts.items, refresh),
+        actionForm({
+          url: `${API}/opportunities/${o.id}/actions`,
+          targets: opportunityTargets(o, contacts.items),
+          onAdded: refresh,
+        }),
         activities,
       );
       const tabs = [
         h("button", { type: "button", role: "tab", id: "opp-tab-contacts", "aria-controls": "opp-contacts", "aria-selected": "true" }, "Contacts"),
         h("button", { type: "button", role: "tab", id: "opp-tab-activities", "aria-controls": "opp-activities", "aria-selected": "false" }, "Activités"),
       ];
-      tabs.forEach((tab, i) =>
-        tab.addEventListener("click", () => {
-          tabs.forEach((t, j) => t.setAttribute("aria-selected", String(i === j)));
-          contactsPanel.hidden = i !== 0;
-          activitiesPanel.hidden = i !== 1;
-        }),
-      );
+      const panels = [contactsPanel, activitiesPanel];
+      const show = (i) => {
+        tabs.forEach((t, j) => {
+          t.setAttribute("aria-selected", String(i === j));
+          t.tabIndex = i === j ? 0 : -1;
+        });
+        panels.forEach((p, j) => (p.hidden = i !== j));
+      };
+      tabs.forEach((tab, i) => {
+        tab.addEventListener("click", () => show(i));
+        tab.addEventListener("keydown", tabKeys(tabs, i, show));
+      });
+      show(0);
       page.replaceChildren(
         h(
           "header",
           { class: "record-header" },
-          h("h1", { class: "record-name" }, o.title),
+          h("h1", { class: "record-name", tabindex: "-1" }, o.title),
           h("span", { class: "state" }, STAGES[o.stage] || o.stage),
           accountLink(o.account),
         ),
         h("p", {}, `${frAmount(o.amount, o.currency)} · probabilité ${o.probability} % · signature prévue le ${frDate(o.expected_signing_date)}`),
-        h("section", { class: "fiche-tabs" }, h("div", { role: "tablist", class: "record-tabs" }, tabs), contactsPanel, activitiesPanel),
+        h("section", { class: "fiche-tabs" }, h("div", { role: "tablist", class: "record-tabs", "aria-label": "Onglets de l'opportunité" }, tabs), contactsPanel, activitiesPanel),
       );
+      page.querySelector(".record-name").focus();
       await refresh();
     } catch (exc) {
       page.replaceChildren(h("p", { class: "error", role: "alert" }, exc instanceof ApiError ? exc.message : String(exc)));

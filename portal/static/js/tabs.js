@@ -1,10 +1,29 @@
 // The fiche's tabs: Contacts, Activités (the timeline), Documents, Opportunités.
 
-import { API, ApiError, del, get, request } from "./api.js";
+import { actionForm, ACTION_TYPES } from "./action_form.js";
+import { API, ApiError, del, features, get, request } from "./api.js";
 import { clear, confirmDialog, frAmount, frDate, frDateTime, frSize, h, newId, toast } from "./dom.js";
 
-export const ACTION_TYPES = { call: "Appel", meeting: "Rendez-vous", email: "E-mail", task: "Tâche" };
+export { ACTION_TYPES };
 export const STAGES = { qualification: "Qualification", proposal: "Proposition", negotiation: "Négociation", won: "Gagnée", lost: "Perdue" };
+
+/** Arrow keys, Home and End move between the tabs of a tablist (ARIA tabs pattern). */
+export function tabKeys(buttons, index, show) {
+  return (event) => {
+    const count = buttons.length;
+    const next = { ArrowRight: index + 1, ArrowLeft: index - 1, Home: 0, End: count - 1 }[event.key];
+    if (next === undefined) return;
+    event.preventDefault();
+    const to = (next + count) % count;
+    show(to);
+    buttons[to].focus();
+  };
+}
+
+/** The "+" button on the right of a tab's panel (add an action, add a document). */
+function addButton(label, onclick) {
+  return h("div", { class: "panel-bar" }, h("button", { type: "button", class: "primary add", onclick }, h("span", { "aria-hidden": "true" }, "+"), label));
+}
 
 function failure(panel, exc) {
   clear(panel).append(h("p", { class: "error", role: "alert" }, exc instanceof ApiError ? exc.message : String(exc)));
@@ -31,12 +50,19 @@ async function contactsTab(panel, kind, id) {
   );
 }
 
+/** When an action happens: its due date, else when it was done or written. */
+function actionDate(action) {
+  return action.due_at || action.done_at || action.created_at || "";
+}
+
 export function timeline(items) {
   if (!items.length) return h("p", { class: "muted" }, "Aucune activité.");
+  // The newest date first, whatever the order the actions were written in.
+  const sorted = [...items].sort((a, b) => Date.parse(actionDate(b) || 0) - Date.parse(actionDate(a) || 0) || b.id - a.id);
   return h(
     "ol",
     { class: "timeline" },
-    items.map((a) =>
+    sorted.map((a) =>
       h(
         "li",
         { class: `action action-${a.type} ${a.done ? "done" : ""}` },
@@ -50,8 +76,26 @@ export function timeline(items) {
 }
 
 async function activitiesTab(panel, kind, id) {
-  const { data } = await get(`${API}/${kind}s/${id}/actions?limit=100`);
-  clear(panel).append(timeline(data.items));
+  const url = `${API}/${kind}s/${id}/actions`;
+  const list = h("div", { class: "timeline-slot" });
+  const formSlot = h("div", { class: "form-slot" });
+  const refresh = async () => {
+    const { data } = await get(`${url}?limit=100`);
+    clear(list).append(timeline(data.items));
+  };
+  const open = () => {
+    // Each form removes itself: a late answer never takes away a newer form.
+    const form = actionForm({ url, onAdded: () => { form.remove(); refresh(); }, onCancel: () => form.remove() });
+    formSlot.replaceChildren(form);
+    form.querySelector("select, input")?.focus();
+  };
+  await refresh();
+  clear(panel).append(addButton("Ajouter une action", open), formSlot, list);
+}
+
+/** The upload limit, in French ("25 Mo"). */
+function uploadLimit() {
+  return frSize(features.max_upload_bytes).replace(",0 ", " ");
 }
 
 async function documentsTab(panel, kind, id) {
@@ -62,7 +106,7 @@ async function documentsTab(panel, kind, id) {
     "div",
     { class: "dropzone", tabindex: "-1" },
     h("p", {}, "Déposer un document"),
-    h("p", { class: "muted" }, "Glissez-déposez des fichiers ici, ou "),
+    h("p", { class: "muted" }, `Glissez-déposez des fichiers ici (${uploadLimit()} au plus chacun), ou `),
     h("label", { for: pickerId, class: "button secondary" }, "choisir un fichier"),
     picker,
   );
@@ -81,6 +125,7 @@ async function documentsTab(panel, kind, id) {
         try {
           await del(`${API}/documents/${doc.id}`);
           toast("Document supprimé.");
+          status.textContent = ""; // an upload's message no longer describes the list
           await refresh();
         } catch (exc) {
           toast(exc.message, "error");
@@ -100,6 +145,11 @@ async function documentsTab(panel, kind, id) {
 
   async function upload(files) {
     if (!files.length) return;
+    const tooBig = files.filter((file) => file.size > features.max_upload_bytes);
+    if (tooBig.length) {
+      status.textContent = `${tooBig.map((f) => `« ${f.name} »`).join(", ")} : trop volumineux, ${uploadLimit()} au plus par fichier. Rien n'a été envoyé.`;
+      return;
+    }
     const body = new FormData();
     for (const file of files) body.append("file", file, file.name);
     status.textContent = "Envoi…";
@@ -108,7 +158,7 @@ async function documentsTab(panel, kind, id) {
       status.textContent = files.length > 1 ? `${files.length} documents déposés.` : "Document déposé.";
       await refresh();
     } catch (exc) {
-      status.textContent = exc.message;
+      status.textContent = exc instanceof ApiError && exc.status === 413 ? `Fichier trop volumineux : ${uploadLimit()} au plus par fichier.` : exc.message;
     }
   }
 
@@ -127,7 +177,7 @@ async function documentsTab(panel, kind, id) {
     picker.value = "";
   });
   await refresh();
-  clear(panel).append(zone, status, list);
+  clear(panel).append(addButton("Ajouter un document", () => picker.click()), zone, status, list);
 }
 
 async function opportunitiesTab(panel, kind, id) {
@@ -187,13 +237,7 @@ export function recordTabs(kind, id) {
     const panelId = newId("panel");
     const button = h("button", { type: "button", role: "tab", id: tabId, "aria-controls": panelId, dataset: { tab: name } }, TABS[name][0]);
     button.addEventListener("click", () => show(name));
-    button.addEventListener("keydown", (event) => {
-      const step = { ArrowRight: 1, ArrowLeft: -1 }[event.key];
-      if (!step) return;
-      const next = names[(index + step + names.length) % names.length];
-      show(next);
-      buttons.get(next).focus();
-    });
+    button.addEventListener("keydown", (event) => tabKeys([...buttons.values()], index, (i) => show(names[i]))(event));
     buttons.set(name, button);
     panels.set(name, h("div", { role: "tabpanel", id: panelId, "aria-labelledby": tabId, class: "record-panel", hidden: true }));
     tablist.append(button);
