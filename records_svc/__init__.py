@@ -27,7 +27,7 @@ from records_svc.api import (
 )
 from records_svc.api import actions as actions_api
 from records_svc.api import opportunities as opportunities_api
-from records_svc.api.common import Services
+from records_svc.api.common import Services, request_policy
 from records_svc.api.converters import IdConverter
 from records_svc.db import Database
 from records_svc.domain.errors import DomainError
@@ -70,6 +70,7 @@ def create_app(
     if db.files is None:
         db.files = FileStore(settings.resolved_documents_dir)
     db.on_index_events = lambda ids: queue.enqueue(INDEX_EVENTS_TASK, event_ids=ids)
+    db.current_policy = request_policy
     app.extensions["carnet.records"] = Services(
         settings=settings, db=db, secret_key=settings.resolved_secret_key(), jobs=queue
     )

@@ -7,12 +7,12 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, TypeVar
 
-from flask import current_app
+from flask import current_app, g, has_request_context
 
 from config import Settings
 from httpkit.tokens import Principal, UnauthorizedError, authenticated, bearer_token, decode_token
 from records_svc.db import Database
-from records_svc.domain import users
+from records_svc.domain import access, users
 from records_svc.domain.errors import PreconditionRequiredError, StaleVersionError
 from records_svc.domain.models import Account, Contact
 from records_svc.jobs import JobQueue
@@ -43,6 +43,14 @@ def _verify() -> Principal:
         if not users.is_active(session, principal.user_id):
             raise UnauthorizedError("This account is disabled or no longer exists.")
     return principal
+
+
+def request_policy() -> access.AccessPolicy:
+    """The signed-in caller's policy; outside a signed-in request, the system's."""
+    principal = g.get("principal") if has_request_context() else None
+    if principal is None:
+        return access.SYSTEM
+    return access.AccessPolicy.for_rights(principal.rights)
 
 
 def login_required(*rights: str) -> Callable[[F], F]:
