@@ -137,22 +137,26 @@ def _change(change: Callable[[Session], User]) -> None:
 
     settings = _settings()
     rt = embedded.runtime(settings)
+    publisher = publisher_for(settings)
     try:
         with rt.db.unit_of_work() as uow:
             user = change(uow.session)
             user_id = user.id
             click.echo(_user_line(user))
+        with rt.db.read() as session:
+            state = users_domain.state_of(session, user_id)
+        if state is not None and not DatabaseUserStates(rt.db, publisher).publish(state):
+            click.echo(
+                "warning: the search service could not be told (Redis unreachable); it "
+                "follows once the user next reaches the records service.",
+                err=True,
+            )
     except (DomainError, rights_mod.UnknownRightError) as exc:
         _fail(exc)
-    with rt.db.read() as session:
-        state = users_domain.state_of(session, user_id)
-    states = DatabaseUserStates(rt.db, publisher_for(settings))
-    if state is not None and not states.publish(state):
-        click.echo(
-            "warning: the search service could not be told (Redis unreachable); it follows "
-            "once the user next reaches the records service.",
-            err=True,
-        )
+    finally:
+        if publisher is not None:
+            publisher.close()
+        rt.close()
 
 
 @users.command("grant")
