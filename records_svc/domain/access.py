@@ -54,7 +54,9 @@ class AccessPolicy:
 
     @classmethod
     def for_rights(cls, rights: Collection[str]) -> AccessPolicy:
-        return cls(show_closed=SHOW_CLOSED_ACCOUNTS in rights, erp_sync=ERP_SYNC in rights)
+        # The ERP's service account owns the clients, closed ones included.
+        erp_sync = ERP_SYNC in rights
+        return cls(show_closed=erp_sync or SHOW_CLOSED_ACCOUNTS in rights, erp_sync=erp_sync)
 
     # --- seeing ------------------------------------------------------------------------
 

@@ -14,6 +14,16 @@ from tests.conftest import Api
 API = "/api/v1"
 
 
+def _new_opportunity(api: Api, account_id: int) -> Any:
+    body = {
+        "account_id": account_id,
+        "title": "Parc",
+        "amount": "10.00",
+        "expected_signing_date": "2027-01-15",
+    }
+    return api.post(f"{API}/opportunities", json=body)
+
+
 @pytest.fixture
 def closed_client(erp: Api, seller: Api, database: Database) -> dict[str, Any]:
     """A client with a contact, documents, an action, an opportunity and a job, then closed."""
@@ -30,15 +40,7 @@ def closed_client(erp: Api, seller: Api, database: Database) -> dict[str, Any]:
         data={"file": (io.BytesIO(b"hi"), "b.txt")},
     ).json["items"][0]
     action = seller.post(f"{API}/clients/{cid}/actions", json={"type": "call", "subject": "x"})
-    opportunity = seller.post(
-        f"{API}/opportunities",
-        json={
-            "account_id": cid,
-            "title": "Parc",
-            "amount": "10.00",
-            "expected_signing_date": "2027-01-15",
-        },
-    )
+    opportunity = _new_opportunity(seller, cid)
     assert action.status_code == opportunity.status_code == 201
     with database.unit_of_work() as uow:
         job = jobs.create_job(
@@ -128,15 +130,7 @@ def test_no_write_reaches_a_hidden_client(seller: Api, closed_client: dict[str, 
     for method, path, body in writes:
         reply = seller.request(method, path, json=body, headers={"If-Match": "*"})
         assert reply.status_code == 404, (method, path, reply.json)
-    opportunity = seller.post(
-        f"{API}/opportunities",
-        json={
-            "account_id": cid,
-            "title": "T",
-            "amount": "1",
-            "expected_signing_date": "2027-01-01",
-        },
-    )
+    opportunity = _new_opportunity(seller, cid)
     assert opportunity.status_code == 422
     assert opportunity.json["errors"][0]["field"] == "account_id"
 
@@ -210,4 +204,15 @@ def test_deleting_a_client_needs_the_erp_right(seller: Api, manager: Api, erp: A
             reply = api.delete(path)
             assert reply.status_code == 403
             assert reply.json["missing_right"] == "erp_sync"
+    assert erp.delete(client["links"]["self"]).status_code == 204
+
+
+def test_the_erp_account_manages_closed_clients_too(erp: Api, seller: Api) -> None:
+    client = erp.put(f"{API}/sync/clients/C1", json={"name": "Fermée", "closed": True}).json
+    assert erp.get(client["links"]["self"]).status_code == 200
+    reopened = erp.patch(client["links"]["self"], json={"closed": False}, headers={"If-Match": "*"})
+    assert reopened.status_code == 200 and reopened.json["closed"] is False
+    assert seller.get(client["links"]["self"]).status_code == 200
+    erp.patch(client["links"]["self"], json={"closed": True}, headers={"If-Match": "*"})
+    assert seller.get(client["links"]["self"]).status_code == 404
     assert erp.delete(client["links"]["self"]).status_code == 204

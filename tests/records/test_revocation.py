@@ -21,7 +21,7 @@ from flask.testing import FlaskClient
 
 from carnet.cli import main as carnet
 from config import Settings
-from httpkit.userstate import RedisUserStates, UserStates
+from httpkit.userstate import RedisUserStates, UserState, UserStates
 from records_svc import create_app
 from records_svc.db import Database
 from records_svc.domain import outbox, users
@@ -225,3 +225,42 @@ def test_the_search_service_refuses_a_user_it_was_never_told_of(services: Servic
     assert services.on_records(token).status_code == 200  # it publishes what it reads
     services.later(5)
     assert services.on_search(token).status_code == 200
+
+
+def test_a_late_publication_never_undoes_a_revocation() -> None:
+    """Two records processes: one read the user before a change, publishes after it."""
+    prefix = f"carnet-test-{uuid.uuid4().hex}:user:"
+    states = RedisUserStates.from_url(redis_url(), prefix)
+    try:
+        before = UserState.of(7, "alice", 3, True, ["show_closed_accounts"])
+        after = UserState.of(7, "alice", 4, False, [])
+        assert states.publish(before) and states.publish(after)
+        assert not states.publish(before)  # the slow writer loses
+        assert states.load(7) == after
+        regranted = UserState.of(7, "alice", 4, False, ["validate_prospect"])
+        assert states.publish(regranted)  # same version: the latest read wins
+        assert states.load(7) == regranted
+        assert states.load(8) is None
+    finally:
+        states.client.delete(states.key(7))
+        states.close()
+
+
+def test_the_cache_keeps_a_state_at_most_5_seconds() -> None:
+    class Source:
+        def __init__(self) -> None:
+            self.reads = 0
+
+        def load(self, user_id: int) -> UserState | None:
+            self.reads += 1
+            return UserState.of(user_id, "u", self.reads, True, [])
+
+    clock, source = Clock(), Source()
+    cache = UserStates(source, ttl_seconds=60, clock=clock)  # asked for more: 5 at most
+    assert cache.ttl_seconds == 5
+    assert cache.get(1) is not None and cache.get(1).token_version == 1  # type: ignore[union-attr]
+    clock.now += 4.99
+    assert cache.get(1).token_version == 1  # type: ignore[union-attr]
+    clock.now += 0.01
+    assert cache.get(1).token_version == 2  # type: ignore[union-attr]
+    assert cache.refresh(1).token_version == 3  # type: ignore[union-attr]
