@@ -27,7 +27,7 @@ from records_svc.domain.rights import ERP_SYNC, SHOW_CLOSED_ACCOUNTS
 
 CLIENT = "client"
 READ_ONLY = "read_only"
-#: the client fields the ERP sends (API name → how the account holds it)
+#: the client fields the ERP sends, by their API names
 ERP_OWNED_FIELDS = (
     "name",
     "legal_name",
