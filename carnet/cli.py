@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 import sys
+from collections.abc import Callable
 from typing import NoReturn
 
 import click
+from sqlalchemy.orm import Session
 
 from config import ConfigurationError, Settings, load_settings
 from records_svc.domain import rights as rights_mod
 from records_svc.domain import users as users_domain
 from records_svc.domain.errors import DomainError
+from records_svc.domain.models import User
 
 
 def _settings() -> Settings:
@@ -85,15 +88,29 @@ def _user_line(user: object) -> str:
     return f"{user.username:<20} {state:<8} {granted}"  # type: ignore[attr-defined]
 
 
+def _read_password() -> str:
+    """A password typed twice at a terminal, or the first line of standard input."""
+    if sys.stdin.isatty():
+        return str(click.prompt("Password", hide_input=True, confirmation_prompt=True))
+    return sys.stdin.readline().rstrip("\r\n")
+
+
 @users.command("create")
 @click.argument("username")
-@click.option("--password", required=True, help="At least 8 characters.")
+@click.option(
+    "--password",
+    default=None,
+    help="At least 8 characters. Visible to other local users (ps): prefer the prompt "
+    "or standard input.",
+)
 @click.option("--right", "granted", multiple=True, help="A right name or ERP code; repeatable.")
-def users_create(username: str, password: str, granted: tuple[str, ...]) -> None:
-    """Create a user."""
+def users_create(username: str, password: str | None, granted: tuple[str, ...]) -> None:
+    """Create a user (the password is prompted for, or read from standard input)."""
     from carnet import embedded
 
     rt = embedded.runtime(_settings())
+    if password is None:
+        password = _read_password()
     try:
         with rt.db.unit_of_work() as uow:
             user = users_domain.create_user(uow.session, username, password, granted)
@@ -113,21 +130,33 @@ def users_list() -> None:
             click.echo(_user_line(user))
 
 
-def _change(username: str, action: str, right: str | None = None) -> None:
+def _change(change: Callable[[Session], User]) -> None:
+    """Apply a change to a user, then tell the services (Redis in the full stack)."""
     from carnet import embedded
+    from records_svc.userstates import DatabaseUserStates, publisher_for
 
-    rt = embedded.runtime(_settings())
+    settings = _settings()
+    rt = embedded.runtime(settings)
+    publisher = publisher_for(settings)
     try:
         with rt.db.unit_of_work() as uow:
-            if action == "grant":
-                user = users_domain.grant(uow.session, username, right or "")
-            elif action == "revoke":
-                user = users_domain.revoke(uow.session, username, right or "")
-            else:
-                user = users_domain.set_disabled(uow.session, username, action == "disable")
+            user = change(uow.session)
+            user_id = user.id
             click.echo(_user_line(user))
+        with rt.db.read() as session:
+            state = users_domain.state_of(session, user_id)
+        if state is not None and not DatabaseUserStates(rt.db, publisher).publish(state):
+            click.echo(
+                "warning: the search service could not be told (Redis unreachable); it "
+                "follows once the user next reaches the records service.",
+                err=True,
+            )
     except (DomainError, rights_mod.UnknownRightError) as exc:
         _fail(exc)
+    finally:
+        if publisher is not None:
+            publisher.close()
+        rt.close()
 
 
 @users.command("grant")
@@ -135,7 +164,7 @@ def _change(username: str, action: str, right: str | None = None) -> None:
 @click.argument("right")
 def users_grant(username: str, right: str) -> None:
     """Grant a right (name or ERP code) to a user."""
-    _change(username, "grant", right)
+    _change(lambda session: users_domain.grant(session, username, right))
 
 
 @users.command("revoke")
@@ -143,21 +172,29 @@ def users_grant(username: str, right: str) -> None:
 @click.argument("right")
 def users_revoke(username: str, right: str) -> None:
     """Revoke a right from a user."""
-    _change(username, "revoke", right)
+    _change(lambda session: users_domain.revoke(session, username, right))
 
 
 @users.command("disable")
 @click.argument("username")
 def users_disable(username: str) -> None:
     """Disable a user: sign-in and current tokens stop working."""
-    _change(username, "disable")
+    _change(lambda session: users_domain.set_disabled(session, username, True))
 
 
 @users.command("enable")
 @click.argument("username")
 def users_enable(username: str) -> None:
     """Enable a disabled user again."""
-    _change(username, "enable")
+    _change(lambda session: users_domain.set_disabled(session, username, False))
+
+
+@users.command("set-password")
+@click.argument("username")
+def users_set_password(username: str) -> None:
+    """Set a user's password (prompted for, or read from standard input); sessions end."""
+    password = _read_password()
+    _change(lambda session: users_domain.set_password(session, username, password))
 
 
 @main.group()

@@ -5,6 +5,7 @@ from __future__ import annotations
 import secrets
 from collections.abc import Iterable
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Any
 
 from celery import Celery
@@ -12,11 +13,13 @@ from flask import Flask
 
 import portal
 from config import Settings
+from httpkit.userstate import UserStates
 from records_svc import create_app as create_records_app
 from records_svc import migrate
 from records_svc.db import Database
 from records_svc.domain import rights, users
 from records_svc.files import FileStore
+from records_svc.userstates import user_states_for
 from search_svc import api as search_api
 from search_svc import create_app as create_search_app
 from search_svc.backends.base import SearchBackend
@@ -38,6 +41,11 @@ class Runtime:
     @property
     def jobs(self) -> CeleryJobQueue:
         return CeleryJobQueue(self.celery)
+
+    @cached_property
+    def user_states(self) -> UserStates:
+        """Read by both apps of the one process: a change shows on both at once."""
+        return user_states_for(self.settings, self.db)
 
     @property
     def files(self) -> FileStore:
@@ -64,11 +72,13 @@ def ensure_admin(rt: Runtime, password: str | None = None) -> str | None:
 
 
 def records_app(rt: Runtime) -> Flask:
-    return create_records_app(rt.settings, database=rt.db, job_queue=rt.jobs)
+    return create_records_app(
+        rt.settings, database=rt.db, job_queue=rt.jobs, user_states=rt.user_states
+    )
 
 
 def search_app(rt: Runtime) -> Flask:
-    return create_search_app(rt.settings, backend=rt.search)
+    return create_search_app(rt.settings, backend=rt.search, user_states=rt.user_states)
 
 
 class PathDispatcher:

@@ -33,6 +33,12 @@ class Settings(BaseSettings):
     database_url: str | None = None
     secret_key: str | None = None
     token_ttl_seconds: int = Field(default=3600, ge=60, le=7 * 24 * 3600)
+    #: how long a service keeps a user's state (rights, active, token version): the
+    #: delay within which a revocation takes effect
+    user_state_cache_seconds: float = Field(default=5.0, ge=0, le=5)
+    #: full stack: the Redis where the records service publishes users' states for the
+    #: search service; defaults to a redis:// broker
+    user_state_redis_url: str | None = None
 
     # search
     search_backend: Literal["sqlite", "elasticsearch"] = "sqlite"
@@ -144,6 +150,19 @@ class Settings(BaseSettings):
         if self.broker_url and self.broker_url.startswith(("redis://", "rediss://")):
             return self.broker_url
         return None
+
+    @property
+    def resolved_user_state_redis_url(self) -> str | None:
+        """Where users' states are published; None (in process) in the embedded default."""
+        if self.user_state_redis_url:
+            return self.user_state_redis_url
+        if self.broker_url and self.broker_url.startswith(("redis://", "rediss://")):
+            return self.broker_url
+        return None
+
+    @property
+    def user_state_redis_prefix(self) -> str:
+        return f"{self.broker_key_prefix or 'carnet:'}user:"
 
     @property
     def eager_jobs(self) -> bool:

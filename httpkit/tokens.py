@@ -30,11 +30,17 @@ F = TypeVar("F", bound=Callable[..., Any])
 
 @dataclass(frozen=True)
 class Principal:
-    """Who is calling: the user id, name and rights carried by the token."""
+    """Who is calling: the user id and name, the token version, and the rights they hold.
+
+    Decoded from a token, ``rights`` are those the token was issued with; once
+    checked against the user's current state (httpkit.userstate.check_current)
+    they are the user's current ones.
+    """
 
     user_id: int
     username: str
     rights: frozenset[str]
+    token_version: int = 0
 
     def has(self, right: str) -> bool:
         return right in self.rights
@@ -52,7 +58,13 @@ class ForbiddenError(ProblemError):
 
 
 def issue_token(
-    key: str, *, user_id: int, username: str, rights: Iterable[str], ttl_seconds: int
+    key: str,
+    *,
+    user_id: int,
+    username: str,
+    rights: Iterable[str],
+    ttl_seconds: int,
+    token_version: int = 0,
 ) -> str:
     now = int(time.time())
     claims = {
@@ -60,6 +72,7 @@ def issue_token(
         "sub": str(user_id),
         "name": username,
         "rights": sorted(set(rights)),
+        "ver": token_version,
         "iat": now,
         "exp": now + ttl_seconds,
     }
@@ -84,6 +97,7 @@ def decode_token(key: str, token: str) -> Principal:
             user_id=int(claims["sub"]),
             username=str(claims.get("name", "")),
             rights=frozenset(str(r) for r in claims.get("rights", [])),
+            token_version=int(claims.get("ver", 0)),
         )
     except (TypeError, ValueError) as exc:
         raise UnauthorizedError("The token is invalid.") from exc

@@ -13,6 +13,7 @@ from flask_smorest import Api
 import httpkit
 from config import Settings, load_settings
 from httpkit import problems
+from httpkit.userstate import UserStates
 from records_svc.api import (
     accounts,
     auth,
@@ -27,12 +28,13 @@ from records_svc.api import (
 )
 from records_svc.api import actions as actions_api
 from records_svc.api import opportunities as opportunities_api
-from records_svc.api.common import Services
+from records_svc.api.common import Services, request_policy
 from records_svc.api.converters import IdConverter
 from records_svc.db import Database
 from records_svc.domain.errors import DomainError
 from records_svc.files import FileStore
 from records_svc.jobs import INDEX_EVENTS_TASK, JobQueue, NullJobQueue
+from records_svc.userstates import user_states_for
 
 BLUEPRINTS = (
     health.blp,
@@ -55,8 +57,13 @@ def create_app(
     *,
     database: Database | None = None,
     job_queue: JobQueue | None = None,
+    user_states: UserStates | None = None,
 ) -> Flask:
-    """Assemble the records app; ``job_queue`` receives the jobs (index events after commit)."""
+    """Assemble the records app; ``job_queue`` receives the jobs (index events after commit).
+
+    ``user_states`` reads users' current state (shared with the search app when both
+    run in one process); by default over ``database``, published to Redis if configured.
+    """
     settings = settings or load_settings()
     app = Flask("records_svc")
     app.config.update(
@@ -70,8 +77,13 @@ def create_app(
     if db.files is None:
         db.files = FileStore(settings.resolved_documents_dir)
     db.on_index_events = lambda ids: queue.enqueue(INDEX_EVENTS_TASK, event_ids=ids)
+    db.current_policy = request_policy
     app.extensions["carnet.records"] = Services(
-        settings=settings, db=db, secret_key=settings.resolved_secret_key(), jobs=queue
+        settings=settings,
+        db=db,
+        secret_key=settings.resolved_secret_key(),
+        jobs=queue,
+        user_states=user_states or user_states_for(settings, db),
     )
     app.url_map.converters["id"] = IdConverter
     api = Api(app)

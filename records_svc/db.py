@@ -11,6 +11,7 @@ from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.orm.exc import StaleDataError
 
+from records_svc.domain import access
 from records_svc.domain.errors import StaleVersionError
 from records_svc.domain.models import IndexEvent
 from records_svc.files import FileStore
@@ -108,6 +109,8 @@ class Database:
         )
         self.on_index_events = on_index_events
         self.files: FileStore | None = None
+        #: the access policy of whoever opens a session now (the records app: the caller's)
+        self.current_policy: Callable[[], access.AccessPolicy] = lambda: access.SYSTEM
 
     @property
     def is_sqlite(self) -> bool:
@@ -117,6 +120,7 @@ class Database:
     def unit_of_work(self) -> Iterator[UnitOfWork]:
         """Commit at the end of the block if it raised nothing; roll back otherwise."""
         with self._writer_sessions() as session:
+            access.bind(session, self.current_policy())
             uow = UnitOfWork(session, self.on_index_events, self.files)
             try:
                 yield uow
@@ -137,6 +141,7 @@ class Database:
     @contextmanager
     def read(self) -> Iterator[Session]:
         with self._sessions() as session:
+            access.bind(session, self.current_policy())
             yield session
 
     def dispose(self) -> None:

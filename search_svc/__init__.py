@@ -1,7 +1,9 @@
 """The type-ahead search service: reads the search index, never the records database.
 
-It verifies the records service's bearer tokens with the shared key; the
-index is written by the indexing jobs (workers/indexing.py).
+It verifies the records service's bearer tokens with the shared key and
+checks them against the user's current state, which the records service
+publishes to Redis (full stack) or shares in process (embedded); the index is
+written by the indexing jobs (workers/indexing.py).
 """
 
 from __future__ import annotations
@@ -10,14 +12,25 @@ from flask import Flask
 from flask_smorest import Api
 
 import httpkit
-from config import Settings, load_settings
+from config import ConfigurationError, Settings, load_settings
+from httpkit.userstate import RedisUserStates, UserStates
 from search_svc import api
 from search_svc.backends import from_settings
 from search_svc.backends.base import SearchBackend
 
 
-def create_app(settings: Settings | None = None, *, backend: SearchBackend | None = None) -> Flask:
-    """Assemble the search app over ``backend`` (by default the one the settings name)."""
+def create_app(
+    settings: Settings | None = None,
+    *,
+    backend: SearchBackend | None = None,
+    user_states: UserStates | None = None,
+) -> Flask:
+    """Assemble the search app over ``backend`` (by default the one the settings name).
+
+    ``user_states`` gives users' current state; by default it is read from the Redis
+    the records service publishes to. Run on its own with no Redis (development,
+    benchmarks), the service trusts the rights a token carries.
+    """
     settings = settings or load_settings()
     app = Flask("search_svc")
     app.config.update(
@@ -25,7 +38,9 @@ def create_app(settings: Settings | None = None, *, backend: SearchBackend | Non
     )
     app.json.sort_keys = False  # type: ignore[attr-defined]
     app.extensions["carnet.search"] = api.Services(
-        backend=backend or from_settings(settings), secret_key=settings.resolved_secret_key()
+        backend=backend or from_settings(settings),
+        secret_key=settings.resolved_secret_key(),
+        user_states=user_states or _published_states(settings),
     )
     spec = Api(app)
     spec.register_blueprint(api.blp)
@@ -39,3 +54,17 @@ def create_app(settings: Settings | None = None, *, backend: SearchBackend | Non
     )
     httpkit.init_app(app)
     return app
+
+
+def _published_states(settings: Settings) -> UserStates | None:
+    url = settings.resolved_user_state_redis_url
+    if url is None:
+        if settings.mode == "full":
+            raise ConfigurationError(
+                "the search service needs CARNET_USER_STATE_REDIS_URL (or a redis:// broker)"
+            )
+        return None
+    return UserStates(
+        RedisUserStates.from_url(url, settings.user_state_redis_prefix),
+        ttl_seconds=settings.user_state_cache_seconds,
+    )

@@ -11,6 +11,7 @@ from marshmallow import RAISE, Schema, ValidationError, fields, validate, valida
 
 from httpkit.problems import problem_response
 from httpkit.tokens import Principal, authenticated, bearer_token, current_principal, decode_token
+from httpkit.userstate import UserStates, check_current
 from search_svc.backends.base import (
     KINDS,
     SearchBackend,
@@ -35,6 +36,8 @@ blp = Blueprint("search", __name__, description="Type-ahead search")
 class Services:
     backend: SearchBackend
     secret_key: str
+    #: users' current rights, active flag and token version (None: trust the token)
+    user_states: UserStates | None = None
 
 
 def services() -> Services:
@@ -43,7 +46,8 @@ def services() -> Services:
 
 
 def _verify() -> Principal:
-    return decode_token(services().secret_key, bearer_token())
+    svc = services()
+    return check_current(decode_token(svc.secret_key, bearer_token()), svc.user_states)
 
 
 class SearchArgsSchema(Schema):

@@ -65,8 +65,13 @@ def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
 
 @pytest.fixture
 def settings(tmp_path: Path, database_url: str) -> Settings:
+    # Users' states are read afresh on each request here; the 5-second cache is tested
+    # with a clock of its own (tests/records/test_revocation.py).
     return load_settings(
-        data_dir=tmp_path / "var", database_url=database_url, secret_key="test-secret-key-" * 4
+        data_dir=tmp_path / "var",
+        database_url=database_url,
+        secret_key="test-secret-key-" * 4,
+        user_state_cache_seconds=0,
     )
 
 

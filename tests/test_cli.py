@@ -118,3 +118,28 @@ def test_serve_runs_the_embedded_default(tmp_path: Path) -> None:
         process.terminate()
         output, _ = process.communicate(timeout=10)
     assert "admin" in output
+
+
+def test_passwords_are_read_from_standard_input_not_the_command_line(
+    runner: CliRunner, tmp_path: Path
+) -> None:
+    created = runner.invoke(main, ["users", "create", "carole"], input="first-secret\n")
+    assert created.exit_code == 0, created.output
+    assert "first-secret" not in created.output
+    changed = runner.invoke(main, ["users", "set-password", "carole"], input="second-secret\n")
+    assert changed.exit_code == 0, changed.output
+    short = runner.invoke(main, ["users", "set-password", "carole"], input="short\n")
+    assert short.exit_code != 0 and "password" in short.output
+    unknown = runner.invoke(main, ["users", "set-password", "nobody"], input="third-secret\n")
+    assert unknown.exit_code != 0
+
+    from records_svc.db import Database
+    from records_svc.domain import users
+
+    database = Database(f"sqlite:///{tmp_path / 'var' / 'carnet.db'}")
+    try:
+        with database.read() as session:
+            assert users.authenticate(session, "carole", "second-secret") is not None
+            assert users.authenticate(session, "carole", "first-secret") is None
+    finally:
+        database.dispose()

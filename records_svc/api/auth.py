@@ -8,16 +8,20 @@ from flask import Response, jsonify
 from flask_smorest import Blueprint
 from marshmallow import Schema, fields
 
+from httpkit.problems import ProblemError
 from httpkit.tokens import (
     UnauthorizedError,
+    bearer_token,
     clear_session_cookies,
     csrf_token_for,
     current_principal,
+    decode_token,
     issue_token,
     set_session_cookies,
 )
+from httpkit.userstate import check_current
 from records_svc.api.common import API, login_required, services
-from records_svc.api.schemas import TokenRequestSchema, TokenSchema
+from records_svc.api.schemas import PasswordChangeSchema, TokenRequestSchema, TokenSchema
 from records_svc.domain import users
 
 blp = Blueprint("auth", __name__, url_prefix=API, description="Sign-in")
@@ -46,8 +50,10 @@ def _sign_in(credentials: dict[str, Any]) -> tuple[str, dict[str, Any]]:
             username=user.username,
             rights=user.right_names,
             ttl_seconds=svc.settings.token_ttl_seconds,
+            token_version=user.token_version or 0,
         )
         who = {"user_id": user.id, "username": user.username, "rights": sorted(user.right_names)}
+    svc.user_states.refresh(user.id)  # the search service learns of the user now
     return token, who
 
 
@@ -93,7 +99,33 @@ def who_am_i() -> dict[str, Any]:
 @blp.response(204)
 @blp.doc(security=[])
 def close_session() -> Response:
-    """Sign the browser out (forgets its cookies; anonymous, so an expired session can too)."""
+    """Sign out: the tokens issued so far stop working (on both services within 5 s),
+    and the browser forgets its cookies. Anonymous, so an expired session can too."""
+    svc = services()
+    try:
+        principal = check_current(decode_token(svc.secret_key, bearer_token()), svc.user_states)
+    except ProblemError:
+        principal = None  # nothing valid to end: just forget the cookies
+    if principal is not None:
+        with svc.db.unit_of_work() as uow:
+            users.sign_out(uow.session, principal.user_id, principal.token_version)
+        svc.user_states.refresh(principal.user_id)
+    response = Response(status=204)
+    clear_session_cookies(response)
+    return response
+
+
+@blp.route("/auth/password", methods=["POST"])
+@login_required()
+@blp.arguments(PasswordChangeSchema)
+@blp.response(204)
+def change_password(data: dict[str, Any]) -> Response:
+    """Change one's own password: every session of the user ends, this one too."""
+    svc = services()
+    user_id = current_principal().user_id
+    with svc.db.unit_of_work() as uow:
+        users.change_password(uow.session, user_id, data["current_password"], data["new_password"])
+    svc.user_states.refresh(user_id)
     response = Response(status=204)
     clear_session_cookies(response)
     return response

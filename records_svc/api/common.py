@@ -7,12 +7,13 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, TypeVar
 
-from flask import current_app
+from flask import current_app, g, has_request_context
 
 from config import Settings
-from httpkit.tokens import Principal, UnauthorizedError, authenticated, bearer_token, decode_token
+from httpkit.tokens import Principal, authenticated, bearer_token, decode_token
+from httpkit.userstate import UserStates, check_current
 from records_svc.db import Database
-from records_svc.domain import users
+from records_svc.domain import access
 from records_svc.domain.errors import PreconditionRequiredError, StaleVersionError
 from records_svc.domain.models import Account, Contact
 from records_svc.jobs import JobQueue
@@ -29,6 +30,8 @@ class Services:
     db: Database
     secret_key: str
     jobs: JobQueue
+    #: users' current rights, active flag and token version (read per request, ≤ 5 s old)
+    user_states: UserStates
 
 
 def services() -> Services:
@@ -38,11 +41,15 @@ def services() -> Services:
 
 def _verify() -> Principal:
     svc = services()
-    principal = decode_token(svc.secret_key, bearer_token())
-    with svc.db.read() as session:
-        if not users.is_active(session, principal.user_id):
-            raise UnauthorizedError("This account is disabled or no longer exists.")
-    return principal
+    return check_current(decode_token(svc.secret_key, bearer_token()), svc.user_states)
+
+
+def request_policy() -> access.AccessPolicy:
+    """The signed-in caller's policy; outside a signed-in request, the system's."""
+    principal = g.get("principal") if has_request_context() else None
+    if principal is None:
+        return access.SYSTEM
+    return access.AccessPolicy.for_rights(principal.rights)
 
 
 def login_required(*rights: str) -> Callable[[F], F]:

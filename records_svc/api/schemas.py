@@ -40,10 +40,17 @@ class AccountWriteSchema(StrictSchema):
         allow_none=True, strict=True, validate=validate.Range(min=1, max=MAX_ID)
     )
     custom = fields.Dict(keys=fields.String(), values=fields.Raw(allow_none=True))
+    closed = fields.Boolean(metadata={"description": "Closed in the ERP (clients; right erp_sync)"})
+    external_ref = fields.String(
+        validate=validate.Length(min=1, max=64),
+        metadata={"description": "The ERP's key (clients; right erp_sync)"},
+    )
 
 
 class ClientSyncSchema(AccountWriteSchema):
-    closed = fields.Boolean(metadata={"description": "Closed in the ERP"})
+    class Meta(StrictSchema.Meta):
+        exclude = ("external_ref",)  # the path names it
+
     prospect_id = fields.Integer(
         strict=True,
         validate=validate.Range(min=1, max=MAX_ID),
@@ -151,6 +158,11 @@ class AccountListArgsSchema(PageArgsSchema):
 class TokenRequestSchema(StrictSchema):
     username = fields.String(required=True, validate=validate.Length(min=1, max=80))
     password = fields.String(required=True, validate=validate.Length(min=1, max=200))
+
+
+class PasswordChangeSchema(StrictSchema):
+    current_password = fields.String(required=True, validate=validate.Length(min=1, max=200))
+    new_password = fields.String(required=True, validate=validate.Length(min=1, max=200))
 
 
 class TokenSchema(Schema):

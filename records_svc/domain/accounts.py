@@ -9,7 +9,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from records_svc.db import UnitOfWork
-from records_svc.domain import fields, record_files
+from records_svc.domain import access, fields, record_files
 from records_svc.domain.errors import (
     ConflictError,
     FieldValidationError,
@@ -38,14 +38,18 @@ COLUMNS = {
     "email": "email",
     "website": "website",
 }
+#: what only the ERP sets on a client, beside the field library's fields
+ERP_KEYS = ("closed", "external_ref")
 #: what a contact's search document shows of its account
 SHOWN_ON_CONTACTS = ("name", "kind", "closed")
 
 
 def get_account(session: Session, account_id: int, kind: str | None = None) -> Account:
     account = session.get(Account, account_id)
+    what = f"{kind or 'account'} {account_id}"
     if account is None or (kind is not None and account.kind != kind):
-        raise NotFoundError(f"No {kind or 'account'} {account_id}.")
+        raise NotFoundError(f"No {what}.")
+    access.of(session).require_visible(account, what)
     return account
 
 
@@ -59,7 +63,9 @@ def list_accounts(
     closed: bool | None = None,
     owner_id: int | None = None,
 ) -> tuple[list[Account], str | None]:
-    stmt = select(Account).order_by(Account.id).limit(limit + 1)
+    stmt = access.of(session).visible_accounts(
+        select(Account).order_by(Account.id).limit(limit + 1)
+    )
     if kind is not None:
         stmt = stmt.where(Account.kind == kind)
     after = decode_cursor(cursor)
@@ -121,6 +127,30 @@ def _apply(
         account.owner_id = _check_owner(session, data["owner_id"])
 
 
+def _without(data: Mapping[str, Any], keys: tuple[str, ...]) -> dict[str, Any]:
+    return {k: v for k, v in data.items() if k not in keys}
+
+
+def _apply_erp_keys(session: Session, account: Account, data: Mapping[str, Any]) -> None:
+    """``closed`` and ``external_ref`` written by the ERP's service account on a client."""
+    if data and account.kind != CLIENT:
+        raise FieldValidationError(
+            [{"field": key, "message": "only a client has it"} for key in data]
+        )
+    if "closed" in data:
+        account.closed = bool(data["closed"])
+    if "external_ref" in data:
+        ref = (data["external_ref"] or "").strip()
+        if not ref or len(ref) > 64:
+            raise FieldValidationError([{"field": "external_ref", "message": "1 to 64 characters"}])
+        other = session.scalar(
+            select(Account.id).where(Account.external_ref == ref, Account.id != account.id)
+        )
+        if other is not None:
+            raise ConflictError(f"The ERP key {ref} belongs to client {other}.")
+        account.external_ref = ref
+
+
 def _record_account_change(
     uow: UnitOfWork, account: Account, *, contacts_too: bool, op: str = "upsert"
 ) -> None:
@@ -135,6 +165,7 @@ def _record_account_change(
 
 def create_prospect(uow: UnitOfWork, actor_id: int, data: Mapping[str, Any]) -> Account:
     account = Account(kind=PROSPECT, status=DRAFT, closed=False, custom={}, owner_id=actor_id)
+    _apply_erp_keys(uow.session, account, {k: data[k] for k in ERP_KEYS if k in data})
     _apply(uow.session, account, data, entity=PROSPECT, creating=True)
     uow.session.add(account)
     _record_account_change(uow, account, contacts_too=False)
@@ -151,8 +182,11 @@ def update_account(
 ) -> Account:
     account = get_account(uow.session, account_id, kind)
     check_version(account.version, expected_version, account.kind)
+    access.of(uow.session).check_account_edit(account, data)
     before = {attr: getattr(account, attr) for attr in SHOWN_ON_CONTACTS}
-    _apply(uow.session, account, data, entity=account.kind, creating=False)
+    erp_keys = {key: data[key] for key in ERP_KEYS if key in data}
+    _apply(uow.session, account, _without(data, ERP_KEYS), entity=account.kind, creating=False)
+    _apply_erp_keys(uow.session, account, erp_keys)
     if not uow.session.is_modified(account):
         return account
     uow.session.flush()
@@ -181,6 +215,7 @@ def delete_account(
     """Definitive: the account, its contacts (and later its dependants) are gone."""
     account = get_account(uow.session, account_id, kind)
     check_version(account.version, expected_version, account.kind)
+    access.of(uow.session).check_account_delete(account)
     contacts = list(
         uow.session.execute(
             select(Contact.id, Contact.version).where(Contact.account_id == account.id)
@@ -210,7 +245,7 @@ def sync_client(
     external_ref = external_ref.strip()
     if not external_ref or len(external_ref) > 64:
         raise FieldValidationError([{"field": "external_ref", "message": "1 to 64 characters"}])
-    payload = {k: v for k, v in data.items() if k != "closed"}
+    payload = _without(data, ("closed",))
     account = session.scalar(select(Account).where(Account.external_ref == external_ref))
     created = False
     if account is None and prospect_id is not None:

@@ -10,15 +10,17 @@ from sqlalchemy import Select, and_, or_, select
 from sqlalchemy.orm import Session
 
 from records_svc.db import UnitOfWork
+from records_svc.domain import access
 from records_svc.domain.accounts import check_version, get_account
 from records_svc.domain.contacts import get_contact
 from records_svc.domain.errors import FieldValidationError, NotFoundError
+from records_svc.domain.opportunities import get_opportunity
 from records_svc.domain.paging import (
     InvalidCursorError,
     decode_keyset_cursor,
     encode_keyset_cursor,
 )
-from records_svc.domain.sales_models import Action, Opportunity
+from records_svc.domain.sales_models import Action
 
 TYPES = ("call", "meeting", "email", "task")
 TARGET_KINDS = ("contact", "prospect", "client")
@@ -53,6 +55,7 @@ def get_action(session: Session, action_id: int) -> Action:
     action = session.get(Action, action_id)
     if action is None:
         raise NotFoundError(f"No action {action_id}.")
+    access.of(session).require_visible(action.account, f"action {action_id}")
     return action
 
 
@@ -113,9 +116,7 @@ def create_from_opportunity(
     uow: UnitOfWork, author_id: int, opportunity_id: int, data: Mapping[str, Any]
 ) -> Action:
     """Logged from an opportunity: the target is its account (default) or one of its contacts."""
-    opportunity = uow.session.get(Opportunity, opportunity_id)
-    if opportunity is None:
-        raise NotFoundError(f"No opportunity {opportunity_id}.")
+    opportunity = get_opportunity(uow.session, opportunity_id)
     target = data.get("target") or {"kind": opportunity.account.kind, "id": opportunity.account_id}
     try:
         account_id, contact_id = record_of(uow.session, target["kind"], target["id"])
@@ -210,7 +211,6 @@ def opportunity_actions(
     session: Session, opportunity_id: int, *, cursor: str | None, limit: int
 ) -> tuple[list[Action], str | None]:
     """The opportunity's Activities tab."""
-    if session.get(Opportunity, opportunity_id) is None:
-        raise NotFoundError(f"No opportunity {opportunity_id}.")
+    get_opportunity(session, opportunity_id)
     stmt = select(Action).where(Action.opportunity_id == opportunity_id)
     return _page(session, stmt, cursor=cursor, limit=limit)

@@ -9,7 +9,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from records_svc.db import UnitOfWork
-from records_svc.domain import fields, record_files
+from records_svc.domain import access, fields, record_files
 from records_svc.domain.accounts import check_version, get_account
 from records_svc.domain.errors import NotFoundError
 from records_svc.domain.models import Contact
@@ -22,6 +22,7 @@ def get_contact(session: Session, contact_id: int) -> Contact:
     contact = session.get(Contact, contact_id)
     if contact is None:
         raise NotFoundError(f"No contact {contact_id}.")
+    access.of(session).require_visible(contact.account, f"contact {contact_id}")
     return contact
 
 

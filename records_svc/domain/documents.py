@@ -18,10 +18,11 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from records_svc.db import UnitOfWork
+from records_svc.domain import access
 from records_svc.domain.accounts import get_account
 from records_svc.domain.contacts import get_contact
 from records_svc.domain.errors import DomainError, FieldValidationError, NotFoundError
-from records_svc.domain.models import Document
+from records_svc.domain.models import Contact, Document
 from records_svc.domain.paging import decode_cursor, encode_cursor
 from records_svc.domain.record_files import remove_files_after_commit
 from records_svc.files import DOCUMENTS, FileStore, StoredFile, TooLargeError
@@ -181,6 +182,9 @@ def get_document(session: Session, document_id: int) -> Document:
     document = session.get(Document, document_id)
     if document is None:
         raise NotFoundError(f"No document {document_id}.")
+    contact = session.get(Contact, document.contact_id) if document.contact_id else None
+    account = contact.account if contact is not None else document.account
+    access.of(session).require_visible(account, f"document {document_id}")
     return document
 
 

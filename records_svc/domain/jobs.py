@@ -7,8 +7,9 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
+from records_svc.domain import access
 from records_svc.domain.errors import NotFoundError
-from records_svc.domain.models import Job
+from records_svc.domain.models import Account, Contact, Job
 
 QUEUED, RUNNING, DONE, FAILED = "queued", "running", "done", "failed"
 
@@ -39,7 +40,18 @@ def get_job(session: Session, job_id: str, *, user_id: int | None = None) -> Job
     job = session.get(Job, job_id)
     if job is None or (user_id is not None and job.created_by != user_id):
         raise NotFoundError(f"No job {job_id}.")
+    access.of(session).require_visible(_target_account(session, job), f"job {job_id}")
     return job
+
+
+def _target_account(session: Session, job: Job) -> Account | None:
+    """The account the job is about (a contact's account), if it is about one still there."""
+    if job.target_id is None or job.target_kind is None:
+        return None
+    if job.target_kind == "contact":
+        contact = session.get(Contact, job.target_id)
+        return contact.account if contact is not None else None
+    return session.get(Account, job.target_id)
 
 
 def mark_running(session: Session, job_id: str) -> Job:

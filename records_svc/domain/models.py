@@ -46,6 +46,8 @@ class User(Base):
     username: Mapped[str] = mapped_column(String(80), unique=True)
     password_hash: Mapped[str] = mapped_column(String(255))
     disabled: Mapped[bool] = mapped_column(Boolean, default=False)
+    #: grows when the tokens issued so far must stop working (sign-out, password, rights…)
+    token_version: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     rights: Mapped[list[UserRight]] = relationship(
         cascade="all, delete-orphan", lazy="selectin", order_by="UserRight.right"

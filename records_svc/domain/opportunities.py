@@ -12,6 +12,7 @@ from sqlalchemy import Select, and_, or_, select
 from sqlalchemy.orm import Session
 
 from records_svc.db import UnitOfWork
+from records_svc.domain import access
 from records_svc.domain.accounts import check_version
 from records_svc.domain.errors import FieldValidationError, NotFoundError
 from records_svc.domain.models import Account, Contact, User, utcnow
@@ -57,6 +58,7 @@ def get_opportunity(session: Session, opportunity_id: int) -> Opportunity:
     opportunity = session.get(Opportunity, opportunity_id)
     if opportunity is None:
         raise NotFoundError(f"No opportunity {opportunity_id}.")
+    access.of(session).require_visible(opportunity.account, f"opportunity {opportunity_id}")
     return opportunity
 
 
@@ -107,7 +109,7 @@ def _apply(session: Session, opportunity: Opportunity, data: Mapping[str, Any]) 
 def create_opportunity(uow: UnitOfWork, actor_id: int, data: Mapping[str, Any]) -> Opportunity:
     session = uow.session
     account = session.get(Account, data["account_id"])
-    if account is None:
+    if account is None or not access.of(session).can_see(account):
         raise FieldValidationError([{"field": "account_id", "message": "no such account"}])
     stage = data.get("stage", "qualification")
     opportunity = Opportunity(
@@ -172,8 +174,8 @@ def remove_contact(
     return opportunity
 
 
-def _filtered(query: PortfolioQuery) -> Select[Opportunity]:
-    stmt = select(Opportunity)
+def _filtered(session: Session, query: PortfolioQuery) -> Select[Opportunity]:
+    stmt = access.of(session).visible_by_account(select(Opportunity), Opportunity.account_id)
     if query.owner_id is not None:
         stmt = stmt.where(Opportunity.owner_id == query.owner_id)
     if query.stages:
@@ -196,7 +198,7 @@ def list_portfolio(
     descending = query.sort.startswith("-")
     by_amount = query.sort.lstrip("-") == "amount"
     column: Any = Opportunity.amount if by_amount else Opportunity.expected_signing_date
-    stmt = _filtered(query)
+    stmt = _filtered(session, query)
     after = decode_keyset_cursor(cursor)
     if after is not None:
         text, last_id = after
@@ -229,7 +231,7 @@ def signature_calendar(
             [{"field": "to", "message": f"at most {CALENDAR_MAX_DAYS} days after from"}]
         )
     query = PortfolioQuery(owner_id=owner_id, signing_from=start, signing_to=end, open_only=True)
-    stmt = _filtered(query).order_by(
+    stmt = _filtered(session, query).order_by(
         Opportunity.expected_signing_date, Opportunity.amount.desc(), Opportunity.id
     )
     days: dict[date, CalendarDay] = {}

@@ -8,6 +8,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 from werkzeug.security import check_password_hash, generate_password_hash
 
+from httpkit.userstate import UserState
 from records_svc.domain import rights as rights_mod
 from records_svc.domain.errors import ConflictError, FieldValidationError, NotFoundError
 from records_svc.domain.models import User, UserRight
@@ -24,15 +25,18 @@ def get_by_username(session: Session, username: str) -> User:
     return user
 
 
+def _password_errors(password: str, field: str) -> list[dict[str, str]]:
+    if len(password) < MIN_PASSWORD_LENGTH:
+        return [{"field": field, "message": f"at least {MIN_PASSWORD_LENGTH} characters"}]
+    return []
+
+
 def create_user(session: Session, username: str, password: str, rights: Iterable[str] = ()) -> User:
     username = username.strip()
     errors = []
     if not username or len(username) > 80 or any(c.isspace() for c in username):
         errors.append({"field": "username", "message": "1 to 80 characters, no spaces"})
-    if len(password) < MIN_PASSWORD_LENGTH:
-        errors.append(
-            {"field": "password", "message": f"at least {MIN_PASSWORD_LENGTH} characters"}
-        )
+    errors += _password_errors(password, "password")
     try:
         names = sorted({rights_mod.resolve(r) for r in rights})
     except rights_mod.UnknownRightError as exc:
@@ -42,7 +46,7 @@ def create_user(session: Session, username: str, password: str, rights: Iterable
         raise FieldValidationError(errors)
     if session.scalar(select(User.id).where(User.username == username)) is not None:
         raise ConflictError(f"The user '{username}' exists already.")
-    user = User(username=username, password_hash=generate_password_hash(password))
+    user = User(username=username, password_hash=generate_password_hash(password), token_version=0)
     user.rights = [UserRight(right=name) for name in names]
     session.add(user)
     session.flush()
@@ -69,24 +73,79 @@ def grant(session: Session, username: str, right: str) -> User:
     return user
 
 
+def end_sessions(user: User) -> None:
+    """The tokens issued so far stop working (on both services within 5 s)."""
+    user.token_version = (user.token_version or 0) + 1
+
+
 def revoke(session: Session, username: str, right: str) -> User:
     user = get_by_username(session, username)
     name = rights_mod.resolve(right)
-    user.rights = [r for r in user.rights if r.right != name]
+    if name in user.right_names:
+        user.rights = [r for r in user.rights if r.right != name]
+        end_sessions(user)
     session.flush()
     return user
 
 
 def set_disabled(session: Session, username: str, disabled: bool) -> User:
     user = get_by_username(session, username)
-    user.disabled = disabled
+    if user.disabled != disabled:
+        user.disabled = disabled
+        end_sessions(user)
     session.flush()
     return user
 
 
+def set_password(session: Session, username: str, password: str) -> User:
+    """An operator sets a password (``carnet users set-password``); sessions end."""
+    user = get_by_username(session, username)
+    errors = _password_errors(password, "password")
+    if errors:
+        raise FieldValidationError(errors)
+    user.password_hash = generate_password_hash(password)
+    end_sessions(user)
+    session.flush()
+    return user
+
+
+def change_password(session: Session, user_id: int, current: str, new: str) -> User:
+    """The user changes their own password; every session of theirs ends, this one too."""
+    user = session.get(User, user_id)
+    if user is None:
+        raise NotFoundError(f"No user {user_id}.")
+    if not check_password_hash(user.password_hash, current):
+        raise FieldValidationError(
+            [{"field": "current_password", "code": "invalid", "message": "is not your password"}]
+        )
+    errors = _password_errors(new, "new_password")
+    if errors:
+        raise FieldValidationError(errors)
+    user.password_hash = generate_password_hash(new)
+    end_sessions(user)
+    session.flush()
+    return user
+
+
+def sign_out(session: Session, user_id: int, token_version: int) -> bool:
+    """End the user's sessions if the token signing out is still current."""
+    user = session.get(User, user_id)
+    if user is None or user.token_version != token_version:
+        return False
+    end_sessions(user)
+    session.flush()
+    return True
+
+
+def state_of(session: Session, user_id: int) -> UserState | None:
+    """What both services check on each request: token version, active flag, rights."""
+    user = session.get(User, user_id)
+    if user is None:
+        return None
+    return UserState.of(
+        user.id, user.username, user.token_version or 0, not user.disabled, user.right_names
+    )
+
+
 def list_users(session: Session) -> list[User]:
     return list(session.scalars(select(User).order_by(User.username)))
-
-
-def is_active(session: Session, user_id: int) -> bool:
-    return session.scalar(select(User.disabled).where(User.id == user_id)) is False

@@ -161,11 +161,11 @@ def test_deleting_an_opportunity_keeps_its_actions_on_the_record(
 
 
 def test_deleting_a_client_deletes_its_and_its_contacts_actions(
-    seller: Api, client_account: dict
+    seller: Api, erp: Api, client_account: dict
 ) -> None:
     contact = add_contact(seller, client_account["id"], "Martin")
     on_client = _action(seller, f"/api/v1/clients/{client_account['id']}/actions")
     on_contact = _action(seller, f"/api/v1/contacts/{contact['id']}/actions")
-    assert seller.delete(f"/api/v1/clients/{client_account['id']}").status_code == 204
+    assert erp.delete(f"/api/v1/clients/{client_account['id']}").status_code == 204
     assert seller.get(on_client["links"]["self"]).status_code == 404
     assert seller.get(on_contact["links"]["self"]).status_code == 404

@@ -13,6 +13,7 @@ from flask import Flask
 
 from config import Settings
 from httpkit.tokens import issue_token
+from httpkit.userstate import RedisUserStates, UserState
 from search_svc import create_app
 from search_svc.backends.base import SearchBackend
 from search_svc.backends.elasticsearch import ElasticsearchBackend
@@ -72,6 +73,10 @@ class Searcher:
     def __init__(self, app: Flask, *rights: str) -> None:
         self.client = app.test_client()
         token = issue_token(SECRET, user_id=1, username="tester", rights=rights, ttl_seconds=600)
+        states = app.extensions["carnet.search"].user_states
+        if states is not None and isinstance(states.source, RedisUserStates):
+            # what the records service would have published at sign-in
+            states.source.publish(UserState.of(1, "tester", 0, True, rights))
         self.headers = {"Authorization": f"Bearer {token}"}
 
     def get(self, path: str, **params: Any) -> Any:
