@@ -50,6 +50,15 @@ class Settings(BaseSettings):
     documents_dir: Path | None = None
     max_upload_bytes: int = 25 * 1024 * 1024
 
+    # hostile input: a JSON body larger than this is refused (413), one nested deeper too (400)
+    max_json_bytes: int = Field(default=8 * 1024 * 1024, ge=1024)
+    max_json_depth: int = Field(default=32, ge=4, le=500)
+
+    # behind proxies: how many set X-Forwarded-For/-Proto/-Host (the compose gateway: 1);
+    # 0 ignores those headers. Over HTTPS, the answers carry HSTS for hsts_seconds (0: none).
+    trusted_proxies: int = Field(default=0, ge=0, le=5)
+    hsts_seconds: int = Field(default=365 * 24 * 3600, ge=0)
+
     # paging
     default_page_size: int = 50
     max_page_size: int = 200

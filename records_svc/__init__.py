@@ -83,7 +83,7 @@ def create_app(
         "openapi_api",
         lambda: app.response_class(app.json.dumps(api.spec.to_dict()), mimetype="application/json"),
     )
-    httpkit.init_app(app)
+    httpkit.init_app(app, settings)
 
     @app.errorhandler(DomainError)
     def _domain_error(error: DomainError) -> Response:

@@ -37,5 +37,5 @@ def create_app(settings: Settings | None = None, *, backend: SearchBackend | Non
             app.json.dumps(spec.spec.to_dict()), mimetype="application/json"
         ),
     )
-    httpkit.init_app(app)
+    httpkit.init_app(app, settings)
     return app
