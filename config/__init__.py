@@ -33,6 +33,11 @@ class Settings(BaseSettings):
     database_url: str | None = None
     secret_key: str | None = None
     token_ttl_seconds: int = Field(default=3600, ge=60, le=7 * 24 * 3600)
+    #: sign-in throttling: failures allowed per user name and per client address within
+    #: the window (sliding), then 429 with Retry-After; shared through a Redis broker
+    signin_failures_per_name: int = Field(default=5, ge=1)
+    signin_failures_per_address: int = Field(default=50, ge=1)
+    signin_window_seconds: float = Field(default=15 * 60, gt=0)
 
     # search
     search_backend: Literal["sqlite", "elasticsearch"] = "sqlite"
@@ -148,8 +153,12 @@ class Settings(BaseSettings):
     @property
     def resolved_sirene_redis_url(self) -> str | None:
         """Redis for SIRENE's limiter and cache; None (in process) in the embedded default."""
-        if self.sirene_redis_url:
-            return self.sirene_redis_url
+        return self.sirene_redis_url or self.shared_redis_url
+
+    @property
+    def shared_redis_url(self) -> str | None:
+        """The Redis that web workers share state through (the broker's, when it is Redis);
+        None in the embedded default, where state stays in process."""
         if self.broker_url and self.broker_url.startswith(("redis://", "rediss://")):
             return self.broker_url
         return None

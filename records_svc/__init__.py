@@ -13,6 +13,7 @@ from flask_smorest import Api
 import httpkit
 from config import Settings, load_settings
 from httpkit import problems
+from records_svc import throttle
 from records_svc.api import (
     accounts,
     auth,
@@ -84,6 +85,7 @@ def create_app(
         lambda: app.response_class(app.json.dumps(api.spec.to_dict()), mimetype="application/json"),
     )
     httpkit.init_app(app, settings)
+    throttle.init_app(app, settings)
 
     @app.errorhandler(DomainError)
     def _domain_error(error: DomainError) -> Response:

@@ -19,6 +19,7 @@ from httpkit.tokens import (
 from records_svc.api.common import API, login_required, services
 from records_svc.api.schemas import TokenRequestSchema, TokenSchema
 from records_svc.domain import users
+from records_svc.throttle import throttled
 
 blp = Blueprint("auth", __name__, url_prefix=API, description="Sign-in")
 
@@ -33,6 +34,7 @@ class SessionSchema(Schema):
     )
 
 
+@throttled
 def _sign_in(credentials: dict[str, Any]) -> tuple[str, dict[str, Any]]:
     """The token of a valid username and password, and who it is."""
     svc = services()
