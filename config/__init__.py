@@ -50,10 +50,19 @@ class Settings(BaseSettings):
     result_backend: str | None = None
     task_always_eager: bool | None = None
     outbox_sweep_seconds: int = 30
+    #: every task's Celery time limits (soft: the task is interrupted; hard: its process
+    #: is killed); the render task has its own, from edition_render_seconds
+    task_soft_time_limit_seconds: int = Field(default=300, ge=1)
+    task_time_limit_seconds: int = Field(default=330, ge=1)
 
     # documents
     documents_dir: Path | None = None
     max_upload_bytes: int = 25 * 1024 * 1024
+
+    # editions: beyond these the job ends failed (with a French error)
+    edition_render_seconds: float = Field(default=60, gt=0, le=3600)
+    edition_max_pages: int = Field(default=500, ge=1)
+    edition_max_output_bytes: int = Field(default=25 * 1024 * 1024, ge=1024)
 
     # hostile input: a JSON body larger than this is refused (413), one nested deeper too (400)
     max_json_bytes: int = Field(default=8 * 1024 * 1024, ge=1024)

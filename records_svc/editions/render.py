@@ -15,6 +15,7 @@ from jinja2 import TemplateError, TemplateSyntaxError
 from jinja2.sandbox import SandboxedEnvironment
 
 from records_svc.editions.formatting import FILTERS
+from records_svc.editions.limits import check_pages
 
 HTML, DOCX = "html", "docx"
 PDF_MEDIA_TYPE = "application/pdf"
@@ -28,6 +29,13 @@ class TemplateProblemError(Exception):
         super().__init__(message)
         self.message = message
         self.line = line
+
+
+def load_renderers() -> None:
+    """Import WeasyPrint and docxtpl (slow the first time) before a render's clock starts:
+    an import cut short by the time limit would leave a half-made module behind."""
+    import docxtpl  # noqa: F401
+    import weasyprint  # noqa: F401
 
 
 def sandbox(*, autoescape: bool) -> SandboxedEnvironment:
@@ -109,7 +117,7 @@ def check_docx(data: bytes) -> None:
         ) from None
 
 
-def render_pdf(body: str, context: Mapping[str, Any]) -> bytes:
+def render_pdf(body: str, context: Mapping[str, Any], *, max_pages: int | None = None) -> bytes:
     import weasyprint
 
     try:
@@ -120,7 +128,10 @@ def render_pdf(body: str, context: Mapping[str, Any]) -> bytes:
         raise TemplateProblemError(f"the template failed: {exc}") from None
     # Only data: URIs: a template may not read local files nor reach the network.
     fetcher = weasyprint.urls.URLFetcher(allowed_protocols={"data"}, allow_redirects=False)
-    pdf: bytes = weasyprint.HTML(string=html, url_fetcher=fetcher).write_pdf()
+    document = weasyprint.HTML(string=html, url_fetcher=fetcher).render()
+    if max_pages is not None:
+        check_pages(len(document.pages), max_pages)
+    pdf: bytes = document.write_pdf()
     return pdf
 
 
