@@ -12,6 +12,7 @@ from flask import Flask
 
 import portal
 from config import Settings
+from config.private_files import private_dir
 from records_svc import create_app as create_records_app
 from records_svc import migrate
 from records_svc.db import Database
@@ -46,7 +47,7 @@ class Runtime:
 
 def runtime(settings: Settings) -> Runtime:
     """The database, migrated (the embedded default creates it on first use), and Celery."""
-    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    private_dir(settings.data_dir, tighten=True)
     context = WorkerContext(settings)
     migrate.upgrade(context.db.engine)
     celery = create_celery(settings, context)

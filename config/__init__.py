@@ -184,11 +184,12 @@ class Settings(BaseSettings):
             return self.secret_key
         if self.mode == "full":
             raise ConfigurationError("CARNET_SECRET_KEY is required in the full stack")
-        path = self.data_dir / "secret_key"
-        if not path.exists():
-            self.data_dir.mkdir(parents=True, exist_ok=True)
-            path.write_text(secrets.token_urlsafe(48))
-            path.chmod(0o600)
+        from config.private_files import create_private_file, private_dir
+
+        path = private_dir(self.data_dir, tighten=True) / "secret_key"
+        # Created with its mode (0600) and only if absent: two processes starting at once
+        # both read the key the first one wrote.
+        create_private_file(path, secrets.token_urlsafe(48).encode())
         key = path.read_text().strip()
         self.secret_key = key
         return key
