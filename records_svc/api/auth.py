@@ -22,6 +22,7 @@ from records_svc.domain import users
 from records_svc.throttle import throttled
 
 blp = Blueprint("auth", __name__, url_prefix=API, description="Sign-in")
+THROTTLED = "Too many failed sign-ins for the name or from the address: wait Retry-After seconds"
 
 
 class SessionSchema(Schema):
@@ -54,6 +55,7 @@ def _sign_in(credentials: dict[str, Any]) -> tuple[str, dict[str, Any]]:
 
 
 @blp.route("/auth/token", methods=["POST"])
+@blp.alt_response(429, description=THROTTLED)
 @blp.arguments(TokenRequestSchema)
 @blp.response(200, TokenSchema)
 @blp.doc(security=[])
@@ -67,6 +69,7 @@ def sign_in(credentials: dict[str, Any]) -> dict[str, Any]:
 
 
 @blp.route("/auth/session", methods=["POST"])
+@blp.alt_response(429, description=THROTTLED)
 @blp.arguments(TokenRequestSchema)
 @blp.response(200, SessionSchema)
 @blp.doc(security=[])
