@@ -10,16 +10,18 @@ leaves nothing half done behind.
 
 from __future__ import annotations
 
-import multiprocessing
+import os
+import pickle
+import select
+import signal
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from multiprocessing.connection import Connection
 from typing import Any, TypeVar, cast
 
 from config import Settings
 
 T = TypeVar("T")
-_FORK = multiprocessing.get_context("fork")
 
 
 @dataclass(frozen=True)
@@ -50,38 +52,60 @@ def time_limit_message(seconds: float) -> str:
 
 
 def within(seconds: float, render: Callable[..., T], *args: Any) -> T:
-    """``render(*args)`` in a child process, killed (EditionLimitError) after ``seconds``.
-    What it raises is raised here; its result must pickle (bytes do)."""
-    receiver, sender = _FORK.Pipe(duplex=False)
-    child = _FORK.Process(target=_run, args=(sender, render, args), daemon=True)
-    child.start()
-    sender.close()
+    """``render(*args)`` in a forked child, killed (EditionLimitError) after ``seconds``.
+    What it raises is raised here; its result must pickle (bytes do).
+
+    A plain fork, not multiprocessing: a Celery prefork worker is a daemonic process, which
+    multiprocessing forbids to have children; this child never outlives the call."""
+    read_fd, write_fd = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # the child: render, send, and leave without running any of the parent's code
+        status = 1
+        try:
+            os.close(read_fd)
+            with os.fdopen(write_fd, "wb") as out:
+                out.write(_outcome(render, args))
+            status = 0
+        finally:
+            os._exit(status)
+    os.close(write_fd)
     try:
-        if not receiver.poll(seconds):
-            raise EditionLimitError(time_limit_message(seconds))
-        ok, value = receiver.recv()
-    except EOFError:
-        raise RuntimeError(f"the render process ended abnormally ({child.exitcode})") from None
+        data = _read_until(read_fd, time.monotonic() + seconds)
     finally:
-        if child.is_alive():
-            child.kill()
-        child.join()
-        receiver.close()
+        os.close(read_fd)
+        os.kill(pid, signal.SIGKILL)  # over its time, or already done: reap it either way
+        os.waitpid(pid, 0)
+    if data is None:
+        raise EditionLimitError(time_limit_message(seconds))
+    if not data:
+        raise RuntimeError("the render process ended without an answer")
+    ok, value = pickle.loads(data)
     if ok:
         return cast(T, value)
     raise value
 
 
-def _run(sender: Connection, render: Callable[..., Any], args: tuple[Any, ...]) -> None:
+def _outcome(render: Callable[..., Any], args: tuple[Any, ...]) -> bytes:
     try:
-        outcome: tuple[bool, Any] = (True, render(*args))
+        return pickle.dumps((True, render(*args)))
     except BaseException as exc:  # sent to the parent, which raises it
-        outcome = (False, exc)
-    try:
-        sender.send(outcome)
-    except Exception as exc:  # an exception that does not pickle: its words do
-        sender.send((False, RuntimeError(f"{type(exc).__name__}: {outcome[1]}")))
-    sender.close()
+        try:
+            return pickle.dumps((False, exc))
+        except Exception:  # an exception that does not pickle: its words do
+            return pickle.dumps((False, RuntimeError(f"{type(exc).__name__}: {exc}")))
+
+
+def _read_until(fd: int, deadline: float) -> bytes | None:
+    """Everything the child sends, or None if it is not all there by ``deadline``."""
+    received = bytearray()
+    while True:
+        remaining = deadline - time.monotonic()
+        if remaining <= 0 or not select.select([fd], [], [], remaining)[0]:
+            return None
+        chunk = os.read(fd, 1024 * 1024)
+        if not chunk:
+            return bytes(received)
+        received += chunk
 
 
 def check_output(data: bytes, limits: EditionLimits) -> None:
