@@ -13,6 +13,7 @@ from flask import Flask
 
 import portal
 from config import Settings
+from config.private_files import private_dir
 from httpkit.userstate import UserStates
 from records_svc import create_app as create_records_app
 from records_svc import migrate
@@ -54,7 +55,7 @@ class Runtime:
 
 def runtime(settings: Settings) -> Runtime:
     """The database, migrated (the embedded default creates it on first use), and Celery."""
-    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    private_dir(settings.data_dir, tighten=True)
     context = WorkerContext(settings)
     migrate.upgrade(context.db.engine)
     celery = create_celery(settings, context)

@@ -39,6 +39,11 @@ class Settings(BaseSettings):
     #: full stack: the Redis where the records service publishes users' states for the
     #: search service; defaults to a redis:// broker
     user_state_redis_url: str | None = None
+    #: sign-in throttling: failures allowed per user name and per client address within
+    #: the window (sliding), then 429 with Retry-After; shared through a Redis broker
+    signin_failures_per_name: int = Field(default=5, ge=1)
+    signin_failures_per_address: int = Field(default=50, ge=1)
+    signin_window_seconds: float = Field(default=15 * 60, gt=0)
 
     # search
     search_backend: Literal["sqlite", "elasticsearch"] = "sqlite"
@@ -51,10 +56,28 @@ class Settings(BaseSettings):
     result_backend: str | None = None
     task_always_eager: bool | None = None
     outbox_sweep_seconds: int = 30
+    #: every task's Celery time limits (soft: the task is interrupted; hard: its process
+    #: is killed); the render task has its own, from edition_render_seconds
+    task_soft_time_limit_seconds: int = Field(default=300, ge=1)
+    task_time_limit_seconds: int = Field(default=330, ge=1)
 
     # documents
     documents_dir: Path | None = None
     max_upload_bytes: int = 25 * 1024 * 1024
+
+    # editions: beyond these the job ends failed (with a French error)
+    edition_render_seconds: float = Field(default=60, gt=0, le=3600)
+    edition_max_pages: int = Field(default=500, ge=1)
+    edition_max_output_bytes: int = Field(default=25 * 1024 * 1024, ge=1024)
+
+    # hostile input: a JSON body larger than this is refused (413), one nested deeper too (400)
+    max_json_bytes: int = Field(default=8 * 1024 * 1024, ge=1024)
+    max_json_depth: int = Field(default=32, ge=4, le=500)
+
+    # behind proxies: how many set X-Forwarded-For/-Proto/-Host (the compose gateway: 1);
+    # 0 ignores those headers. Over HTTPS, the answers carry HSTS for hsts_seconds (0: none).
+    trusted_proxies: int = Field(default=0, ge=0, le=5)
+    hsts_seconds: int = Field(default=365 * 24 * 3600, ge=0)
 
     # paging
     default_page_size: int = 50
@@ -145,8 +168,12 @@ class Settings(BaseSettings):
     @property
     def resolved_sirene_redis_url(self) -> str | None:
         """Redis for SIRENE's limiter and cache; None (in process) in the embedded default."""
-        if self.sirene_redis_url:
-            return self.sirene_redis_url
+        return self.sirene_redis_url or self.shared_redis_url
+
+    @property
+    def shared_redis_url(self) -> str | None:
+        """The Redis that web workers share state through (the broker's, when it is Redis);
+        None in the embedded default, where state stays in process."""
         if self.broker_url and self.broker_url.startswith(("redis://", "rediss://")):
             return self.broker_url
         return None
@@ -176,11 +203,12 @@ class Settings(BaseSettings):
             return self.secret_key
         if self.mode == "full":
             raise ConfigurationError("CARNET_SECRET_KEY is required in the full stack")
-        path = self.data_dir / "secret_key"
-        if not path.exists():
-            self.data_dir.mkdir(parents=True, exist_ok=True)
-            path.write_text(secrets.token_urlsafe(48))
-            path.chmod(0o600)
+        from config.private_files import create_private_file, private_dir
+
+        path = private_dir(self.data_dir, tighten=True) / "secret_key"
+        # Created with its mode (0600) and only if absent: two processes starting at once
+        # both read the key the first one wrote.
+        create_private_file(path, secrets.token_urlsafe(48).encode())
         key = path.read_text().strip()
         self.secret_key = key
         return key

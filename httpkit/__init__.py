@@ -5,9 +5,12 @@ it knows nothing of either.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from flask import Flask
+
+if TYPE_CHECKING:
+    from config import Settings
 
 
 def api_config(title: str) -> dict[str, Any]:
@@ -29,11 +32,20 @@ def api_config(title: str) -> dict[str, Any]:
     }
 
 
-def init_app(app: Flask) -> None:
+def init_app(app: Flask, settings: Settings | None = None) -> None:
     """Errors as problem+json, a request id on every request (logged, echoed, passed to
-    the jobs it enqueues), and the request checks every service applies."""
-    from httpkit import inputs, problems, requestid
+    the jobs it enqueues), the request checks and the response headers every service
+    applies (limits and proxies from ``settings``)."""
+    from httpkit import headers, inputs, problems, requestid
 
+    if settings is not None:
+        app.config[inputs.MAX_JSON_BYTES_KEY] = settings.max_json_bytes
+        app.config[inputs.MAX_JSON_DEPTH_KEY] = settings.max_json_depth
     problems.init_app(app)
     requestid.init_app(app)
     inputs.init_app(app)
+    headers.init_app(
+        app,
+        trusted_proxies=settings.trusted_proxies if settings else 0,
+        hsts_seconds=settings.hsts_seconds if settings else 0,
+    )

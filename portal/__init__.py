@@ -14,6 +14,7 @@ from pathlib import Path
 from flask import Flask, Response, jsonify, send_from_directory
 
 from config import Settings, load_settings
+from httpkit import headers
 
 STATIC_DIR = Path(__file__).parent / "static"
 #: the portal's files live under this path; the page itself is ``/``
@@ -75,4 +76,7 @@ def create_app(settings: Settings | None = None) -> Flask:
             response.headers.setdefault(key, value)
         return response
 
+    headers.init_app(
+        app, trusted_proxies=settings.trusted_proxies, hsts_seconds=settings.hsts_seconds
+    )
     return app

@@ -14,6 +14,7 @@ import httpkit
 from config import Settings, load_settings
 from httpkit import problems
 from httpkit.userstate import UserStates
+from records_svc import throttle
 from records_svc.api import (
     accounts,
     auth,
@@ -95,7 +96,8 @@ def create_app(
         "openapi_api",
         lambda: app.response_class(app.json.dumps(api.spec.to_dict()), mimetype="application/json"),
     )
-    httpkit.init_app(app)
+    httpkit.init_app(app, settings)
+    throttle.init_app(app, settings)
 
     @app.errorhandler(DomainError)
     def _domain_error(error: DomainError) -> Response:

@@ -7,10 +7,11 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Engine, create_engine, event, make_url
 from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.orm.exc import StaleDataError
 
+from config.private_files import create_private_file, private_dir
 from records_svc.domain import access
 from records_svc.domain.errors import StaleVersionError
 from records_svc.domain.models import IndexEvent
@@ -23,9 +24,11 @@ OnIndexEvents = Callable[[list[int]], object]
 def make_engine(url: str, **kwargs: Any) -> Engine:
     """An engine for ``url``; SQLite gets WAL, foreign keys and a busy timeout."""
     if url.startswith("sqlite"):
-        path = url.split("///", 1)[-1]
-        if path and path != ":memory:":
-            Path(path).parent.mkdir(parents=True, exist_ok=True)
+        path = make_url(url).database
+        if path and path != ":memory:" and not path.startswith("file:"):
+            # Created 0600 (its directory 0700 if missing) before SQLite opens it; SQLite
+            # gives its WAL and journal files the database's mode.
+            create_private_file(private_dir(Path(path).parent) / Path(path).name)
         engine = create_engine(url, connect_args={"timeout": 30}, **kwargs)
 
         @event.listens_for(engine, "connect")

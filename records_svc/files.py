@@ -15,6 +15,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import IO
 
+from config.private_files import FILE_MODE, private_dir
+
 log = logging.getLogger(__name__)
 
 CHUNK = 1024 * 1024
@@ -53,11 +55,13 @@ class FileStore:
         """Copy ``stream`` under a new generated name, hashing it; past ``max_bytes``, keep nothing."""
         key = f"{area}/{uuid.uuid4().hex}"
         target = self.root / key
-        target.parent.mkdir(parents=True, exist_ok=True)
+        private_dir(target.parent)
         tmp = target.with_name(target.name + ".part")
         digest, size, head = hashlib.sha256(), 0, b""
         try:
-            with tmp.open("xb") as out:
+            with os.fdopen(
+                os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, FILE_MODE), "wb"
+            ) as out:
                 while chunk := stream.read(CHUNK):
                     size += len(chunk)
                     if max_bytes is not None and size > max_bytes:

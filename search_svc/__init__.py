@@ -52,7 +52,7 @@ def create_app(
             app.json.dumps(spec.spec.to_dict()), mimetype="application/json"
         ),
     )
-    httpkit.init_app(app)
+    httpkit.init_app(app, settings)
     return app
 
 

@@ -52,6 +52,11 @@ def create_celery(settings: Settings, context: WorkerContext | None = None) -> C
         result_backend_transport_options={"retry_policy": FAIL_FAST},
         task_publish_retry_policy=FAIL_FAST,
         enable_utc=True,
+        # Every task is bounded (the render task has its own, shorter limits).
+        task_soft_time_limit=settings.task_soft_time_limit_seconds,
+        task_time_limit=max(
+            settings.task_time_limit_seconds, settings.task_soft_time_limit_seconds
+        ),
     )
     if settings.broker_key_prefix:
         prefix = {"global_keyprefix": settings.broker_key_prefix}

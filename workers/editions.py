@@ -6,10 +6,17 @@ from celery import Celery
 from sqlalchemy.exc import OperationalError
 
 from records_svc.editions import printing
+from records_svc.editions.limits import EditionLimits
 from workers.context import WorkerContext
+
+#: the render stops itself at edition_render_seconds; Celery's limits are the backstop
+#: (soft: interrupts code the render's own limit could not; hard: kills the process)
+SOFT_GRACE_SECONDS, HARD_GRACE_SECONDS = 5, 30
 
 
 def register(app: Celery, ctx: WorkerContext) -> None:
+    limits = EditionLimits.from_settings(ctx.settings)
+
     # Not acks_late: printing twice would attach the file twice; a lost job is retried by
     # the user, who sees it failed or stuck in the portal.
     @app.task(
@@ -20,6 +27,8 @@ def register(app: Celery, ctx: WorkerContext) -> None:
         max_retries=3,
         retry_backoff=True,
         retry_backoff_max=60,
+        soft_time_limit=limits.seconds + SOFT_GRACE_SECONDS,
+        time_limit=limits.seconds + HARD_GRACE_SECONDS,
     )
     def render(
         *,
@@ -38,4 +47,5 @@ def register(app: Celery, ctx: WorkerContext) -> None:
             record_id=record_id,
             user_id=user_id,
             attach=attach,
+            limits=limits,
         )

@@ -23,8 +23,10 @@ from httpkit.userstate import check_current
 from records_svc.api.common import API, login_required, services
 from records_svc.api.schemas import PasswordChangeSchema, TokenRequestSchema, TokenSchema
 from records_svc.domain import users
+from records_svc.throttle import throttled
 
 blp = Blueprint("auth", __name__, url_prefix=API, description="Sign-in")
+THROTTLED = "Too many failed sign-ins for the name or from the address: wait Retry-After seconds"
 
 
 class SessionSchema(Schema):
@@ -37,6 +39,7 @@ class SessionSchema(Schema):
     )
 
 
+@throttled
 def _sign_in(credentials: dict[str, Any]) -> tuple[str, dict[str, Any]]:
     """The token of a valid username and password, and who it is."""
     svc = services()
@@ -58,6 +61,7 @@ def _sign_in(credentials: dict[str, Any]) -> tuple[str, dict[str, Any]]:
 
 
 @blp.route("/auth/token", methods=["POST"])
+@blp.alt_response(429, description=THROTTLED)
 @blp.arguments(TokenRequestSchema)
 @blp.response(200, TokenSchema)
 @blp.doc(security=[])
@@ -71,6 +75,7 @@ def sign_in(credentials: dict[str, Any]) -> dict[str, Any]:
 
 
 @blp.route("/auth/session", methods=["POST"])
+@blp.alt_response(429, description=THROTTLED)
 @blp.arguments(TokenRequestSchema)
 @blp.response(200, SessionSchema)
 @blp.doc(security=[])

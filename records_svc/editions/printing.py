@@ -19,6 +19,7 @@ from records_svc.domain.errors import DomainError, FieldValidationError, NotFoun
 from records_svc.domain.models import Account, Contact, EditionTemplate, Job, User
 from records_svc.editions import render
 from records_svc.editions.formatting import address_lines
+from records_svc.editions.limits import EditionLimitError, EditionLimits, check_output, within
 from records_svc.editions.templates import get_template
 from records_svc.files import EDITIONS, FileStore
 from records_svc.jobs import JobQueue
@@ -140,17 +141,23 @@ def _file_name(template: EditionTemplate, context: dict[str, Any]) -> str:
     return sanitise_name(f"{template.name} - {label}.{extension}")
 
 
-def _render(
+def _read(
     db: Database, template_id: int, kind: str, record_id: int, user_id: int | None
-) -> tuple[bytes, str, str]:
-    """The rendered file, its name and media type."""
+) -> tuple[str, str | bytes, dict[str, Any], str]:
+    """The template's format and source, what it sees, and the file name (plain values)."""
     with db.read() as session:
         template = get_template(session, template_id)
         context = build_context(session, kind, record_id, user_id)
-        name = _file_name(template, context)
-        if template.format == render.HTML:
-            return render.render_pdf(template.body or "", context), name, render.PDF_MEDIA_TYPE
-        return render.render_docx(template.docx or b"", context), name, render.DOCX_MEDIA_TYPE
+        html = template.format == render.HTML
+        source = (template.body or "") if html else (template.docx or b"")
+        return template.format, source, context, _file_name(template, context)
+
+
+def _produce(fmt: str, source: str | bytes, context: dict[str, Any], max_pages: int) -> bytes:
+    """The rendered file (run in the render's child process)."""
+    if isinstance(source, str):
+        return render.render_pdf(source, context, max_pages=max_pages)
+    return render.render_docx(source, context)
 
 
 def run_edition(
@@ -162,15 +169,26 @@ def run_edition(
     record_id: int,
     user_id: int | None = None,
     attach: bool = False,
+    limits: EditionLimits | None = None,
 ) -> str:
-    """Render, store, and mark the job done (attaching the file if asked); return the state."""
+    """Render, store, and mark the job done (attaching the file if asked); return the state.
+
+    Past ``limits`` (time, pages, size) the job fails with the limit's French message."""
+    limits = limits or EditionLimits()
     with db.unit_of_work() as uow:
         state = jobs.get_job(uow.session, job_id).state
         if state in (jobs.DONE, jobs.FAILED):
             return state  # delivered twice: already handled
         jobs.mark_running(uow.session, job_id)
     try:
-        output, name, media_type = _render(db, template_id, kind, record_id, user_id)
+        fmt, source, context, name = _read(db, template_id, kind, record_id, user_id)
+        render.load_renderers()  # once per process, before forking the render
+        output = within(limits.seconds, _produce, fmt, source, context, limits.pages)
+        check_output(output, limits)
+        media_type = render.PDF_MEDIA_TYPE if fmt == render.HTML else render.DOCX_MEDIA_TYPE
+    except EditionLimitError as exc:
+        log.warning("edition %s stopped: %s", job_id, exc.message)
+        return _fail(db, job_id, exc.message)
     except (render.TemplateProblemError, NotFoundError) as exc:
         detail = exc.message if isinstance(exc, render.TemplateProblemError) else exc.detail
         return _fail(db, job_id, f"The edition could not be rendered: {detail}")

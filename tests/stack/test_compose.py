@@ -180,3 +180,23 @@ def test_the_gateway_puts_the_portal_and_both_apis_on_one_origin(compose: dict[s
     }
     assert all(target in services for target in routes.values())
     assert "carnet.wsgi:portal()" in services["portal"]["command"]
+
+
+def test_the_web_services_trust_the_gateway_for_https(compose: dict[str, Any]) -> None:
+    """Behind HTTPS the session cookie is Secure and HSTS is sent: the services believe
+    exactly the one proxy in front of them, which passes on the scheme and the address."""
+    services = compose["services"]
+    for web in ("records", "search", "portal"):
+        assert services[web]["environment"]["CARNET_TRUSTED_PROXIES"] == (
+            "${CARNET_TRUSTED_PROXIES:-1}"
+        )
+    mount = next(v for v in services["gateway"]["volumes"] if "gateway.conf" in v)
+    config = (ROOT / mount.split(":")[0]).read_text()
+    headers = dict(re.findall(r"proxy_set_header (X-Forwarded-[A-Za-z]+) (\S+);", config))
+    assert headers["X-Forwarded-For"] == "$proxy_add_x_forwarded_for"
+    proto = headers["X-Forwarded-Proto"]
+    assert proto == "$scheme" or re.search(
+        r"map \$http_x_forwarded_proto " + re.escape(proto) + r" \{[^}]*default +\$scheme;",
+        config,
+    )
+    assert "CARNET_TRUSTED_PROXIES=1" in (ROOT / ".env.example").read_text()
