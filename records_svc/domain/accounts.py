@@ -38,8 +38,6 @@ COLUMNS = {
     "email": "email",
     "website": "website",
 }
-#: what a contact's search document shows of its account
-SHOWN_ON_CONTACTS = ("name", "kind", "closed")
 
 
 def get_account(session: Session, account_id: int, kind: str | None = None) -> Account:
@@ -121,23 +119,11 @@ def _apply(
         account.owner_id = _check_owner(session, data["owner_id"])
 
 
-def _record_account_change(
-    uow: UnitOfWork, account: Account, *, contacts_too: bool, op: str = "upsert"
-) -> None:
-    uow.session.flush()
-    uow.record_index_event("account", account.id, account.version, op)
-    if contacts_too:
-        for contact_id, version in uow.session.execute(
-            select(Contact.id, Contact.version).where(Contact.account_id == account.id)
-        ):
-            uow.record_index_event("contact", contact_id, version, op)
-
-
 def create_prospect(uow: UnitOfWork, actor_id: int, data: Mapping[str, Any]) -> Account:
     account = Account(kind=PROSPECT, status=DRAFT, closed=False, custom={}, owner_id=actor_id)
     _apply(uow.session, account, data, entity=PROSPECT, creating=True)
     uow.session.add(account)
-    _record_account_change(uow, account, contacts_too=False)
+    uow.session.flush()
     return account
 
 
@@ -151,13 +137,8 @@ def update_account(
 ) -> Account:
     account = get_account(uow.session, account_id, kind)
     check_version(account.version, expected_version, account.kind)
-    before = {attr: getattr(account, attr) for attr in SHOWN_ON_CONTACTS}
     _apply(uow.session, account, data, entity=account.kind, creating=False)
-    if not uow.session.is_modified(account):
-        return account
     uow.session.flush()
-    changed = any(getattr(account, attr) != value for attr, value in before.items())
-    _record_account_change(uow, account, contacts_too=changed)
     return account
 
 
@@ -171,7 +152,7 @@ def validate_prospect(
     if account.status == VALIDATED:
         raise ConflictError(f"Prospect {account_id} is validated already.")
     account.status = VALIDATED
-    _record_account_change(uow, account, contacts_too=False)
+    uow.session.flush()
     return account
 
 
@@ -181,15 +162,7 @@ def delete_account(
     """Definitive: the account, its contacts (and later its dependants) are gone."""
     account = get_account(uow.session, account_id, kind)
     check_version(account.version, expected_version, account.kind)
-    contacts = list(
-        uow.session.execute(
-            select(Contact.id, Contact.version).where(Contact.account_id == account.id)
-        )
-    )
-    uow.record_index_event("account", account.id, account.version + 1, "delete")
     record_files.forget_record_files(uow, account_id=account.id)
-    for contact_id, version in contacts:
-        uow.record_index_event("contact", contact_id, version + 1, "delete")
     uow.session.delete(account)
     uow.session.flush()
 
@@ -229,7 +202,6 @@ def sync_client(
             kind=CLIENT, status=None, closed=False, custom={}, external_ref=external_ref
         )
         created = True
-    before = {attr: getattr(account, attr) for attr in SHOWN_ON_CONTACTS}
     # The ERP is the system of record: only the trade name is insisted upon.
     _apply(session, account, payload, entity=CLIENT, creating=created, enforce_required=False)
     if not account.name:
@@ -237,8 +209,5 @@ def sync_client(
     session.add(account)
     if "closed" in data:
         account.closed = bool(data["closed"])
-    if created or session.is_modified(account):
-        session.flush()
-        changed = created or any(getattr(account, a) != v for a, v in before.items())
-        _record_account_change(uow, account, contacts_too=changed and not created)
+    session.flush()
     return account, created
