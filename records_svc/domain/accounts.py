@@ -16,7 +16,7 @@ from records_svc.domain.errors import (
     NotFoundError,
     StaleVersionError,
 )
-from records_svc.domain.models import Account, Contact, User
+from records_svc.domain.models import Account, User
 from records_svc.domain.paging import decode_cursor, encode_cursor
 
 PROSPECT, CLIENT = "prospect", "client"

@@ -73,9 +73,7 @@ def before_flush(session: Session, _context: Any, _instances: Any) -> None:
             with session.no_autoflush:
                 # The database removes them (ON DELETE CASCADE): the ORM never sees them.
                 rows = session.execute(
-                    select(Contact.id, Contact.search_version).where(
-                        Contact.account_id == obj.id
-                    )
+                    select(Contact.id, Contact.search_version).where(Contact.account_id == obj.id)
                 )
                 for contact_id, version in rows:
                     changes.deleted[("contact", contact_id)] = version + 1
@@ -123,8 +121,6 @@ def _search_versions(session: Session, targets: list[Target]) -> dict[Target, in
     for entity, model in (("account", Account), ("contact", Contact)):
         ids = sorted(i for e, i in targets if e == entity)
         if ids:
-            rows = session.execute(
-                select(model.id, model.search_version).where(model.id.in_(ids))
-            )
+            rows = session.execute(select(model.id, model.search_version).where(model.id.in_(ids)))
             found.update({(entity, i): v for i, v in rows})
     return found
