@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from sqlalchemy import inspect, select, update
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import InstanceState, Session
 
 from records_svc.domain.models import Account, Contact
 from records_svc.domain.snapshots import ACCOUNT_COLUMNS, CONTACT_COLUMNS
@@ -60,12 +60,12 @@ def before_flush(session: Session, _context: Any, _instances: Any) -> None:
     for obj in session.dirty:
         if isinstance(obj, Account):
             if _changed(obj, ACCOUNT_SHOWN):
-                obj.search_version = Account.search_version + 1  # type: ignore[assignment]
+                obj.search_version = Account.search_version + 1
                 changes.upserted.append(obj)
             if _changed(obj, SHOWN_ON_CONTACTS):
                 changes.cascade.add(obj.id)
         elif isinstance(obj, Contact) and _changed(obj, CONTACT_SHOWN):
-            obj.search_version = Contact.search_version + 1  # type: ignore[assignment]
+            obj.search_version = Contact.search_version + 1
             changes.upserted.append(obj)
     for obj in session.deleted:
         if isinstance(obj, Account):
@@ -95,7 +95,7 @@ def pending_targets(session: Session) -> list[tuple[str, int, int, str]]:
     upserts: dict[Target, None] = {}
     for obj in changes.upserted:
         entity = "account" if isinstance(obj, Account) else "contact"
-        state = inspect(obj)
+        state: InstanceState[Any] = inspect(obj)
         if state.persistent and (entity, obj.id) not in deleted:
             upserts[(entity, obj.id)] = None
     cascade = sorted(i for i in changes.cascade if ("account", i) not in deleted)
