@@ -45,6 +45,8 @@ class Settings(BaseSettings):
     result_backend: str | None = None
     task_always_eager: bool | None = None
     outbox_sweep_seconds: int = 30
+    #: the embedded runtime (no beat) sweeps the outbox on a thread this often
+    embedded_sweep_seconds: float = Field(default=2.0, gt=0, le=3600)
 
     # documents
     documents_dir: Path | None = None

@@ -7,16 +7,23 @@ older than the one it holds: jobs are idempotent, hence ``acks_late``.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterable, Sequence
+from typing import Any
 
 from celery import Celery
 
+from config.logs import current_request_id
 from records_svc.db import Database
 from records_svc.domain import outbox, snapshots
 from records_svc.jobs import INDEX_EVENTS_TASK
 from search_svc import documents
 from search_svc.backends.base import SearchBackend, SearchDocument
 from workers.context import WorkerContext
+
+log = logging.getLogger(__name__)
+#: a worker retries a failed batch this often (with backoff) before leaving it to the sweep
+MAX_RETRIES = 5
 
 
 def documents_of(
@@ -59,13 +66,24 @@ def process_events(db: Database, backend: SearchBackend, event_ids: Sequence[int
 
 def register(app: Celery, ctx: WorkerContext) -> None:
     @app.task(
+        bind=True,
         name=INDEX_EVENTS_TASK,
         shared=False,
         acks_late=True,
-        autoretry_for=(Exception,),
-        max_retries=5,
-        retry_backoff=True,
-        retry_backoff_max=60,
+        max_retries=MAX_RETRIES,
+        ignore_result=True,
     )
-    def process_events_task(*, event_ids: list[int]) -> int:
-        return process_events(ctx.db, ctx.search, event_ids)
+    def process_events_task(self: Any, *, event_ids: list[int]) -> int:
+        try:
+            return process_events(ctx.db, ctx.search, event_ids)
+        except Exception as exc:
+            # The events stay pending in the outbox: the sweep sends them again.
+            log.warning(
+                "indexing failed; %d events left pending for the sweep",
+                len(event_ids),
+                exc_info=True,
+                extra={"event_ids": event_ids[:20], "request_id": current_request_id()},
+            )
+            if self.request.is_eager:
+                return 0  # the embedded runtime: the request returns at once, no inline retry
+            raise self.retry(exc=exc, countdown=min(60, 2**self.request.retries)) from exc

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import logging
+import threading
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -14,6 +16,8 @@ from records_svc.jobs import INDEX_EVENTS_TASK
 from search_svc.backends.base import Rebuild, SearchBackend, SearchDocument
 from workers import indexing
 from workers.context import WorkerContext
+
+log = logging.getLogger(__name__)
 
 SWEEP_TASK = "carnet.maintenance.sweep_outbox"
 #: events per re-enqueued job
@@ -118,18 +122,64 @@ def verify(db: Database, backend: SearchBackend) -> Drift:
     return drift
 
 
+def sweep_outbox(
+    app: Celery, ctx: WorkerContext, *, older_than_seconds: float | None = None
+) -> int:
+    """The sweep of the beat task and of the embedded runtime: pending events sent again."""
+    settings = ctx.settings
+    process = app.tasks[INDEX_EVENTS_TASK]
+    age = settings.outbox_sweep_age_seconds if older_than_seconds is None else older_than_seconds
+    return sweep(
+        ctx.db,
+        lambda ids: process.apply_async(kwargs={"event_ids": ids}),
+        older_than_seconds=age,
+        keep_processed_seconds=settings.outbox_keep_processed_seconds,
+    )
+
+
+class BackgroundSweep:
+    """The sweep of a process without beat (the embedded runtime), on a thread of its own.
+
+    ``start`` replays every pending event first (what a crash left behind), then
+    the thread sweeps every ``period`` seconds until ``stop``.
+    """
+
+    def __init__(self, app: Celery, period: float) -> None:
+        self.app = app
+        self.period = period
+        self._stopped = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="carnet-sweep", daemon=True)
+
+    def start(self) -> int:
+        replayed = self._sweep(older_than_seconds=0)
+        self._thread.start()
+        return replayed
+
+    def stop(self, timeout: float = 10) -> None:
+        self._stopped.set()
+        if self._thread.is_alive():
+            self._thread.join(timeout)
+
+    def _run(self) -> None:
+        while not self._stopped.wait(self.period):
+            self._sweep()
+
+    def _sweep(self, older_than_seconds: float | None = None) -> int:
+        try:
+            return sweep_outbox(
+                self.app, self.app.carnet_context, older_than_seconds=older_than_seconds
+            )
+        except Exception:
+            log.warning("outbox sweep failed; next try in %s s", self.period, exc_info=True)
+            return 0
+
+
 def register(app: Celery, ctx: WorkerContext) -> None:
     settings = ctx.settings
 
     @app.task(name=SWEEP_TASK, shared=False, max_retries=0)
-    def sweep_outbox() -> int:
-        process = app.tasks[INDEX_EVENTS_TASK]
-        return sweep(
-            ctx.db,
-            lambda ids: process.apply_async(kwargs={"event_ids": ids}),
-            older_than_seconds=settings.outbox_sweep_age_seconds,
-            keep_processed_seconds=settings.outbox_keep_processed_seconds,
-        )
+    def sweep_outbox_task() -> int:
+        return sweep_outbox(app, ctx)
 
     app.conf.beat_schedule = {
         **(app.conf.beat_schedule or {}),
