@@ -60,6 +60,10 @@ class Settings(BaseSettings):
     outbox_sweep_age_seconds: float = 10
     outbox_keep_processed_seconds: float = 24 * 3600
     reindex_batch_size: int = Field(default=1000, ge=1)
+    #: pending events an indexing job takes beyond its own (one bulk write for them all)
+    indexing_batch_size: int = Field(default=500, ge=0, le=10_000)
+    #: how long a sweep or a worker holds the events it took before another may take them
+    outbox_lease_seconds: float = Field(default=30, gt=0)
     #: prefix of every Redis key Celery writes (several deployments or test runs on one Redis)
     broker_key_prefix: str | None = None
 

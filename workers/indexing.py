@@ -52,8 +52,26 @@ def sync(db: Database, backend: SearchBackend, targets: Iterable[tuple[str, int]
     return len(found) + len(gone)
 
 
+def process_batch(
+    db: Database,
+    backend: SearchBackend,
+    event_ids: Sequence[int],
+    *,
+    more: int,
+    lease_seconds: float,
+) -> int:
+    """A job's work: its events still pending and up to ``more`` other pending ones, in one
+    bulk write. The jobs of the events it took find them processed and return at once."""
+    with db.unit_of_work() as uow:
+        claimed = outbox.claim(uow.session, event_ids, more=more, until=outbox.ahead(lease_seconds))
+    return process_events(db, backend, claimed)
+
+
 def process_events(db: Database, backend: SearchBackend, event_ids: Sequence[int]) -> int:
-    """Index what the events name, then mark them processed; returns the documents touched."""
+    """Index what the events name, then mark them processed; returns the documents touched.
+
+    Processed or not, the events' documents are written: a repeat is harmless.
+    """
     if not event_ids:
         return 0
     with db.read() as session:
@@ -75,7 +93,15 @@ def register(app: Celery, ctx: WorkerContext) -> None:
     )
     def process_events_task(self: Any, *, event_ids: list[int]) -> int:
         try:
-            return process_events(ctx.db, ctx.search, event_ids)
+            if self.request.is_eager:  # inline (the embedded runtime): its own events only
+                return process_events(ctx.db, ctx.search, event_ids)
+            return process_batch(
+                ctx.db,
+                ctx.search,
+                event_ids,
+                more=ctx.settings.indexing_batch_size,
+                lease_seconds=ctx.settings.outbox_lease_seconds,
+            )
         except Exception as exc:
             # The events stay pending in the outbox: the sweep sends them again.
             log.warning(

@@ -22,6 +22,8 @@ log = logging.getLogger(__name__)
 SWEEP_TASK = "carnet.maintenance.sweep_outbox"
 #: events per re-enqueued job
 CHUNK = 200
+#: a reindex re-applies what was processed from this long before it began
+REAPPLY_MARGIN_SECONDS = 60
 
 
 def sweep(
@@ -30,11 +32,17 @@ def sweep(
     *,
     older_than_seconds: float,
     keep_processed_seconds: float,
+    lease_seconds: float = 30,
     limit: int = 10_000,
 ) -> int:
-    """Re-enqueue events left unprocessed (lost job, broker outage); prune processed ones."""
-    with db.read() as session:
-        ids = outbox.due(session, older_than=outbox.ago(older_than_seconds), limit=limit)
+    """Re-enqueue events left unprocessed (lost job, broker outage); prune processed ones.
+
+    What it sends is leased for ``lease_seconds``: the next sweeps leave it alone
+    while its job waits in the queue.
+    """
+    with db.unit_of_work() as uow:
+        ids = outbox.due(uow.session, older_than=outbox.ago(older_than_seconds), limit=limit)
+        outbox.lease(uow.session, ids, until=outbox.ahead(lease_seconds))
     for start in range(0, len(ids), CHUNK):
         enqueue(ids[start : start + CHUNK])
     with db.unit_of_work() as uow:
@@ -57,11 +65,13 @@ def reindex(
 ) -> int:
     """Rebuild the index from the database into a new one, swapped in atomically.
 
-    Writes made meanwhile reach the old index; every event recorded since the
-    rebuild began is applied again to the new one, so none is lost.
+    Writes made meanwhile reach the old index; after the swap, every event
+    processed since the rebuild began (minus a margin for the clocks of other
+    hosts) or still pending is applied again to the new one, whatever its id:
+    a transaction that took its outbox id before the rebuild and committed
+    during it is not lost.
     """
-    with db.read() as session:
-        started_after = outbox.last_id(session)
+    started = outbox.ago(REAPPLY_MARGIN_SECONDS)
     rebuild = backend.rebuild()
     try:
         total = _fill(rebuild, expected_documents(db, batch_size), progress)
@@ -70,7 +80,7 @@ def reindex(
         raise
     rebuild.commit()
     with db.read() as session:
-        since = outbox.ids_after(session, started_after)
+        since = outbox.touched_since(session, started)
     for start in range(0, len(since), CHUNK):
         indexing.process_events(db, backend, since[start : start + CHUNK])
     return total
@@ -134,6 +144,7 @@ def sweep_outbox(
         lambda ids: process.apply_async(kwargs={"event_ids": ids}),
         older_than_seconds=age,
         keep_processed_seconds=settings.outbox_keep_processed_seconds,
+        lease_seconds=settings.outbox_lease_seconds,
     )
 
 
@@ -183,5 +194,10 @@ def register(app: Celery, ctx: WorkerContext) -> None:
 
     app.conf.beat_schedule = {
         **(app.conf.beat_schedule or {}),
-        "carnet-outbox-sweep": {"task": SWEEP_TASK, "schedule": settings.outbox_sweep_seconds},
+        "carnet-outbox-sweep": {
+            "task": SWEEP_TASK,
+            "schedule": settings.outbox_sweep_seconds,
+            # Sweeps queued while the maintenance worker was away expire: never back to back.
+            "options": {"expires": settings.outbox_sweep_seconds},
+        },
     }

@@ -54,7 +54,8 @@ def env_of(settings: Settings) -> dict[str, str]:
 
 
 def start_worker(settings: Settings, log: Path) -> subprocess.Popen[bytes]:
-    command = [sys.executable, "-m", "celery", "-A", "workers.worker", "worker", "-Q", "indexing"]
+    command = [sys.executable, "-m", "celery", "-A", "workers.worker", "worker"]
+    command += ["-Q", "indexing,maintenance"]
     command += ["-P", "solo", "--without-gossip", "--without-mingle", "-l", "warning"]
     with log.open("wb") as out:
         return subprocess.Popen(
