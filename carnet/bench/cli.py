@@ -140,8 +140,8 @@ def pipeline(
     result["machine_after"] = report.machine()
     click.echo("")
     for run in result["runs"]:
-        what = f"{run['rate_per_s']:g}/s" if run["mode"] == "steady" else "burst"
-        drain = f", drained in {run['drain_s']} s" if run["mode"] == "burst" else ""
+        what = f"{run['rate_per_s']:g}/s" if run["mode"] == "steady" else run["mode"]
+        drain = f", drained in {run['drain_s']} s" if "drain_s" in run else ""
         click.echo(
             f"{run['runtime']:>8} {what:>8}: {run['count']} of {run['writes']} found, "
             f"p50 {run['p50_ms']:.1f} ms, p99 {run['p99_ms']:.1f} ms, "

@@ -33,10 +33,12 @@ from typing import Any
 import redis
 
 from carnet.bench import data, measure
+from carnet.bench import pipeline_burst as bursts
 from config import Settings, load_settings
 from records_svc import create_app
 from records_svc.db import Database
 from records_svc.domain import users
+from records_svc.jobs import INDEX_EVENTS_TASK
 from search_svc.backends.base import SearchBackend, SearchQuery
 from search_svc.backends.sqlite_fts import SqliteFtsBackend
 from workers import maintenance
@@ -47,7 +49,6 @@ LETTERS = "bcdfghjklmnpqrstvwxz"
 
 
 RUNTIMES = ("celery", "embedded")
-BURST_WRITERS = 4
 
 
 @dataclass
@@ -142,6 +143,10 @@ class Chain:
     backend: SearchBackend
     app: Any
     headers: dict[str, str]
+    #: the same records API with no job queue: its writes leave their events pending
+    offline: Any
+    #: sends pending events to the indexing, as the commits would have
+    send: Callable[[list[int]], object]
 
 
 def run(options: Options, say: Callable[[str], object]) -> dict[str, Any]:
@@ -157,7 +162,9 @@ def run(options: Options, say: Callable[[str], object]) -> dict[str, Any]:
                     runs.append(_steady(chain, options, rate))
                 if options.burst:
                     say(f"{chain.name}: a burst of {options.burst} writes…")
-                    runs.append(_burst(chain, options))
+                    runs.append(bursts.burst(chain, options.burst))
+                    say(f"{chain.name}: a backlog of {options.burst} pending events…")
+                    runs.append(bursts.backlog(chain, options.burst))
     finally:
         client = redis.Redis.from_url(options.redis_url)
         keys = list(client.scan_iter(match=f"{prefix}*"))
@@ -179,8 +186,8 @@ def _targets(runs: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
             key = f"{r['runtime']}_p99_ms_at_{r['rate_per_s']:g}_per_s"
             targets[key] = {"measured": r["p99_ms"], "target": 1000.0}
             targets[key]["met"] = ok and r["p99_ms"] <= 1000.0
-        elif r["mode"] == "burst":
-            key = f"{r['runtime']}_burst_{r['writes']}_drain_s"
+        elif r["mode"] in ("burst", "backlog"):
+            key = f"{r['runtime']}_{r['mode']}_{r['writes']}_drain_s"
             target = 30.0 * r["writes"] / 5000
             targets[key] = {"measured": r["drain_s"], "target": target}
             targets[key]["met"] = ok and r["drain_s"] <= target
@@ -216,9 +223,8 @@ def _celery_chain(
             say(f"celery: a directory of {options.entries} entries in PostgreSQL and the index…")
             data.load_directory(db.engine, options.entries, options.seed)
             maintenance.reindex(db, backend)
-            app = create_app(
-                settings, database=db, job_queue=CeleryJobQueue(create_celery(settings))
-            )
+            queue = CeleryJobQueue(create_celery(settings))
+            app = create_app(settings, database=db, job_queue=queue)
             chain = Chain(
                 "celery",
                 "records API (PostgreSQL) → Redis → Celery worker (solo pool, batches) → "
@@ -227,6 +233,8 @@ def _celery_chain(
                 backend,
                 app,
                 _sign_in(app, db),
+                create_app(settings),  # a Database of its own: no job queue
+                lambda ids: [queue.enqueue(INDEX_EVENTS_TASK, event_ids=[i]) for i in ids],
             )
             with celery_worker(settings, workdir / "worker.log"):
                 _wait_for_index(chain)
@@ -257,6 +265,10 @@ def _embedded_chain(
             rt.search,
             app,
             _sign_in(app, rt.db),
+            create_app(settings),  # a Database of its own: no job queue
+            lambda ids: maintenance.sweep_outbox(
+                rt.celery, rt.celery.carnet_context, older_than_seconds=0
+            ),
         )
         _wait_for_index(chain)
         yield chain
@@ -355,73 +367,3 @@ def _write(options: Options, chain: Chain, rate: float, watcher: Watcher) -> int
                 watcher.pending.pop(word, None)
         time.sleep(max(next_at - time.perf_counter(), 0))
     return failed
-
-
-def _burst(chain: Chain, options: Options) -> dict[str, Any]:
-    from datetime import UTC, datetime
-
-    from sqlalchemy import func, select
-
-    from records_svc.domain.models import IndexEvent
-
-    started: dict[int, datetime] = {}
-    failed: list[int] = []
-    share = -(-options.burst // BURST_WRITERS)
-
-    def writer(n: int) -> None:
-        client = chain.app.test_client()
-        for i in range(min(share, options.burst - n * share)):
-            at = datetime.now(UTC)
-            reply = client.post(
-                "/api/v1/prospects", json={"name": f"Rafale {n} {i}"}, headers=chain.headers
-            )
-            if reply.status_code == 201:
-                started[int(reply.get_json()["id"])] = at
-            else:
-                failed.append(reply.status_code)
-
-    threads = [threading.Thread(target=writer, args=(n,)) for n in range(BURST_WRITERS)]
-    began = time.perf_counter()
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    written_s = time.perf_counter() - began
-    ids = sorted(started)
-    processed: dict[int, datetime] = {}
-    deadline = time.monotonic() + 120
-    while len(processed) < len(ids) and time.monotonic() < deadline:
-        time.sleep(0.2)
-        with chain.db.read() as session:
-            rows = session.execute(
-                select(IndexEvent.entity_id, func.min(IndexEvent.processed_at))
-                .where(
-                    IndexEvent.entity == "account",
-                    IndexEvent.entity_id.in_(ids),
-                    IndexEvent.processed_at.is_not(None),
-                )
-                .group_by(IndexEvent.entity_id)
-            )
-            processed = {i: _aware(at) for i, at in rows}
-    lags = [(processed[i] - started[i]).total_seconds() * 1000 for i in ids if i in processed]
-    first = min(started.values()) if started else datetime.now(UTC)
-    last = max(processed.values()) if processed else first
-    report: dict[str, Any] = measure.summary(lags)
-    report.update(
-        runtime=chain.name,
-        mode="burst",
-        writes=options.burst,
-        failed_writes=len(failed),
-        never_found=len(ids) - len(processed),
-        writes_per_s=round(len(ids) / written_s, 1) if written_s else None,
-        drain_s=round((last - first).total_seconds(), 2),
-        chain=chain.description,
-    )
-    return report
-
-
-def _aware(value: Any) -> Any:
-    """SQLite gives naive UTC datetimes back; PostgreSQL aware ones."""
-    from datetime import UTC
-
-    return value if value.tzinfo else value.replace(tzinfo=UTC)

@@ -73,9 +73,8 @@ def test_bench_pipeline_quick_finds_every_write(tmp_path: Path) -> None:
     broker = redis_url()
     result = run_bench(tmp_path, "pipeline", "--redis-url", broker)
     runs = {(r["runtime"], r["mode"]): r for r in result["runs"]}
-    assert set(runs) == {
-        (rt, mode) for rt in ("celery", "embedded") for mode in ("steady", "burst")
-    }
+    modes = ("steady", "burst", "backlog")
+    assert set(runs) == {(rt, mode) for rt in ("celery", "embedded") for mode in modes}
     for (_, mode), run in runs.items():
         assert run["writes"] == (100 if mode == "steady" else 200)
         assert run["failed_writes"] == 0
@@ -83,3 +82,4 @@ def test_bench_pipeline_quick_finds_every_write(tmp_path: Path) -> None:
         assert run["count"] == run["writes"]
         assert run["p50_ms"] <= run["p99_ms"] <= run["max_ms"]
     assert runs[("celery", "burst")]["drain_s"] > 0
+    assert runs[("celery", "backlog")]["drain_s"] > 0
