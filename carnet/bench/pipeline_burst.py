@@ -90,19 +90,17 @@ def burst(chain: Chain, writes: int) -> dict[str, Any]:
     lags = [(processed[i] - started[i]).total_seconds() * 1000 for i in ids if i in processed]
     first = min(started.values(), default=datetime.now(UTC))
     last = max(processed.values(), default=first)
-    report: dict[str, Any] = measure.summary(lags)
-    report.update(
-        runtime=chain.name,
-        mode="burst",
+    return _report(
+        chain,
+        "burst",
+        lags,
         writes=writes,
         failed_writes=len(failed),
         never_found=len(ids) - len(processed),
         writes_per_s=round(len(ids) / (ended - began), 1) if ended > began else None,
         drain_s=round((last - first).total_seconds(), 2),
         after_last_write_s=round(last.timestamp() - ended, 2),
-        chain=chain.description,
     )
-    return report
 
 
 def backlog(chain: Chain, writes: int) -> dict[str, Any]:
@@ -115,16 +113,20 @@ def backlog(chain: Chain, writes: int) -> dict[str, Any]:
     processed = _processed(chain, ids)
     lags = [(at - sent_at).total_seconds() * 1000 for at in processed.values()]
     last = max(processed.values(), default=sent_at)
-    report: dict[str, Any] = measure.summary(lags)
-    report.update(
-        runtime=chain.name,
-        mode="backlog",
+    return _report(
+        chain,
+        "backlog",
+        lags,
         writes=writes,
         failed_writes=len(failed),
         never_found=len(ids) - len(processed),
         drain_s=round((last - sent_at).total_seconds(), 2),
-        chain=chain.description,
     )
+
+
+def _report(chain: Chain, mode: str, lags: list[float], **figures: Any) -> dict[str, Any]:
+    report: dict[str, Any] = measure.summary(lags)
+    report.update(runtime=chain.name, mode=mode, chain=chain.description, **figures)
     return report
 
 
