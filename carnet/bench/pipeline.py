@@ -147,6 +147,8 @@ class Chain:
     offline: Any
     #: sends pending events to the indexing, as the commits would have
     send: Callable[[list[int]], object]
+    #: messages still waiting in the indexing queue
+    queued: Callable[[], int] = lambda: 0
 
 
 def run(options: Options, say: Callable[[str], object]) -> dict[str, Any]:
@@ -224,6 +226,7 @@ def _celery_chain(
             data.load_directory(db.engine, options.entries, options.seed)
             maintenance.reindex(db, backend)
             queue = CeleryJobQueue(create_celery(settings))
+            broker = redis.Redis.from_url(options.redis_url)
             app = create_app(settings, database=db, job_queue=queue)
             chain = Chain(
                 "celery",
@@ -235,6 +238,7 @@ def _celery_chain(
                 _sign_in(app, db),
                 create_app(settings),  # a Database of its own: no job queue
                 lambda ids: [queue.enqueue(INDEX_EVENTS_TASK, event_ids=[i]) for i in ids],
+                lambda: int(broker.llen(f"{prefix}indexing")),
             )
             with celery_worker(settings, workdir / "worker.log"):
                 _wait_for_index(chain)

@@ -104,6 +104,11 @@ def burst(chain: Chain, writes: int) -> dict[str, Any]:
 
 
 def backlog(chain: Chain, writes: int) -> dict[str, Any]:
+    # The jobs still queued (a burst's, which find nothing left to do) would take the
+    # backlog's events along as they are written: wait for an empty queue first.
+    deadline = time.monotonic() + 300
+    while chain.queued() and time.monotonic() < deadline:
+        time.sleep(0.5)
     started, failed, _ = _write_all(chain.offline, chain.headers, writes, "Reliquat")
     ids = sorted(started)
     with chain.db.read() as session:
