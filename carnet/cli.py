@@ -48,6 +48,7 @@ def serve(host: str, port: int, admin_password: str | None) -> None:
     settings = _settings()
     rt = embedded.runtime(settings)
     password = embedded.ensure_admin(rt, admin_password)
+    embedded.start_sweep(rt)
     click.echo(f"Carnet data in {settings.data_dir.resolve()}")
     if password:
         shown = "(the one you gave)" if admin_password else password

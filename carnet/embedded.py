@@ -26,6 +26,7 @@ from search_svc import create_app as create_search_app
 from search_svc.backends.base import SearchBackend
 from workers.celery_app import CeleryJobQueue, create_celery
 from workers.context import WorkerContext
+from workers.maintenance import BackgroundSweep
 
 
 @dataclass
@@ -60,6 +61,13 @@ def runtime(settings: Settings) -> Runtime:
     migrate.upgrade(context.db.engine)
     celery = create_celery(settings, context)
     return Runtime(settings=settings, db=context.db, celery=celery, search=context.search)
+
+
+def start_sweep(rt: Runtime) -> BackgroundSweep:
+    """Replay what a crash left in the outbox, then sweep it in the background (no beat here)."""
+    sweeper = BackgroundSweep(rt.celery, rt.settings.embedded_sweep_seconds)
+    sweeper.start()
+    return sweeper
 
 
 def ensure_admin(rt: Runtime, password: str | None = None) -> str | None:

@@ -60,6 +60,8 @@ class Settings(BaseSettings):
     #: is killed); the render task has its own, from edition_render_seconds
     task_soft_time_limit_seconds: int = Field(default=300, ge=1)
     task_time_limit_seconds: int = Field(default=330, ge=1)
+    #: the embedded runtime (no beat) sweeps the outbox on a thread this often
+    embedded_sweep_seconds: float = Field(default=2.0, gt=0, le=3600)
 
     # documents
     documents_dir: Path | None = None
@@ -87,6 +89,10 @@ class Settings(BaseSettings):
     outbox_sweep_age_seconds: float = 10
     outbox_keep_processed_seconds: float = 24 * 3600
     reindex_batch_size: int = Field(default=1000, ge=1)
+    #: pending events an indexing job takes beyond its own (one bulk write for them all)
+    indexing_batch_size: int = Field(default=500, ge=0, le=10_000)
+    #: how long a sweep or a worker holds the events it took before another may take them
+    outbox_lease_seconds: float = Field(default=30, gt=0)
     #: prefix of every Redis key Celery writes (several deployments or test runs on one Redis)
     broker_key_prefix: str | None = None
 

@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.orm.exc import StaleDataError
 
 from config.private_files import create_private_file, private_dir
-from records_svc.domain import access
+from records_svc.domain import access, search_changes
 from records_svc.domain.errors import StaleVersionError
 from records_svc.domain.models import IndexEvent
 from records_svc.files import FileStore
@@ -82,13 +82,22 @@ class UnitOfWork:
             callback()
 
     def record_index_event(self, entity: str, entity_id: int, version: int, op: str) -> None:
-        """Write an outbox row in this transaction; it is dispatched after commit."""
-        event_row = IndexEvent(entity=entity, entity_id=entity_id, version=version, op=op)
-        self.session.add(event_row)
-        self.session.flush()
-        self._index_event_ids.append(event_row.id)
+        """Write an outbox row in this transaction; it is dispatched after commit.
+
+        Account and contact changes need no call: ``search_changes`` records them.
+        """
+        self._record_index_events([(entity, entity_id, version, op)])
+
+    def _record_index_events(self, targets: list[tuple[str, int, int, str]]) -> None:
+        rows = [IndexEvent(entity=e, entity_id=i, version=v, op=op) for e, i, v, op in targets]
+        if rows:
+            self.session.add_all(rows)
+            self.session.flush()
+            self._index_event_ids.extend(row.id for row in rows)
 
     def commit(self) -> None:
+        self.session.flush()
+        self._record_index_events(search_changes.pending_targets(self.session))
         self.session.commit()
         self._on_rollback = []
         ids, self._index_event_ids = self._index_event_ids, []
@@ -110,6 +119,8 @@ class Database:
         self._writer_sessions = sessionmaker(
             self.engine.execution_options(carnet_write=True), expire_on_commit=False
         )
+        # Every flush of a writer reports its account and contact changes (search versions).
+        event.listen(self._writer_sessions, "before_flush", search_changes.before_flush)
         self.on_index_events = on_index_events
         self.files: FileStore | None = None
         #: the access policy of whoever opens a session now (the records app: the caller's)

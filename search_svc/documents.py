@@ -70,15 +70,15 @@ def contact_label(contact: Mapping[str, Any]) -> str:
 def contact_document(contact: Mapping[str, Any], account: Mapping[str, Any]) -> SearchDocument:
     """Searchable: first and last name, e-mail; the account's name is the sub-label.
 
-    The version adds both rows' versions: each only grows and a contact never
-    changes account, so the sum grows whenever either changes.
+    The version is the contact's search version: the records service raises it
+    whenever this document changes, its account's name or closed flag included.
     """
     label = contact_label(contact)
     return SearchDocument(
         doc_id=doc_id("contact", int(contact["id"])),
         kind="contact",
         entity_id=int(contact["id"]),
-        version=int(contact["version"]) + int(account["version"]),
+        version=int(contact["version"]),
         label=label,
         sublabel=str(account["name"]),
         badges=("closed",) if account.get("closed") else (),

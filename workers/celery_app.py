@@ -14,10 +14,11 @@ from workers.context import WorkerContext
 
 log = logging.getLogger(__name__)
 
-QUEUES = ("indexing", "sirene", "editions")
+QUEUES = ("indexing", "sirene", "editions", "maintenance")
 ROUTES = {
     "carnet.indexing.*": {"queue": "indexing"},
-    "carnet.maintenance.*": {"queue": "indexing"},
+    # The sweep never waits behind the backlog it is meant to repair.
+    "carnet.maintenance.*": {"queue": "maintenance"},
     "carnet.sirene.*": {"queue": "sirene"},
     "carnet.editions.*": {"queue": "editions"},
 }

@@ -10,9 +10,11 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Iterable, Sequence
+from typing import Any
 
 from celery import Celery
 
+from config.logs import current_request_id
 from records_svc.db import Database
 from records_svc.domain import outbox, snapshots
 from records_svc.jobs import INDEX_EVENTS_TASK
@@ -24,6 +26,8 @@ log = logging.getLogger(__name__)
 
 #: the maintenance job that repairs a lost index (workers/maintenance.py)
 HEAL_INDEX_TASK = "carnet.maintenance.heal_index"
+#: a worker retries a failed batch this often (with backoff) before leaving it to the sweep
+MAX_RETRIES = 5
 
 
 def documents_of(
@@ -52,8 +56,26 @@ def sync(db: Database, backend: SearchBackend, targets: Iterable[tuple[str, int]
     return len(found) + len(gone)
 
 
+def process_batch(
+    db: Database,
+    backend: SearchBackend,
+    event_ids: Sequence[int],
+    *,
+    more: int,
+    lease_seconds: float,
+) -> int:
+    """A job's work: its events still pending and up to ``more`` other pending ones, in one
+    bulk write. The jobs of the events it took find them processed and return at once."""
+    with db.unit_of_work() as uow:
+        claimed = outbox.claim(uow.session, event_ids, more=more, until=outbox.ahead(lease_seconds))
+    return process_events(db, backend, claimed)
+
+
 def process_events(db: Database, backend: SearchBackend, event_ids: Sequence[int]) -> int:
-    """Index what the events name, then mark them processed; returns the documents touched."""
+    """Index what the events name, then mark them processed; returns the documents touched.
+
+    Processed or not, the events' documents are written: a repeat is harmless.
+    """
     if not event_ids:
         return 0
     with db.read() as session:
@@ -66,23 +88,38 @@ def process_events(db: Database, backend: SearchBackend, event_ids: Sequence[int
 
 def register(app: Celery, ctx: WorkerContext) -> None:
     @app.task(
+        bind=True,
         name=INDEX_EVENTS_TASK,
         shared=False,
         acks_late=True,
-        autoretry_for=(Exception,),
-        max_retries=5,
-        retry_backoff=True,
-        retry_backoff_max=60,
+        max_retries=MAX_RETRIES,
+        ignore_result=True,
     )
-    def process_events_task(*, event_ids: list[int]) -> int:
+    def process_events_task(self: Any, *, event_ids: list[int]) -> int:
         try:
-            return process_events(ctx.db, ctx.search, event_ids)
-        except SearchUnavailableError as exc:
-            # The events stay pending (retried here, then by the sweep); a lost index is
-            # repaired by the maintenance side, asked at most every few seconds.
-            if exc.health.repairable:
+            if self.request.is_eager:  # inline (the embedded runtime): its own events only
+                return process_events(ctx.db, ctx.search, event_ids)
+            return process_batch(
+                ctx.db,
+                ctx.search,
+                event_ids,
+                more=ctx.settings.indexing_batch_size,
+                lease_seconds=ctx.settings.outbox_lease_seconds,
+            )
+        except Exception as exc:
+            # The events stay pending in the outbox: the sweep sends them again; a lost
+            # index is repaired by the maintenance side, asked at most every few seconds.
+            if isinstance(exc, SearchUnavailableError) and exc.health.repairable:
                 heal.ask()
-            raise
+            log.warning(
+                "indexing failed; %d events left pending for the sweep",
+                len(event_ids),
+                exc_info=True,
+                extra={"event_ids": event_ids[:20], "request_id": current_request_id()},
+            )
+            if self.request.is_eager:
+                return 0  # the embedded runtime: the request returns at once, no inline retry
+            raise self.retry(exc=exc, countdown=min(60, 2**self.request.retries)) from exc
 
     heal = HealRequests(app)
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import threading
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -23,6 +24,8 @@ log = logging.getLogger(__name__)
 SWEEP_TASK = "carnet.maintenance.sweep_outbox"
 #: events per re-enqueued job
 CHUNK = 200
+#: a reindex re-applies what was processed from this long before it began
+REAPPLY_MARGIN_SECONDS = 60
 
 
 def sweep(
@@ -31,11 +34,17 @@ def sweep(
     *,
     older_than_seconds: float,
     keep_processed_seconds: float,
+    lease_seconds: float = 30,
     limit: int = 10_000,
 ) -> int:
-    """Re-enqueue events left unprocessed (lost job, broker outage); prune processed ones."""
-    with db.read() as session:
-        ids = outbox.due(session, older_than=outbox.ago(older_than_seconds), limit=limit)
+    """Re-enqueue events left unprocessed (lost job, broker outage); prune processed ones.
+
+    What it sends is leased for ``lease_seconds``: the next sweeps leave it alone
+    while its job waits in the queue.
+    """
+    with db.unit_of_work() as uow:
+        ids = outbox.due(uow.session, older_than=outbox.ago(older_than_seconds), limit=limit)
+        outbox.lease(uow.session, ids, until=outbox.ahead(lease_seconds))
     for start in range(0, len(ids), CHUNK):
         enqueue(ids[start : start + CHUNK])
     with db.unit_of_work() as uow:
@@ -70,11 +79,13 @@ def reindex(
 ) -> int:
     """Rebuild the index from the database into a new one, swapped in atomically.
 
-    Writes made meanwhile reach the old index; every event recorded since the
-    rebuild began is applied again to the new one, so none is lost.
+    Writes made meanwhile reach the old index; after the swap, every event
+    processed since the rebuild began (minus a margin for the clocks of other
+    hosts) or still pending is applied again to the new one, whatever its id:
+    a transaction that took its outbox id before the rebuild and committed
+    during it is not lost.
     """
-    with db.read() as session:
-        started_after = outbox.last_id(session)
+    started = outbox.ago(REAPPLY_MARGIN_SECONDS)
     rebuild = backend.rebuild()
     try:
         total = _fill(rebuild, expected_documents(db, batch_size), progress)
@@ -83,7 +94,7 @@ def reindex(
         raise
     rebuild.commit()
     with db.read() as session:
-        since = outbox.ids_after(session, started_after)
+        since = outbox.touched_since(session, started)
     for start in range(0, len(since), CHUNK):
         indexing.process_events(db, backend, since[start : start + CHUNK])
     return total
@@ -145,32 +156,81 @@ def _heal_at_start(sender: Any = None, **_: Any) -> None:
             app.tasks[HEAL_INDEX_TASK].apply_async()
 
 
+def sweep_outbox(
+    app: Celery, ctx: WorkerContext, *, older_than_seconds: float | None = None
+) -> int:
+    """The sweep of the beat task and of the embedded runtime: pending events sent again."""
+    settings = ctx.settings
+    if ctx.search.health().repairable:  # a lost index: repaired, then rebuilt
+        app.tasks[HEAL_INDEX_TASK].apply_async()
+    process = app.tasks[INDEX_EVENTS_TASK]
+    age = settings.outbox_sweep_age_seconds if older_than_seconds is None else older_than_seconds
+    return sweep(
+        ctx.db,
+        lambda ids: process.apply_async(kwargs={"event_ids": ids}),
+        older_than_seconds=age,
+        keep_processed_seconds=settings.outbox_keep_processed_seconds,
+        lease_seconds=settings.outbox_lease_seconds,
+    )
+
+
+class BackgroundSweep:
+    """The sweep of a process without beat (the embedded runtime), on a thread of its own.
+
+    ``start`` replays every pending event first (what a crash left behind), then
+    the thread sweeps every ``period`` seconds until ``stop``.
+    """
+
+    def __init__(self, app: Celery, period: float) -> None:
+        self.app = app
+        self.period = period
+        self._stopped = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="carnet-sweep", daemon=True)
+
+    def start(self) -> int:
+        replayed = self._sweep(older_than_seconds=0)
+        self._thread.start()
+        return replayed
+
+    def stop(self, timeout: float = 10) -> None:
+        self._stopped.set()
+        if self._thread.is_alive():
+            self._thread.join(timeout)
+
+    def _run(self) -> None:
+        while not self._stopped.wait(self.period):
+            self._sweep()
+
+    def _sweep(self, older_than_seconds: float | None = None) -> int:
+        try:
+            return sweep_outbox(
+                self.app, self.app.carnet_context, older_than_seconds=older_than_seconds
+            )
+        except Exception:
+            log.warning("outbox sweep failed; next try in %s s", self.period, exc_info=True)
+            return 0
+
+
 def register(app: Celery, ctx: WorkerContext) -> None:
     settings = ctx.settings
 
     @app.task(name=SWEEP_TASK, shared=False, max_retries=0)
-    def sweep_outbox() -> int:
-        process = app.tasks[INDEX_EVENTS_TASK]
-        _heal_if_lost()
-        return sweep(
-            ctx.db,
-            lambda ids: process.apply_async(kwargs={"event_ids": ids}),
-            older_than_seconds=settings.outbox_sweep_age_seconds,
-            keep_processed_seconds=settings.outbox_keep_processed_seconds,
-        )
+    def sweep_outbox_task() -> int:
+        return sweep_outbox(app, ctx)
 
     # Idempotent, and a rebuild in progress is not started again: safe to run twice.
     @app.task(name=HEAL_INDEX_TASK, shared=False, acks_late=True, max_retries=0)
     def heal_index_task() -> bool:
         return heal_index(ctx.db, ctx.search, batch_size=settings.reindex_batch_size)
 
-    def _heal_if_lost() -> None:
-        if ctx.search.health().repairable:
-            heal_index_task.apply_async()
-
     signals.worker_ready.connect(_heal_at_start, weak=False, dispatch_uid="carnet-heal-index")
 
     app.conf.beat_schedule = {
         **(app.conf.beat_schedule or {}),
-        "carnet-outbox-sweep": {"task": SWEEP_TASK, "schedule": settings.outbox_sweep_seconds},
+        "carnet-outbox-sweep": {
+            "task": SWEEP_TASK,
+            "schedule": settings.outbox_sweep_seconds,
+            # Sweeps queued while the maintenance worker was away expire: never back to back.
+            "options": {"expires": settings.outbox_sweep_seconds},
+        },
     }

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import click
 
@@ -81,18 +82,34 @@ def search(
 
 
 @bench.command("pipeline")
-@click.option("--writes", default=2000, show_default=True, help="Records written and timed.")
-@click.option("--rate", default=20.0, show_default=True, help="Writes per second.")
+@click.option("--writes", default=2000, show_default=True, help="Writes of each steady run.")
+@click.option(
+    "--rate",
+    "rates",
+    multiple=True,
+    type=float,
+    help="Writes per second of a steady run; repeat for a sweep (default: 20, 50, 100).",
+)
+@click.option("--burst", default=5000, show_default=True, help="Writes of the burst (0: none).")
+@click.option(
+    "--runtime",
+    "runtimes",
+    multiple=True,
+    type=click.Choice(["celery", "embedded"]),
+    help="Runtime(s) measured (default: both).",
+)
 @click.option("--entries", default=10_000, show_default=True, help="Directory already indexed.")
 @click.option("--seed", default=1, show_default=True)
-@click.option("--quick", is_flag=True, help="100 writes over a 1000-entry directory (CI).")
+@click.option("--quick", is_flag=True, help="100 writes at 20/s, a 200-write burst, 1000 entries.")
 @click.option("--postgres-url", default=None, help="Admin URL (CARNET_BENCH_POSTGRES_URL).")
 @click.option("--redis-url", default=None, help="Broker (CARNET_BENCH_REDIS_URL).")
 @click.option("--results-dir", default="bench/results", show_default=True, type=click.Path())
 @click.option("--workdir", default=None, type=click.Path(), help="Where the index is built.")
 def pipeline(
     writes: int,
-    rate: float,
+    rates: tuple[float, ...],
+    burst: int,
+    runtimes: tuple[str, ...],
     entries: int,
     seed: int,
     quick: bool,
@@ -101,34 +118,36 @@ def pipeline(
     results_dir: str,
     workdir: str | None,
 ) -> None:
-    """Write→searchable lag: records API → Redis → Celery worker → index."""
+    """Write→searchable lag at steady rates and a burst's drain time, on each runtime."""
     from carnet.bench import pipeline as pipeline_bench
     from carnet.bench import report
 
     if quick:
-        writes, entries = 100, 1000
+        writes, entries, burst, rates = 100, 1000, 200, rates or (20.0,)
     options = pipeline_bench.Options(
         writes=writes,
-        rate=rate,
+        rates=rates or (20.0, 50.0, 100.0),
+        burst=burst,
+        runtimes=runtimes or pipeline_bench.RUNTIMES,
         entries=entries,
         seed=seed,
         admin_url=_admin_url(postgres_url),
         redis_url=redis_url or load_settings().bench_redis_url,
         workdir=Path(workdir) if workdir else None,
     )
-    result = {"machine": report.machine()}
+    result: dict[str, Any] = {"machine": report.machine()}
     result.update(pipeline_bench.run(options, click.echo))
     result["machine_after"] = report.machine()
     click.echo("")
-    click.echo(f"chain: {result['chain']}")
-    click.echo(
-        f"{result['count']} of {result['writes']} writes found in the index "
-        f"({result['failed_writes']} failed, {result['never_found']} never found within 30 s)"
-    )
-    click.echo(
-        f"write→searchable lag: p50 {result['p50_ms']:.1f} ms, p95 {result['p95_ms']:.1f} ms, "
-        f"p99 {result['p99_ms']:.1f} ms, max {result['max_ms']:.1f} ms"
-    )
+    for run in result["runs"]:
+        what = f"{run['rate_per_s']:g}/s" if run["mode"] == "steady" else run["mode"]
+        drain = f", drained in {run['drain_s']} s" if "drain_s" in run else ""
+        click.echo(
+            f"{run['runtime']:>8} {what:>8}: {run['count']} of {run['writes']} found, "
+            f"p50 {run['p50_ms']:.1f} ms, p99 {run['p99_ms']:.1f} ms, "
+            f"max {run['max_ms']:.1f} ms{drain} "
+            f"({run['failed_writes']} failed, {run['never_found']} never found)"
+        )
     for line in report.targets_table(result["targets"]):
         click.echo(line)
     click.echo(

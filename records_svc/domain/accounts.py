@@ -16,7 +16,7 @@ from records_svc.domain.errors import (
     NotFoundError,
     StaleVersionError,
 )
-from records_svc.domain.models import Account, Contact, User
+from records_svc.domain.models import Account, User
 from records_svc.domain.paging import decode_cursor, encode_cursor
 
 PROSPECT, CLIENT = "prospect", "client"
@@ -40,8 +40,6 @@ COLUMNS = {
 }
 #: what only the ERP sets on a client, beside the field library's fields
 ERP_KEYS = ("closed", "external_ref")
-#: what a contact's search document shows of its account
-SHOWN_ON_CONTACTS = ("name", "kind", "closed")
 
 
 def get_account(session: Session, account_id: int, kind: str | None = None) -> Account:
@@ -151,24 +149,12 @@ def _apply_erp_keys(session: Session, account: Account, data: Mapping[str, Any])
         account.external_ref = ref
 
 
-def _record_account_change(
-    uow: UnitOfWork, account: Account, *, contacts_too: bool, op: str = "upsert"
-) -> None:
-    uow.session.flush()
-    uow.record_index_event("account", account.id, account.version, op)
-    if contacts_too:
-        for contact_id, version in uow.session.execute(
-            select(Contact.id, Contact.version).where(Contact.account_id == account.id)
-        ):
-            uow.record_index_event("contact", contact_id, version, op)
-
-
 def create_prospect(uow: UnitOfWork, actor_id: int, data: Mapping[str, Any]) -> Account:
     account = Account(kind=PROSPECT, status=DRAFT, closed=False, custom={}, owner_id=actor_id)
     _apply_erp_keys(uow.session, account, {k: data[k] for k in ERP_KEYS if k in data})
     _apply(uow.session, account, data, entity=PROSPECT, creating=True)
     uow.session.add(account)
-    _record_account_change(uow, account, contacts_too=False)
+    uow.session.flush()
     return account
 
 
@@ -183,15 +169,10 @@ def update_account(
     account = get_account(uow.session, account_id, kind)
     check_version(account.version, expected_version, account.kind)
     access.of(uow.session).check_account_edit(account, data)
-    before = {attr: getattr(account, attr) for attr in SHOWN_ON_CONTACTS}
     erp_keys = {key: data[key] for key in ERP_KEYS if key in data}
     _apply(uow.session, account, _without(data, ERP_KEYS), entity=account.kind, creating=False)
     _apply_erp_keys(uow.session, account, erp_keys)
-    if not uow.session.is_modified(account):
-        return account
     uow.session.flush()
-    changed = any(getattr(account, attr) != value for attr, value in before.items())
-    _record_account_change(uow, account, contacts_too=changed)
     return account
 
 
@@ -205,7 +186,7 @@ def validate_prospect(
     if account.status == VALIDATED:
         raise ConflictError(f"Prospect {account_id} is validated already.")
     account.status = VALIDATED
-    _record_account_change(uow, account, contacts_too=False)
+    uow.session.flush()
     return account
 
 
@@ -216,15 +197,7 @@ def delete_account(
     account = get_account(uow.session, account_id, kind)
     check_version(account.version, expected_version, account.kind)
     access.of(uow.session).check_account_delete(account)
-    contacts = list(
-        uow.session.execute(
-            select(Contact.id, Contact.version).where(Contact.account_id == account.id)
-        )
-    )
-    uow.record_index_event("account", account.id, account.version + 1, "delete")
     record_files.forget_record_files(uow, account_id=account.id)
-    for contact_id, version in contacts:
-        uow.record_index_event("contact", contact_id, version + 1, "delete")
     uow.session.delete(account)
     uow.session.flush()
 
@@ -264,7 +237,6 @@ def sync_client(
             kind=CLIENT, status=None, closed=False, custom={}, external_ref=external_ref
         )
         created = True
-    before = {attr: getattr(account, attr) for attr in SHOWN_ON_CONTACTS}
     # The ERP is the system of record: only the trade name is insisted upon.
     _apply(session, account, payload, entity=CLIENT, creating=created, enforce_required=False)
     if not account.name:
@@ -272,8 +244,5 @@ def sync_client(
     session.add(account)
     if "closed" in data:
         account.closed = bool(data["closed"])
-    if created or session.is_modified(account):
-        session.flush()
-        changed = created or any(getattr(account, a) != v for a, v in before.items())
-        _record_account_change(uow, account, contacts_too=changed and not created)
+    session.flush()
     return account, created

@@ -67,7 +67,6 @@ def create_contact(uow: UnitOfWork, account_id: int, data: Mapping[str, Any]) ->
     _apply(uow.session, contact, data, creating=True)
     uow.session.add(contact)
     uow.session.flush()
-    uow.record_index_event("contact", contact.id, contact.version, "upsert")
     return contact
 
 
@@ -77,16 +76,13 @@ def update_contact(
     contact = get_contact(uow.session, contact_id)
     check_version(contact.version, expected_version, "contact")
     _apply(uow.session, contact, data, creating=False)
-    if uow.session.is_modified(contact):
-        uow.session.flush()
-        uow.record_index_event("contact", contact.id, contact.version, "upsert")
+    uow.session.flush()
     return contact
 
 
 def delete_contact(uow: UnitOfWork, contact_id: int, *, expected_version: int | None) -> None:
     contact = get_contact(uow.session, contact_id)
     check_version(contact.version, expected_version, "contact")
-    uow.record_index_event("contact", contact.id, contact.version + 1, "delete")
     record_files.forget_record_files(uow, contact_id=contact.id)
     uow.session.delete(contact)
     uow.session.flush()

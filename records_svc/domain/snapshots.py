@@ -20,7 +20,8 @@ ACCOUNT_COLUMNS = (
     Account.city,
     Account.status,
     Account.closed,
-    Account.version,
+    # A document's version is the row's search version (raised only when it changes).
+    Account.search_version.label("version"),
 )
 CONTACT_COLUMNS = (
     Contact.id,
@@ -28,7 +29,7 @@ CONTACT_COLUMNS = (
     Contact.first_name,
     Contact.last_name,
     Contact.email,
-    Contact.version,
+    Contact.search_version.label("version"),
 )
 
 Values = dict[str, Any]

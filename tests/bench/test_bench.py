@@ -72,8 +72,14 @@ def test_bench_search_quick_measures_every_backend(tmp_path: Path) -> None:
 def test_bench_pipeline_quick_finds_every_write(tmp_path: Path) -> None:
     broker = redis_url()
     result = run_bench(tmp_path, "pipeline", "--redis-url", broker)
-    assert result["writes"] == 100
-    assert result["failed_writes"] == 0
-    assert result["never_found"] == 0
-    assert result["count"] == 100
-    assert result["p50_ms"] <= result["p99_ms"] <= result["max_ms"]
+    runs = {(r["runtime"], r["mode"]): r for r in result["runs"]}
+    modes = ("steady", "burst", "backlog")
+    assert set(runs) == {(rt, mode) for rt in ("celery", "embedded") for mode in modes}
+    for (_, mode), run in runs.items():
+        assert run["writes"] == (100 if mode == "steady" else 200)
+        assert run["failed_writes"] == 0
+        assert run["never_found"] == 0
+        assert run["count"] == run["writes"]
+        assert run["p50_ms"] <= run["p99_ms"] <= run["max_ms"]
+    assert runs[("celery", "burst")]["drain_s"] > 0
+    assert runs[("celery", "backlog")]["drain_s"] > 0

@@ -29,14 +29,15 @@ def test_create_edit_delete_write_events_with_versions(seller: Api, database: Da
     seller.edit(account["links"]["self"], {"name": "Dupré et Fils"})
     assert events(database)[-2:] == [
         ("account", account["id"], 2, "upsert"),
-        ("contact", contact["id"], 2, "upsert"),  # its document shows the account's name
+        ("contact", contact["id"], 3, "upsert"),  # its document shows the account's name
     ]
+    before = events(database)
     seller.edit(account["links"]["self"], {"phone": "0142142000"})
-    assert events(database)[-1] == ("account", account["id"], 3, "upsert")  # contacts untouched
+    assert events(database) == before  # no search document shows the phone
     seller.delete(account["links"]["self"])
     assert events(database)[-2:] == [
-        ("account", account["id"], 4, "delete"),
-        ("contact", contact["id"], 3, "delete"),
+        ("account", account["id"], 3, "delete"),
+        ("contact", contact["id"], 4, "delete"),
     ]
 
 
@@ -48,8 +49,17 @@ def test_closing_a_client_reindexes_its_contacts(erp: Api, seller: Api, database
     erp.put("/api/v1/sync/clients/C1", json={"name": "Müller GmbH", "closed": True})
     assert events(database)[-2:] == [
         ("account", client["id"], 2, "upsert"),
-        ("contact", contact["id"], 1, "upsert"),
+        ("contact", contact["id"], 2, "upsert"),
     ]
+
+
+def test_an_erp_conversion_alone_is_an_event(seller: Api, erp: Api, database: Database) -> None:
+    prospect = seller.post("/api/v1/prospects", json={"name": "Bientôt Client"}).json
+    reply = erp.put("/api/v1/sync/clients/ERP-7", json={"prospect_id": prospect["id"]})
+    assert reply.status_code == 200, reply.json
+    assert reply.json["kind"] == "client"
+    # The document's kind, link and badges change: an event, the account's only.
+    assert events(database)[-1] == ("account", prospect["id"], 2, "upsert")
 
 
 def test_a_failed_write_leaves_no_event(seller: Api, database: Database) -> None:

@@ -79,3 +79,40 @@ def test_search_reindex_and_verify_commands(runtime: embedded.Runtime) -> None:
         ]
     )
     assert [h.label for h in runtime.search.search(SearchQuery("renomme"))] == ["Renommé"]
+
+
+def test_a_failed_index_write_leaves_the_event_to_the_background_sweep(
+    runtime: embedded.Runtime, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    from records_svc.domain import outbox
+    from workers import maintenance
+
+    client = Client(embedded.wsgi_app(runtime))
+    auth = sign_in(client, runtime)
+    write = runtime.search.write
+    calls: list[int] = []
+
+    def broken(documents: object) -> None:
+        calls.append(1)
+        raise OSError("the index is unwritable")
+
+    monkeypatch.setattr(runtime.search, "write", broken)
+    reply = client.post(
+        "/api/v1/prospects",
+        json={"name": "Tonnellerie Mérand"},
+        headers={**auth, "X-Request-ID": "req-index-failure"},
+    )
+    assert reply.status_code == 201, reply.json
+    assert calls == [1]  # tried once, no retry loop in the request
+    [failure] = [r for r in caplog.records if r.name == "workers.indexing"]
+    assert failure.request_id == "req-index-failure"  # type: ignore[attr-defined]
+    with runtime.db.read() as session:
+        assert outbox.pending_count(session) == 1
+    assert maintenance.verify(runtime.db, runtime.search).missing == [f"account:{reply.json['id']}"]
+
+    monkeypatch.setattr(runtime.search, "write", write)
+    sweeper = embedded.start_sweep(runtime)  # what `carnet serve` starts: a replay first
+    sweeper.stop()
+    assert not maintenance.verify(runtime.db, runtime.search)
+    with runtime.db.read() as session:
+        assert outbox.pending_count(session) == 0

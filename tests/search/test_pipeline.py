@@ -221,3 +221,114 @@ def test_verify_reports_missing_extra_and_stale(
     assert drift.missing == [f"account:{a}"]
     assert drift.extra == ["account:999"]
     assert drift.stale == [(f"account:{b}", 1, 2)]
+
+
+class CountingBackend:
+    """The backend, counting its write calls (one bulk write per batch)."""
+
+    def __init__(self, backend: SearchBackend) -> None:
+        self.backend = backend
+        self.writes: list[int] = []
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.backend, name)
+
+    def write(self, documents: list[SearchDocument]) -> None:
+        self.writes.append(len(documents))
+        self.backend.write(documents)
+
+
+def test_a_job_takes_the_pending_events_in_one_bulk_write(
+    seller: Api, database: Database, backend: SearchBackend, finder: Searcher
+) -> None:
+    first, *_, last = [new_prospect(seller, f"Lot {n}")["id"] for n in range(6)]
+    events = pending(database)
+    counting = CountingBackend(backend)
+    # The first event's job takes the five others along, in one write.
+    touched = indexing.process_batch(database, counting, events[:1], more=100, lease_seconds=30)
+    assert (touched, counting.writes) == (6, [6])
+    assert pending(database) == []
+    assert len(finder.search("lot")) == 6
+    # The jobs of the events it took find nothing left to do.
+    assert indexing.process_batch(database, counting, events[-1:], more=100, lease_seconds=30) == 0
+    assert counting.writes == [6]
+    assert {first, last} <= {h["id"] for h in finder.search("lot")}
+
+
+def test_a_job_leaves_alone_the_events_another_one_holds(
+    seller: Api, database: Database, backend: SearchBackend
+) -> None:
+    for n in range(3):
+        new_prospect(seller, f"Tenu {n}")
+    a, b, c = pending(database)
+    with database.unit_of_work() as uow:  # another worker's batch: a and b
+        assert outbox.claim(uow.session, [a], more=1, until=outbox.ahead(30)) == [a, b]
+    with database.unit_of_work() as uow:
+        assert outbox.claim(uow.session, [], more=10, until=outbox.ahead(30)) == [c]
+    with database.unit_of_work() as uow:  # its own events, a job always takes
+        assert outbox.claim(uow.session, [a], more=10, until=outbox.ahead(30)) == [a]
+
+
+def test_the_sweep_does_not_send_again_what_it_just_sent(
+    seller: Api, database: Database, backend: SearchBackend
+) -> None:
+    new_prospect(seller, "Relancée")
+    sent: list[list[int]] = []
+
+    def sweep(lease_seconds: float) -> int:
+        return maintenance.sweep(
+            database,
+            sent.append,
+            older_than_seconds=-1,
+            keep_processed_seconds=3600,
+            lease_seconds=lease_seconds,
+        )
+
+    assert sweep(lease_seconds=30) == 1
+    assert sweep(lease_seconds=30) == 0  # its job is still queued: leased
+    with database.unit_of_work() as uow:  # the lease runs out (the job was lost)
+        outbox.lease(uow.session, sent[0], until=outbox.ago(1))
+    assert sweep(lease_seconds=30) == 1
+    assert sent == [sent[0], sent[0]]
+
+
+def test_reindex_keeps_a_write_whose_transaction_spans_the_rebuild_start(
+    seller: Api, database: Database, backend: SearchBackend, finder: Searcher
+) -> None:
+    """Issue 14's reproduction: the transaction takes its outbox id, a later one commits,
+    the rebuild starts, then the first commits and is indexed into the old index."""
+    import threading
+
+    from records_svc.domain import accounts, search_changes
+
+    ids = [new_prospect(seller, f"Comptoir {n}")["id"] for n in range(4)]
+    drain(database, backend)
+    held, release = threading.Event(), threading.Event()
+
+    def rename_in_a_long_transaction() -> None:
+        with database.unit_of_work() as uow:
+            accounts.update_account(uow, ids[0], {"name": "Négoce Tardif"}, expected_version=None)
+            # Its outbox id is taken now (as a long import does, row after row)…
+            for target in search_changes.pending_targets(uow.session):
+                uow.record_index_event(*target)
+            held.set()  # …and the transaction commits much later
+            release.wait(30)
+
+    writer = threading.Thread(target=rename_in_a_long_transaction)
+    writer.start()
+    assert held.wait(30)
+    if not database.is_sqlite:  # SQLite has one writer at a time: nothing can overtake it
+        new_prospect(seller, "Comptoir Pressé")  # a later id, committed first
+        drain(database, backend)
+
+    def commit_the_held_write() -> None:
+        if not release.is_set():
+            release.set()
+            writer.join(30)
+            drain(database, backend)  # its job writes to the live (old) index
+
+    maintenance.reindex(
+        database, RenamingDuringRebuild(backend, commit_the_held_write), batch_size=2
+    )
+    assert not maintenance.verify(database, backend)
+    assert finder.labels("negoce") == ["Négoce Tardif"]

@@ -52,6 +52,7 @@ def env_of(settings: Settings) -> dict[str, str]:
         "CARNET_OUTBOX_SWEEP_AGE_SECONDS": "0",
         "CARNET_OUTBOX_SWEEP_SECONDS": str(settings.outbox_sweep_seconds),
         "CARNET_SEARCH_BACKEND": settings.search_backend,
+        "CARNET_OUTBOX_LEASE_SECONDS": str(settings.outbox_lease_seconds),
     }
     if settings.search_backend == "elasticsearch":
         values["CARNET_ELASTICSEARCH_URL"] = settings.elasticsearch_url
@@ -61,7 +62,7 @@ def env_of(settings: Settings) -> dict[str, str]:
 
 
 def start_worker(
-    settings: Settings, log: Path, *, queues: str = "indexing", beat: bool = False
+    settings: Settings, log: Path, *, queues: str = "indexing,maintenance", beat: bool = False
 ) -> subprocess.Popen[bytes]:
     """A solo worker; with ``beat``, Celery beat runs inside it (the sweep on schedule)."""
     command = [sys.executable, "-m", "celery", "-A", "workers.worker", "worker", "-Q", queues]
@@ -242,3 +243,54 @@ def test_a_broker_outage_loses_nothing(
     result = CliRunner().invoke(carnet, ["search", "verify"])
     assert result.exit_code == 0, result.output
     assert "No drift" in result.output
+
+
+def test_a_worker_killed_mid_burst_loses_nothing(stack: Stack, tmp_path: Path) -> None:
+    """SIGKILL the indexing worker while writes pour in; a new worker and beat's sweeps
+    bring the index level with the database, every acknowledged create included."""
+    import threading
+
+    from search_svc.backends import from_settings
+    from workers import maintenance
+
+    settings = stack.settings.model_copy(
+        update={"broker_key_prefix": f"carnet-test-{uuid.uuid4().hex}:", "outbox_lease_seconds": 2}
+    )
+    app = stack.records(settings)
+    seller = make_user(app, stack.database, f"seller-{uuid.uuid4().hex[:6]}")
+    created: list[int] = []
+
+    def write(count: int) -> None:
+        for n in range(count):
+            reply = seller.post("/api/v1/prospects", json={"name": f"Averse {n}"})
+            assert reply.status_code == 201, reply.json
+            created.append(int(reply.json["id"]))
+
+    worker = start_worker(settings, tmp_path / "worker-1.log")
+    writer = threading.Thread(target=write, args=(150,))
+    writer.start()
+    eventually(lambda: len(created) >= 40, "the burst is under way")
+    worker.send_signal(signal.SIGKILL)
+    worker.wait(10)
+    writer.join(60)
+    worker = start_worker(settings, tmp_path / "worker-2.log")
+    sweep = create_celery(settings).tasks[SWEEP_TASK]
+    backend = from_settings(settings)
+    try:
+
+        def level() -> bool:
+            sweep.apply_async()  # what beat sends, every period
+            time.sleep(1)
+            return not maintenance.verify(stack.database, backend)
+
+        eventually(level, "verify reports no drift", timeout=60)
+        indexed = {doc_id for doc_id, _ in backend.versions()}
+        assert {f"account:{i}" for i in created} <= indexed
+    finally:
+        backend.close()
+        stop(worker, signal.SIGQUIT)
+        client = redis.Redis.from_url(settings.broker_url or "")
+        keys = list(client.scan_iter(match=f"{settings.broker_key_prefix}*"))
+        if keys:
+            client.delete(*keys)
+        client.close()

@@ -156,7 +156,8 @@ def test_one_worker_per_queue_and_the_stack_services(
         for n, s in services.items()
         if s.get("command") and "worker" in s["command"]
     }
-    assert set(workers) == set(celery_app_facts["queues"]) == {"indexing", "sirene", "editions"}
+    assert set(workers) == set(celery_app_facts["queues"])
+    assert set(workers) == {"indexing", "sirene", "editions", "maintenance"}
     for needed in ("postgres", "redis", "elasticsearch", "migrate", "records", "search"):
         assert needed in services
     assert {"beat", "flower"} <= set(services)

@@ -177,14 +177,16 @@ def stored_files(stack: Stack) -> list[Path]:
     return [p for p in root.rglob("*") if p.is_file()] if root.exists() else []
 
 
-def test_flower_lists_the_three_workers(stack: Stack) -> None:
+def test_flower_lists_the_workers(stack: Stack) -> None:
+    queues = {"indexing", "sirene", "editions", "maintenance"}
+
     def workers() -> set[str] | None:
         reply = requests.get(f"{stack.flower}/api/workers", params={"refresh": 1}, timeout=10)
         assert reply.status_code == 200, reply.text
         names = {name.split("@", 1)[0] for name in reply.json()}
-        return names if {"indexing", "sirene", "editions"} <= names else None
+        return names if queues <= names else None
 
-    assert eventually(workers, 20) == {"indexing", "sirene", "editions"}
+    assert eventually(workers, 20) == queues
 
 
 def test_logs_are_json_lines_and_a_request_id_follows_into_its_job(
@@ -225,6 +227,7 @@ def test_status_lists_the_processes_and_a_second_up_is_refused(stack: Stack) -> 
         "worker-indexing",
         "worker-sirene",
         "worker-editions",
+        "worker-maintenance",
         "beat",
         "flower",
     ]
