@@ -1,7 +1,7 @@
 """search versions of accounts and contacts; leases of outbox events
 
 Revision ID: 0007_pipeline
-Revises: merge_0003_0004
+Revises: 0006_access
 Create Date: 2026-12-01 15:40:00
 
 A document's version used to be the row's version (a contact's: its own plus
