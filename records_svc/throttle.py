@@ -80,17 +80,25 @@ class AttemptLog(Protocol):
 
 
 class RedisAttemptLog:
-    def __init__(self, client: Any) -> None:
-        self._reserve = client.register_script(_RESERVE)
-        self._release = client.register_script(_RELEASE)
+    """The logs in Redis. A connection per call, closed after it: sign-ins are rare next
+    to the password hash they guard, and an app holds no socket between them."""
+
+    def __init__(self, url: str) -> None:
+        self.url = url
 
     def reserve(
         self, keys: tuple[str, str], limits: tuple[int, int], member: str, now: float, window: float
     ) -> float:
-        return float(self._reserve(keys=list(keys), args=[now, window, *limits, member]))
+        return float(self._run(_RESERVE, keys, [now, window, *limits, member]))
 
     def release(self, keys: tuple[str, str], prefix: str, member: str) -> None:
-        self._release(keys=list(keys), args=[prefix, member])
+        self._run(_RELEASE, keys, [prefix, member])
+
+    def _run(self, script: str, keys: tuple[str, str], args: list[Any]) -> Any:
+        import redis
+
+        with redis.Redis.from_url(self.url, socket_connect_timeout=1, socket_timeout=1) as client:
+            return client.register_script(script)(keys=list(keys), args=args)
 
 
 class LocalAttemptLog:
@@ -199,14 +207,7 @@ class SignInThrottle:
 
 def from_settings(settings: Settings, *, clock: Callable[[], float] = time.time) -> SignInThrottle:
     url = settings.shared_redis_url
-    attempts: AttemptLog
-    if url:
-        import redis
-
-        client = redis.Redis.from_url(url, socket_connect_timeout=1, socket_timeout=1)
-        attempts = RedisAttemptLog(client)
-    else:
-        attempts = LocalAttemptLog()
+    attempts: AttemptLog = RedisAttemptLog(url) if url else LocalAttemptLog()
     return SignInThrottle(
         attempts,
         per_name=settings.signin_failures_per_name,

@@ -136,11 +136,7 @@ def test_throttled_attempts_never_reach_the_password_hash(
 
 @pytest.fixture
 def redis_log() -> Any:
-    import redis
-
-    client = redis.Redis.from_url(redis_url())
-    yield throttle.RedisAttemptLog(client)
-    client.close()
+    return throttle.RedisAttemptLog(redis_url())
 
 
 def test_the_redis_log_slides_and_forgets_per_address(redis_log: Any) -> None:
