@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import logging
 import secrets
-from collections.abc import Iterable
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
 from typing import Any
 
 from celery import Celery
@@ -23,6 +24,8 @@ from search_svc.backends.base import SearchBackend
 from workers.celery_app import CeleryJobQueue, create_celery
 from workers.context import WorkerContext
 
+log = logging.getLogger(__name__)
+
 
 @dataclass
 class Runtime:
@@ -30,6 +33,19 @@ class Runtime:
     db: Database
     celery: Celery
     search: SearchBackend
+    #: run by ``shutdown()`` before the connections close, last registered first
+    #: (e.g. flushing what the process still holds once the server stops taking requests)
+    on_shutdown: list[Callable[[], object]] = field(default_factory=list)
+
+    def shutdown(self) -> None:
+        """The server has stopped taking requests: run the shutdown hooks, then close."""
+        hooks, self.on_shutdown = self.on_shutdown, []
+        for hook in reversed(hooks):
+            try:
+                hook()
+            except Exception:
+                log.exception("shutdown hook %r failed", hook)
+        self.close()
 
     def close(self) -> None:
         self.search.close()
@@ -44,11 +60,25 @@ class Runtime:
         return self.db.files or FileStore(self.settings.resolved_documents_dir)
 
 
-def runtime(settings: Settings) -> Runtime:
-    """The database, migrated (the embedded default creates it on first use), and Celery."""
+def runtime(settings: Settings, *, upgrade: bool = False) -> Runtime:
+    """The database and Celery.
+
+    Only ``upgrade=True`` (``carnet db upgrade``, ``carnet serve`` on the embedded
+    SQLite) migrates; otherwise a database not at this release's schema is refused
+    (``SchemaOutOfDateError`` naming ``carnet db upgrade``), except the embedded
+    default's own database on its first use, which is created.
+    """
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     context = WorkerContext(settings)
-    migrate.upgrade(context.db.engine)
+    engine = context.db.engine
+    if upgrade or (settings.database_url is None and migrate.is_empty(engine)):
+        migrate.upgrade(engine)
+    else:
+        try:
+            migrate.check_current(engine)
+        except BaseException:
+            context.db.dispose()
+            raise
     celery = create_celery(settings, context)
     return Runtime(settings=settings, db=context.db, celery=celery, search=context.search)
 

@@ -93,6 +93,8 @@ class Settings(BaseSettings):
     #: send plain application/json to Elasticsearch instead of its compatibility media
     #: types (for Elasticsearch-compatible servers that refuse them)
     elasticsearch_plain_json: bool = False
+    #: request threads of `carnet serve` (the embedded default's one server process)
+    serve_threads: int = Field(default=8, ge=1, le=128)
     #: gunicorn workers of each web service
     web_workers: int = Field(default=2, ge=1, le=64)
     #: Celery worker processes of each queue

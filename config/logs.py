@@ -22,6 +22,7 @@ __all__ = [
     "JsonFormatter",
     "configure",
     "current_request_id",
+    "gunicorn_logconfig",
     "reset_request_id",
     "set_request_id",
 ]
@@ -80,21 +81,51 @@ class _TextFormatter(logging.Formatter):
         return super().format(record)
 
 
+_TEXT = "%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s"
+#: the app logs each request itself (``carnet.http``, with its request id): gunicorn's
+#: access logger, which gunicorn feeds whenever a logging config is given, says nothing
+_SILENT = ("gunicorn.access",)
+
+
 def configure(settings: Settings, service: str) -> None:
     """Send every log record of this process to stderr, one line each (JSON by default)."""
     handler = logging.StreamHandler(sys.stderr)
     if settings.log_format == "json":
         handler.setFormatter(JsonFormatter(service))
     else:
-        handler.setFormatter(
-            _TextFormatter("%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s")
-        )
+        handler.setFormatter(_TextFormatter(_TEXT))
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(settings.log_level.upper())
     logging.captureWarnings(True)
     # Servers with their own handlers (gunicorn, celery) go through the root handler too.
-    for name in ("gunicorn.error", "gunicorn.access", "celery", "flower", "tornado"):
+    for name in ("gunicorn.error", "celery", "flower", "tornado", *_SILENT):
         logger = logging.getLogger(name)
         logger.handlers[:] = []
-        logger.propagate = True
+        logger.propagate = name not in _SILENT
+
+
+def gunicorn_logconfig(
+    settings: Settings, service: str, *, requests: str | None = None
+) -> dict[str, Any]:
+    """gunicorn's ``logconfig_dict``: its own lines like the app's, no access log of its
+    own; ``requests`` sets the level of the app's request lines (``carnet.http``)."""
+    if settings.log_format == "json":
+        formatter: dict[str, Any] = {"()": JsonFormatter, "service": service}
+    else:
+        formatter = {"()": _TextFormatter, "fmt": _TEXT}
+    handler = {"class": "logging.StreamHandler", "formatter": "main", "stream": "ext://sys.stderr"}
+    loggers: dict[str, Any] = {
+        "gunicorn.error": {"level": "INFO", "handlers": [], "propagate": True},
+        "gunicorn.access": {"level": "WARNING", "handlers": [], "propagate": False},
+    }
+    if requests:
+        loggers["carnet.http"] = {"level": requests.upper(), "propagate": True}
+    return {
+        "version": 1,
+        "disable_existing_loggers": False,
+        "formatters": {"main": formatter},
+        "handlers": {"console": handler, "error_console": handler},
+        "root": {"level": settings.log_level.upper(), "handlers": ["console"]},
+        "loggers": loggers,
+    }
