@@ -200,7 +200,11 @@ from carnet import cli_documents  # noqa: E402
 
 main.add_command(cli_documents.documents)
 main.add_command(cli_documents.templates)
+from carnet.cli_backup import backup_command, restore_command  # noqa: E402
 from carnet.cli_search import search as _search_group  # noqa: E402
+
+main.add_command(backup_command)
+main.add_command(restore_command)
 
 main.add_command(_search_group)
 from carnet.cli_stack import stack as _stack_group  # noqa: E402

@@ -197,7 +197,12 @@ def test_a_database_at_an_earlier_head_upgrades_with_its_data(
     # custom field the team had added
     assert library == [
         *standard,
-        {"entity": "client", "key": "segment", "standard": False, "choices": ["banque", "industrie"]},
+        {
+            "entity": "client",
+            "key": "segment",
+            "standard": False,
+            "choices": ["banque", "industrie"],
+        },
     ]
 
 
