@@ -156,17 +156,18 @@ def backup(settings: Settings, path: Path, say: Callable[[str], Any] = print) ->
             files.append(_entry(path, key))
     copied = {f["path"] for f in files}
     missing = sorted(referenced - copied)
+    database = {"kind": "sqlite" if database_file == SQLITE_FILE else "postgresql"}
+    database |= _entry(path, database_file)
     manifest = {
         "format": FORMAT,
         "created_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
         "revision": revision,
-        "database": {"kind": "sqlite" if database_file == SQLITE_FILE else "postgresql"}
-        | _entry(path, database_file),
+        "database": database,
         "files": files,
         "missing": missing,
     }
     (path / MANIFEST).write_text(json.dumps(manifest, indent=2, ensure_ascii=False))
-    size = manifest["database"]["size"] + sum(f["size"] for f in files)
+    size = int(database["size"]) + sum(f["size"] for f in files)
     return Summary(database_file, len(files), size, missing)
 
 

@@ -35,7 +35,7 @@ def _worker_exit(_arbiter: Any, worker: Any) -> None:
         log.info("Carnet stopped: requests finished, shutdown hooks run")
 
 
-class EmbeddedServer(BaseApplication):  # type: ignore[misc]
+class EmbeddedServer(BaseApplication):
     """``carnet serve``: records, search and the portal in one gunicorn worker."""
 
     def __init__(

@@ -99,6 +99,8 @@ class Settings(BaseSettings):
     web_workers: int = Field(default=2, ge=1, le=64)
     #: Celery worker processes of each queue
     worker_concurrency: int = Field(default=2, ge=1, le=64)
+    #: seconds between two heartbeats of a worker (its key lives three of them)
+    worker_heartbeat_seconds: float = Field(default=5.0, gt=0, le=300)
 
     # benchmarks (issue 7): the PostgreSQL server where `carnet bench` creates its scratch databases
     bench_postgres_url: str = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
@@ -146,6 +148,14 @@ class Settings(BaseSettings):
         if self.broker_url and self.broker_url.startswith(("redis://", "rediss://")):
             return self.broker_url
         return None
+
+    def worker_heartbeat_key(self, queue: str) -> str:
+        """The Redis key a worker of ``queue`` keeps alive (beside Celery's, same prefix)."""
+        return f"{self.broker_key_prefix or ''}carnet:heartbeat:{queue}"
+
+    @property
+    def worker_heartbeat_ttl(self) -> int:
+        return max(2, round(self.worker_heartbeat_seconds * 3))
 
     @property
     def eager_jobs(self) -> bool:

@@ -53,6 +53,10 @@ def create_celery(settings: Settings, context: WorkerContext | None = None) -> C
         task_publish_retry_policy=FAIL_FAST,
         enable_utc=True,
     )
+    if (settings.broker_url or "").startswith("redis://"):
+        from workers.broker import TRANSPORT
+
+        app.conf.broker_transport = TRANSPORT  # survives a Redis restart (workers/broker.py)
     if settings.broker_key_prefix:
         prefix = {"global_keyprefix": settings.broker_key_prefix}
         app.conf.broker_transport_options = {**app.conf.broker_transport_options, **prefix}

@@ -6,11 +6,14 @@ Beat and Flower use it too (``celery -A workers.worker beat|flower``).
 
 from __future__ import annotations
 
+from typing import Any
+
 from celery import signals
 
 from config import load_settings
 from config.logs import configure
 from workers.celery_app import create_celery
+from workers.heartbeat import Heartbeat
 
 settings = load_settings()
 # Every process started with -A workers.worker (worker, beat, Flower) logs JSON lines.
@@ -21,3 +24,21 @@ app = create_celery(settings)
 @signals.setup_logging.connect(weak=False)
 def _keep_json_logs(**_: object) -> None:
     """Connected, this signal stops Celery from installing its own handlers over ours."""
+
+
+_heartbeat: list[Heartbeat] = []
+
+
+@signals.worker_ready.connect(weak=False)
+def _start_heartbeat(sender: Any = None, **_: object) -> None:
+    """Each queue this worker consumes gets its liveness key (read by /readyz)."""
+    queues = sorted(sender.app.amqp.queues.consume_from) if sender is not None else []
+    beat = Heartbeat(settings, queues)
+    beat.start()
+    _heartbeat.append(beat)
+
+
+@signals.worker_shutdown.connect(weak=False)
+def _stop_heartbeat(**_: object) -> None:
+    while _heartbeat:
+        _heartbeat.pop().stop()

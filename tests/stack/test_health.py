@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import json
 import logging
+import uuid
 from pathlib import Path
+
+import redis
 
 from config import Settings, load_settings
 from config.logs import JsonFormatter, reset_request_id, set_request_id
@@ -12,6 +15,7 @@ from records_svc import create_app
 from records_svc.db import Database
 from tests.services import redis_url
 from tests.stack.conftest import free_port
+from workers.heartbeat import Heartbeat
 
 SECRET = "test-secret-key-" * 4
 
@@ -26,10 +30,26 @@ def readyz(settings: Settings, database: Database | None = None) -> tuple[int, d
     return reply.status_code, reply.json
 
 
-def test_ready_with_its_database_and_redis(tmp_path: Path) -> None:
-    status, body = readyz(records_settings(tmp_path, broker_url=redis_url()))
-    assert status == 200
-    assert body["checks"] == {"database": "ok", "redis": "ok"}
+def test_ready_with_its_database_redis_and_a_live_indexing_worker(tmp_path: Path) -> None:
+    settings = records_settings(
+        tmp_path, broker_url=redis_url(), broker_key_prefix=f"carnet-test-{uuid.uuid4().hex}:"
+    )
+    status, body = readyz(settings)
+    # no indexing worker has written its heartbeat: writes would never reach search
+    assert status == 503
+    assert body["checks"] == {"database": "ok", "redis": "ok", "indexing_worker": "down"}
+    assert "indexing worker" in str(body["detail"])
+
+    client = redis.Redis.from_url(redis_url())
+    try:
+        Heartbeat(settings, ["indexing"]).beat(client)  # what a running worker writes
+        status, body = readyz(settings)
+        assert status == 200
+        assert body["checks"] == {"database": "ok", "redis": "ok", "indexing_worker": "ok"}
+        assert 0 < client.ttl(settings.worker_heartbeat_key("indexing")) <= 15
+    finally:
+        client.delete(settings.worker_heartbeat_key("indexing"))
+        client.close()
 
 
 def test_redis_down_is_named(tmp_path: Path) -> None:
