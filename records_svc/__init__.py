@@ -26,6 +26,7 @@ from records_svc.api import (
     sync,
 )
 from records_svc.api import actions as actions_api
+from records_svc.api import idempotency as idempotency_api
 from records_svc.api import opportunities as opportunities_api
 from records_svc.api.common import Services
 from records_svc.api.converters import IdConverter
@@ -84,6 +85,7 @@ def create_app(
         lambda: app.response_class(app.json.dumps(api.spec.to_dict()), mimetype="application/json"),
     )
     httpkit.init_app(app)
+    idempotency_api.init_app(app)  # after the request id: a replay carries its own
 
     @app.errorhandler(DomainError)
     def _domain_error(error: DomainError) -> Response:
