@@ -271,14 +271,14 @@ def stop(processes: list[Process], timeout: float = STOP_TIMEOUT) -> list[str]:
         time.sleep(0.1)
     for process in ours:
         if _group_alive(process.pid):
-            _signal_group(process.pid, signal.SIGKILL)
+            signal_group(process.pid, signal.SIGKILL)
     deadline = time.monotonic() + 5
     while time.monotonic() < deadline and any(_group_alive(p.pid) for p in ours):
         time.sleep(0.1)
     return [p.name for p in ours]
 
 
-def _signal_group(pgid: int, sig: signal.Signals) -> None:
+def signal_group(pgid: int, sig: signal.Signals) -> None:
     with contextlib.suppress(ProcessLookupError, PermissionError):
         os.killpg(pgid, sig)
 

@@ -77,6 +77,8 @@ class Supervisor:
             time.sleep(tick)
 
     def _died(self, child: Child, now: float) -> None:
+        # what it left behind (a Celery worker's pool processes) goes with it
+        stack.signal_group(child.process.pid, signal.SIGKILL)
         ran = now - child.started_at
         child.failures = 1 if ran >= HEALTHY_AFTER else child.failures + 1
         delay = min(BACKOFF_MAX, BACKOFF_FIRST * 2 ** (child.failures - 1))

@@ -6,9 +6,11 @@ Beat and Flower use it too (``celery -A workers.worker beat|flower``).
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 from celery import signals
+from celery.apps import worker as celery_worker
 
 from config import load_settings
 from config.logs import configure
@@ -16,9 +18,19 @@ from workers.celery_app import create_celery
 from workers.heartbeat import Heartbeat
 
 settings = load_settings()
-# Every process started with -A workers.worker (worker, beat, Flower) logs JSON lines.
-configure(settings, "celery")
+# Every process started with -A workers.worker (worker, beat, Flower) logs JSON lines,
+# what Celery and kombu print themselves (shutdown, crash) included.
+configure(settings, "celery", capture_output=True)
 app = create_celery(settings)
+
+
+def _say(message: str, *_: object) -> None:
+    """Celery's shutdown messages, which it writes to the file descriptor itself, as log
+    lines like every other (e.g. "worker: Warm shutdown (MainProcess)")."""
+    logging.getLogger("celery.apps.worker").warning(message.strip())
+
+
+celery_worker.safe_say = _say
 
 
 @signals.setup_logging.connect(weak=False)
