@@ -58,23 +58,28 @@ class Supervisor:
     def watch(self, tick: float = 0.2) -> None:
         """Restart what dies until asked to stop."""
         while not self.stopping:
-            now = time.monotonic()
-            changed = False
-            for child in self.children:
-                if child.restart_at is None and child.popen and child.popen.poll() is not None:
-                    self._died(child, now)
-                elif child.restart_at is not None and now >= child.restart_at:
-                    self._spawn(child)
-                    changed = True
-                    log.info(
-                        "restarted %s (pid %d)",
-                        child.process.name,
-                        child.process.pid,
-                        extra={"process": child.process.name, "restarts": child.failures},
-                    )
-            if changed:
-                self.state.save(self.path)
+            try:
+                self._check(time.monotonic())
+            except Exception:  # the supervisor must outlive whatever goes wrong here
+                log.exception("supervision round failed")
             time.sleep(tick)
+
+    def _check(self, now: float) -> None:
+        changed = False
+        for child in self.children:
+            if child.restart_at is None and child.popen and child.popen.poll() is not None:
+                self._died(child, now)
+            elif child.restart_at is not None and now >= child.restart_at:
+                self._spawn(child)
+                changed = True
+                log.info(
+                    "restarted %s (pid %d)",
+                    child.process.name,
+                    child.process.pid,
+                    extra={"stack_process": child.process.name, "restarts": child.failures},
+                )
+        if changed:
+            self.state.save(self.path)
 
     def _died(self, child: Child, now: float) -> None:
         # what it left behind (a Celery worker's pool processes) goes with it
@@ -90,7 +95,7 @@ class Supervisor:
             code,
             ran,
             delay,
-            extra={"process": child.process.name, "status": code, "restarts": child.failures},
+            extra={"stack_process": child.process.name, "status": code, "restarts": child.failures},
         )
 
     def stop(self, timeout: float) -> None:
@@ -110,7 +115,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--flower-port", type=int, default=5555)
     args = parser.parse_args(argv)
     settings = load_settings()
-    configure(settings, "supervisor")
+    configure(settings, "supervisor", capture_output=True)
     ports = stack.Ports(args.host, args.records_port, args.search_port, args.flower_port)
     path = stack.state_path(settings)
     state = stack.State(urls=stack.urls(ports), supervisor=stack.myself())
