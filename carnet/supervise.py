@@ -19,7 +19,7 @@ from types import FrameType
 
 from carnet import stack
 from config import load_settings
-from config.logs import configure
+from config.logs import capture_output, configure
 
 log = logging.getLogger("carnet.supervise")
 
@@ -115,7 +115,8 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--flower-port", type=int, default=5555)
     args = parser.parse_args(argv)
     settings = load_settings()
-    configure(settings, "supervisor", capture_output=True)
+    configure(settings, "supervisor")
+    capture_output()
     ports = stack.Ports(args.host, args.records_port, args.search_port, args.flower_port)
     path = stack.state_path(settings)
     state = stack.State(urls=stack.urls(ports), supervisor=stack.myself())

@@ -22,6 +22,7 @@ __all__ = [
     "CELERY_HEADER",
     "HTTP_HEADER",
     "JsonFormatter",
+    "capture_output",
     "configure",
     "current_request_id",
     "gunicorn_logconfig",
@@ -154,7 +155,7 @@ def _log_uncaught(kind: type[BaseException], value: BaseException, tb: object) -
     )
 
 
-def _capture_output() -> None:
+def capture_output() -> None:
     """Lines written to stdout/stderr by anything but logging become JSON log records."""
     for attr, level in (("stdout", logging.INFO), ("stderr", logging.WARNING)):
         current = getattr(sys, attr)
@@ -168,12 +169,8 @@ def _capture_output() -> None:
     )
 
 
-def configure(settings: Settings, service: str, *, capture_output: bool = False) -> None:
-    """Send every log record of this process to stderr, one line each (JSON by default).
-
-    ``capture_output``: what is printed to stdout/stderr becomes log lines too
-    (the Celery processes, whose libraries print on shutdown and crash).
-    """
+def configure(settings: Settings, service: str) -> None:
+    """Send every log record of this process to stderr, one line each (JSON by default)."""
     stderr = sys.stderr
     handler = logging.StreamHandler(getattr(stderr, "original", stderr))
     handler.addFilter(_Recovered())
@@ -190,8 +187,6 @@ def configure(settings: Settings, service: str, *, capture_output: bool = False)
         logger = logging.getLogger(name)
         logger.handlers[:] = []
         logger.propagate = name not in _SILENT
-    if capture_output:
-        _capture_output()
 
 
 def gunicorn_logconfig(

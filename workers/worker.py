@@ -13,14 +13,13 @@ from celery import signals
 from celery.apps import worker as celery_worker
 
 from config import load_settings
-from config.logs import configure
+from config.logs import capture_output, configure
 from workers.celery_app import create_celery
 from workers.heartbeat import Heartbeat
 
 settings = load_settings()
-# Every process started with -A workers.worker (worker, beat, Flower) logs JSON lines,
-# what Celery and kombu print themselves (shutdown, crash) included.
-configure(settings, "celery", capture_output=True)
+# Every process started with -A workers.worker (worker, beat, Flower) logs JSON lines.
+configure(settings, "celery")
 app = create_celery(settings)
 
 
@@ -36,6 +35,14 @@ celery_worker.safe_say = _say
 @signals.setup_logging.connect(weak=False)
 def _keep_json_logs(**_: object) -> None:
     """Connected, this signal stops Celery from installing its own handlers over ours."""
+
+
+@signals.worker_init.connect(weak=False)
+@signals.beat_init.connect(weak=False)
+def _capture_output(**_: object) -> None:
+    """A worker or beat: what Celery and kombu print themselves (shutdown, crash) becomes
+    JSON lines too. Only there: importing this module changes no stream."""
+    capture_output()
 
 
 _heartbeat: list[Heartbeat] = []
