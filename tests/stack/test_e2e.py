@@ -26,6 +26,17 @@ pytestmark = [pytest.mark.postgres, pytest.mark.redis, pytest.mark.slow]
 T = TypeVar("T")
 #: the type-ahead promise: a new record is found within this
 FOUND_WITHIN = 2.0
+#: what `carnet stack up` runs, in start order (the supervisor first)
+PROCESSES = (
+    "supervisor",
+    "records",
+    "search",
+    "worker-indexing",
+    "worker-sirene",
+    "worker-editions",
+    "beat",
+    "flower",
+)
 HTML = "<h1>Fiche {{ account.name }}</h1><p>{{ account.siret or '' }}</p>"
 
 
@@ -218,16 +229,7 @@ def test_logs_are_json_lines_and_a_request_id_follows_into_its_job(
 
 
 def _all_json_lines(stack: Stack) -> None:
-    for name in (
-        "supervisor",
-        "records",
-        "search",
-        "worker-indexing",
-        "worker-sirene",
-        "worker-editions",
-        "beat",
-        "flower",
-    ):
+    for name in PROCESSES:
         for line in stack.log(name):
             entry = json.loads(line)  # every line is one JSON object
             assert {"ts", "level", "message", "request_id"} <= set(entry), (name, line)
@@ -262,16 +264,7 @@ def test_status_lists_the_processes_and_a_second_up_is_refused(stack: Stack) -> 
     status = carnet(stack.env, "stack", "status")
     assert status.returncode == 0, status.stdout + status.stderr
     running = [line.split()[0] for line in status.stdout.splitlines() if " running " in line]
-    assert running == [
-        "supervisor",
-        "records",
-        "search",
-        "worker-indexing",
-        "worker-sirene",
-        "worker-editions",
-        "beat",
-        "flower",
-    ]
+    assert running == list(PROCESSES)
     again = carnet(stack.env, "stack", "up")
     assert again.returncode != 0
     assert "already runs" in again.stderr
