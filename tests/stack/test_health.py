@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 import logging
+import subprocess
+import sys
 import uuid
 from pathlib import Path
 
@@ -14,7 +16,7 @@ from config.logs import JsonFormatter, reset_request_id, set_request_id
 from records_svc import create_app
 from records_svc.db import Database
 from tests.services import redis_url
-from tests.stack.conftest import free_port
+from tests.stack.conftest import ROOT, free_port
 from workers.heartbeat import Heartbeat
 
 SECRET = "test-secret-key-" * 4
@@ -98,3 +100,32 @@ def test_log_lines_are_json_with_the_request_id() -> None:
     assert entry["request_id"] == "abc123"
     assert entry["service"] == "records"
     assert entry["status"] == 200
+
+
+def test_printed_lines_crashes_and_recovered_criticals_are_json_lines(tmp_path: Path) -> None:
+    """What a Celery process prints itself, and its crash, come out as JSON lines."""
+    code = "\n".join(
+        [
+            "import logging",
+            "from config import load_settings",
+            "from config.logs import capture_output, configure",
+            f"configure(load_settings(data_dir={str(tmp_path)!r}), 'celery')",
+            "capture_output()",
+            "print('worker: Warm shutdown (MainProcess)')",
+            "logging.getLogger('celery.backends.asynchronous').critical(",
+            "    'Retry limit exceeded. The Celery application must be restarted.')",
+            "logging.getLogger('celery.worker').critical('Unrecoverable error: X')",
+            "raise RuntimeError('boom')",
+        ]
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, check=False
+    )
+    assert done.returncode == 1
+    entries = [json.loads(line) for line in (done.stdout + done.stderr).splitlines()]
+    levels = {e["message"].split(":")[0].split(".")[0]: e["level"] for e in entries}
+    assert levels["worker"] == "INFO"  # the printed line
+    assert levels["Retry limit exceeded"] == "WARNING"  # it reconnects by itself
+    assert levels["Unrecoverable error"] == "CRITICAL"  # a real one stays critical
+    crash = entries[-1]
+    assert crash["level"] == "CRITICAL" and "RuntimeError: boom" in crash["exc_info"]
