@@ -4,10 +4,10 @@ One worker process because the embedded runtime (SQLite, the FTS5 index, Celery
 in eager mode, background threads of the runtime) lives in one process; threads
 because a team's requests are mostly waiting on SQLite and the network.
 
-SIGTERM (or SIGINT) is a graceful stop: gunicorn stops accepting, lets the
-requests in flight finish (up to ``GRACEFUL_TIMEOUT`` seconds), then the
-runtime's shutdown hooks run (``Runtime.on_shutdown``) before its connections
-close.
+SIGTERM is a graceful stop: gunicorn stops accepting, lets the requests in
+flight finish (up to ``GRACEFUL_TIMEOUT`` seconds), then the runtime's shutdown
+hooks run (``Runtime.on_shutdown``) before its connections close. SIGINT
+(Ctrl-C) is gunicorn's quick stop: the hooks still run.
 """
 
 from __future__ import annotations
