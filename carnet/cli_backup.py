@@ -43,6 +43,7 @@ def restore_command(ctx: click.Context, path: Path, yes: bool) -> None:
     from carnet import backup
     from carnet.cli import _settings
     from carnet.cli_search import reindex
+    from records_svc import migrate
 
     settings = _settings()
     try:
@@ -60,4 +61,10 @@ def restore_command(ctx: click.Context, path: Path, yes: bool) -> None:
         backup.restore(settings, path, say=click.echo)
     except backup.BackupError as exc:
         raise click.ClickException(str(exc)) from exc
+    if set(manifest["revision"]) != migrate.heads():
+        click.echo(
+            f"The backup's schema ({', '.join(manifest['revision'])}) is older than this "
+            "release's: run `carnet db upgrade`, then `carnet search reindex`."
+        )
+        return
     ctx.invoke(reindex)
