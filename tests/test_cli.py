@@ -176,3 +176,20 @@ def test_serve_finishes_the_requests_in_flight_on_sigterm(tmp_path: Path) -> Non
     finally:
         process.terminate()
         process.communicate(timeout=40)
+
+
+def test_the_runtime_runs_its_shutdown_hooks_last_registered_first(tmp_path: Path) -> None:
+    """What `carnet serve` runs once its requests are finished (e.g. flushing an outbox)."""
+    from carnet import embedded
+    from config import load_settings
+
+    rt = embedded.runtime(load_settings(data_dir=tmp_path / "var"))
+    calls: list[str] = []
+
+    def failing() -> None:
+        raise RuntimeError("a hook that fails does not stop the others")
+
+    rt.on_shutdown += [lambda: calls.append("first"), failing, lambda: calls.append("last")]
+    rt.shutdown()
+    assert calls == ["last", "first"]
+    assert rt.on_shutdown == []
