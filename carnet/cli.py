@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Callable
-from typing import NoReturn
+from typing import TYPE_CHECKING, NoReturn
 
 import click
 from sqlalchemy.orm import Session
@@ -15,11 +15,26 @@ from records_svc.domain import users as users_domain
 from records_svc.domain.errors import DomainError
 from records_svc.domain.models import User
 
+if TYPE_CHECKING:
+    from carnet.embedded import Runtime
+
 
 def _settings() -> Settings:
     try:
         return load_settings()
     except ConfigurationError as exc:
+        raise click.ClickException(str(exc)) from exc
+
+
+def _runtime(*, upgrade: bool = False) -> Runtime:
+    """The runtime of a command; a database not at this release's schema is refused
+    (only ``carnet db upgrade`` and ``carnet serve`` on SQLite pass ``upgrade``)."""
+    from carnet import embedded
+    from records_svc.migrate import SchemaOutOfDateError
+
+    try:
+        return embedded.runtime(_settings(), upgrade=upgrade)
+    except (ConfigurationError, SchemaOutOfDateError) as exc:
         raise click.ClickException(str(exc)) from exc
 
 
@@ -39,28 +54,35 @@ def main() -> None:
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=8000, show_default=True, type=int)
 @click.option("--admin-password", default=None, help="Password of the first admin (first run).")
-def serve(host: str, port: int, admin_password: str | None) -> None:
-    """Run records and search in one process (the embedded default)."""
-    from werkzeug.serving import run_simple
+@click.option("--access-log", is_flag=True, help="Log every request (one line each).")
+def serve(host: str, port: int, admin_password: str | None, access_log: bool) -> None:
+    """Run records and search in one process (the embedded default).
 
+    The embedded SQLite database is created or migrated at start; SIGTERM stops
+    the server gracefully (requests in flight finish first).
+    """
     from carnet import embedded
+    from carnet.server import EmbeddedServer
 
     settings = _settings()
-    rt = embedded.runtime(settings)
-    password = embedded.ensure_admin(rt, admin_password)
-    embedded.start_sweep(rt)
+    rt = _runtime(upgrade=settings.resolved_database_url.startswith("sqlite"))
+    try:
+        password = embedded.ensure_admin(rt, admin_password)
+    finally:
+        rt.close()  # the server's worker process opens its own connections
     click.echo(f"Carnet data in {settings.data_dir.resolve()}")
     if password:
         shown = "(the one you gave)" if admin_password else password
         click.echo(f"First run: created user 'admin' with every right, password: {shown}")
         click.echo("Keep it now; it is not shown again.")
     base = f"http://{host}:{port}"
-    click.echo(f"Carnet listens on {base}")
+    click.echo(f"Carnet listens on {base} ({settings.serve_threads} threads)")
     click.echo(
         f"Sign in: curl -s -X POST {base}/api/v1/auth/token -H 'Content-Type: application/json' "
         '-d \'{"username": "admin", "password": "…"}\''
     )
-    run_simple(host, port, embedded.wsgi_app(rt), threaded=True, use_reloader=False)
+    sys.stdout.flush()
+    EmbeddedServer(settings, host, port, access_log=access_log).run()
 
 
 @main.group()
@@ -71,10 +93,8 @@ def db() -> None:
 @db.command("upgrade")
 def db_upgrade() -> None:
     """Apply the migrations to the configured database."""
-    from carnet import embedded
-
     settings = _settings()
-    embedded.runtime(settings)
+    _runtime(upgrade=True).close()
     click.echo(f"Database at {settings.resolved_database_url.split('@')[-1]} is up to date.")
 
 
@@ -107,9 +127,7 @@ def _read_password() -> str:
 @click.option("--right", "granted", multiple=True, help="A right name or ERP code; repeatable.")
 def users_create(username: str, password: str | None, granted: tuple[str, ...]) -> None:
     """Create a user (the password is prompted for, or read from standard input)."""
-    from carnet import embedded
-
-    rt = embedded.runtime(_settings())
+    rt = _runtime()
     if password is None:
         password = _read_password()
     try:
@@ -123,9 +141,7 @@ def users_create(username: str, password: str | None, granted: tuple[str, ...]) 
 @users.command("list")
 def users_list() -> None:
     """List users, their state and rights."""
-    from carnet import embedded
-
-    rt = embedded.runtime(_settings())
+    rt = _runtime()
     with rt.db.read() as session:
         for user in users_domain.list_users(session):
             click.echo(_user_line(user))
@@ -133,11 +149,10 @@ def users_list() -> None:
 
 def _change(change: Callable[[Session], User]) -> None:
     """Apply a change to a user, then tell the services (Redis in the full stack)."""
-    from carnet import embedded
     from records_svc.userstates import DatabaseUserStates, publisher_for
 
     settings = _settings()
-    rt = embedded.runtime(settings)
+    rt = _runtime()
     publisher = publisher_for(settings)
     try:
         with rt.db.unit_of_work() as uow:
@@ -210,7 +225,7 @@ def demo_load(count: int) -> None:
     from carnet import demo as demo_mod
     from carnet import embedded
 
-    rt = embedded.runtime(_settings())
+    rt = _runtime()
     password = embedded.ensure_admin(rt)
     if password:
         click.echo(f"Created user 'admin' with every right, password: {password} (shown once)")
@@ -223,7 +238,11 @@ from carnet import cli_documents  # noqa: E402
 
 main.add_command(cli_documents.documents)
 main.add_command(cli_documents.templates)
+from carnet.cli_backup import backup_command, restore_command  # noqa: E402
 from carnet.cli_search import search as _search_group  # noqa: E402
+
+main.add_command(backup_command)
+main.add_command(restore_command)
 
 main.add_command(_search_group)
 from carnet.cli_stack import stack as _stack_group  # noqa: E402

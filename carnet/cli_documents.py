@@ -11,10 +11,9 @@ if TYPE_CHECKING:
 
 
 def _runtime() -> Runtime:
-    from carnet import embedded
-    from carnet.cli import _settings
+    from carnet.cli import _runtime as runtime
 
-    return embedded.runtime(_settings())
+    return runtime()
 
 
 @click.group()

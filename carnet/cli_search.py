@@ -6,7 +6,6 @@ import click
 from tqdm import tqdm
 
 from carnet import embedded
-from config import ConfigurationError, load_settings
 from search_svc.backends.base import SearchUnavailableError
 
 
@@ -16,10 +15,9 @@ def search() -> None:
 
 
 def _runtime() -> embedded.Runtime:
-    try:
-        return embedded.runtime(load_settings())
-    except ConfigurationError as exc:
-        raise click.ClickException(str(exc)) from exc
+    from carnet.cli import _runtime as runtime
+
+    return runtime()
 
 
 @search.command("reindex")

@@ -21,7 +21,11 @@ def stack() -> None:
 def stack_up(
     host: str, records_port: int, search_port: int, flower_port: int, timeout: float
 ) -> None:
-    """Migrate the database, start every process, return once all of them answer."""
+    """Start the supervisor and every process; return once all of them answer.
+
+    The database must be migrated first (`carnet db upgrade`). A process that dies
+    is restarted (with back-off) until `carnet stack down`.
+    """
     from carnet import stack as stack_mod
 
     ports = stack_mod.Ports(host, records_port, search_port, flower_port)
@@ -35,7 +39,7 @@ def stack_up(
 
 @stack.command("down")
 def stack_down() -> None:
-    """Stop exactly the processes `carnet stack up` started."""
+    """Stop exactly the processes `carnet stack up` started, gracefully (warm shutdown)."""
     from carnet import stack as stack_mod
 
     try:

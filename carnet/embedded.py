@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import logging
 import secrets
-from collections.abc import Iterable
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any
 
@@ -28,6 +29,8 @@ from workers.celery_app import CeleryJobQueue, create_celery
 from workers.context import WorkerContext
 from workers.maintenance import BackgroundSweep
 
+log = logging.getLogger(__name__)
+
 
 @dataclass
 class Runtime:
@@ -35,6 +38,19 @@ class Runtime:
     db: Database
     celery: Celery
     search: SearchBackend
+    #: run by ``shutdown()`` before the connections close, last registered first
+    #: (e.g. flushing what the process still holds once the server stops taking requests)
+    on_shutdown: list[Callable[[], object]] = field(default_factory=list)
+
+    def shutdown(self) -> None:
+        """The server has stopped taking requests: run the shutdown hooks, then close."""
+        hooks, self.on_shutdown = self.on_shutdown, []
+        for hook in reversed(hooks):
+            try:
+                hook()
+            except Exception:
+                log.exception("shutdown hook %r failed", hook)
+        self.close()
 
     def close(self) -> None:
         self.search.close()
@@ -54,11 +70,25 @@ class Runtime:
         return self.db.files or FileStore(self.settings.resolved_documents_dir)
 
 
-def runtime(settings: Settings) -> Runtime:
-    """The database, migrated (the embedded default creates it on first use), and Celery."""
+def runtime(settings: Settings, *, upgrade: bool = False) -> Runtime:
+    """The database and Celery.
+
+    Only ``upgrade=True`` (``carnet db upgrade``, ``carnet serve`` on the embedded
+    SQLite) migrates; otherwise a database not at this release's schema is refused
+    (``SchemaOutOfDateError`` naming ``carnet db upgrade``), except the embedded
+    default's own database on its first use, which is created.
+    """
     private_dir(settings.data_dir, tighten=True)
     context = WorkerContext(settings)
-    migrate.upgrade(context.db.engine)
+    engine = context.db.engine
+    if upgrade or (settings.database_url is None and migrate.is_empty(engine)):
+        migrate.upgrade(engine)
+    else:
+        try:
+            migrate.check_current(engine)
+        except BaseException:
+            context.db.dispose()
+            raise
     celery = create_celery(settings, context)
     return Runtime(settings=settings, db=context.db, celery=celery, search=context.search)
 
@@ -67,6 +97,7 @@ def start_sweep(rt: Runtime) -> BackgroundSweep:
     """Replay what a crash left in the outbox, then sweep it in the background (no beat here)."""
     sweeper = BackgroundSweep(rt.celery, rt.settings.embedded_sweep_seconds)
     sweeper.start()
+    rt.on_shutdown.append(sweeper.stop)
     return sweeper
 
 

@@ -10,25 +10,15 @@ from __future__ import annotations
 from typing import Any
 
 from config import load_settings
+from config.logs import gunicorn_logconfig
 
+_settings = load_settings()
 #: gunicorn workers per service (CARNET_WEB_WORKERS)
-workers = load_settings().web_workers
+workers = _settings.web_workers
 accesslog = None
 control_socket_disable = True
 graceful_timeout = 10
 worker_class = "gthread"
 threads = 4
 
-_handler = {"class": "logging.StreamHandler", "formatter": "json", "stream": "ext://sys.stderr"}
-
-logconfig_dict: dict[str, Any] = {
-    "version": 1,
-    "disable_existing_loggers": False,
-    "formatters": {"json": {"()": "config.logs.JsonFormatter", "service": "gunicorn"}},
-    "handlers": {"console": _handler, "error_console": _handler},
-    "root": {"level": "INFO", "handlers": ["console"]},
-    "loggers": {
-        "gunicorn.error": {"level": "INFO", "handlers": [], "propagate": True},
-        "gunicorn.access": {"level": "INFO", "handlers": [], "propagate": True},
-    },
-}
+logconfig_dict: dict[str, Any] = gunicorn_logconfig(_settings, "gunicorn")

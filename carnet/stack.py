@@ -2,9 +2,11 @@
 
 The same processes as docker-compose.yml: gunicorn for records and for search,
 one Celery worker per queue, beat and Flower, against the PostgreSQL, Redis and
-Elasticsearch the settings name. ``up`` records what it started in a state file
-under the data directory; ``down`` stops exactly those processes (each one is
-the leader of its own process group, so its children go with it).
+Elasticsearch the settings name. ``up`` starts a supervisor in the background
+(carnet/supervise.py) that starts them, restarts the one that dies and records
+them all in a state file under the data directory; ``down`` asks the supervisor
+to stop them gracefully (each one is the leader of its own process group, so
+its children go with it).
 """
 
 from __future__ import annotations
@@ -60,17 +62,49 @@ class Process:
 class State:
     urls: dict[str, str]
     processes: list[Process] = field(default_factory=list)
+    #: the process that started the others and restarts them (None: an older state file)
+    supervisor: Process | None = None
 
     def save(self, path: Path) -> None:
         path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(json.dumps(asdict(self), indent=2))
+        partial = path.with_name(path.name + ".part")
+        partial.write_text(json.dumps(asdict(self), indent=2))
+        os.replace(partial, path)  # readers never see half a file
 
     @classmethod
     def load(cls, path: Path) -> State | None:
         if not path.exists():
             return None
         raw = json.loads(path.read_text())
-        return cls(urls=raw["urls"], processes=[Process(**p) for p in raw["processes"]])
+        supervisor = raw.get("supervisor")
+        return cls(
+            urls=raw["urls"],
+            processes=[Process(**p) for p in raw["processes"]],
+            supervisor=Process(**supervisor) if supervisor else None,
+        )
+
+    @property
+    def everything(self) -> list[Process]:
+        return [*([self.supervisor] if self.supervisor else []), *self.processes]
+
+
+#: seconds ``down`` gives a process to finish its work (warm shutdown) before SIGKILL
+STOP_TIMEOUT = 30.0
+
+
+def urls(ports: Ports) -> dict[str, str]:
+    base = f"http://{ports.host}"
+    return {
+        "records": f"{base}:{ports.records}",
+        "search": f"{base}:{ports.search}",
+        "flower": f"{base}:{ports.flower}",
+    }
+
+
+def myself() -> Process:
+    """This process, as the state file records it (the supervisor)."""
+    pid = os.getpid()
+    return Process("supervisor", sys.argv, "", pid=pid, started=_start_time(pid))
 
 
 def stack_dir(settings: Settings) -> Path:
@@ -207,7 +241,7 @@ def _in_group(name: str, pgid: int) -> bool:
     return fields[0] != "Z" and int(fields[2]) == pgid
 
 
-def spawn(process: Process, env: dict[str, str], cwd: Path) -> None:
+def spawn(process: Process, env: dict[str, str], cwd: Path) -> subprocess.Popen[bytes]:
     Path(process.log).parent.mkdir(parents=True, exist_ok=True)
     with open(process.log, "ab") as log:
         child = subprocess.Popen(
@@ -221,26 +255,30 @@ def spawn(process: Process, env: dict[str, str], cwd: Path) -> None:
         )
     process.pid = child.pid
     process.started = _start_time(child.pid)
+    return child
 
 
-def stop(processes: list[Process], timeout: float = 20.0) -> list[str]:
-    """SIGTERM each process group we started, then SIGKILL what is left; the names stopped."""
+def stop(processes: list[Process], timeout: float = STOP_TIMEOUT) -> list[str]:
+    """A graceful stop: SIGTERM to each process we started (its main process only: a
+    Celery worker then finishes its running tasks, gunicorn its requests), wait for its
+    whole group to end, SIGKILL what is left after ``timeout``; the names stopped."""
     ours = [p for p in processes if alive(p)]
     for process in ours:
-        _signal_group(process.pid, signal.SIGTERM)
+        with contextlib.suppress(ProcessLookupError, PermissionError):
+            os.kill(process.pid, signal.SIGTERM)
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline and any(_group_alive(p.pid) for p in ours):
         time.sleep(0.1)
     for process in ours:
         if _group_alive(process.pid):
-            _signal_group(process.pid, signal.SIGKILL)
+            signal_group(process.pid, signal.SIGKILL)
     deadline = time.monotonic() + 5
     while time.monotonic() < deadline and any(_group_alive(p.pid) for p in ours):
         time.sleep(0.1)
     return [p.name for p in ours]
 
 
-def _signal_group(pgid: int, sig: signal.Signals) -> None:
+def signal_group(pgid: int, sig: signal.Signals) -> None:
     with contextlib.suppress(ProcessLookupError, PermissionError):
         os.killpg(pgid, sig)
 
@@ -284,80 +322,120 @@ def up(
     timeout: float = 90.0,
     say: Callable[[str], Any] = print,
 ) -> State:
-    """Migrate, start every process, wait until each answers; stop them all on failure."""
+    """Start the supervisor, which starts every process; wait until each answers.
+
+    The database must be at this release's schema (``carnet db upgrade``). On
+    failure everything started is stopped.
+    """
     check(settings)
     path = state_path(settings)
     previous = State.load(path)
-    if previous and any(alive(p) for p in previous.processes):
+    if previous and any(alive(p) for p in previous.everything):
         raise StackError(f"the stack already runs (see {path}); run `carnet stack down` first")
-    _migrate(settings)
-    base = f"http://{ports.host}"
-    state = State(
-        urls={
-            "records": f"{base}:{ports.records}",
-            "search": f"{base}:{ports.search}",
-            "flower": f"{base}:{ports.flower}",
-        }
+    _check_schema(settings)
+    path.unlink(missing_ok=True)
+    supervisor = Process(
+        "supervisor",
+        [
+            sys.executable,
+            "-m",
+            "carnet.supervise",
+            f"--host={ports.host}",
+            f"--records-port={ports.records}",
+            f"--search-port={ports.search}",
+            f"--flower-port={ports.flower}",
+        ],
+        str(stack_dir(settings) / "logs" / "supervisor.log"),
     )
-    env = environment(settings)
-    cwd = Path.cwd()
+    spawn(supervisor, environment(settings), Path.cwd())
+    say(f"started the supervisor (pid {supervisor.pid}), log {supervisor.log}")
     try:
-        for process in plan(settings, ports):
-            spawn(process, env, cwd)
-            state.processes.append(process)
-            state.save(path)
+        state = _wait_started(path, supervisor, len(plan(settings, ports)), timeout)
+        for process in state.processes:
             say(f"started {process.name} (pid {process.pid}), log {process.log}")
-        _wait_ready(state, readiness(settings, ports), timeout, say)
+        _wait_ready(path, readiness(settings, ports), timeout, say)
     except BaseException:
-        stop(state.processes)
-        path.unlink(missing_ok=True)
+        down(settings, say=lambda _: None)
+        stop([supervisor])
         raise
     return state
 
 
-def _migrate(settings: Settings) -> None:
+def _check_schema(settings: Settings) -> None:
     from records_svc import migrate
     from records_svc.db import Database
 
     db = Database(settings.resolved_database_url)
     try:
-        migrate.upgrade(db.engine)
+        migrate.check_current(db.engine)
+    except migrate.SchemaOutOfDateError as exc:
+        raise StackError(str(exc)) from exc
     finally:
         db.dispose()
 
 
+def _wait_started(path: Path, supervisor: Process, count: int, timeout: float) -> State:
+    deadline = time.monotonic() + timeout
+    while True:
+        state = State.load(path)
+        if state and state.supervisor and len(state.processes) == count:
+            return state
+        if not alive(supervisor):
+            raise StackError(f"the supervisor exited at start (see {supervisor.log})")
+        if time.monotonic() > deadline:
+            raise StackError(f"the supervisor did not start the stack in {timeout:.0f} s")
+        time.sleep(0.1)
+
+
 def _wait_ready(
-    state: State, checks: dict[str, Callable[[], bool]], timeout: float, say: Callable[[str], Any]
+    path: Path, checks: dict[str, Callable[[], bool]], timeout: float, say: Callable[[str], Any]
 ) -> None:
     pending = dict(checks)
     deadline = time.monotonic() + timeout
     while pending:
-        dead = [p.name for p in state.processes if not alive(p)]
-        if dead:
-            raise StackError(f"exited at start: {', '.join(dead)} (see their logs)")
+        state = State.load(path)
+        if state is None or state.supervisor is None or not alive(state.supervisor):
+            raise StackError("the supervisor exited at start (see its log)")
         for name, ready in list(pending.items()):
             if ready():
                 say(f"{name} ready")
                 del pending[name]
         if pending and time.monotonic() > deadline:
-            raise StackError(f"not ready after {timeout:.0f} s: {', '.join(pending)}")
+            raise StackError(
+                f"not ready after {timeout:.0f} s: {', '.join(pending)} (see the logs)"
+            )
         if pending:
             time.sleep(0.3)
 
 
-def down(settings: Settings, say: Callable[[str], Any] = print) -> list[str]:
-    """Stop what ``up`` started (nothing else), and forget it."""
+def down(
+    settings: Settings, say: Callable[[str], Any] = print, timeout: float = STOP_TIMEOUT
+) -> list[str]:
+    """Stop what ``up`` started (nothing else), gracefully, and forget it.
+
+    The supervisor stops the processes (warm shutdown: running tasks and requests
+    finish); whatever is still there afterwards (a supervisor killed with -9) is
+    stopped here.
+    """
     path = state_path(settings)
     state = State.load(path)
     if state is None:
         return []
-    stopped = stop(state.processes)
-    for name in stopped:
+    running = [p.name for p in state.processes if alive(p)]
+    if state.supervisor is not None and alive(state.supervisor):
+        os.kill(state.supervisor.pid, signal.SIGTERM)
+        deadline = time.monotonic() + timeout + 10
+        while alive(state.supervisor) and time.monotonic() < deadline:
+            time.sleep(0.1)
+        stop([state.supervisor], timeout=1)
+        state = State.load(path) or state  # the pids of processes it restarted
+    stop(state.processes, timeout=timeout)
+    for name in running:
         say(f"stopped {name}")
     path.unlink(missing_ok=True)
-    return stopped
+    return running
 
 
 def status(settings: Settings) -> list[tuple[Process, bool]]:
     state = State.load(state_path(settings))
-    return [(p, alive(p)) for p in state.processes] if state else []
+    return [(p, alive(p)) for p in state.everything] if state else []

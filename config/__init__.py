@@ -128,10 +128,14 @@ class Settings(BaseSettings):
     #: send plain application/json to Elasticsearch instead of its compatibility media
     #: types (for Elasticsearch-compatible servers that refuse them)
     elasticsearch_plain_json: bool = False
+    #: request threads of `carnet serve` (the embedded default's one server process)
+    serve_threads: int = Field(default=8, ge=1, le=128)
     #: gunicorn workers of each web service
     web_workers: int = Field(default=2, ge=1, le=64)
     #: Celery worker processes of each queue
     worker_concurrency: int = Field(default=2, ge=1, le=64)
+    #: seconds between two heartbeats of a worker (its key lives three of them)
+    worker_heartbeat_seconds: float = Field(default=5.0, gt=0, le=300)
 
     # benchmarks (issue 7): the PostgreSQL server where `carnet bench` creates its scratch databases
     bench_postgres_url: str = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
@@ -183,6 +187,14 @@ class Settings(BaseSettings):
         if self.broker_url and self.broker_url.startswith(("redis://", "rediss://")):
             return self.broker_url
         return None
+
+    def worker_heartbeat_key(self, queue: str) -> str:
+        """The Redis key a worker of ``queue`` keeps alive (beside Celery's, same prefix)."""
+        return f"{self.broker_key_prefix or ''}carnet:heartbeat:{queue}"
+
+    @property
+    def worker_heartbeat_ttl(self) -> int:
+        return max(2, round(self.worker_heartbeat_seconds * 3))
 
     @property
     def resolved_user_state_redis_url(self) -> str | None:

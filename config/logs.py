@@ -7,9 +7,11 @@ queue) and is set again around each task in the worker (``workers.celery_app``).
 
 from __future__ import annotations
 
+import io
 import json
 import logging
 import sys
+import threading
 import time
 from contextvars import ContextVar, Token
 from typing import Any
@@ -20,8 +22,10 @@ __all__ = [
     "CELERY_HEADER",
     "HTTP_HEADER",
     "JsonFormatter",
+    "capture_output",
     "configure",
     "current_request_id",
+    "gunicorn_logconfig",
     "reset_request_id",
     "set_request_id",
 ]
@@ -80,21 +84,132 @@ class _TextFormatter(logging.Formatter):
         return super().format(record)
 
 
+_TEXT = "%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s"
+#: the app logs each request itself (``carnet.http``, with its request id): gunicorn's
+#: access logger, which gunicorn feeds whenever a logging config is given, says nothing
+_SILENT = ("gunicorn.access",)
+
+
+#: CRITICAL lines of Celery for states it recovers from by itself (logged as WARNING):
+#: the result consumer reconnects on its next read; a late ack lost with the broker
+#: connection means the message is delivered again (index jobs are idempotent)
+_RECOVERED = {
+    "celery.backends.asynchronous": "must be restarted",
+    "celery.worker.request": "Couldn't ack",
+}
+
+
+class _Recovered(logging.Filter):
+    def filter(self, record: logging.LogRecord) -> bool:
+        marker = _RECOVERED.get(record.name)
+        if marker and record.levelno == logging.CRITICAL and marker in str(record.msg):
+            record.levelno, record.levelname = logging.WARNING, "WARNING"
+            record.recovers = True
+        return True
+
+
+class _LinesToLog(io.TextIOBase):
+    """A text stream whose lines become log records: what a library prints itself
+    (Celery's "Warm shutdown", kombu at exit, tracebacks) comes out as JSON lines too."""
+
+    def __init__(self, name: str, level: int, original: io.TextIOBase) -> None:
+        self.original = original
+        self._log = logging.getLogger(name)
+        self._level = level
+        self._pending = ""
+        self._inside = threading.local()
+
+    def writable(self) -> bool:
+        return True
+
+    def write(self, text: str) -> int:
+        if getattr(self._inside, "active", False):  # a handler failing: no loop
+            return self.original.write(text)
+        self._pending += text
+        *lines, self._pending = self._pending.split("\n")
+        self._inside.active = True
+        try:
+            for line in lines:
+                if line.strip():
+                    self._log.log(self._level, line.rstrip())
+        finally:
+            self._inside.active = False
+        return len(text)
+
+    def flush(self) -> None:
+        self.original.flush()
+
+    def fileno(self) -> int:
+        return self.original.fileno()
+
+    def isatty(self) -> bool:
+        return False
+
+
+def _log_uncaught(kind: type[BaseException], value: BaseException, tb: object) -> None:
+    logging.getLogger("carnet.crash").critical(
+        "uncaught %s: %s",
+        kind.__name__,
+        value,
+        exc_info=(kind, value, tb),  # type: ignore[arg-type]
+    )
+
+
+def capture_output() -> None:
+    """Lines written to stdout/stderr by anything but logging become JSON log records."""
+    for attr, level in (("stdout", logging.INFO), ("stderr", logging.WARNING)):
+        current = getattr(sys, attr)
+        if not isinstance(current, _LinesToLog):
+            stream = _LinesToLog(f"carnet.{attr}", level, current)
+            setattr(sys, attr, stream)
+            setattr(sys, f"__{attr}__", stream)  # Celery's own messages go there
+    sys.excepthook = _log_uncaught
+    threading.excepthook = lambda args: _log_uncaught(
+        args.exc_type, args.exc_value or args.exc_type(), args.exc_traceback
+    )
+
+
 def configure(settings: Settings, service: str) -> None:
     """Send every log record of this process to stderr, one line each (JSON by default)."""
-    handler = logging.StreamHandler(sys.stderr)
+    stderr = sys.stderr
+    handler = logging.StreamHandler(getattr(stderr, "original", stderr))
+    handler.addFilter(_Recovered())
     if settings.log_format == "json":
         handler.setFormatter(JsonFormatter(service))
     else:
-        handler.setFormatter(
-            _TextFormatter("%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s")
-        )
+        handler.setFormatter(_TextFormatter(_TEXT))
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(settings.log_level.upper())
     logging.captureWarnings(True)
     # Servers with their own handlers (gunicorn, celery) go through the root handler too.
-    for name in ("gunicorn.error", "gunicorn.access", "celery", "flower", "tornado"):
+    for name in ("gunicorn.error", "celery", "flower", "tornado", *_SILENT):
         logger = logging.getLogger(name)
         logger.handlers[:] = []
-        logger.propagate = True
+        logger.propagate = name not in _SILENT
+
+
+def gunicorn_logconfig(
+    settings: Settings, service: str, *, requests: str | None = None
+) -> dict[str, Any]:
+    """gunicorn's ``logconfig_dict``: its own lines like the app's, no access log of its
+    own; ``requests`` sets the level of the app's request lines (``carnet.http``)."""
+    if settings.log_format == "json":
+        formatter: dict[str, Any] = {"()": JsonFormatter, "service": service}
+    else:
+        formatter = {"()": _TextFormatter, "fmt": _TEXT}
+    handler = {"class": "logging.StreamHandler", "formatter": "main", "stream": "ext://sys.stderr"}
+    loggers: dict[str, Any] = {
+        "gunicorn.error": {"level": "INFO", "handlers": [], "propagate": True},
+        "gunicorn.access": {"level": "WARNING", "handlers": [], "propagate": False},
+    }
+    if requests:
+        loggers["carnet.http"] = {"level": requests.upper(), "propagate": True}
+    return {
+        "version": 1,
+        "disable_existing_loggers": False,
+        "formatters": {"main": formatter},
+        "handlers": {"console": handler, "error_console": handler},
+        "root": {"level": settings.log_level.upper(), "handlers": ["console"]},
+        "loggers": loggers,
+    }

@@ -28,6 +28,7 @@ from records_svc.api import (
     sync,
 )
 from records_svc.api import actions as actions_api
+from records_svc.api import idempotency as idempotency_api
 from records_svc.api import opportunities as opportunities_api
 from records_svc.api.common import Services, request_policy
 from records_svc.api.converters import IdConverter
@@ -98,6 +99,7 @@ def create_app(
     )
     httpkit.init_app(app, settings)
     throttle.init_app(app, settings)
+    idempotency_api.init_app(app)  # after the request id: a replay carries its own
 
     @app.errorhandler(DomainError)
     def _domain_error(error: DomainError) -> Response:

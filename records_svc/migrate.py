@@ -6,9 +6,57 @@ from pathlib import Path
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import Engine
+from alembic.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from sqlalchemy import Engine, inspect
 
 MIGRATIONS = Path(__file__).parent / "migrations"
+#: the command that migrates (named by every refusal)
+UPGRADE_COMMAND = "carnet db upgrade"
+
+
+class SchemaOutOfDateError(RuntimeError):
+    """The database is behind (or ahead of) this release's migrations."""
+
+
+def heads() -> set[str]:
+    """The revisions this release's code expects."""
+    return set(ScriptDirectory(str(MIGRATIONS)).get_heads())
+
+
+def current(engine: Engine) -> set[str]:
+    """The revisions the database is at (empty for a database never migrated)."""
+    with engine.connect() as connection:
+        return set(MigrationContext.configure(connection).get_current_heads())
+
+
+def is_empty(engine: Engine) -> bool:
+    """No table at all: a database created but never migrated."""
+    return not inspect(engine).get_table_names()
+
+
+def check_current(engine: Engine) -> None:
+    """Refuse to work on a database whose schema is not this release's."""
+    found, wanted = current(engine), heads()
+    if found == wanted:
+        return
+    where = engine.url.render_as_string(hide_password=True)
+    if not found:
+        state = "has no Carnet schema"
+    elif found - _known():
+        raise SchemaOutOfDateError(
+            f"The database {where} is at {', '.join(sorted(found))}, newer than this release "
+            "of Carnet: run the release that migrated it."
+        )
+    else:
+        state = f"is at {', '.join(sorted(found))}, not {', '.join(sorted(wanted))}"
+    raise SchemaOutOfDateError(
+        f"The database {where} {state}: run `{UPGRADE_COMMAND}` first (back it up before)."
+    )
+
+
+def _known() -> set[str]:
+    return {script.revision for script in ScriptDirectory(str(MIGRATIONS)).walk_revisions()}
 
 
 def alembic_config(engine: Engine) -> Config:

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import functools
 import shutil
+import tempfile
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -11,12 +13,11 @@ from typing import Any
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
-from sqlalchemy import insert, text
+from sqlalchemy import insert, select, text
 
 from config import Settings, load_settings
 from records_svc import create_app, migrate
 from records_svc.db import Database
-from records_svc.domain import fields as fields_domain
 from records_svc.domain import rights, users
 from records_svc.domain.models import Base, FieldDefinition
 from tests.services import scratch_postgres_database
@@ -42,11 +43,31 @@ def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return path
 
 
+@functools.cache
+def migrated_field_library() -> tuple[dict[str, Any], ...]:
+    """The field library as the migrations seed it (run on a scratch database).
+
+    Fixtures re-seed from this, never from the domain code, so a standard field
+    the code gains without a migration fails the tests as it would fail an
+    upgraded installation.
+    """
+    with tempfile.TemporaryDirectory() as scratch:
+        db = Database(f"sqlite:///{scratch}/library.db")
+        try:
+            migrate.upgrade(db.engine)
+            columns = [c for c in FieldDefinition.__table__.c if c.name != "id"]
+            with db.engine.connect() as conn:
+                rows = conn.execute(select(*columns).order_by(FieldDefinition.id)).mappings()
+                return tuple(dict(row) for row in rows)
+        finally:
+            db.dispose()
+
+
 def _reset_postgres(db: Database) -> None:
     tables = ", ".join(t.name for t in Base.metadata.sorted_tables)
     with db.engine.begin() as conn:
         conn.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
-        conn.execute(insert(FieldDefinition), fields_domain.standard_rows())
+        conn.execute(insert(FieldDefinition), list(migrated_field_library()))
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import json
 import os
+import signal
 import socket
 import subprocess
 import sys
@@ -74,8 +76,8 @@ def _free_port() -> int:
         return int(s.getsockname()[1])
 
 
-def test_serve_runs_the_embedded_default(tmp_path: Path) -> None:
-    port = _free_port()
+def _serve(tmp_path: Path, port: int) -> subprocess.Popen[str]:
+    """``carnet serve`` as an operator starts it; returns once it answers."""
     env = {**os.environ, "CARNET_DATA_DIR": str(tmp_path / "var")}
     process = subprocess.Popen(
         [
@@ -93,31 +95,104 @@ def test_serve_runs_the_embedded_default(tmp_path: Path) -> None:
         stderr=subprocess.STDOUT,
         text=True,
     )
+    for _ in range(100):
+        try:
+            if requests.get(f"http://127.0.0.1:{port}/healthz", timeout=1).status_code == 200:
+                return process
+        except requests.ConnectionError:
+            time.sleep(0.1)
+    process.kill()
+    pytest.fail("carnet serve did not start:\n" + process.communicate()[0])
+
+
+def _sign_in(base: str) -> dict[str, str]:
+    token = requests.post(
+        f"{base}/api/v1/auth/token",
+        json={"username": "admin", "password": "first-admin-pw"},
+        timeout=5,
+    ).json()["access_token"]
+    return {"Authorization": f"Bearer {token}"}
+
+
+def test_serve_runs_the_embedded_default(tmp_path: Path) -> None:
+    port = _free_port()
+    process = _serve(tmp_path, port)
     base = f"http://127.0.0.1:{port}"
     try:
-        for _ in range(100):
-            try:
-                if requests.get(f"{base}/healthz", timeout=1).status_code == 200:
-                    break
-            except requests.ConnectionError:
-                time.sleep(0.1)
-        else:
-            pytest.fail("carnet serve did not start")
-        token = requests.post(
-            f"{base}/api/v1/auth/token",
-            json={"username": "admin", "password": "first-admin-pw"},
-            timeout=5,
-        ).json()["access_token"]
-        headers = {"Authorization": f"Bearer {token}"}
+        headers = _sign_in(base)
         created = requests.post(
             f"{base}/api/v1/prospects", json={"name": "L'Oréal"}, headers=headers, timeout=5
         )
         assert created.status_code == 201, created.text
+        # a production server, not Werkzeug's development one
+        assert "Werkzeug" not in created.headers.get("Server", "")
         assert (tmp_path / "var" / "carnet.db").exists()
     finally:
         process.terminate()
-        output, _ = process.communicate(timeout=10)
+        output, _ = process.communicate(timeout=40)
     assert "admin" in output
+    # no access log by default: the request lines stay out of the output
+    assert "/api/v1/prospects" not in output
+
+
+def test_serve_finishes_the_requests_in_flight_on_sigterm(tmp_path: Path) -> None:
+    port = _free_port()
+    process = _serve(tmp_path, port)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        headers = _sign_in(base)
+        body = json.dumps({"name": "Dupré & Fils"}).encode()
+        head = (
+            "POST /api/v1/prospects HTTP/1.1\r\n"
+            f"Host: 127.0.0.1:{port}\r\n"
+            f"Authorization: {headers['Authorization']}\r\n"
+            "Content-Type: application/json\r\n"
+            f"Content-Length: {len(body)}\r\n"
+            "Connection: close\r\n\r\n"
+        ).encode()
+        with socket.create_connection(("127.0.0.1", port), timeout=20) as conn:
+            conn.sendall(head + body[:5])  # the request is in flight: half its body sent
+            time.sleep(0.5)
+            process.send_signal(signal.SIGTERM)
+            time.sleep(1.0)
+            assert process.poll() is None  # still serving the request in flight
+            conn.sendall(body[5:])
+            answer = b""
+            while chunk := conn.recv(65536):
+                answer += chunk
+        assert answer.startswith(b"HTTP/1.1 201"), answer[:200]
+        output, _ = process.communicate(timeout=40)
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.communicate()
+    assert process.returncode == 0, output
+    assert "shutdown hooks run" in output
+    # what was acknowledged is there after a restart
+    process = _serve(tmp_path, port)
+    try:
+        prospects = requests.get(f"{base}/api/v1/prospects", headers=_sign_in(base), timeout=5)
+        assert [p["name"] for p in prospects.json()["items"]] == ["Dupré & Fils"]
+    finally:
+        process.terminate()
+        process.communicate(timeout=40)
+
+
+def test_the_runtime_runs_its_shutdown_hooks_last_registered_first(tmp_path: Path) -> None:
+    """What `carnet serve` runs once its requests are finished (e.g. flushing an outbox)."""
+    from carnet import embedded
+    from config import load_settings
+
+    rt = embedded.runtime(load_settings(data_dir=tmp_path / "var"))
+    calls: list[str] = []
+
+    def failing() -> None:
+        raise RuntimeError("a hook that fails does not stop the others")
+
+    rt.on_shutdown += [lambda: calls.append("first"), failing, lambda: calls.append("last")]
+    rt.shutdown()
+    assert calls == ["last", "first"]
+    assert rt.on_shutdown == []
 
 
 def test_passwords_are_read_from_standard_input_not_the_command_line(

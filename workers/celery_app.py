@@ -59,6 +59,10 @@ def create_celery(settings: Settings, context: WorkerContext | None = None) -> C
             settings.task_time_limit_seconds, settings.task_soft_time_limit_seconds
         ),
     )
+    if (settings.broker_url or "").startswith("redis://"):
+        from workers.broker import TRANSPORT
+
+        app.conf.broker_transport = TRANSPORT  # survives a Redis restart (workers/broker.py)
     if settings.broker_key_prefix:
         prefix = {"global_keyprefix": settings.broker_key_prefix}
         app.conf.broker_transport_options = {**app.conf.broker_transport_options, **prefix}

@@ -193,9 +193,11 @@ class BackgroundSweep:
         return replayed
 
     def stop(self, timeout: float = 10) -> None:
+        """Stop the thread, then flush: every event still pending is sent once more."""
         self._stopped.set()
         if self._thread.is_alive():
             self._thread.join(timeout)
+        self._sweep(older_than_seconds=0)
 
     def _run(self) -> None:
         while not self._stopped.wait(self.period):

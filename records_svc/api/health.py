@@ -7,9 +7,13 @@ from typing import Any
 from flask_smorest import Blueprint
 from sqlalchemy import text
 
+from config import Settings
 from httpkit.problems import ProblemError
 from records_svc.api.common import API, services
 from records_svc.api.schemas import HealthSchema
+
+#: the queue whose worker keeps search in step with the records (workers.celery_app.QUEUES)
+INDEXING_QUEUE = "indexing"
 
 blp = Blueprint("health", __name__, description="Health")
 
@@ -31,16 +35,28 @@ def _database_ok() -> bool:
     return True
 
 
-def _redis_ok(url: str) -> bool:
+def _redis_checks(settings: Settings) -> dict[str, str]:
+    """Redis answers; and the indexing worker's heartbeat (workers/heartbeat.py) is fresh."""
     import redis
 
+    url = settings.broker_url or ""
     client = redis.Redis.from_url(url, socket_connect_timeout=1, socket_timeout=1)
     try:
-        return bool(client.ping())
+        client.ping()
+        beating = bool(client.exists(settings.worker_heartbeat_key(INDEXING_QUEUE)))
     except Exception:
-        return False
+        return {"redis": "down"}
     finally:
         client.close()
+    return {"redis": "ok", "indexing_worker": "ok" if beating else "down"}
+
+
+#: what a failing check means, for the problem's detail
+_DOWN = {
+    "database": "the database is unreachable",
+    "redis": "Redis is unreachable",
+    "indexing_worker": "no indexing worker is running (no heartbeat): search lags behind writes",
+}
 
 
 @blp.route("/readyz", methods=["GET"])
@@ -48,16 +64,15 @@ def _redis_ok(url: str) -> bool:
 @blp.response(200, HealthSchema)
 @blp.doc(security=[])
 def readyz() -> dict[str, Any]:
-    """The database, and Redis when jobs go through a Redis broker."""
+    """The database; with a Redis broker, Redis and the indexing worker's heartbeat."""
     checks = {"database": "ok" if _database_ok() else "down"}
-    broker = services().settings.broker_url
-    if broker and broker.startswith(("redis://", "rediss://")):
-        checks["redis"] = "ok" if _redis_ok(broker) else "down"
+    settings = services().settings
+    if (settings.broker_url or "").startswith(("redis://", "rediss://")):
+        checks.update(_redis_checks(settings))
     down = [name for name, state in checks.items() if state != "ok"]
     if down:
-        names = {"database": "the database", "redis": "Redis"}
         raise ProblemError(
-            "Not ready: " + " and ".join(names[n] for n in down) + " unreachable.",
+            "Not ready: " + "; ".join(_DOWN[n] for n in down) + ".",
             status=503,
             checks=checks,
         )

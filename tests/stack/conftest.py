@@ -184,6 +184,11 @@ def stack(stack_env: Stack) -> Stack:
     records_port = stack_env.records.rsplit(":", 1)[1]
     search_port = stack_env.search.rsplit(":", 1)[1]
     flower_port = stack_env.flower.rsplit(":", 1)[1]
+    # a database not at this release's schema is refused: `carnet db upgrade` first
+    refused = carnet(stack_env.env, "stack", "up", "--timeout=5")
+    assert refused.returncode != 0 and "carnet db upgrade" in refused.stderr, refused.stderr
+    upgraded = carnet(stack_env.env, "db", "upgrade")
+    assert upgraded.returncode == 0, upgraded.stderr
     started = carnet(
         stack_env.env,
         "stack",

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import os
+import signal
 import time
 import uuid
 from collections.abc import Callable
@@ -25,6 +26,18 @@ pytestmark = [pytest.mark.postgres, pytest.mark.redis, pytest.mark.slow]
 T = TypeVar("T")
 #: the type-ahead promise: a new record is found within this
 FOUND_WITHIN = 2.0
+#: what `carnet stack up` runs, in start order (the supervisor first)
+PROCESSES = (
+    "supervisor",
+    "records",
+    "search",
+    "worker-indexing",
+    "worker-sirene",
+    "worker-editions",
+    "worker-maintenance",
+    "beat",
+    "flower",
+)
 HTML = "<h1>Fiche {{ account.name }}</h1><p>{{ account.siret or '' }}</p>"
 
 
@@ -54,7 +67,7 @@ def test_both_services_are_healthy_and_ready(stack: Stack) -> None:
         assert requests.get(f"{base}/healthz", timeout=5).status_code == 200
     records = requests.get(f"{stack.records}/readyz", timeout=5)
     assert records.status_code == 200
-    assert records.json()["checks"] == {"database": "ok", "redis": "ok"}
+    assert records.json()["checks"] == {"database": "ok", "redis": "ok", "indexing_worker": "ok"}
     search = requests.get(f"{stack.search}/readyz", timeout=5)
     assert search.json()["checks"] == {"index": "ok"}
 
@@ -210,44 +223,73 @@ def test_logs_are_json_lines_and_a_request_id_follows_into_its_job(
         )
 
     assert eventually(job_logged, 15)
-    for name in ("records", "search", "worker-indexing", "worker-editions", "beat", "flower"):
+    _all_json_lines(stack)
+    # one access line for the request, with its request id (none from gunicorn)
+    entries = [json.loads(line) for line in stack.log("records")]
+    mine = [e for e in entries if e.get("request_id") == request_id]
+    assert [e["logger"] for e in mine] == ["carnet.http"]
+    assert not [e for e in entries if e["logger"] == "gunicorn.access"]
+
+
+def _all_json_lines(stack: Stack) -> None:
+    for name in PROCESSES:
         for line in stack.log(name):
             entry = json.loads(line)  # every line is one JSON object
-            assert {"ts", "level", "message", "request_id"} <= set(entry), line
-    assert any(json.loads(line).get("request_id") == request_id for line in stack.log("records"))
+            assert {"ts", "level", "message", "request_id"} <= set(entry), (name, line)
+
+
+def test_a_process_that_dies_is_restarted(stack: Stack, alice: Portal) -> None:
+    before = {p["name"]: p["pid"] for p in stack.state()["processes"]}
+    os.kill(before["worker-indexing"], signal.SIGKILL)
+
+    def restarted() -> bool:
+        now = {p["name"]: p["pid"] for p in stack.state()["processes"]}
+        return now["worker-indexing"] != before["worker-indexing"]
+
+    assert eventually(restarted, 20), "the supervisor did not restart the indexing worker"
+    assert any(
+        "worker-indexing exited (status -9)" in json.loads(line)["message"]
+        for line in stack.log("supervisor")
+    )
+    # the pipeline works again: a new prospect is found, /readyz sees the new worker
+    reply = alice.records("POST", "/api/v1/prospects", json={"name": "Xylophages Réunis"})
+    assert reply.status_code == 201, reply.text
+    assert eventually(found(alice, "xylo", "prospect", reply.json()["id"]), 60)
+    ready = lambda: requests.get(f"{stack.records}/readyz", timeout=5).status_code == 200  # noqa: E731
+    assert eventually(ready, 30)
+    unchanged = {p["name"]: p["pid"] for p in stack.state()["processes"]}
+    assert {k: v for k, v in unchanged.items() if k != "worker-indexing"} == {
+        k: v for k, v in before.items() if k != "worker-indexing"
+    }
 
 
 def test_status_lists_the_processes_and_a_second_up_is_refused(stack: Stack) -> None:
     status = carnet(stack.env, "stack", "status")
     assert status.returncode == 0, status.stdout + status.stderr
     running = [line.split()[0] for line in status.stdout.splitlines() if " running " in line]
-    assert running == [
-        "records",
-        "search",
-        "worker-indexing",
-        "worker-sirene",
-        "worker-editions",
-        "worker-maintenance",
-        "beat",
-        "flower",
-    ]
+    assert running == list(PROCESSES)
     again = carnet(stack.env, "stack", "up")
     assert again.returncode != 0
     assert "already runs" in again.stderr
-    assert [p["pid"] for p in stack.state()["processes"]] == [
+    state = stack.state()
+    assert [p["pid"] for p in [state["supervisor"], *state["processes"]]] == [
         int(line.split()[-1]) for line in status.stdout.splitlines()
     ]
 
 
 def test_down_stops_exactly_what_up_started(stack: Stack) -> None:
-    pids = [p["pid"] for p in stack.state()["processes"]]
-    assert len(pids) == 7
+    state = stack.state()
+    pids = [p["pid"] for p in [state["supervisor"], *state["processes"]]]
+    assert len(pids) == 8
     stopped = carnet(stack.env, "stack", "down")
     assert stopped.returncode == 0, stopped.stderr
     for pid in pids:
         assert not _running(pid), f"process {pid} is still running"
         assert not _group_members(pid), f"children of {pid} are still running"
     assert not (stack.data_dir / "stack" / "state.json").exists()
+    _all_json_lines(stack)  # the crash, the restart and the shutdowns too
+    shutdown = [json.loads(line)["message"] for line in stack.log("worker-indexing")]
+    assert any("Warm shutdown" in message for message in shutdown)
     again = carnet(stack.env, "stack", "down")
     assert "nothing to stop" in again.stdout
 

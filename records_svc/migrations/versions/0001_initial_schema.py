@@ -10,12 +10,55 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-from records_svc.domain.fields import standard_rows
-
 revision = "0001"
 down_revision = None
 branch_labels = None
 depends_on = None
+
+#: The standard fields this revision seeds, as literals: a migration never imports
+#: domain code, whose idea of the library moves on (a new standard field comes with
+#: its own migration). (entity, key, label, type, tab, position, required, choices,
+#: max_length); prospects and clients have the same fields
+_ACCOUNT_FIELDS = [
+    ("name", "Nom d'appel", "text", "Identification", 10, True, None, 200),
+    ("legal_name", "Raison sociale", "text", "Identification", 20, False, None, 200),
+    ("address.line1", "Adresse", "text", "Coordonnées", 30, False, None, 200),
+    ("address.line2", "Complément d'adresse", "text", "Coordonnées", 40, False, None, 200),
+    ("address.postal_code", "Code postal", "text", "Coordonnées", 50, False, None, 20),
+    ("address.city", "Ville", "text", "Coordonnées", 60, False, None, 120),
+    ("address.country", "Pays", "text", "Coordonnées", 70, False, None, 120),
+    ("phone", "Téléphone", "phone", "Coordonnées", 80, False, None, None),
+    ("email", "E-mail", "email", "Coordonnées", 90, False, None, None),
+    ("website", "Site web", "url", "Coordonnées", 100, False, None, 300),
+    ("siren", "SIREN", "siren", "Marketing", 110, False, None, None),
+    ("siret", "SIRET", "siret", "Marketing", 120, False, None, None),
+    ("ape_code", "Code APE", "ape", "Marketing", 130, False, None, None),
+]
+_CONTACT_FIELDS = [
+    ("civility", "Civilité", "choice", "Identification", 10, False, ["M.", "Mme"], 20),
+    ("first_name", "Prénom", "text", "Identification", 20, False, None, 100),
+    ("last_name", "Nom", "text", "Identification", 30, True, None, 100),
+    ("job_title", "Fonction", "text", "Identification", 40, False, None, 150),
+    ("direct_line", "Ligne directe", "phone", "Coordonnées", 50, False, None, None),
+    ("mobile", "Mobile", "phone", "Coordonnées", 60, False, None, None),
+    ("email", "E-mail", "email", "Coordonnées", 70, False, None, None),
+]
+STANDARD_FIELDS = [
+    *[("prospect", *row) for row in _ACCOUNT_FIELDS],
+    *[("client", *row) for row in _ACCOUNT_FIELDS],
+    *[("contact", *row) for row in _CONTACT_FIELDS],
+]
+_COLUMNS = (
+    "entity",
+    "key",
+    "label",
+    "type",
+    "tab",
+    "position",
+    "required",
+    "choices",
+    "max_length",
+)
 
 
 def upgrade() -> None:
@@ -149,7 +192,10 @@ def upgrade() -> None:
         sa.column("choices", sa.JSON),
         sa.column("max_length", sa.Integer),
     )
-    op.bulk_insert(field_definitions, standard_rows())
+    op.bulk_insert(
+        field_definitions,
+        [dict(zip(_COLUMNS, row, strict=True), standard=True) for row in STANDARD_FIELDS],
+    )
 
 
 def downgrade() -> None:
