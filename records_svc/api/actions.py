@@ -11,8 +11,10 @@ from httpkit.tokens import current_principal
 from records_svc.api.common import API, etag, expected_version, login_required
 from records_svc.api.common import services as svc
 from records_svc.api.sales_common import action_repr
+from records_svc.api.lists import PAGING, user_id_of
 from records_svc.api.sales_schemas import (
     ActionCreateSchema,
+    ActionListArgsSchema,
     ActionEditSchema,
     ActionPageSchema,
     ActionSchema,
@@ -20,6 +22,7 @@ from records_svc.api.sales_schemas import (
     TimelineArgsSchema,
 )
 from records_svc.domain import actions
+from records_svc.domain.listing import check_filters
 from records_svc.domain.sales_models import Action
 
 blp = Blueprint("actions", __name__, url_prefix=API, description="Actions (activities)")
@@ -91,6 +94,28 @@ def _record_routes(segment: str, kind: str) -> None:
 
 for _segment, _kind in (("contacts", "contact"), ("prospects", "prospect"), ("clients", "client")):
     _record_routes(_segment, _kind)
+
+
+@blp.route("/actions", methods=["GET"])
+@login_required()
+@blp.arguments(ActionListArgsSchema, location="query")
+@blp.response(200, ActionPageSchema)
+def list_actions(args: dict[str, Any]) -> dict[str, Any]:
+    """My actions: ``assignee=me&done=false&sort=due_at`` puts the overdue ones first."""
+    check_filters([n for n in args if n not in PAGING], actions.ACTION_FILTERS, custom=False)
+    query = actions.ActionQuery(
+        assignee_id=user_id_of(args.get("assignee")),
+        done=args.get("done"),
+        due_before=args.get("due_before"),
+        due_after=args.get("due_after"),
+        overdue=bool(args.get("overdue")),
+        sort=args.get("sort"),
+    )
+    with svc().db.read() as session:
+        rows, next_cursor = actions.list_actions(
+            session, query, cursor=args.get("cursor"), limit=args["limit"]
+        )
+        return {"items": [action_repr(a) for a in rows], "next_cursor": next_cursor}
 
 
 @blp.route("/actions/<id:action_id>", methods=["GET"])

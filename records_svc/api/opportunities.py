@@ -23,6 +23,7 @@ from records_svc.api.sales_schemas import (
     PortfolioArgsSchema,
 )
 from records_svc.api.schemas import ContactPageSchema
+from records_svc.api.lists import list_query, user_id_of
 from records_svc.domain import opportunities
 from records_svc.domain.opportunities import PortfolioQuery
 
@@ -34,12 +35,12 @@ Reply = tuple[dict[str, Any], int, dict[str, str]]
 
 
 def _owner(args: dict[str, Any]) -> int | None:
-    """Whose opportunities: ``owner_id=``, ``owner=all`` (everyone's) or, by default, mine."""
+    """Whose opportunities: ``owner_id=``, ``owner=all`` (everyone's), an id or, by default, mine."""
     if args.get("owner_id") is not None:
         return int(args["owner_id"])
     if args.get("owner") == "all":
         return None
-    return current_principal().user_id
+    return user_id_of(args.get("owner", "me"))
 
 
 def _if_match(required: bool) -> int | None:
@@ -59,6 +60,11 @@ def portfolio(args: dict[str, Any]) -> dict[str, Any]:
         signing_to=args.get("signing_to"),
         open_only=bool(args.get("open")),
         sort=args["sort"],
+        accounts=list_query(
+            {k: v for k, v in args.items() if k not in ("owner", "owner_id")},
+            opportunities.PORTFOLIO_FILTERS,
+            custom=False,
+        ),
     )
     with svc().db.read() as session:
         rows, next_cursor = opportunities.list_portfolio(

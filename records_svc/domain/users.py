@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -149,3 +150,18 @@ def state_of(session: Session, user_id: int) -> UserState | None:
 
 def list_users(session: Session) -> list[User]:
     return list(session.scalars(select(User).order_by(User.username)))
+
+
+def require_user(session: Session, user_id: Any, field: str) -> int | None:
+    """``user_id`` when such a user exists (None stays None); 422 naming ``field`` if not."""
+    if user_id is None:
+        return None
+    if session.get(User, user_id) is None:
+        raise FieldValidationError([{"field": field, "message": "no such user"}])
+    return int(user_id)
+
+
+def list_active_users(session: Session) -> list[User]:
+    """Who may own a record or be given an action (owner pickers)."""
+    stmt = select(User).where(User.disabled.is_(False)).order_by(User.username)
+    return list(session.scalars(stmt))
