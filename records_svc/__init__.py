@@ -18,6 +18,7 @@ from records_svc.api import (
     accounts,
     auth,
     contacts,
+    day,
     documents,
     editions,
     fields,
@@ -49,6 +50,7 @@ BLUEPRINTS = (
     opportunities_api.blp,
     actions_api.blp,
     sirene.blp,
+    day.blp,
 )
 
 

@@ -11,7 +11,7 @@ from httpkit.tokens import current_principal
 from records_svc.api.common import API, etag, expected_version, login_required
 from records_svc.api.common import services as svc
 from records_svc.api.sales_common import action_repr
-from records_svc.api.lists import PAGING, user_id_of
+from records_svc.api.lists import check_query, user_id_of
 from records_svc.api.sales_schemas import (
     ActionCreateSchema,
     ActionListArgsSchema,
@@ -22,7 +22,6 @@ from records_svc.api.sales_schemas import (
     TimelineArgsSchema,
 )
 from records_svc.domain import actions
-from records_svc.domain.listing import check_filters
 from records_svc.domain.sales_models import Action
 
 blp = Blueprint("actions", __name__, url_prefix=API, description="Actions (activities)")
@@ -102,7 +101,7 @@ for _segment, _kind in (("contacts", "contact"), ("prospects", "prospect"), ("cl
 @blp.response(200, ActionPageSchema)
 def list_actions(args: dict[str, Any]) -> dict[str, Any]:
     """My actions: ``assignee=me&done=false&sort=due_at`` puts the overdue ones first."""
-    check_filters([n for n in args if n not in PAGING], actions.ACTION_FILTERS, custom=False)
+    check_query(actions.ACTION_FILTERS, custom=False)
     query = actions.ActionQuery(
         assignee_id=user_id_of(args.get("assignee")),
         done=args.get("done"),

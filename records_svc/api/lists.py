@@ -5,6 +5,8 @@ from __future__ import annotations
 from collections.abc import Collection, Mapping
 from typing import Any
 
+from flask import request
+
 from httpkit.tokens import current_principal
 from records_svc.domain.listing import ListQuery, check_filters
 
@@ -13,18 +15,31 @@ PAGING = ("cursor", "limit")
 
 
 def user_id_of(value: str | int | None) -> int | None:
-    """``me`` → the caller; a user id as is."""
-    if value is None:
+    """``me`` → the caller; a user id as is; ``all`` (or nothing): None, anyone."""
+    if value is None or value == "all":
         return None
     if value == "me":
         return current_principal().user_id
     return int(value)
 
 
-def list_query(args: Mapping[str, Any], known: Collection[str], *, custom: bool) -> ListQuery:
-    """The filters of ``args``; 422 naming any the list does not know."""
-    names = [name for name in args if name not in PAGING]
+def check_query(known: Collection[str], *, custom: bool) -> dict[str, str]:
+    """422 naming each query argument the list does not know; the ``custom.<key>`` ones.
+
+    Read from the query string itself: the schema drops what it does not declare.
+    """
+    names = [name for name in request.args if name not in PAGING]
     check_filters(names, known, custom=custom)
+    return {
+        name.removeprefix("custom."): request.args[name]
+        for name in names
+        if name.startswith("custom.")
+    }
+
+
+def list_query(args: Mapping[str, Any], known: Collection[str], *, custom: bool) -> ListQuery:
+    """The filters of ``args`` (as the schema loaded them); 422 for unknown ones."""
+    custom_filters = check_query(known, custom=custom)
     owner = args.get("owner")
     return ListQuery(
         owner_id=user_id_of(owner if owner is not None else args.get("owner_id")),
@@ -35,6 +50,6 @@ def list_query(args: Mapping[str, Any], known: Collection[str], *, custom: bool)
         postal_code=args.get("postal_code"),
         updated_since=args.get("updated_since"),
         q=args.get("q"),
-        custom={k.removeprefix("custom."): str(v) for k, v in args.items() if k.startswith("custom.")},
+        custom=custom_filters,
         sort=args.get("sort"),
     )

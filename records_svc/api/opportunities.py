@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from decimal import Decimal
 from typing import Any
 
@@ -60,10 +61,8 @@ def portfolio(args: dict[str, Any]) -> dict[str, Any]:
         signing_to=args.get("signing_to"),
         open_only=bool(args.get("open")),
         sort=args["sort"],
-        accounts=list_query(
-            {k: v for k, v in args.items() if k not in ("owner", "owner_id")},
-            opportunities.PORTFOLIO_FILTERS,
-            custom=False,
+        accounts=replace(
+            list_query(args, opportunities.PORTFOLIO_FILTERS, custom=False), owner_id=None
         ),
     )
     with svc().db.read() as session:

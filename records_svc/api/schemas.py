@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from marshmallow import EXCLUDE, INCLUDE, RAISE, Schema, fields, validate
+from marshmallow import EXCLUDE, RAISE, Schema, fields, validate
 
 from records_svc.api.converters import MAX_ID
 
@@ -154,9 +154,6 @@ OWNER = r"^(me|[1-9][0-9]{0,17})$"
 
 class ListArgsSchema(PageArgsSchema):
     """The filters and sort of a list; any other name but ``custom.<key>`` is a 422."""
-
-    class Meta:
-        unknown = INCLUDE  # checked by the view, which names each unknown filter
 
     owner = fields.String(
         validate=validate.Regexp(OWNER, error="me or a user id"),
