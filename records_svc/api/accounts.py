@@ -16,16 +16,16 @@ from records_svc.api.common import (
     login_required,
     services,
 )
+from records_svc.api.lists import list_query
 from records_svc.api.schemas import (
     AccountListArgsSchema,
     AccountPageSchema,
     AccountSchema,
     AccountWriteSchema,
 )
-from records_svc.api.lists import list_query
 from records_svc.domain import accounts
-from records_svc.domain.listing import LIST_FILTERS
 from records_svc.domain.errors import PermissionDeniedError
+from records_svc.domain.listing import LIST_FILTERS
 from records_svc.domain.rights import VALIDATE_PROSPECT
 
 blp = Blueprint("accounts", __name__, url_prefix=API, description="Prospects and clients")

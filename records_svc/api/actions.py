@@ -10,12 +10,12 @@ from flask_smorest import Blueprint
 from httpkit.tokens import current_principal
 from records_svc.api.common import API, etag, expected_version, login_required
 from records_svc.api.common import services as svc
-from records_svc.api.sales_common import action_repr
 from records_svc.api.lists import check_query, user_id_of
+from records_svc.api.sales_common import action_repr
 from records_svc.api.sales_schemas import (
     ActionCreateSchema,
-    ActionListArgsSchema,
     ActionEditSchema,
+    ActionListArgsSchema,
     ActionPageSchema,
     ActionSchema,
     OpportunityActionCreateSchema,

@@ -15,6 +15,7 @@ from records_svc.api.common import (
     login_required,
     services,
 )
+from records_svc.api.lists import list_query
 from records_svc.api.schemas import (
     ContactPageSchema,
     ContactSchema,
@@ -22,7 +23,6 @@ from records_svc.api.schemas import (
     ListArgsSchema,
     PageArgsSchema,
 )
-from records_svc.api.lists import list_query
 from records_svc.domain import contacts
 from records_svc.domain.listing import LIST_FILTERS
 

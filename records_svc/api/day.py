@@ -111,7 +111,9 @@ def edit_view(data: dict[str, Any], view_id: int) -> Reply:
 def delete_view(view_id: int) -> tuple[str, int]:
     version = expected_version(request.headers.get("If-Match"), required=False)
     with services().db.unit_of_work() as uow:
-        views.delete_view(uow.session, current_principal().user_id, view_id, expected_version=version)
+        views.delete_view(
+            uow.session, current_principal().user_id, view_id, expected_version=version
+        )
     return "", 204
 
 

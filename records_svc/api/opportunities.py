@@ -12,6 +12,7 @@ from flask_smorest import Blueprint
 from httpkit.tokens import current_principal
 from records_svc.api.common import API, contact_repr, etag, expected_version, login_required
 from records_svc.api.common import services as svc
+from records_svc.api.lists import list_query, user_id_of
 from records_svc.api.sales_common import calendar_day_repr, opportunity_repr
 from records_svc.api.sales_schemas import (
     CalendarArgsSchema,
@@ -24,7 +25,6 @@ from records_svc.api.sales_schemas import (
     PortfolioArgsSchema,
 )
 from records_svc.api.schemas import ContactPageSchema
-from records_svc.api.lists import list_query, user_id_of
 from records_svc.domain import opportunities
 from records_svc.domain.opportunities import PortfolioQuery
 

@@ -16,7 +16,7 @@ from records_svc.domain.errors import (
     NotFoundError,
     StaleVersionError,
 )
-from records_svc.domain.models import Account, Contact, User
+from records_svc.domain.models import Account, Contact
 
 PROSPECT, CLIENT = "prospect", "client"
 DRAFT, VALIDATED = "draft", "validated"

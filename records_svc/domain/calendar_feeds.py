@@ -173,4 +173,3 @@ def _fold(line: str) -> str:
         size += width
     out.append(current)
     return "\r\n ".join(out)
-

@@ -168,8 +168,7 @@ def _like_prefix(text: str) -> str:
 def words_match(column: Any, q: str) -> list[ColumnElement[bool]]:
     """Each word of ``q`` (folded as search folds it) begins a word of ``column``."""
     return [
-        (" " + column).like("% " + _like_prefix(token), escape="\\")
-        for token in query_tokens(q)
+        (" " + column).like("% " + _like_prefix(token), escape="\\") for token in query_tokens(q)
     ]
 
 
@@ -226,9 +225,9 @@ def custom_conditions(
 
 def _custom_equals(element: Any, kind: str, text: str) -> ColumnElement[bool]:
     if kind == "number":
-        return element.as_float() == float(text)  # type: ignore[no-any-return]
+        return element.as_float() == float(text)
     if kind == "boolean":
         if text.lower() not in ("true", "false"):
             raise ValueError(text)
-        return element.as_boolean().is_(text.lower() == "true")  # type: ignore[no-any-return]
-    return element.as_string() == text  # type: ignore[no-any-return]
+        return element.as_boolean().is_(text.lower() == "true")
+    return element.as_string() == text

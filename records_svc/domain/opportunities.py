@@ -15,7 +15,7 @@ from records_svc.db import UnitOfWork
 from records_svc.domain import access, listing, users
 from records_svc.domain.accounts import check_version
 from records_svc.domain.errors import FieldValidationError, NotFoundError
-from records_svc.domain.models import Account, Contact, User, utcnow
+from records_svc.domain.models import Account, Contact, utcnow
 from records_svc.domain.sales_models import Opportunity
 
 #: stage → the probability (percent) it gets when none is given
@@ -190,9 +190,7 @@ def remove_contact(
 
 def _filtered(session: Session, query: PortfolioQuery) -> Select[Opportunity]:
     stmt = (
-        select(Opportunity)
-        .join(Opportunity.account)
-        .options(contains_eager(Opportunity.account))
+        select(Opportunity).join(Opportunity.account).options(contains_eager(Opportunity.account))
     )
     stmt = access.of(session).visible_accounts(stmt)
     stmt = listing.filter_accounts(session, stmt, replace(query.accounts, owner_id=None), ())

@@ -117,7 +117,7 @@ def update_view(
     view = _own(session, user_id, view_id)
     check_version(view.version, expected_version, "view")
     entity = data.get("entity", view.entity)
-    filters = dict(data["filters"] if "filters" in data else view.filters)
+    filters = dict(data.get("filters", view.filters))
     _check(entity, filters, data.get("sort", view.sort))
     view.entity, view.filters = entity, filters
     for key in ("name", "sort", "shared"):

@@ -204,9 +204,7 @@ def test_opportunities_list_takes_the_account_filters_and_new_sorts(
     assert names(listed, "title") == ["Atelier", "Bureaux", "Cuisine"]
     gironde = every_page(seller, "/api/v1/opportunities", postal_code="33")
     assert names(gironde, "title") == ["Bureaux"]
-    assert names(every_page(seller, "/api/v1/opportunities", kind="client"), "title") == [
-        "Cuisine"
-    ]
+    assert names(every_page(seller, "/api/v1/opportunities", kind="client"), "title") == ["Cuisine"]
     by_city = every_page(seller, "/api/v1/opportunities", sort="-city")
     assert names(by_city, "title") == ["Atelier", "Cuisine", "Bureaux"]
     wrong = seller.get("/api/v1/opportunities", query_string={"colour": "red"})
@@ -252,7 +250,12 @@ def test_pages_concatenated_are_the_sorted_list_under_concurrent_inserts(
     added: set[int] = set()
     cursor = None
     for page in itertools.count():
-        query = {"sort": sort, "limit": limit, "owner": "me", **({"cursor": cursor} if cursor else {})}
+        query = {
+            "sort": sort,
+            "limit": limit,
+            "owner": "me",
+            **({"cursor": cursor} if cursor else {}),
+        }
         reply = api.get(ACCOUNTS, query_string=query)
         assert reply.status_code == 200, reply.json
         seen += [a["id"] for a in reply.json["items"]]

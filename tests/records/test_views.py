@@ -42,9 +42,9 @@ def test_shared_views_are_seen_by_all_and_changed_by_their_owner_only(
         "Clients lyonnais",
         "Mes contacts",
     ]
-    assert [v["id"] for v in seller.get(VIEWS, query_string={"entity": "contacts"}).json["items"]] == [
-        mine["id"]
-    ]
+    assert [
+        v["id"] for v in seller.get(VIEWS, query_string={"entity": "contacts"}).json["items"]
+    ] == [mine["id"]]
     assert seller.get(f"{VIEWS}/{shared['id']}").json["mine"] is False
     assert seller.get(f"{VIEWS}/{private['id']}").status_code == 404
     assert seller.patch(f"{VIEWS}/{shared['id']}", json={"name": "À moi"}).status_code == 403

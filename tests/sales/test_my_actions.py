@@ -73,9 +73,7 @@ def test_my_open_actions_overdue_first(seller: Api, day: dict[str, dict[str, Any
     assert subjects(seller, assignee="me", done="false", limit=1) == ["Relancer devis"]
 
 
-def test_done_in_one_call_leaves_the_open_list(
-    seller: Api, day: dict[str, dict[str, Any]]
-) -> None:
+def test_done_in_one_call_leaves_the_open_list(seller: Api, day: dict[str, dict[str, Any]]) -> None:
     reply = seller.post(f"{day['late']['links']['self']}/done")
     assert reply.status_code == 200
     assert "Relancer devis" not in subjects(seller, assignee="me", done="false")
@@ -95,9 +93,7 @@ def test_actions_list_pages_and_refuses_unknown_arguments(
     assert len(seen) == len(set(seen)) == 5
     reply = seller.get(ACTIONS, query_string={"late": "true", "sort": "subject"})
     assert reply.status_code == 422
-    assert {(e["field"], e["code"]) for e in reply.json["errors"]} == {
-        ("late", "unknown_filter")
-    }
+    assert {(e["field"], e["code"]) for e in reply.json["errors"]} == {("late", "unknown_filter")}
     reply = seller.get(ACTIONS, query_string={"sort": "subject"})
     assert reply.json["errors"][0]["code"] == "unknown_sort"
 
@@ -124,7 +120,9 @@ def read_feed(app: Flask, url: str) -> Any:
 def test_the_feed_is_an_icalendar_of_my_open_actions_and_signing_dates(
     app: Flask, seller: Api, prospect: dict[str, Any], day: dict[str, dict[str, Any]]
 ) -> None:
-    add_opportunity(seller, prospect["id"], title="Contrat, cadre; 2027", expected_signing_date="2027-03-02")
+    add_opportunity(
+        seller, prospect["id"], title="Contrat, cadre; 2027", expected_signing_date="2027-03-02"
+    )
     made = seller.post(FEED)
     assert made.status_code == 201
     url = made.json["url"]

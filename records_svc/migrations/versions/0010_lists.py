@@ -91,9 +91,7 @@ def upgrade() -> None:
             "fk_actions_assignee_id_users", "users", ["assignee_id"], ["id"], ondelete="SET NULL"
         )
     op.execute("UPDATE actions SET assignee_id = author_id")
-    op.create_index(
-        "ix_actions_assignee_due", "actions", ["assignee_id", "done", "due_at", "id"]
-    )
+    op.create_index("ix_actions_assignee_due", "actions", ["assignee_id", "done", "due_at", "id"])
 
     op.create_table(
         "saved_views",
