@@ -3,6 +3,7 @@
 import { get } from "./api.js";
 import { h } from "./dom.js";
 import { contactCreatePage, fichePage, prospectCreatePage } from "./fiche.js";
+import { listPage } from "./lists.js";
 import { calendarSection, opportunityPage, portfolioPage } from "./opportunities.js";
 import { searchBox } from "./search.js";
 import { onSignedIn, start } from "./session.js";
@@ -26,6 +27,7 @@ const routes = [
   [/^#\/comptes\/(\d+)\/contacts\/nouveau$/, (m) => contactCreatePage(Number(m[1])), "crm"],
   [/^#\/opportunites$/, () => h("div", {}, portfolioPage(), calendarSection()), "opportunites"],
   [/^#\/opportunites\/(\d+)$/, (m) => opportunityPage(Number(m[1])), "opportunites"],
+  [/^#\/mes\/(comptes|contacts|opportunites|actions)$/, (m) => listPage(m[1]), "mes"],
 ];
 
 function render() {
