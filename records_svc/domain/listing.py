@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, TypeVar
 
-from sqlalchemy import ColumnElement, Select, and_, or_
+from sqlalchemy import ColumnElement, Select, literal, tuple_
 from sqlalchemy.orm import InstrumentedAttribute, Session
 
 from records_svc.domain import fields as fields_domain
@@ -141,14 +141,10 @@ def keyset_page(
             value = key.parse(value_text)
         except (ArithmeticError, ValueError):
             raise InvalidCursorError() from None
-        if descending:
-            stmt = stmt.where(
-                or_(key.column < value, and_(key.column == value, id_column < last_id))
-            )
-        else:
-            stmt = stmt.where(
-                or_(key.column > value, and_(key.column == value, id_column > last_id))
-            )
+        # a row-value comparison: both databases turn it into one index range scan
+        after_last = tuple_(key.column, id_column)
+        bound = tuple_(literal(value, key.column.type), literal(last_id, id_column.type))
+        stmt = stmt.where(after_last < bound if descending else after_last > bound)
     order = (key.column.desc(), id_column.desc()) if descending else (key.column, id_column)
     rows = list(session.scalars(stmt.order_by(*order).limit(limit + 1)).unique())
     next_cursor = None
