@@ -14,7 +14,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any, cast
 
-from sqlalchemy import Engine, bindparam, insert, select, text, update
+from sqlalchemy import Engine, Table, bindparam, insert, select, text, update
 from sqlalchemy.orm import Session
 
 from carnet.bench.data import load_directory, scratch_database
@@ -148,7 +148,7 @@ def fill_list_columns(engine: Engine) -> None:
             )
             for row in rows
         ]
-        table = Account.__table__
+        table = cast(Table, Account.__table__)
         stmt = (
             update(table)
             .where(table.c.id == bindparam("b_id"))
@@ -163,7 +163,7 @@ def fill_list_columns(engine: Engine) -> None:
         for batch in _chunks(changes):
             conn.execute(stmt, batch)
         contact_rows = conn.execute(select(Contact.__table__)).all()
-        table = Contact.__table__
+        table = cast(Table, Contact.__table__)
         stmt = (
             update(table)
             .where(table.c.id == bindparam("b_id"))
@@ -200,9 +200,11 @@ def _keyset_pages(
     for _ in range(pages):
         started = time.perf_counter()
         if entity == "contacts":
-            _rows, cursor = contacts.list_all_contacts(session, query, cursor=cursor, limit=PAGE)
+            _contacts, cursor = contacts.list_all_contacts(
+                session, query, cursor=cursor, limit=PAGE
+            )
         else:
-            _rows, cursor = accounts.list_accounts(
+            _accounts, cursor = accounts.list_accounts(
                 session, kind=None, cursor=cursor, limit=PAGE, query=query
             )
         timings.append((time.perf_counter() - started) * 1000)

@@ -32,9 +32,19 @@ def _password_errors(password: str, field: str) -> list[dict[str, str]]:
     return []
 
 
-def create_user(session: Session, username: str, password: str, rights: Iterable[str] = ()) -> User:
+def create_user(
+    session: Session,
+    username: str,
+    password: str,
+    rights: Iterable[str] = (),
+    *,
+    display_name: str | None = None,
+) -> User:
     username = username.strip()
+    display_name = (display_name or "").strip() or None
     errors = []
+    if display_name is not None and len(display_name) > 120:
+        errors.append({"field": "display_name", "message": "at most 120 characters"})
     if not username or len(username) > 80 or any(c.isspace() for c in username):
         errors.append({"field": "username", "message": "1 to 80 characters, no spaces"})
     errors += _password_errors(password, "password")
@@ -47,7 +57,12 @@ def create_user(session: Session, username: str, password: str, rights: Iterable
         raise FieldValidationError(errors)
     if session.scalar(select(User.id).where(User.username == username)) is not None:
         raise ConflictError(f"The user '{username}' exists already.")
-    user = User(username=username, password_hash=generate_password_hash(password), token_version=0)
+    user = User(
+        username=username,
+        password_hash=generate_password_hash(password),
+        token_version=0,
+        display_name=display_name,
+    )
     user.rights = [UserRight(right=name) for name in names]
     session.add(user)
     session.flush()
