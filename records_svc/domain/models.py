@@ -84,7 +84,12 @@ class Account(Base):
         Index("ix_accounts_updated_at", "updated_at", "id"),
         Index("ix_accounts_kind_sort_name", "kind", "sort_name", "id"),
         Index("ix_accounts_owner_sort_name", "owner_id", "sort_name", "id"),
-        Index("ix_accounts_postal_code", "postal_code"),
+        # a prefix (LIKE '33%') uses it on PostgreSQL whatever the database's collation
+        Index(
+            "ix_accounts_postal_code",
+            "postal_code",
+            postgresql_ops={"postal_code": "varchar_pattern_ops"},
+        ),
         {"sqlite_autoincrement": True},
     )
 

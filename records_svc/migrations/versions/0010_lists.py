@@ -26,7 +26,6 @@ ACCOUNT_INDEXES = {
     "ix_accounts_updated_at": ["updated_at", "id"],
     "ix_accounts_kind_sort_name": ["kind", "sort_name", "id"],
     "ix_accounts_owner_sort_name": ["owner_id", "sort_name", "id"],
-    "ix_accounts_postal_code": ["postal_code"],
 }
 CONTACT_INDEXES = {
     "ix_contacts_sort_name": ["sort_name", "id"],
@@ -81,6 +80,12 @@ def upgrade() -> None:
     _backfill_keys()
     for name, columns in ACCOUNT_INDEXES.items():
         op.create_index(name, "accounts", columns)
+    op.create_index(
+        "ix_accounts_postal_code",
+        "accounts",
+        ["postal_code"],
+        postgresql_ops={"postal_code": "varchar_pattern_ops"},
+    )
     for name, columns in CONTACT_INDEXES.items():
         op.create_index(name, "contacts", columns)
     op.create_index("ix_opportunities_updated_at", "opportunities", ["updated_at", "id"])
@@ -147,6 +152,7 @@ def downgrade() -> None:
     op.drop_index("ix_opportunities_updated_at", table_name="opportunities")
     for name in CONTACT_INDEXES:
         op.drop_index(name, table_name="contacts")
+    op.drop_index("ix_accounts_postal_code", table_name="accounts")
     for name in ACCOUNT_INDEXES:
         op.drop_index(name, table_name="accounts")
     with op.batch_alter_table("contacts") as batch:
