@@ -125,14 +125,19 @@ def _read_password() -> str:
     "or standard input.",
 )
 @click.option("--right", "granted", multiple=True, help="A right name or ERP code; repeatable.")
-def users_create(username: str, password: str | None, granted: tuple[str, ...]) -> None:
+@click.option("--display-name", default=None, help="The name owner pickers show (Alice Martin).")
+def users_create(
+    username: str, password: str | None, granted: tuple[str, ...], display_name: str | None
+) -> None:
     """Create a user (the password is prompted for, or read from standard input)."""
     rt = _runtime()
     if password is None:
         password = _read_password()
     try:
         with rt.db.unit_of_work() as uow:
-            user = users_domain.create_user(uow.session, username, password, granted)
+            user = users_domain.create_user(
+                uow.session, username, password, granted, display_name=display_name
+            )
             click.echo(f"created {_user_line(user)}")
     except DomainError as exc:
         _fail(exc)

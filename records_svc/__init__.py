@@ -19,6 +19,7 @@ from records_svc.api import (
     accounts,
     auth,
     contacts,
+    day,
     documents,
     editions,
     fields,
@@ -51,6 +52,7 @@ BLUEPRINTS = (
     opportunities_api.blp,
     actions_api.blp,
     sirene.blp,
+    day.blp,
 )
 
 

@@ -38,6 +38,22 @@ def test_users_create_grant_revoke_disable_list(runner: CliRunner) -> None:
     assert "validate_prospect" not in listing
 
 
+def test_users_create_with_the_name_owner_pickers_show(runner: CliRunner) -> None:
+    args = ["users", "create", "amartin", "--password", "s3cret-pass"]
+    created = runner.invoke(main, [*args, "--display-name", "Alice Martin"])
+    assert created.exit_code == 0, created.output
+    from config import load_settings
+    from records_svc.db import Database
+    from records_svc.domain import users
+
+    db = Database(load_settings().resolved_database_url)
+    try:
+        with db.read() as session:
+            assert users.get_by_username(session, "amartin").display_name == "Alice Martin"
+    finally:
+        db.dispose()
+
+
 def test_bad_user_commands_fail_clearly(runner: CliRunner) -> None:
     short = runner.invoke(main, ["users", "create", "bob", "--password", "short"])
     assert short.exit_code != 0 and "password" in short.output

@@ -1,4 +1,4 @@
-"""``carnet bench search`` and ``carnet bench pipeline``."""
+"""``carnet bench search``, ``carnet bench pipeline`` and ``carnet bench lists``."""
 
 from __future__ import annotations
 
@@ -154,4 +154,50 @@ def pipeline(
         f"load average {result['machine']['load_average']} on {result['machine']['cpus']} CPUs"
     )
     path = report.write_json(result, Path(results_dir), "pipeline")
+    click.echo(f"results: {path}")
+
+
+@bench.command("lists")
+@click.option("--entries", default=100_000, show_default=True, help="Accounts and contacts.")
+@click.option("--pages", default=200, show_default=True, help="Pages walked per shape.")
+@click.option("--seed", default=1, show_default=True)
+@click.option("--quick", is_flag=True, help=f"{QUICK_ENTRIES} entries, 10 pages per shape (CI).")
+@click.option("--postgres-url", default=None, help="Admin URL (CARNET_BENCH_POSTGRES_URL).")
+@click.option("--results-dir", default="bench/results", show_default=True, type=click.Path())
+@click.option("--workdir", default=None, type=click.Path(), help="Where the SQLite file goes.")
+def lists(
+    entries: int,
+    pages: int,
+    seed: int,
+    quick: bool,
+    postgres_url: str | None,
+    results_dir: str,
+    workdir: str | None,
+) -> None:
+    """List pages (filters, sorts, keyset cursors) beside OFFSET paging, in process."""
+    import tempfile
+
+    from carnet.bench import lists as lists_bench
+    from carnet.bench import report
+
+    if quick:
+        entries, pages = QUICK_ENTRIES, 10
+    result = {"machine": report.machine()}
+    with tempfile.TemporaryDirectory() as scratch:
+        options = lists_bench.Options(
+            entries=entries,
+            seed=seed,
+            pages=pages,
+            admin_url=_admin_url(postgres_url),
+            workdir=Path(workdir or scratch),
+        )
+        result.update(lists_bench.run(options, click.echo))
+    result["machine_after"] = report.machine()
+    click.echo("")
+    for line in report.targets_table(result["targets"]):
+        click.echo(line)
+    click.echo(
+        f"load average {result['machine']['load_average']} on {result['machine']['cpus']} CPUs"
+    )
+    path = report.write_json(result, Path(results_dir), "lists")
     click.echo(f"results: {path}")

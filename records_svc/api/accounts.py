@@ -16,6 +16,7 @@ from records_svc.api.common import (
     login_required,
     services,
 )
+from records_svc.api.lists import list_query
 from records_svc.api.schemas import (
     AccountListArgsSchema,
     AccountPageSchema,
@@ -24,6 +25,7 @@ from records_svc.api.schemas import (
 )
 from records_svc.domain import accounts
 from records_svc.domain.errors import PermissionDeniedError
+from records_svc.domain.listing import LIST_FILTERS
 from records_svc.domain.rights import VALIDATE_PROSPECT
 
 blp = Blueprint("accounts", __name__, url_prefix=API, description="Prospects and clients")
@@ -32,15 +34,10 @@ Reply = tuple[dict[str, Any], int, dict[str, str]]
 
 
 def _page(kind: str | None, args: dict[str, Any]) -> dict[str, Any]:
+    query = list_query(args, LIST_FILTERS, custom=True)
     with services().db.read() as session:
         rows, next_cursor = accounts.list_accounts(
-            session,
-            kind=kind,
-            cursor=args.get("cursor"),
-            limit=args["limit"],
-            status=args.get("status"),
-            closed=args.get("closed"),
-            owner_id=args.get("owner_id"),
+            session, kind=kind, cursor=args.get("cursor"), limit=args["limit"], query=query
         )
         return {"items": [account_repr(a) for a in rows], "next_cursor": next_cursor}
 

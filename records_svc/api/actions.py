@@ -10,10 +10,12 @@ from flask_smorest import Blueprint
 from httpkit.tokens import current_principal
 from records_svc.api.common import API, etag, expected_version, login_required
 from records_svc.api.common import services as svc
+from records_svc.api.lists import check_query, user_id_of
 from records_svc.api.sales_common import action_repr
 from records_svc.api.sales_schemas import (
     ActionCreateSchema,
     ActionEditSchema,
+    ActionListArgsSchema,
     ActionPageSchema,
     ActionSchema,
     OpportunityActionCreateSchema,
@@ -91,6 +93,28 @@ def _record_routes(segment: str, kind: str) -> None:
 
 for _segment, _kind in (("contacts", "contact"), ("prospects", "prospect"), ("clients", "client")):
     _record_routes(_segment, _kind)
+
+
+@blp.route("/actions", methods=["GET"])
+@login_required()
+@blp.arguments(ActionListArgsSchema, location="query")
+@blp.response(200, ActionPageSchema)
+def list_actions(args: dict[str, Any]) -> dict[str, Any]:
+    """My actions: ``assignee=me&done=false&sort=due_at`` puts the overdue ones first."""
+    check_query(actions.ACTION_FILTERS, custom=False)
+    query = actions.ActionQuery(
+        assignee_id=user_id_of(args.get("assignee")),
+        done=args.get("done"),
+        due_before=args.get("due_before"),
+        due_after=args.get("due_after"),
+        overdue=bool(args.get("overdue")),
+        sort=args.get("sort"),
+    )
+    with svc().db.read() as session:
+        rows, next_cursor = actions.list_actions(
+            session, query, cursor=args.get("cursor"), limit=args["limit"]
+        )
+        return {"items": [action_repr(a) for a in rows], "next_cursor": next_cursor}
 
 
 @blp.route("/actions/<id:action_id>", methods=["GET"])

@@ -15,17 +15,34 @@ from records_svc.api.common import (
     login_required,
     services,
 )
+from records_svc.api.lists import list_query
 from records_svc.api.schemas import (
     ContactPageSchema,
     ContactSchema,
     ContactWriteSchema,
+    ListArgsSchema,
     PageArgsSchema,
 )
 from records_svc.domain import contacts
+from records_svc.domain.listing import LIST_FILTERS
 
 blp = Blueprint("contacts", __name__, url_prefix=API, description="Contacts")
 
 Reply = tuple[dict[str, Any], int, dict[str, str]]
+
+
+@blp.route("/contacts", methods=["GET"])
+@login_required()
+@blp.arguments(ListArgsSchema, location="query")
+@blp.response(200, ContactPageSchema)
+def list_all_contacts(args: dict[str, Any]) -> dict[str, Any]:
+    """Contacts of every account the caller sees; ``owner=me``: of the accounts I own."""
+    query = list_query(args, LIST_FILTERS, custom=True)
+    with services().db.read() as session:
+        rows, next_cursor = contacts.list_all_contacts(
+            session, query, cursor=args.get("cursor"), limit=args["limit"]
+        )
+        return {"items": [contact_repr(c) for c in rows], "next_cursor": next_cursor}
 
 
 @blp.route("/accounts/<id:account_id>/contacts", methods=["GET"])

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from decimal import Decimal
 from typing import Any
 
@@ -11,6 +12,7 @@ from flask_smorest import Blueprint
 from httpkit.tokens import current_principal
 from records_svc.api.common import API, contact_repr, etag, expected_version, login_required
 from records_svc.api.common import services as svc
+from records_svc.api.lists import list_query, user_id_of
 from records_svc.api.sales_common import calendar_day_repr, opportunity_repr
 from records_svc.api.sales_schemas import (
     CalendarArgsSchema,
@@ -34,12 +36,12 @@ Reply = tuple[dict[str, Any], int, dict[str, str]]
 
 
 def _owner(args: dict[str, Any]) -> int | None:
-    """Whose opportunities: ``owner_id=``, ``owner=all`` (everyone's) or, by default, mine."""
+    """Whose opportunities: ``owner_id=``, ``owner=all`` (everyone's), an id or, by default, mine."""
     if args.get("owner_id") is not None:
         return int(args["owner_id"])
     if args.get("owner") == "all":
         return None
-    return current_principal().user_id
+    return user_id_of(args.get("owner", "me"))
 
 
 def _if_match(required: bool) -> int | None:
@@ -59,6 +61,9 @@ def portfolio(args: dict[str, Any]) -> dict[str, Any]:
         signing_to=args.get("signing_to"),
         open_only=bool(args.get("open")),
         sort=args["sort"],
+        accounts=replace(
+            list_query(args, opportunities.PORTFOLIO_FILTERS, custom=False), owner_id=None
+        ),
     )
     with svc().db.read() as session:
         rows, next_cursor = opportunities.list_portfolio(

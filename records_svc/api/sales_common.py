@@ -71,6 +71,7 @@ def action_repr(action: Action) -> dict[str, Any]:
         "done": bool(action.done),
         "done_at": iso(action.done_at),
         "author_id": action.author_id,
+        "assignee_id": action.assignee_id,
         "target": {"kind": kind, "id": target_id, "link": target_link},
         "account": account_ref(action.account),
         "opportunity_id": action.opportunity_id,

@@ -7,7 +7,13 @@ from typing import Any
 from marshmallow import EXCLUDE, Schema, ValidationError, fields, validate, validates_schema
 
 from records_svc.api.converters import MAX_ID
-from records_svc.api.schemas import AccountRefSchema, PageArgsSchema, StrictSchema
+from records_svc.api.schemas import (
+    OWNER,
+    AccountRefSchema,
+    ListArgsSchema,
+    PageArgsSchema,
+    StrictSchema,
+)
 from records_svc.domain.actions import TARGET_KINDS, TYPES
 from records_svc.domain.opportunities import SORTS, STAGES
 
@@ -142,7 +148,17 @@ class _OwnerArgs:
     )
 
 
-class PortfolioArgsSchema(_OwnerArgs, PageArgsSchema):
+class PortfolioArgsSchema(ListArgsSchema):
+    """The portfolio's filters (the account filters of every list apply to its account)."""
+
+    owner_id = fields.Integer(
+        validate=validate.Range(min=1, max=MAX_ID),
+        metadata={"description": "Whose opportunities (default: mine)"},
+    )
+    owner = fields.String(
+        validate=validate.Regexp(r"^(me|all|[1-9][0-9]{0,17})$", error="me, all or a user id"),
+        metadata={"description": "`all` for every owner's, a user id, or `me` (the default)"},
+    )
     stage = fields.List(
         fields.String(validate=validate.OneOf(list(STAGES))),
         metadata={"description": "Repeat for several stages"},
@@ -151,7 +167,11 @@ class PortfolioArgsSchema(_OwnerArgs, PageArgsSchema):
     account_id = fields.Integer(validate=validate.Range(min=1, max=MAX_ID))
     signing_from = fields.Date(metadata={"description": "Expected signing on or after"})
     signing_to = fields.Date(metadata={"description": "Expected signing on or before"})
-    sort = fields.String(load_default="expected_signing_date", validate=validate.OneOf(SORTS))
+    sort = fields.String(
+        load_default="expected_signing_date",
+        validate=validate.Length(min=1, max=32),
+        metadata={"description": ", ".join(SORTS)},
+    )
 
 
 class CalendarArgsSchema(_OwnerArgs, Schema):
@@ -197,6 +217,7 @@ class ActionEditSchema(StrictSchema):
     done_at = fields.AwareDateTime(
         format="iso", metadata={"description": "Defaults to the moment it is marked done"}
     )
+    assignee_id = _id(metadata={"description": "Whose action it is (default: its author)"})
 
 
 class ActionCreateSchema(ActionEditSchema):
@@ -232,6 +253,7 @@ class ActionSchema(Schema):
     done = fields.Boolean()
     done_at = fields.String(allow_none=True)
     author_id = fields.Integer(allow_none=True)
+    assignee_id = fields.Integer(allow_none=True)
     target = fields.Nested(TargetOutSchema)
     account = fields.Nested(AccountRefSchema)
     opportunity_id = fields.Integer(allow_none=True)
@@ -250,4 +272,20 @@ class TimelineArgsSchema(PageArgsSchema):
     contacts = fields.Boolean(
         load_default=True,
         metadata={"description": "On a prospect or client: include its contacts' actions"},
+    )
+
+
+class ActionListArgsSchema(PageArgsSchema):
+    """My actions; any other argument is a 422 naming it."""
+
+    assignee = fields.String(
+        validate=validate.Regexp(OWNER, error="me or a user id"),
+        metadata={"description": "`me` or a user id"},
+    )
+    done = fields.Boolean()
+    due_before = fields.AwareDateTime(format="iso", metadata={"description": "Due before"})
+    due_after = fields.AwareDateTime(format="iso", metadata={"description": "Due on or after"})
+    overdue = fields.Boolean(metadata={"description": "true: open and due before now"})
+    sort = fields.String(
+        validate=validate.Length(min=1, max=32), metadata={"description": "due_at or -due_at"}
     )

@@ -149,10 +149,51 @@ class PageArgsSchema(Schema):
     limit = fields.Integer(validate=validate.Range(min=1, max=200), load_default=50)
 
 
-class AccountListArgsSchema(PageArgsSchema):
-    status = fields.String(validate=validate.OneOf(["draft", "validated"]))
-    closed = fields.Boolean()
+OWNER = r"^(me|[1-9][0-9]{0,17})$"
+
+
+class ListArgsSchema(PageArgsSchema):
+    """The filters and sort of a list; any other name but ``custom.<key>`` is a 422."""
+
+    owner = fields.String(
+        validate=validate.Regexp(OWNER, error="me or a user id"),
+        metadata={"description": "`me` or a user id (contacts: their account's owner)"},
+    )
     owner_id = fields.Integer(validate=validate.Range(min=1, max=MAX_ID))
+    kind = fields.String(validate=validate.OneOf(["prospect", "client"]))
+    status = fields.String(validate=validate.OneOf(["draft", "validated"]))
+    closed = fields.Boolean(metadata={"description": "Closed clients (right show_closed_accounts)"})
+    city = fields.String(
+        validate=validate.Length(min=1, max=120),
+        metadata={"description": "Equality, case and accents aside"},
+    )
+    postal_code = fields.String(
+        validate=validate.Regexp(r"^[0-9A-Za-z]{1,10}$", error="letters and digits"),
+        metadata={"description": "A prefix: 33 for the Gironde"},
+    )
+    updated_since = fields.AwareDateTime(format="iso")
+    q = fields.String(
+        validate=validate.Length(min=1, max=200),
+        metadata={"description": "Words, each the start of a word of the record (folded)"},
+    )
+    sort = fields.String(
+        validate=validate.Length(min=1, max=32),
+        metadata={"description": "name, updated_at or city; - first for descending"},
+    )
+
+
+class AccountListArgsSchema(ListArgsSchema):
+    pass
+
+
+class UserSchema(Schema):
+    id = fields.Integer()
+    username = fields.String()
+    display_name = fields.String()
+
+
+class UserListSchema(Schema):
+    items = fields.List(fields.Nested(UserSchema))
 
 
 class TokenRequestSchema(StrictSchema):

@@ -9,15 +9,14 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from records_svc.db import UnitOfWork
-from records_svc.domain import access, fields, record_files
+from records_svc.domain import access, fields, listing, record_files, users
 from records_svc.domain.errors import (
     ConflictError,
     FieldValidationError,
     NotFoundError,
     StaleVersionError,
 )
-from records_svc.domain.models import Account, User
-from records_svc.domain.paging import decode_cursor, encode_cursor
+from records_svc.domain.models import Account
 
 PROSPECT, CLIENT = "prospect", "client"
 DRAFT, VALIDATED = "draft", "validated"
@@ -51,33 +50,42 @@ def get_account(session: Session, account_id: int, kind: str | None = None) -> A
     return account
 
 
+#: the sort keys of account lists (``id``: the default, the order of creation)
+ACCOUNT_SORTS = {
+    "id": listing.SortKey(Account.id, lambda a: a.id, parse=int),
+    "name": listing.SortKey(Account.sort_name, lambda a: a.sort_name),
+    "city": listing.SortKey(Account.sort_city, lambda a: a.sort_city),
+    "updated_at": listing.instant_key(Account.updated_at, "updated_at"),
+}
+#: whose custom fields an account list filters on, by kind
+CUSTOM_ENTITIES = {PROSPECT: (PROSPECT,), CLIENT: (CLIENT,), None: (PROSPECT, CLIENT)}
+
+
 def list_accounts(
     session: Session,
     *,
     kind: str | None,
     cursor: str | None,
     limit: int,
-    status: str | None = None,
-    closed: bool | None = None,
-    owner_id: int | None = None,
+    query: listing.ListQuery | None = None,
 ) -> tuple[list[Account], str | None]:
-    stmt = access.of(session).visible_accounts(
-        select(Account).order_by(Account.id).limit(limit + 1)
-    )
+    """One page of the accounts the caller sees, filtered and sorted (ties by id)."""
+    query = query or listing.ListQuery()
+    stmt = access.of(session).visible_accounts(select(Account))
     if kind is not None:
         stmt = stmt.where(Account.kind == kind)
-    after = decode_cursor(cursor)
-    if after is not None:
-        stmt = stmt.where(Account.id > after)
-    if status is not None:
-        stmt = stmt.where(Account.status == status)
-    if closed is not None:
-        stmt = stmt.where(Account.closed == closed)
-    if owner_id is not None:
-        stmt = stmt.where(Account.owner_id == owner_id)
-    rows = list(session.scalars(stmt))
-    next_cursor = encode_cursor(rows[limit - 1].id) if len(rows) > limit else None
-    return rows[:limit], next_cursor
+    stmt = listing.filter_accounts(session, stmt, query, CUSTOM_ENTITIES[kind])
+    stmt = listing.filter_updated_since(stmt, Account.updated_at, query.updated_since)
+    return listing.keyset_page(
+        session,
+        stmt,
+        keys=ACCOUNT_SORTS,
+        id_column=Account.id,
+        sort=query.sort,
+        default="id",
+        cursor=cursor,
+        limit=limit,
+    )
 
 
 def check_version(version: int, expected: int | None, what: str) -> None:
@@ -87,14 +95,6 @@ def check_version(version: int, expected: int | None, what: str) -> None:
             "reload it and apply your change again.",
             current_version=version,
         )
-
-
-def _check_owner(session: Session, owner_id: Any) -> int | None:
-    if owner_id is None:
-        return None
-    if session.get(User, owner_id) is None:
-        raise FieldValidationError([{"field": "owner_id", "message": "no such user"}])
-    return int(owner_id)
 
 
 def _apply(
@@ -122,7 +122,7 @@ def _apply(
                 merged[key] = value
         account.custom = merged
     if "owner_id" in data:
-        account.owner_id = _check_owner(session, data["owner_id"])
+        account.owner_id = users.require_user(session, data["owner_id"], "owner_id")
 
 
 def _without(data: Mapping[str, Any], keys: tuple[str, ...]) -> dict[str, Any]:

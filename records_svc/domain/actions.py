@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
@@ -10,10 +11,11 @@ from sqlalchemy import Select, and_, or_, select
 from sqlalchemy.orm import Session
 
 from records_svc.db import UnitOfWork
-from records_svc.domain import access
+from records_svc.domain import access, listing, users
 from records_svc.domain.accounts import check_version, get_account
 from records_svc.domain.contacts import get_contact
 from records_svc.domain.errors import FieldValidationError, NotFoundError
+from records_svc.domain.listing import utc
 from records_svc.domain.opportunities import get_opportunity
 from records_svc.domain.paging import (
     InvalidCursorError,
@@ -24,13 +26,6 @@ from records_svc.domain.sales_models import Action
 
 TYPES = ("call", "meeting", "email", "task")
 TARGET_KINDS = ("contact", "prospect", "client")
-
-
-def utc(value: datetime) -> datetime:
-    """Instants are stored in UTC (SQLite keeps no offset); naive ones are UTC already."""
-    if value.tzinfo is None:
-        return value.replace(tzinfo=UTC)
-    return value.astimezone(UTC)
 
 
 def _instant(data: Mapping[str, Any], key: str) -> datetime | None:
@@ -59,10 +54,55 @@ def get_action(session: Session, action_id: int) -> Action:
     return action
 
 
-def _apply(action: Action, data: Mapping[str, Any]) -> None:
+@dataclass(frozen=True)
+class ActionQuery:
+    """My actions: whose (None: anyone's), open or done, due when; sorted by due date."""
+
+    assignee_id: int | None = None
+    done: bool | None = None
+    due_before: datetime | None = None
+    due_after: datetime | None = None
+    overdue: bool = False
+    sort: str | None = None
+
+
+ACTION_SORTS = {"due_at": listing.instant_key(Action.due_at, "due_at")}
+ACTION_FILTERS = ("assignee", "done", "due_before", "due_after", "overdue", "sort")
+
+
+def list_actions(
+    session: Session, query: ActionQuery, *, cursor: str | None, limit: int
+) -> tuple[list[Action], str | None]:
+    """Actions on the records the caller sees; overdue: open and due before now."""
+    stmt = access.of(session).visible_by_account(select(Action), Action.account_id)
+    if query.assignee_id is not None:
+        stmt = stmt.where(Action.assignee_id == query.assignee_id)
+    if query.done is not None:
+        stmt = stmt.where(Action.done.is_(query.done))
+    if query.due_before is not None:
+        stmt = stmt.where(Action.due_at < utc(query.due_before))
+    if query.due_after is not None:
+        stmt = stmt.where(Action.due_at >= utc(query.due_after))
+    if query.overdue:
+        stmt = stmt.where(Action.done.is_(False), Action.due_at < datetime.now(UTC))
+    return listing.keyset_page(
+        session,
+        stmt,
+        keys=ACTION_SORTS,
+        id_column=Action.id,
+        sort=query.sort,
+        default="due_at",
+        cursor=cursor,
+        limit=limit,
+    )
+
+
+def _apply(session: Session, action: Action, data: Mapping[str, Any]) -> None:
     for key in ("type", "subject", "notes"):
         if key in data:
             setattr(action, key, data[key])
+    if "assignee_id" in data:
+        action.assignee_id = users.require_user(session, data["assignee_id"], "assignee_id")
     due_at = _instant(data, "due_at")
     if due_at is not None:
         action.due_at = due_at
@@ -89,6 +129,7 @@ def _create(
 ) -> Action:
     action = Action(
         author_id=author_id,
+        assignee_id=author_id,
         account=get_account(uow.session, account_id),
         account_id=account_id,
         contact_id=contact_id,
@@ -96,7 +137,7 @@ def _create(
         done=False,
         due_at=datetime.now(UTC),
     )
-    _apply(action, data)
+    _apply(uow.session, action, data)
     uow.session.add(action)
     uow.session.flush()
     return action
@@ -149,7 +190,7 @@ def update_action(
 ) -> Action:
     action = get_action(uow.session, action_id)
     check_version(action.version, expected_version, "action")
-    _apply(action, data)
+    _apply(uow.session, action, data)
     uow.session.flush()
     return action
 

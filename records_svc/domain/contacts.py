@@ -3,16 +3,17 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import replace
 from typing import Any
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, contains_eager
 
 from records_svc.db import UnitOfWork
-from records_svc.domain import access, fields, record_files
+from records_svc.domain import access, fields, listing, record_files
 from records_svc.domain.accounts import check_version, get_account
 from records_svc.domain.errors import NotFoundError
-from records_svc.domain.models import Contact
+from records_svc.domain.models import Account, Contact
 from records_svc.domain.paging import decode_cursor, encode_cursor
 
 COLUMNS = ("civility", "first_name", "last_name", "job_title", "direct_line", "mobile", "email")
@@ -42,6 +43,42 @@ def list_contacts(
     rows = list(session.scalars(stmt))
     next_cursor = encode_cursor(rows[limit - 1].id) if len(rows) > limit else None
     return rows[:limit], next_cursor
+
+
+#: the sort keys of the contact list; ``city`` is the account's
+CONTACT_SORTS = {
+    "id": listing.SortKey(Contact.id, lambda c: c.id, parse=int),
+    "name": listing.SortKey(Contact.sort_name, lambda c: c.sort_name),
+    "city": listing.SortKey(Account.sort_city, lambda c: c.account.sort_city),
+    "updated_at": listing.instant_key(Contact.updated_at, "updated_at"),
+}
+
+
+def list_all_contacts(
+    session: Session, query: listing.ListQuery, *, cursor: str | None, limit: int
+) -> tuple[list[Contact], str | None]:
+    """Contacts of the accounts the caller sees; ``owner`` is their account's owner."""
+    stmt = select(Contact).join(Contact.account).options(contains_eager(Contact.account))
+    stmt = access.of(session).visible_accounts(stmt)
+    account_query = replace(query, q=None, custom={})
+    stmt = listing.filter_accounts(session, stmt, account_query, ())
+    stmt = listing.filter_updated_since(stmt, Contact.updated_at, query.updated_since)
+    if query.q:
+        stmt = stmt.where(*listing.words_match(Contact.search_text, query.q))
+    if query.custom:
+        stmt = stmt.where(
+            *listing.custom_conditions(session, Contact.custom, ("contact",), query.custom)
+        )
+    return listing.keyset_page(
+        session,
+        stmt,
+        keys=CONTACT_SORTS,
+        id_column=Contact.id,
+        sort=query.sort,
+        default="id",
+        cursor=cursor,
+        limit=limit,
+    )
 
 
 def _apply(session: Session, contact: Contact, data: Mapping[str, Any], *, creating: bool) -> None:

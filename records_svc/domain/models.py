@@ -17,8 +17,11 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    event,
 )
-from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+from sqlalchemy.orm import DeclarativeBase, Mapped, Mapper, mapped_column, relationship
+
+from search_svc.normalize import digits, sort_text
 
 NAMING = {
     "ix": "ix_%(column_0_label)s",
@@ -48,6 +51,8 @@ class User(Base):
     disabled: Mapped[bool] = mapped_column(Boolean, default=False)
     #: grows when the tokens issued so far must stop working (sign-out, password, rights…)
     token_version: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    #: the name owner pickers show (the username when unset)
+    display_name: Mapped[str | None] = mapped_column(String(120), nullable=True)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     rights: Mapped[list[UserRight]] = relationship(
         cascade="all, delete-orphan", lazy="selectin", order_by="UserRight.right"
@@ -73,6 +78,18 @@ class Account(Base):
     __tablename__ = "accounts"
     __table_args__ = (
         Index("ix_accounts_kind_id", "kind", "id"),
+        # the lists' sort orders, ties broken by id (keyset pagination)
+        Index("ix_accounts_sort_name", "sort_name", "id"),
+        Index("ix_accounts_sort_city", "sort_city", "id"),
+        Index("ix_accounts_updated_at", "updated_at", "id"),
+        Index("ix_accounts_kind_sort_name", "kind", "sort_name", "id"),
+        Index("ix_accounts_owner_sort_name", "owner_id", "sort_name", "id"),
+        # a prefix (LIKE '33%') uses it on PostgreSQL whatever the database's collation
+        Index(
+            "ix_accounts_postal_code",
+            "postal_code",
+            postgresql_ops={"postal_code": "varchar_pattern_ops"},
+        ),
         {"sqlite_autoincrement": True},
     )
 
@@ -96,6 +113,10 @@ class Account(Base):
     external_ref: Mapped[str | None] = mapped_column(String(64), unique=True)
     owner_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     custom: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    #: folded forms the lists sort, filter and match on (kept by ``listkeys``)
+    sort_name: Mapped[str] = mapped_column(String(200), default="", server_default="")
+    sort_city: Mapped[str] = mapped_column(String(120), default="", server_default="")
+    search_text: Mapped[str] = mapped_column(Text, default="", server_default="")
     version: Mapped[int] = mapped_column(Integer, nullable=False)
     #: raised only when the account's search document changes (domain/search_changes.py)
     search_version: Mapped[int] = mapped_column(
@@ -126,7 +147,11 @@ class Account(Base):
 
 class Contact(Base):
     __tablename__ = "contacts"
-    __table_args__ = {"sqlite_autoincrement": True}
+    __table_args__ = (
+        Index("ix_contacts_sort_name", "sort_name", "id"),
+        Index("ix_contacts_updated_at", "updated_at", "id"),
+        {"sqlite_autoincrement": True},
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     account_id: Mapped[int] = mapped_column(
@@ -140,6 +165,8 @@ class Contact(Base):
     mobile: Mapped[str | None] = mapped_column(String(32))
     email: Mapped[str | None] = mapped_column(String(254))
     custom: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    sort_name: Mapped[str] = mapped_column(String(200), default="", server_default="")
+    search_text: Mapped[str] = mapped_column(Text, default="", server_default="")
     version: Mapped[int] = mapped_column(Integer, nullable=False)
     #: raised only when the contact's search document changes (domain/search_changes.py)
     search_version: Mapped[int] = mapped_column(
@@ -269,3 +296,38 @@ class EditionTemplate(Base):
     )
 
     __mapper_args__ = {"version_id_col": version}
+
+
+# --- the lists' folded keys ------------------------------------------------------------
+# Sorting, the city filter and ``q`` work on folded text (search_svc.normalize: case and
+# accents fold), kept here on every insert and update so that no write path forgets them.
+
+
+def account_list_keys(account: Account) -> tuple[str, str, str]:
+    """(sort_name, sort_city, search_text) of an account."""
+    numbers = " ".join(d for d in (digits(account.siren), digits(account.siret)) if d)
+    words = (account.name, account.legal_name, account.city, account.postal_code, numbers)
+    return (
+        sort_text(account.name),
+        sort_text(account.city),
+        " ".join(sort_text(w) for w in words if w),
+    )
+
+
+def contact_list_keys(contact: Contact) -> tuple[str, str]:
+    """(sort_name, search_text) of a contact: last name first."""
+    name = sort_text(f"{contact.last_name or ''} {contact.first_name or ''}")
+    words = (contact.first_name, contact.last_name, contact.email, contact.job_title)
+    return name, " ".join(sort_text(w) for w in words if w)
+
+
+@event.listens_for(Account, "before_insert")
+@event.listens_for(Account, "before_update")
+def _account_keys(_mapper: Mapper[Account], _connection: Any, account: Account) -> None:
+    account.sort_name, account.sort_city, account.search_text = account_list_keys(account)
+
+
+@event.listens_for(Contact, "before_insert")
+@event.listens_for(Contact, "before_update")
+def _contact_keys(_mapper: Mapper[Contact], _connection: Any, contact: Contact) -> None:
+    contact.sort_name, contact.search_text = contact_list_keys(contact)

@@ -3,31 +3,48 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import Select, and_, or_, select
-from sqlalchemy.orm import Session
+from sqlalchemy import Select, select
+from sqlalchemy.orm import Session, contains_eager
 
 from records_svc.db import UnitOfWork
-from records_svc.domain import access
+from records_svc.domain import access, listing, users
 from records_svc.domain.accounts import check_version
 from records_svc.domain.errors import FieldValidationError, NotFoundError
-from records_svc.domain.models import Account, Contact, User, utcnow
-from records_svc.domain.paging import (
-    InvalidCursorError,
-    decode_keyset_cursor,
-    encode_keyset_cursor,
-)
+from records_svc.domain.models import Account, Contact, utcnow
 from records_svc.domain.sales_models import Opportunity
 
 #: stage → the probability (percent) it gets when none is given
 STAGES = {"qualification": 10, "proposal": 40, "negotiation": 70, "won": 100, "lost": 0}
 CLOSED_STAGES = ("won", "lost")
 OPEN_STAGES = tuple(s for s in STAGES if s not in CLOSED_STAGES)
-SORTS = ("expected_signing_date", "-expected_signing_date", "amount", "-amount")
+#: the sort keys of the portfolio; ``name`` is the title, ``city`` the account's
+PORTFOLIO_SORTS = {
+    "expected_signing_date": listing.SortKey(
+        Opportunity.expected_signing_date,
+        lambda o: o.expected_signing_date,
+        parse=date.fromisoformat,
+        dump=date.isoformat,
+    ),
+    "amount": listing.SortKey(Opportunity.amount, lambda o: o.amount, parse=Decimal),
+    "name": listing.SortKey(Opportunity.title, lambda o: o.title),
+    "city": listing.SortKey(Account.sort_city, lambda o: o.account.sort_city),
+    "updated_at": listing.instant_key(Opportunity.updated_at, "updated_at"),
+}
+SORTS = tuple(f"{sign}{key}" for key in PORTFOLIO_SORTS for sign in ("", "-"))
+#: the portfolio's own filters, beside the account filters of every list
+PORTFOLIO_FILTERS = (
+    *listing.LIST_FILTERS,
+    "stage",
+    "open",
+    "account_id",
+    "signing_from",
+    "signing_to",
+)
 #: the longest range the signature calendar covers in one call
 CALENDAR_MAX_DAYS = 366
 CENT = Decimal("0.01")
@@ -44,6 +61,9 @@ class PortfolioQuery:
     signing_to: date | None = None
     open_only: bool = False
     sort: str = "expected_signing_date"
+    #: the account filters of every list (kind, closed, city, postal code, q…), and
+    #: ``updated_since`` on the opportunity itself
+    accounts: listing.ListQuery = field(default_factory=listing.ListQuery)
 
 
 @dataclass
@@ -83,12 +103,6 @@ def _contacts_of(session: Session, account_id: int, contact_ids: Iterable[int], 
     return [found[i] for i in wanted]
 
 
-def _check_user(session: Session, user_id: int | None) -> int | None:
-    if user_id is not None and session.get(User, user_id) is None:
-        raise FieldValidationError([{"field": "owner_id", "message": "no such user"}])
-    return user_id
-
-
 def _apply(session: Session, opportunity: Opportunity, data: Mapping[str, Any]) -> None:
     for key in ("title", "amount", "currency", "stage", "expected_signing_date"):
         if key in data:
@@ -98,7 +112,7 @@ def _apply(session: Session, opportunity: Opportunity, data: Mapping[str, Any]) 
     elif "stage" in data:
         opportunity.probability = STAGES[data["stage"]]
     if "owner_id" in data:
-        opportunity.owner_id = _check_user(session, data["owner_id"])
+        opportunity.owner_id = users.require_user(session, data["owner_id"], "owner_id")
     if "contact_ids" in data:
         contacts = _contacts_of(session, opportunity.account_id, data["contact_ids"], "contact_ids")
         if [c.id for c in contacts] != [c.id for c in opportunity.contacts]:
@@ -175,7 +189,12 @@ def remove_contact(
 
 
 def _filtered(session: Session, query: PortfolioQuery) -> Select[Opportunity]:
-    stmt = access.of(session).visible_by_account(select(Opportunity), Opportunity.account_id)
+    stmt = (
+        select(Opportunity).join(Opportunity.account).options(contains_eager(Opportunity.account))
+    )
+    stmt = access.of(session).visible_accounts(stmt)
+    stmt = listing.filter_accounts(session, stmt, replace(query.accounts, owner_id=None), ())
+    stmt = listing.filter_updated_since(stmt, Opportunity.updated_at, query.accounts.updated_since)
     if query.owner_id is not None:
         stmt = stmt.where(Opportunity.owner_id == query.owner_id)
     if query.stages:
@@ -195,29 +214,16 @@ def list_portfolio(
     session: Session, query: PortfolioQuery, *, cursor: str | None, limit: int
 ) -> tuple[list[Opportunity], str | None]:
     """One page of the portfolio, ordered by the sort key then id (keyset pagination)."""
-    descending = query.sort.startswith("-")
-    by_amount = query.sort.lstrip("-") == "amount"
-    column: Any = Opportunity.amount if by_amount else Opportunity.expected_signing_date
-    stmt = _filtered(session, query)
-    after = decode_keyset_cursor(cursor)
-    if after is not None:
-        text, last_id = after
-        try:
-            key: Any = Decimal(text) if by_amount else date.fromisoformat(text)
-        except (ArithmeticError, ValueError):
-            raise InvalidCursorError() from None
-        if descending:
-            stmt = stmt.where(or_(column < key, and_(column == key, Opportunity.id < last_id)))
-        else:
-            stmt = stmt.where(or_(column > key, and_(column == key, Opportunity.id > last_id)))
-    order = (column.desc(), Opportunity.id.desc()) if descending else (column, Opportunity.id)
-    rows = list(session.scalars(stmt.order_by(*order).limit(limit + 1)))
-    next_cursor = None
-    if len(rows) > limit:
-        last = rows[limit - 1]
-        value = last.amount if by_amount else last.expected_signing_date
-        next_cursor = encode_keyset_cursor(str(value), last.id)
-    return rows[:limit], next_cursor
+    return listing.keyset_page(
+        session,
+        _filtered(session, query),
+        keys=PORTFOLIO_SORTS,
+        id_column=Opportunity.id,
+        sort=query.sort,
+        default="expected_signing_date",
+        cursor=cursor,
+        limit=limit,
+    )
 
 
 def signature_calendar(

@@ -49,6 +49,7 @@ class Opportunity(Base):
     __table_args__ = (
         Index("ix_opportunities_owner_signing", "owner_id", "expected_signing_date", "id"),
         Index("ix_opportunities_signing", "expected_signing_date", "id"),
+        Index("ix_opportunities_updated_at", "updated_at", "id"),
         {"sqlite_autoincrement": True},
     )
 
@@ -94,6 +95,7 @@ class Action(Base):
         Index("ix_actions_account_due", "account_id", "due_at", "id"),
         Index("ix_actions_contact_due", "contact_id", "due_at", "id"),
         Index("ix_actions_opportunity_due", "opportunity_id", "due_at", "id"),
+        Index("ix_actions_assignee_due", "assignee_id", "done", "due_at", "id"),
         {"sqlite_autoincrement": True},
     )
 
@@ -105,6 +107,10 @@ class Action(Base):
     done: Mapped[bool] = mapped_column(Boolean, default=False)
     done_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
     author_id: Mapped[int | None] = mapped_column(
+        ForeignKey("users.id", ondelete="SET NULL"), nullable=True
+    )
+    #: whose action it is (My actions): the author unless reassigned
+    assignee_id: Mapped[int | None] = mapped_column(
         ForeignKey("users.id", ondelete="SET NULL"), nullable=True
     )
     account_id: Mapped[int] = mapped_column(ForeignKey("accounts.id", ondelete="CASCADE"))

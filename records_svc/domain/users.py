@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -31,9 +32,19 @@ def _password_errors(password: str, field: str) -> list[dict[str, str]]:
     return []
 
 
-def create_user(session: Session, username: str, password: str, rights: Iterable[str] = ()) -> User:
+def create_user(
+    session: Session,
+    username: str,
+    password: str,
+    rights: Iterable[str] = (),
+    *,
+    display_name: str | None = None,
+) -> User:
     username = username.strip()
+    display_name = (display_name or "").strip() or None
     errors = []
+    if display_name is not None and len(display_name) > 120:
+        errors.append({"field": "display_name", "message": "at most 120 characters"})
     if not username or len(username) > 80 or any(c.isspace() for c in username):
         errors.append({"field": "username", "message": "1 to 80 characters, no spaces"})
     errors += _password_errors(password, "password")
@@ -46,7 +57,12 @@ def create_user(session: Session, username: str, password: str, rights: Iterable
         raise FieldValidationError(errors)
     if session.scalar(select(User.id).where(User.username == username)) is not None:
         raise ConflictError(f"The user '{username}' exists already.")
-    user = User(username=username, password_hash=generate_password_hash(password), token_version=0)
+    user = User(
+        username=username,
+        password_hash=generate_password_hash(password),
+        token_version=0,
+        display_name=display_name,
+    )
     user.rights = [UserRight(right=name) for name in names]
     session.add(user)
     session.flush()
@@ -149,3 +165,18 @@ def state_of(session: Session, user_id: int) -> UserState | None:
 
 def list_users(session: Session) -> list[User]:
     return list(session.scalars(select(User).order_by(User.username)))
+
+
+def require_user(session: Session, user_id: Any, field: str) -> int | None:
+    """``user_id`` when such a user exists (None stays None); 422 naming ``field`` if not."""
+    if user_id is None:
+        return None
+    if session.get(User, user_id) is None:
+        raise FieldValidationError([{"field": field, "message": "no such user"}])
+    return int(user_id)
+
+
+def list_active_users(session: Session) -> list[User]:
+    """Who may own a record or be given an action (owner pickers)."""
+    stmt = select(User).where(User.disabled.is_(False)).order_by(User.username)
+    return list(session.scalars(stmt))

@@ -5,7 +5,11 @@ from __future__ import annotations
 from alembic import context
 from sqlalchemy import engine_from_config, pool
 
-from records_svc.domain import idempotency, sales_models  # noqa: F401 - register their tables
+from records_svc.domain import (  # noqa: F401 - register their tables
+    idempotency,
+    list_models,
+    sales_models,
+)
 from records_svc.domain.models import Base
 
 config = context.config

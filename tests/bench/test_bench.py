@@ -83,3 +83,19 @@ def test_bench_pipeline_quick_finds_every_write(tmp_path: Path) -> None:
         assert run["p50_ms"] <= run["p99_ms"] <= run["max_ms"]
     assert runs[("celery", "burst")]["drain_s"] > 0
     assert runs[("celery", "backlog")]["drain_s"] > 0
+
+
+def test_bench_lists_quick_pages_every_shape_on_both_databases(tmp_path: Path) -> None:
+    with scratch_postgres_database():  # PostgreSQL is there (skip outside CI, else fail)
+        pass
+    result = run_bench(tmp_path, "lists")
+    assert result["entries"] == 3000
+    assert set(result["databases"]) == {"postgresql", "sqlite"}
+    for database, shapes in result["databases"].items():
+        assert len(shapes) == 8, database
+        for label, shape in shapes.items():
+            assert shape["pages"] >= 1, (database, label)
+            assert shape["keyset"]["count"] == shape["pages"], (database, label)
+            assert shape["offset"]["count"] >= 1, (database, label)
+        assert shapes["all by name"]["pages"] == 10, database  # walked past the first page
+    assert "list page p99 (ms)" in result["targets"]

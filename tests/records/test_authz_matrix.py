@@ -37,7 +37,16 @@ from flask.testing import FlaskClient
 from config import Settings
 from httpkit.tokens import issue_token
 from records_svc.db import Database
-from records_svc.domain import accounts, actions, jobs, opportunities, rights, users
+from records_svc.domain import (
+    accounts,
+    actions,
+    calendar_feeds,
+    jobs,
+    opportunities,
+    rights,
+    users,
+    views,
+)
 from records_svc.domain import contacts as contacts_domain
 from records_svc.domain import fields as fields_domain
 from records_svc.domain.documents import Owner, Upload, add_documents
@@ -109,6 +118,9 @@ class World:
                     uow, f"REF-{n}", {"name": f"Client {n}", "closed": closed}
                 )
                 return client.id
+            if what == "view":  # the seller's, shared: others see it, only she changes it
+                data = {"name": f"Vue {n}", "entity": "accounts", "shared": True}
+                return views.create_view(uow.session, self.actor, data).id
         account = self.get("client" if closed else "prospect", closed, fresh=False)
         kind = "client" if closed else "prospect"
         with self.database.unit_of_work() as uow:
@@ -138,6 +150,11 @@ class World:
                     s, entity="prospect", key=f"k{n}", label=f"K{n}", type="text"
                 ).id
         raise AssertionError(f"no way to make a {what}")
+
+    def feed(self, user_id: int) -> str:
+        """A calendar feed of ``user_id``: its secret token."""
+        with self.database.unit_of_work() as uow:
+            return calendar_feeds.create_feed(uow.session, user_id)[1]
 
     def template(self, entity: str) -> int:
         key = (f"template-{entity}", False)
@@ -197,6 +214,7 @@ PARAM_KIND = {
     "actions": "action",
     "opportunities": "opportunity",
     "field-definitions": "definition",
+    "views": "view",
 }
 #: a valid body for each operation that takes one (``t`` resolves ids)
 Body = Callable[["Target"], Any]
@@ -265,11 +283,16 @@ BODIES: dict[str, Body] = {
     "PUT /api/v1/actions/{action_id}": lambda t: {"subject": "Rappel"},
     "PATCH /api/v1/actions/{action_id}": lambda t: {"subject": "Rappel"},
     "POST /api/v1/sirene/lookup": lambda t: {"number": "13002526500013"},
+    "POST /api/v1/views": lambda t: {"name": "Gironde", "entity": "accounts"},
+    "PUT /api/v1/views/{view_id}": lambda t: {"name": "Gironde"},
+    "PATCH /api/v1/views/{view_id}": lambda t: {"name": "Gironde"},
     "POST /api/v1/prospects/{account_id}/sirene": lambda t: {"number": "13002526500013"},
 }
 UPLOADS = {
     f"POST /api/v1/{kind}/{{owner_id}}/documents" for kind in ("contacts", "prospects", "clients")
 }
+#: operations on the caller's calendar feed, which must exist first
+WITH_FEED = {"GET /api/v1/calendar/feeds/me", "DELETE /api/v1/calendar/feeds/me"}
 QUERIES = {
     "GET /api/v1/field-definitions": {"entity": "prospect"},
     "GET /api/v1/opportunities/signature-calendar": {
@@ -329,6 +352,8 @@ class Target:
     def value(self, name: str, before: str) -> Any:
         if name == "external_ref":
             return f"ERP-{self.serial}"
+        if name == "token":  # the calendar feed's secret: the caller's own feed
+            return self.world.feed(self.user_id or 0)
         if name == "job_id":
             return self.world.job(self.user_id or 0, self.closed)
         if name == "template_id":
@@ -392,6 +417,8 @@ class Matrix:
         stopped = role in ("anonymous", "disabled", "revoked") and "{" in path
         url = re.sub(r"\{\w+\}", "1", path) if stopped else target.resolve()
         operation = f"{method} {path}"
+        if operation in WITH_FEED and target.user_id is not None and not stopped:
+            self.world.feed(target.user_id)  # something to read or revoke
         token = self.token(role)
         headers = {"Authorization": f"Bearer {token}"} if token else {}
         if method in ("PUT", "PATCH", "DELETE") or path.endswith(("/validate", "/done")):

@@ -1,0 +1,229 @@
+"""Lists with filters and sort: the account filters every list shares, and keyset pages.
+
+A list is ordered by one sort key then by id; the cursor carries the sort, the last
+key and the last id, so a page starts exactly after the previous one whatever was
+inserted meanwhile (no repeat, no gap). The accounts' filters (kind, status, closed,
+city, postal code, owner, ``q``, custom fields) apply to the account a contact or an
+opportunity hangs off, so that "my contacts in Gironde" means what a salesperson thinks.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Collection, Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any, TypeVar
+
+from sqlalchemy import ColumnElement, Select, literal, tuple_
+from sqlalchemy.orm import InstrumentedAttribute, Session
+
+from records_svc.domain import fields as fields_domain
+from records_svc.domain.errors import FieldValidationError
+from records_svc.domain.models import Account
+from records_svc.domain.paging import (
+    InvalidCursorError,
+    decode_keyset_cursor,
+    encode_keyset_cursor,
+)
+from search_svc.normalize import query_tokens, sort_text
+
+S = TypeVar("S", bound=Select[Any])
+UNKNOWN_FILTER = "unknown_filter"
+UNKNOWN_SORT = "unknown_sort"
+#: the filters every list of accounts, contacts and opportunities takes
+ACCOUNT_FILTERS = (
+    "owner",
+    "owner_id",
+    "kind",
+    "status",
+    "closed",
+    "city",
+    "postal_code",
+    "updated_since",
+    "q",
+)
+#: what an account or contact list takes: the filters and the sort
+LIST_FILTERS = (*ACCOUNT_FILTERS, "sort")
+
+
+def utc(value: datetime) -> datetime:
+    """Instants are stored in UTC (SQLite keeps no offset); naive ones are UTC already."""
+    if value.tzinfo is None:
+        return value.replace(tzinfo=UTC)
+    return value.astimezone(UTC)
+
+
+@dataclass(frozen=True)
+class ListQuery:
+    """The filters of a list (None: not filtered) and its sort (``-`` first: descending)."""
+
+    owner_id: int | None = None
+    kind: str | None = None
+    status: str | None = None
+    closed: bool | None = None
+    city: str | None = None
+    postal_code: str | None = None
+    updated_since: datetime | None = None
+    q: str | None = None
+    custom: Mapping[str, str] = field(default_factory=dict)
+    sort: str | None = None
+
+
+@dataclass(frozen=True)
+class SortKey:
+    """How a list sorts on one key: the column, its value on a row, its text in a cursor."""
+
+    column: Any
+    value_of: Callable[[Any], Any]
+    parse: Callable[[str], Any] = str
+    dump: Callable[[Any], str] = str
+
+
+def instant_key(column: InstrumentedAttribute[datetime], attr: str) -> SortKey:
+    """A sort on an instant (``updated_at``), compared in UTC on both databases."""
+    return SortKey(
+        column,
+        lambda row: utc(getattr(row, attr)),
+        parse=lambda text: utc(datetime.fromisoformat(text)),
+        dump=lambda value: utc(value).isoformat(),
+    )
+
+
+def unknown_filter(name: str) -> dict[str, str]:
+    return {"field": name, "code": UNKNOWN_FILTER, "message": "is not a filter of this list"}
+
+
+def check_filters(names: Collection[str], known: Collection[str], *, custom: bool) -> None:
+    """422 naming each filter the list does not know (``custom.<key>`` where it has any)."""
+    errors = [
+        unknown_filter(name)
+        for name in names
+        if name not in known and not (custom and name.startswith("custom.") and len(name) > 7)
+    ]
+    if errors:
+        raise FieldValidationError(errors)
+
+
+def sort_of(sort: str | None, keys: Collection[str], default: str) -> tuple[str, bool]:
+    """(key, descending) of ``sort``; 422 ``unknown_sort`` when the list has no such key."""
+    value = sort or default
+    name = value.removeprefix("-")
+    if name not in keys:
+        allowed = ", ".join(sorted(k for k in keys if k != "id"))
+        raise FieldValidationError(
+            [{"field": "sort", "code": UNKNOWN_SORT, "message": f"one of {allowed}, - to reverse"}]
+        )
+    return name, value.startswith("-")
+
+
+def keyset_page(
+    session: Session,
+    stmt: Select[Any],
+    *,
+    keys: Mapping[str, SortKey],
+    id_column: Any,
+    sort: str | None,
+    default: str,
+    cursor: str | None,
+    limit: int,
+) -> tuple[list[Any], str | None]:
+    """One page of ``stmt`` in the order ``sort`` (ties by id), after ``cursor``."""
+    name, descending = sort_of(sort, keys, default)
+    key = keys[name]
+    label = f"{'-' if descending else ''}{name}"
+    after = decode_keyset_cursor(cursor)
+    if after is not None:
+        text, last_id = after
+        cursor_sort, _, value_text = text.partition(":")
+        try:
+            if cursor_sort != label:
+                raise ValueError(cursor_sort)
+            value = key.parse(value_text)
+        except (ArithmeticError, ValueError):
+            raise InvalidCursorError() from None
+        # a row-value comparison: both databases turn it into one index range scan
+        after_last = tuple_(key.column, id_column)
+        bound = tuple_(literal(value, key.column.type), literal(last_id, id_column.type))
+        stmt = stmt.where(after_last < bound if descending else after_last > bound)
+    order = (key.column.desc(), id_column.desc()) if descending else (key.column, id_column)
+    rows = list(session.scalars(stmt.order_by(*order).limit(limit + 1)).unique())
+    next_cursor = None
+    if len(rows) > limit:
+        last = rows[limit - 1]
+        next_cursor = encode_keyset_cursor(f"{label}:{key.dump(key.value_of(last))}", last.id)
+    return rows[:limit], next_cursor
+
+
+# --- the account filters --------------------------------------------------------------
+
+
+def _like_prefix(text: str) -> str:
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+
+
+def words_match(column: Any, q: str) -> list[ColumnElement[bool]]:
+    """Each word of ``q`` (folded as search folds it) begins a word of ``column``."""
+    return [
+        (" " + column).like("% " + _like_prefix(token), escape="\\") for token in query_tokens(q)
+    ]
+
+
+def filter_accounts(session: Session, stmt: S, query: ListQuery, entities: Collection[str]) -> S:
+    """``stmt`` (which selects or joins ``Account``) narrowed by the account filters."""
+    if query.owner_id is not None:
+        stmt = stmt.where(Account.owner_id == query.owner_id)
+    if query.kind is not None:
+        stmt = stmt.where(Account.kind == query.kind)
+    if query.status is not None:
+        stmt = stmt.where(Account.status == query.status)
+    if query.closed is not None:
+        stmt = stmt.where(Account.closed.is_(query.closed))
+    if query.city is not None:
+        stmt = stmt.where(Account.sort_city == sort_text(query.city))
+    if query.postal_code is not None:
+        stmt = stmt.where(Account.postal_code.like(_like_prefix(query.postal_code), escape="\\"))
+    if query.q:
+        stmt = stmt.where(*words_match(Account.search_text, query.q))
+    if query.custom:
+        stmt = stmt.where(*custom_conditions(session, Account.custom, entities, query.custom))
+    return stmt
+
+
+def filter_updated_since(stmt: S, column: Any, since: datetime | None) -> S:
+    return stmt if since is None else stmt.where(column >= utc(since))
+
+
+def custom_conditions(
+    session: Session, column: Any, entities: Collection[str], wanted: Mapping[str, str]
+) -> list[ColumnElement[bool]]:
+    """``custom.<key>=value`` (equality, typed by the field library); 422 for unknown keys."""
+    types: dict[str, str] = {}
+    for entity in entities:
+        for definition in fields_domain.list_definitions(session, entity):
+            if not definition.standard:
+                types.setdefault(definition.key, definition.type)
+    conditions: list[ColumnElement[bool]] = []
+    errors: list[dict[str, str]] = []
+    for key, text in wanted.items():
+        name = f"custom.{key}"
+        kind = types.get(key)
+        if kind is None:
+            errors.append(unknown_filter(name))
+            continue
+        try:
+            conditions.append(_custom_equals(column[key], kind, text))
+        except ValueError:
+            errors.append({"field": name, "code": "invalid", "message": f"not a {kind}"})
+    if errors:
+        raise FieldValidationError(errors)
+    return conditions
+
+
+def _custom_equals(element: Any, kind: str, text: str) -> ColumnElement[bool]:
+    if kind == "number":
+        return element.as_float() == float(text)
+    if kind == "boolean":
+        if text.lower() not in ("true", "false"):
+            raise ValueError(text)
+        return element.as_boolean().is_(text.lower() == "true")
+    return element.as_string() == text
