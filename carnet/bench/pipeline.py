@@ -223,13 +223,14 @@ def _celery_chain(
             outbox_sweep_age_seconds=3600,
         )
         db = Database(url)
+        offline = Database(url)  # no job queue: its writes leave their events pending
         backend = SqliteFtsBackend(settings.resolved_search_sqlite_path)
+        broker = redis.Redis.from_url(options.redis_url)
         try:
             say(f"celery: a directory of {options.entries} entries in PostgreSQL and the index…")
             data.load_directory(db.engine, options.entries, options.seed)
             maintenance.reindex(db, backend)
             queue = CeleryJobQueue(create_celery(settings))
-            broker = redis.Redis.from_url(options.redis_url)
             app = create_app(settings, database=db, job_queue=queue)
             chain = Chain(
                 "celery",
@@ -239,7 +240,7 @@ def _celery_chain(
                 backend,
                 app,
                 _sign_in(app, db),
-                create_app(settings),  # a Database of its own: no job queue
+                create_app(settings, database=offline),
                 lambda ids: [queue.enqueue(INDEX_EVENTS_TASK, event_ids=[i]) for i in ids],
                 lambda: int(broker.llen(f"{prefix}indexing")),
             )
@@ -247,7 +248,9 @@ def _celery_chain(
                 _wait_for_index(chain)
                 yield chain
         finally:
+            broker.close()
             backend.close()
+            offline.dispose()
             db.dispose()
 
 
@@ -259,6 +262,7 @@ def _embedded_chain(
 
     settings = load_settings(data_dir=workdir / "var", secret_key=uuid.uuid4().hex * 2)
     rt = embedded.runtime(settings)
+    offline = Database(settings.resolved_database_url)  # no job queue
     try:
         say(f"embedded: a directory of {options.entries} entries in SQLite and the index…")
         _load_sqlite(rt.db, options.entries, options.seed)
@@ -272,7 +276,7 @@ def _embedded_chain(
             rt.search,
             app,
             _sign_in(app, rt.db),
-            create_app(settings),  # a Database of its own: no job queue
+            create_app(settings, database=offline),
             lambda ids: maintenance.sweep_outbox(
                 rt.celery, rt.celery.carnet_context, older_than_seconds=0
             ),
@@ -280,6 +284,7 @@ def _embedded_chain(
         _wait_for_index(chain)
         yield chain
     finally:
+        offline.dispose()
         rt.close()
 
 

@@ -241,7 +241,7 @@ def test_status_lists_the_processes_and_a_second_up_is_refused(stack: Stack) -> 
 
 def test_down_stops_exactly_what_up_started(stack: Stack) -> None:
     pids = [p["pid"] for p in stack.state()["processes"]]
-    assert len(pids) == 7
+    assert len(pids) == 8
     stopped = carnet(stack.env, "stack", "down")
     assert stopped.returncode == 0, stopped.stderr
     for pid in pids:
