@@ -180,7 +180,7 @@ def run(options: Options, say: Callable[[str], object]) -> dict[str, Any]:
 
 
 def _targets(runs: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
-    """p99 ≤ 1 s at every steady rate up to 100/s; a 5,000-write burst drained in 30 s."""
+    """p99 ≤ 1 s at every steady rate up to 100/s; 5,000 writes' events drained in 30 s."""
     targets: dict[str, dict[str, Any]] = {}
     for r in runs:
         ok = not r["failed_writes"] and not r["never_found"]
@@ -189,10 +189,13 @@ def _targets(runs: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
             targets[key] = {"measured": r["p99_ms"], "target": 1000.0}
             targets[key]["met"] = ok and r["p99_ms"] <= 1000.0
         elif r["mode"] in ("burst", "backlog"):
-            key = f"{r['runtime']}_{r['mode']}_{r['writes']}_drain_s"
+            # A burst's writers may be slower than the indexing: what counts is how long
+            # its backlog outlives the last write; a backlog is all there at once.
+            figure = "after_last_write_s" if r["mode"] == "burst" else "drain_s"
+            key = f"{r['runtime']}_{r['mode']}_{r['writes']}_{figure}"
             target = 30.0 * r["writes"] / 5000
-            targets[key] = {"measured": r["drain_s"], "target": target}
-            targets[key]["met"] = ok and r["drain_s"] <= target
+            targets[key] = {"measured": r[figure], "target": target}
+            targets[key]["met"] = ok and r[figure] <= target
     return targets
 
 
@@ -220,13 +223,14 @@ def _celery_chain(
             outbox_sweep_age_seconds=3600,
         )
         db = Database(url)
+        offline = Database(url)  # no job queue: its writes leave their events pending
         backend = SqliteFtsBackend(settings.resolved_search_sqlite_path)
+        broker = redis.Redis.from_url(options.redis_url)
         try:
             say(f"celery: a directory of {options.entries} entries in PostgreSQL and the index…")
             data.load_directory(db.engine, options.entries, options.seed)
             maintenance.reindex(db, backend)
             queue = CeleryJobQueue(create_celery(settings))
-            broker = redis.Redis.from_url(options.redis_url)
             app = create_app(settings, database=db, job_queue=queue)
             chain = Chain(
                 "celery",
@@ -236,7 +240,7 @@ def _celery_chain(
                 backend,
                 app,
                 _sign_in(app, db),
-                create_app(settings),  # a Database of its own: no job queue
+                create_app(settings, database=offline),
                 lambda ids: [queue.enqueue(INDEX_EVENTS_TASK, event_ids=[i]) for i in ids],
                 lambda: int(broker.llen(f"{prefix}indexing")),
             )
@@ -244,7 +248,9 @@ def _celery_chain(
                 _wait_for_index(chain)
                 yield chain
         finally:
+            broker.close()
             backend.close()
+            offline.dispose()
             db.dispose()
 
 
@@ -256,6 +262,7 @@ def _embedded_chain(
 
     settings = load_settings(data_dir=workdir / "var", secret_key=uuid.uuid4().hex * 2)
     rt = embedded.runtime(settings)
+    offline = Database(settings.resolved_database_url)  # no job queue
     try:
         say(f"embedded: a directory of {options.entries} entries in SQLite and the index…")
         _load_sqlite(rt.db, options.entries, options.seed)
@@ -269,7 +276,7 @@ def _embedded_chain(
             rt.search,
             app,
             _sign_in(app, rt.db),
-            create_app(settings),  # a Database of its own: no job queue
+            create_app(settings, database=offline),
             lambda ids: maintenance.sweep_outbox(
                 rt.celery, rt.celery.carnet_context, older_than_seconds=0
             ),
@@ -277,6 +284,7 @@ def _embedded_chain(
         _wait_for_index(chain)
         yield chain
     finally:
+        offline.dispose()
         rt.close()
 
 

@@ -93,10 +93,8 @@ def burst(chain: Chain, writes: int) -> dict[str, Any]:
     return _report(
         chain,
         "burst",
+        (writes, failed, ids, processed),
         lags,
-        writes=writes,
-        failed_writes=len(failed),
-        never_found=len(ids) - len(processed),
         writes_per_s=round(len(ids) / (ended - began), 1) if ended > began else None,
         drain_s=round((last - first).total_seconds(), 2),
         after_last_write_s=round(last.timestamp() - ended, 2),
@@ -121,17 +119,31 @@ def backlog(chain: Chain, writes: int) -> dict[str, Any]:
     return _report(
         chain,
         "backlog",
+        (writes, failed, ids, processed),
         lags,
-        writes=writes,
-        failed_writes=len(failed),
-        never_found=len(ids) - len(processed),
         drain_s=round((last - sent_at).total_seconds(), 2),
     )
 
 
-def _report(chain: Chain, mode: str, lags: list[float], **figures: Any) -> dict[str, Any]:
+def _report(
+    chain: Chain,
+    mode: str,
+    outcome: tuple[int, list[int], list[int], dict[int, datetime]],
+    lags: list[float],
+    **figures: Any,
+) -> dict[str, Any]:
+    """The run's figures; ``outcome``: writes asked, failures, ids written, ids processed."""
+    writes, failed, ids, processed = outcome
     report: dict[str, Any] = measure.summary(lags)
-    report.update(runtime=chain.name, mode=mode, chain=chain.description, **figures)
+    report.update(
+        runtime=chain.name,
+        mode=mode,
+        writes=writes,
+        failed_writes=len(failed),
+        never_found=len(ids) - len(processed),
+        chain=chain.description,
+        **figures,
+    )
     return report
 
 

@@ -332,3 +332,16 @@ def test_reindex_keeps_a_write_whose_transaction_spans_the_rebuild_start(
     )
     assert not maintenance.verify(database, backend)
     assert finder.labels("negoce") == ["Négoce Tardif"]
+
+
+def test_the_sweep_has_its_own_queue_and_stale_sweeps_expire(tmp_path: Any) -> None:
+    from config import load_settings
+    from workers.celery_app import create_celery
+
+    settings = load_settings(data_dir=tmp_path / "var", outbox_sweep_seconds=15)
+    app = create_celery(settings)
+    entry = app.conf.beat_schedule["carnet-outbox-sweep"]
+    assert entry["task"] == maintenance.SWEEP_TASK
+    assert entry["options"]["expires"] == 15  # queued while no worker took it: dropped
+    assert app.amqp.router.route({}, maintenance.SWEEP_TASK)["queue"].name == "maintenance"
+    assert app.amqp.router.route({}, "carnet.indexing.process_events")["queue"].name == "indexing"

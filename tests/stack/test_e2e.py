@@ -280,7 +280,7 @@ def test_status_lists_the_processes_and_a_second_up_is_refused(stack: Stack) -> 
 def test_down_stops_exactly_what_up_started(stack: Stack) -> None:
     state = stack.state()
     pids = [p["pid"] for p in [state["supervisor"], *state["processes"]]]
-    assert len(pids) == 8
+    assert len(pids) == 9  # the supervisor and the eight processes
     stopped = carnet(stack.env, "stack", "down")
     assert stopped.returncode == 0, stopped.stderr
     for pid in pids:
