@@ -111,11 +111,13 @@ def _serve(tmp_path: Path, port: int) -> subprocess.Popen[str]:
         stderr=subprocess.STDOUT,
         text=True,
     )
-    for _ in range(100):
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline and process.poll() is None:
         try:
-            if requests.get(f"http://127.0.0.1:{port}/healthz", timeout=1).status_code == 200:
+            if requests.get(f"http://127.0.0.1:{port}/healthz", timeout=2).status_code == 200:
                 return process
-        except requests.ConnectionError:
+        except (requests.ConnectionError, requests.Timeout):
+            # the socket is bound before the worker has loaded the app
             time.sleep(0.1)
     process.kill()
     pytest.fail("carnet serve did not start:\n" + process.communicate()[0])
