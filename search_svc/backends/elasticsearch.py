@@ -17,11 +17,15 @@ from typing import Any
 from elastic_transport import Urllib3HttpNode
 from elasticsearch import Elasticsearch, NotFoundError, helpers
 
+from search_svc import typos
 from search_svc.backends.base import (
     DELETED,
+    TOTAL_CAP,
     SearchDocument,
     SearchHit,
+    SearchPage,
     SearchQuery,
+    Tier,
     ranked,
 )
 
@@ -60,7 +64,11 @@ MAPPINGS: dict[str, Any] = {
         "order_key": {"type": "keyword"},
         "closed": {"type": "boolean"},
         "head": {"type": "text", "analyzer": "carnet_prefix", "search_analyzer": "carnet_word"},
+        # primary words: the name's (with joined forms, synonyms) and the postal code
+        "name": {"type": "text", "analyzer": "carnet_prefix", "search_analyzer": "carnet_word"},
         "terms": {"type": "text", "analyzer": "carnet_prefix", "search_analyzer": "carnet_word"},
+        # the same words whole: typos on a word that is not the last one typed
+        "words": {"type": "text", "analyzer": "carnet_word"},
         "label": {"type": "keyword", "index": False},
         "sublabel": {"type": "keyword", "index": False},
         "badges": {"type": "keyword"},
@@ -78,7 +86,9 @@ def _source(document: SearchDocument) -> dict[str, Any]:
         "order_key": document.order_key,
         "closed": document.closed,
         "head": document.head,
+        "name": " ".join(document.primary),
         "terms": " ".join(document.terms),
+        "words": " ".join(document.terms),
         "label": document.label,
         "sublabel": document.sublabel,
         "badges": list(document.badges),
@@ -100,6 +110,49 @@ def _document(source: dict[str, Any]) -> SearchDocument:
         terms=(),
         sort_key=str(source["order_key"]).split("\x01", 1)[0],
     )
+
+
+def _typo_match(word: str, *, last: bool) -> dict[str, Any]:
+    """The word exactly (as a prefix), or with its allowed typos: the last word typed as a
+    prefix (fuzzy on the edge n-grams), the others as whole words; never the first letter."""
+    fuzzy = {
+        "query": word,
+        "fuzziness": typos.allowed_typos(word),
+        "prefix_length": 1,
+        "fuzzy_transpositions": True,
+        "max_expansions": 256,
+    }
+    exact = {"match": {"terms": word}}
+    return {
+        "bool": {
+            "should": [exact, {"match": {"terms" if last else "words": fuzzy}}],
+            "minimum_should_match": 1,
+        }
+    }
+
+
+def _query(query: SearchQuery, tier: Tier) -> dict[str, Any]:
+    """One tier of the ranking (base.Tier) as an Elasticsearch query."""
+    words = [token[:MAX_GRAM] for token in query.tokens]
+    must: list[dict[str, Any]]
+    if tier == Tier.PHRASE:
+        must = [{"prefix": {"order_key": query.phrase}}]
+    elif tier == Tier.TYPO:
+        must = [
+            _typo_match(w, last=i == len(words) - 1)
+            if typos.allowed_typos(w)
+            else {"match": {"terms": w}}
+            for i, w in enumerate(words)
+        ]
+    else:
+        field = "name" if tier in (Tier.HEAD_NAME, Tier.NAME) else "terms"
+        must = [{"match": {field: word}} for word in words]
+        if tier in (Tier.HEAD_NAME, Tier.HEAD):
+            must[0] = {"match": {"head": words[0]}}
+    filters: list[dict[str, Any]] = [{"terms": {"kind": sorted(query.kinds)}}]
+    if not query.show_closed:
+        filters.append({"term": {"closed": False}})
+    return {"bool": {"must": must, "filter": filters}}
 
 
 class PlainJsonNode(Urllib3HttpNode):
@@ -181,24 +234,25 @@ class ElasticsearchBackend:
     # reading
 
     def search(self, query: SearchQuery) -> list[SearchHit]:
+        return self.page(query).hits
+
+    def page(self, query: SearchQuery) -> SearchPage:
         self.ensure_index()
         return ranked(query, self._fetch)
 
-    def _fetch(self, query: SearchQuery, tier: int, count: int) -> list[SearchDocument]:
-        words = [token[:MAX_GRAM] for token in query.tokens]
-        must: list[dict[str, Any]]
-        if tier == 0:
-            must = [{"prefix": {"order_key": query.phrase}}]
-        else:
-            must = [{"match": {"terms": word}} for word in words]
-            if tier == 1:
-                must[0] = {"match": {"head": words[0]}}
-        filters: list[dict[str, Any]] = [{"terms": {"kind": sorted(query.kinds)}}]
-        if not query.show_closed:
-            filters.append({"term": {"closed": False}})
+    def count(self, query: SearchQuery, cap: int = TOTAL_CAP) -> int:
+        self.ensure_index()
+        if not query.tokens:
+            return 0
+        reply = self.client.search(
+            index=self.alias, query=_query(query, query.widest), size=0, track_total_hits=cap
+        )
+        return min(int(reply["hits"]["total"]["value"]), cap)
+
+    def _fetch(self, query: SearchQuery, tier: Tier, count: int) -> list[SearchDocument]:
         reply = self.client.search(
             index=self.alias,
-            query={"bool": {"must": must, "filter": filters}},
+            query=_query(query, tier),
             sort=[{"order_key": "asc"}],
             size=count,
             track_total_hits=False,

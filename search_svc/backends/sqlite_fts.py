@@ -21,10 +21,14 @@ from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
+from search_svc import typos
 from search_svc.backends.base import (
+    TOTAL_CAP,
     SearchDocument,
     SearchHit,
+    SearchPage,
     SearchQuery,
+    Tier,
     ranked,
 )
 
@@ -48,17 +52,25 @@ CREATE TABLE IF NOT EXISTS {entries} (
 );
 CREATE VIRTUAL TABLE IF NOT EXISTS {fts} USING fts5(
     terms, prefix='1 2 3', detail=none,
-    tokenize="unicode61 remove_diacritics 0 tokenchars '_'"
+    tokenize="unicode61 remove_diacritics 0 tokenchars '_~'"
 );
 CREATE TABLE IF NOT EXISTS tombstones (doc_id TEXT PRIMARY KEY) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS words (term TEXT PRIMARY KEY) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS typo_keys (
+    key TEXT NOT NULL, prefix TEXT NOT NULL, PRIMARY KEY (key, prefix)
+) WITHOUT ROWID;
 """
 #: marks the name's first word among the indexed words (normalised words are letters and digits)
 HEAD = "_"
+#: marks a primary word (name words, postal code): the "in the name" tiers
+PRIMARY = "~"
 #: prefix lengths FTS5 indexes (its ``prefix`` option); longer words expand through ``words``
 INDEXED_PREFIX = 3
 #: a longer query word with more completions than this falls back to a prefix query
 MAX_EXPANSION = 32
+#: words read behind one prefix of the deletion table, and typo alternatives kept per word
+TYPO_CANDIDATES = 256
+MAX_TYPO_ALTERNATIVES = 24
 #: page cache of a rebuild's connection (KiB): the staging index and the sort stay in memory
 REBUILD_CACHE_KIB = 256 * 1024
 COLUMNS = "pos, doc_id, kind, entity_id, version, order_key, closed, label, sublabel, badges, link"
@@ -96,8 +108,9 @@ def _badges(badges: tuple[str, ...]) -> str:
 
 
 def _words(document: SearchDocument) -> list[str]:
-    """The indexed words: the searchable ones, and ``_`` + the name's first word (tier 1)."""
-    return [*document.terms, HEAD + document.head]
+    """The indexed words: the searchable ones, ``_`` + the name's first word (head tiers)
+    and ``~`` + each primary word (the "in the name" tiers)."""
+    return [*document.terms, HEAD + document.head, *(PRIMARY + w for w in document.primary)]
 
 
 def _fts_text(document: SearchDocument) -> tuple[str]:
@@ -132,13 +145,100 @@ def _word_match(conn: sqlite3.Connection, token: str) -> tuple[str, str | None]:
     return "(" + " OR ".join(f'"{term}"' for term in completions) + ")", None
 
 
-def _match(conn: sqlite3.Connection, query: SearchQuery, tier: int) -> tuple[str, list[str]]:
-    """The MATCH expression of a tier, and the words its entries must also contain."""
-    tokens = list(query.tokens)
-    if tier == 1:
-        tokens[0] = HEAD + tokens[0]
-    parts = [_word_match(conn, token) for token in tokens]
-    return " AND ".join(m for m, _ in parts), [f for _, f in parts if f is not None]
+#: a query word's alternatives: (text, True) matches words starting with text, (text, False)
+#: the word itself
+Alternatives = list[tuple[str, bool]]
+
+
+def _typo_alternatives(conn: sqlite3.Connection, token: str, *, last: bool) -> Alternatives:
+    """The indexed words ``token`` stands for with its allowed typos: prefixes for the last
+    word typed, whole words for the others (see search_svc.typos)."""
+    limit = typos.allowed_typos(token)
+    keys = sorted(typos.lookup_keys(token))
+    marks = ", ".join("?" for _ in keys)
+    prefixes = sorted(
+        row[0]
+        for row in conn.execute(
+            f"SELECT DISTINCT prefix FROM typo_keys WHERE key IN ({marks})", keys
+        )
+    )
+    # A prefix whose shorter prefix is also found reads the same words again.
+    prefixes = [p for n, p in enumerate(prefixes) if not any(p.startswith(q) for q in prefixes[:n])]
+    found: dict[tuple[str, bool], None] = {}
+    for prefix in prefixes:
+        for (word,) in conn.execute(
+            "SELECT term FROM words WHERE term >= ? AND term < ? ORDER BY term LIMIT ?",
+            (prefix, prefix + TOP, TYPO_CANDIDATES),
+        ):
+            if word.startswith(token):
+                continue  # an exact match, already the token's own alternative
+            if last:
+                closest = typos.closest_prefix(token, word, limit)
+                if closest is not None:
+                    found.setdefault((closest, True), None)
+            elif typos.distance(token, word, limit) <= limit:
+                found.setdefault((word, False), None)
+    alternatives = sorted(found)
+    # A prefix alternative covers the longer ones it starts.
+    kept = [
+        (text, is_prefix)
+        for text, is_prefix in alternatives
+        if not any(p and text.startswith(t) and t != text for t, p in alternatives)
+    ]
+    return kept[:MAX_TYPO_ALTERNATIVES]
+
+
+def _alternatives_match(
+    conn: sqlite3.Connection, alternatives: Alternatives
+) -> tuple[str, str | None, list[str]]:
+    """MATCH syntax for "a word that is one of ``alternatives``", and, when a prefix had
+    too many completions to list, the SQL test on the entry's words with its parameters."""
+    exprs: list[str] = []
+    needles: list[str] = []
+    filtered = False
+    for text, is_prefix in alternatives:
+        if is_prefix:
+            expr, contains = _word_match(conn, text)
+            filtered = filtered or contains is not None
+            needles.append(" " + text)
+        else:
+            expr = f'"{text}"'
+            needles.append(f" {text} ")
+        exprs.append(expr)
+    match = exprs[0] if len(exprs) == 1 else "(" + " OR ".join(exprs) + ")"
+    if not filtered:
+        return match, None, []
+    test = " OR ".join("instr(' ' || f.terms || ' ', ?) > 0" for _ in needles)
+    return match, f"({test})", needles
+
+
+def _tier_words(query: SearchQuery, tier: Tier) -> list[str]:
+    """The query words as the tier's indexed words: marked head and primary words."""
+    first, *rest = query.tokens
+    if tier == Tier.HEAD_NAME:
+        return [HEAD + first, *(PRIMARY + t for t in rest)]
+    if tier == Tier.NAME:
+        return [PRIMARY + t for t in query.tokens]
+    if tier == Tier.HEAD:
+        return [HEAD + first, *rest]
+    return list(query.tokens)
+
+
+def _match(
+    conn: sqlite3.Connection, query: SearchQuery, tier: Tier
+) -> tuple[str, list[str], list[str]]:
+    """The MATCH expression of a tier, the SQL tests its entries must also pass, and their
+    parameters."""
+    tokens = _tier_words(query, tier)
+    alternatives: list[Alternatives] = [[(t, True)] for t in tokens]
+    if tier == Tier.TYPO:
+        for index, token in enumerate(tokens):
+            if typos.allowed_typos(token):
+                last = index == len(tokens) - 1
+                alternatives[index] += _typo_alternatives(conn, token, last=last)
+    parts = [_alternatives_match(conn, a) for a in alternatives]
+    tests = [t for _, t, _ in parts if t is not None]
+    return " AND ".join(m for m, _, _ in parts), tests, [p for _, _, ps in parts for p in ps]
 
 
 class SqliteFtsBackend:
@@ -192,31 +292,45 @@ class SqliteFtsBackend:
     # reading
 
     def search(self, query: SearchQuery) -> list[SearchHit]:
+        return self.page(query).hits
+
+    def page(self, query: SearchQuery) -> SearchPage:
         return ranked(query, self._fetch)
 
-    def _fetch(self, query: SearchQuery, tier: int, count: int) -> list[SearchDocument]:
+    def count(self, query: SearchQuery, cap: int = TOTAL_CAP) -> int:
+        if not query.tokens:
+            return 0
+        sql, params = self._select(query, query.widest, "1")
+        counted = f"SELECT count(*) FROM ({sql})"
+        return int(self._conn().execute(counted, [*params, cap]).fetchone()[0])
+
+    def _fetch(self, query: SearchQuery, tier: Tier, count: int) -> list[SearchDocument]:
+        sql, params = self._select(query, tier, "e." + COLUMNS.replace(", ", ", e."))
+        return [self._document(row) for row in self._conn().execute(sql, [*params, count])]
+
+    def _select(self, query: SearchQuery, tier: Tier, columns: str) -> tuple[str, list[Any]]:
+        """The tier's entries in name order (the caller adds the LIMIT's parameter)."""
         kinds = sorted(query.kinds)
         marks = ", ".join("?" for _ in kinds)
         visible = f"e.kind IN ({marks}) AND (? OR e.closed = 0)"
         params: list[Any]
-        if tier == 0:
+        if tier == Tier.PHRASE:
             sql = (
-                f"SELECT {COLUMNS} FROM entries e WHERE e.order_key >= ? AND e.order_key < ? "
+                f"SELECT {columns} FROM entries e WHERE e.order_key >= ? AND e.order_key < ? "
                 f"AND {visible} ORDER BY e.order_key LIMIT ?"
             )
             params = [query.phrase, query.phrase + TOP]
         else:
             # CROSS JOIN keeps the FTS index outermost: rows come in rowid (= name) order.
-            match, contains = _match(self._conn(), query, tier)
-            also = "".join(" AND instr(' ' || f.terms, ?) > 0" for _ in contains)
+            match, tests, values = _match(self._conn(), query, tier)
+            also = "".join(f" AND {test}" for test in tests)
             sql = (
-                f"SELECT e.{COLUMNS.replace(', ', ', e.')} FROM entries_fts f "
+                f"SELECT {columns} FROM entries_fts f "
                 f"CROSS JOIN entries e ON e.pos = f.rowid "
                 f"WHERE entries_fts MATCH ?{also} AND {visible} ORDER BY f.rowid LIMIT ?"
             )
-            params = [match, *contains]
-        params += [*kinds, int(query.show_closed), count]
-        return [self._document(row) for row in self._conn().execute(sql, params)]
+            params = [match, *values]
+        return sql, [*params, *kinds, int(query.show_closed)]
 
     @staticmethod
     def _document(row: Sequence[Any]) -> SearchDocument:
@@ -275,7 +389,16 @@ class SqliteFtsBackend:
         conn.execute(
             "INSERT INTO entries_fts (rowid, terms) VALUES (?, ?)", (pos, *_fts_text(document))
         )
-        conn.executemany("INSERT OR IGNORE INTO words VALUES (?)", [(t,) for t in _words(document)])
+        words = _words(document)
+        marks = ", ".join("?" for _ in words)
+        known = {
+            r[0] for r in conn.execute(f"SELECT term FROM words WHERE term IN ({marks})", words)
+        }
+        new = [w for w in words if w not in known]
+        conn.executemany("INSERT OR IGNORE INTO words VALUES (?)", [(w,) for w in new])
+        conn.executemany(
+            "INSERT OR IGNORE INTO typo_keys VALUES (?, ?)", sorted(typos.neighbourhood(new))
+        )
 
     def _position(self, conn: sqlite3.Connection, order_key: str) -> int:
         """A free rowid between the neighbours of ``order_key`` in name order."""
@@ -445,7 +568,16 @@ class SqliteRebuild:
                 "USING fts5vocab(main, entries_fts_new, row)"
             )
             # Words of the old index stay: harmless, they complete nothing that is gone.
-            conn.execute("INSERT OR IGNORE INTO words SELECT term FROM temp.rebuild_vocab")
+            new = [
+                row[0]
+                for row in conn.execute(
+                    "SELECT term FROM temp.rebuild_vocab WHERE term NOT IN (SELECT term FROM words)"
+                )
+            ]
+            conn.executemany("INSERT INTO words VALUES (?)", ((w,) for w in new))
+            conn.executemany(
+                "INSERT OR IGNORE INTO typo_keys VALUES (?, ?)", sorted(typos.neighbourhood(new))
+            )
             conn.execute("DROP TABLE temp.rebuild_vocab")
             conn.execute("DROP TABLE entries")
             conn.execute("DROP TABLE entries_fts")

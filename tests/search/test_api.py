@@ -38,9 +38,9 @@ def test_a_token_signed_with_another_key_is_401(search_app: Flask) -> None:
         ({"q": "   "}, "q"),
         ({"q": "x" * 101}, "q"),
         ({}, "q"),
-        ({"q": "soc", "limit": 0}, "limit"),
-        ({"q": "soc", "limit": 51}, "limit"),
         ({"q": "soc", "limit": "ten"}, "limit"),
+        ({"q": "soc", "cursor": "nonsense"}, "cursor"),
+        ({"q": "soc", "page": "2"}, "page"),
         ({"q": "soc", "kinds": "contact,supplier"}, "kinds"),
     ],
 )
@@ -51,6 +51,14 @@ def test_bad_input_is_a_400_problem_naming_the_field(
     assert reply.status_code == 400
     assert reply.mimetype == "application/problem+json"
     assert field in {e["field"] for e in reply.json["errors"]}
+
+
+@pytest.mark.parametrize("limit", [0, 51, 1000])
+def test_a_limit_out_of_range_is_a_422_problem(search_app: Flask, limit: int) -> None:
+    reply = Searcher(search_app).get("/api/v1/search", q="soc", limit=limit)
+    assert reply.status_code == 422
+    assert reply.mimetype == "application/problem+json"
+    assert [e["field"] for e in reply.json["errors"]] == ["limit"]
 
 
 def test_a_hundred_characters_is_fine(search_app: Flask) -> None:
