@@ -38,8 +38,8 @@ COLUMNS = {
     "email": "email",
     "website": "website",
 }
-#: what a contact's search document shows of its account
-SHOWN_ON_CONTACTS = ("name", "kind", "closed")
+#: what a contact's search document shows or finds of its account
+SHOWN_ON_CONTACTS = ("name", "kind", "closed", "city", "postal_code")
 
 
 def get_account(session: Session, account_id: int, kind: str | None = None) -> Account:
