@@ -43,8 +43,9 @@ def _terms(*groups: Iterable[str], numbers: Iterable[str | None] = ()) -> tuple[
 
 
 def _postal_code(values: Mapping[str, Any]) -> list[str]:
-    """A postal code is a word of its own: "75008" finds the accounts there, "33" a department."""
-    value = normalize.digits(values.get("postal_code"))
+    """A postal code is a word of its own: "75008" finds the accounts there, "33" a
+    department (Corsica's "2A004" is "2a004", found by "2a")."""
+    value = "".join(normalize.tokens(values.get("postal_code")))
     return [value] if value else []
 
 

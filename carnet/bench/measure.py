@@ -89,6 +89,18 @@ class Server:
         """Resident memory of the server: its master process and every worker."""
         return sum(_rss(pid) for pid in [self.process.pid, *_children(self.process.pid)])
 
+    def cpu_seconds(self) -> float:
+        """CPU time (user + system) of the master process and every worker so far."""
+        return sum(_cpu(pid) for pid in [self.process.pid, *_children(self.process.pid)])
+
+
+def _cpu(pid: int) -> float:
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
 
 def _children(pid: int) -> list[int]:
     try:
