@@ -6,6 +6,7 @@ the records service's rows reach search through the indexing job.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Mapping
 from typing import Any
 
@@ -13,6 +14,7 @@ from search_svc import normalize
 from search_svc.backends.base import SearchDocument
 
 API = "/api/v1"
+_LETTERS_DIGITS = re.compile(r"[^\W\d_]+|\d+")
 
 
 def doc_id(entity: str, entity_id: int) -> str:
@@ -20,14 +22,19 @@ def doc_id(entity: str, entity_id: int) -> str:
     return f"{entity}:{entity_id}"
 
 
-def _words(texts: Iterable[str | None], *, joined: bool = True) -> list[str]:
+def _words(texts: Iterable[str | None]) -> list[str]:
     """The folded words of ``texts``, their joined forms ("L'Oréal" → loreal) and synonyms."""
     out: list[str] = []
     for text in texts:
         out += normalize.tokens(text)
-        if joined:
-            out += normalize.joined_forms(text)
+        out += normalize.joined_forms(text)
     return normalize.with_synonyms(out)
+
+
+def _email_words(email: str | None) -> list[str]:
+    """An e-mail address's words, letters and digits apart ("dupont42" → dupont, 42): a
+    number glued to a name would make every name a prefix of thousands of words."""
+    return [part for word in normalize.tokens(email) for part in _LETTERS_DIGITS.findall(word)]
 
 
 def _terms(*groups: Iterable[str], numbers: Iterable[str | None] = ()) -> tuple[str, ...]:
@@ -112,7 +119,7 @@ def contact_document(contact: Mapping[str, Any], account: Mapping[str, Any]) -> 
         closed=bool(account.get("closed")),
         terms=_terms(
             primary,
-            _words([contact.get("email")], joined=False),
+            _email_words(contact.get("email")),
             _words([account.get("city")]),
             _postal_code(account),
         ),

@@ -47,9 +47,15 @@ def deletions(text: str, count: int) -> set[str]:
     return out
 
 
+def typo_target(word: str) -> bool:
+    """Whether a typo may stand for this indexed word: words of 4+ letters (not numbers,
+    not the index's marked words)."""
+    return len(word) >= MIN_KEY_PREFIX and word.isalpha()
+
+
 def keyed_prefixes(word: str) -> Iterator[tuple[str, int]]:
     """(prefix, deletions) the deletion table stores for one indexed word (letters only)."""
-    if not word.isalpha() or len(word) < MIN_KEY_PREFIX:
+    if not typo_target(word):
         return
     for length in range(MIN_KEY_PREFIX, min(len(word), KEY_LENGTH) + 1):
         yield word[:length], 2 if length == KEY_LENGTH and len(word) > KEY_LENGTH else 1

@@ -59,6 +59,7 @@ CREATE TABLE IF NOT EXISTS words (term TEXT PRIMARY KEY) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS typo_keys (
     key TEXT NOT NULL, prefix TEXT NOT NULL, PRIMARY KEY (key, prefix)
 ) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS typo_words (term TEXT PRIMARY KEY) WITHOUT ROWID;
 """
 #: marks the name's first word among the indexed words (normalised words are letters and digits)
 HEAD = "_"
@@ -111,6 +112,15 @@ def _words(document: SearchDocument) -> list[str]:
     """The indexed words: the searchable ones, ``_`` + the name's first word (head tiers)
     and ``~`` + each primary word (the "in the name" tiers)."""
     return [*document.terms, HEAD + document.head, *(PRIMARY + w for w in document.primary)]
+
+
+def _add_typo_words(conn: sqlite3.Connection, new: Sequence[str]) -> None:
+    """New words a typo may stand for (letters only), and their deletion neighbourhood."""
+    typed = [w for w in new if typos.typo_target(w)]
+    conn.executemany("INSERT OR IGNORE INTO typo_words VALUES (?)", ((w,) for w in typed))
+    conn.executemany(
+        "INSERT OR IGNORE INTO typo_keys VALUES (?, ?)", sorted(typos.neighbourhood(typed))
+    )
 
 
 def _fts_text(document: SearchDocument) -> tuple[str]:
@@ -167,7 +177,7 @@ def _typo_alternatives(conn: sqlite3.Connection, token: str, *, last: bool) -> A
     found: dict[tuple[str, bool], None] = {}
     for prefix in prefixes:
         for (word,) in conn.execute(
-            "SELECT term FROM words WHERE term >= ? AND term < ? ORDER BY term LIMIT ?",
+            "SELECT term FROM typo_words WHERE term >= ? AND term < ? ORDER BY term LIMIT ?",
             (prefix, prefix + TOP, TYPO_CANDIDATES),
         ):
             if word.startswith(token):
@@ -224,18 +234,23 @@ def _tier_words(query: SearchQuery, tier: Tier) -> list[str]:
     return list(query.tokens)
 
 
+TypoCache = dict[tuple[str, bool], Alternatives]
+
+
 def _match(
-    conn: sqlite3.Connection, query: SearchQuery, tier: Tier
+    conn: sqlite3.Connection, query: SearchQuery, tier: Tier, cache: TypoCache
 ) -> tuple[str, list[str], list[str]]:
     """The MATCH expression of a tier, the SQL tests its entries must also pass, and their
-    parameters."""
+    parameters. ``cache`` keeps the typo alternatives of words already seen."""
     tokens = _tier_words(query, tier)
     alternatives: list[Alternatives] = [[(t, True)] for t in tokens]
     if tier == Tier.TYPO:
         for index, token in enumerate(tokens):
             if typos.allowed_typos(token):
-                last = index == len(tokens) - 1
-                alternatives[index] += _typo_alternatives(conn, token, last=last)
+                key = (token, index == len(tokens) - 1)
+                if key not in cache:
+                    cache[key] = _typo_alternatives(conn, token, last=key[1])
+                alternatives[index] += cache[key]
     parts = [_alternatives_match(conn, a) for a in alternatives]
     tests = [t for _, t, _ in parts if t is not None]
     return " AND ".join(m for m, _, _ in parts), tests, [p for _, _, ps in parts for p in ps]
@@ -274,6 +289,7 @@ class SqliteFtsBackend:
             self.conn.execute("ROLLBACK" if exc_type else "COMMIT")
 
     def _write(self) -> SqliteFtsBackend._Txn:
+        self._local.typo_version = None  # this connection's writes do not change data_version
         return self._Txn(self._conn())
 
     def close(self) -> None:
@@ -281,6 +297,16 @@ class SqliteFtsBackend:
         if conn is not None:
             conn.close()
             self._local.conn = None
+
+    def _typo_cache(self) -> TypoCache:
+        """This thread's typo alternatives, kept while no other connection wrote the file
+        (a type-ahead asks the same words again on every key stroke, and for ``total``)."""
+        version = self._conn().execute("PRAGMA data_version").fetchone()[0]
+        local = self._local
+        if getattr(local, "typo_version", None) != version or len(local.typo_cache) > 4096:
+            local.typo_cache, local.typo_version = {}, version
+        cache: TypoCache = local.typo_cache
+        return cache
 
     def ping(self) -> bool:
         try:
@@ -322,7 +348,8 @@ class SqliteFtsBackend:
             params = [query.phrase, query.phrase + TOP]
         else:
             # CROSS JOIN keeps the FTS index outermost: rows come in rowid (= name) order.
-            match, tests, values = _match(self._conn(), query, tier)
+            cache = self._typo_cache() if tier == Tier.TYPO else {}
+            match, tests, values = _match(self._conn(), query, tier, cache)
             also = "".join(f" AND {test}" for test in tests)
             sql = (
                 f"SELECT {columns} FROM entries_fts f "
@@ -396,9 +423,7 @@ class SqliteFtsBackend:
         }
         new = [w for w in words if w not in known]
         conn.executemany("INSERT OR IGNORE INTO words VALUES (?)", [(w,) for w in new])
-        conn.executemany(
-            "INSERT OR IGNORE INTO typo_keys VALUES (?, ?)", sorted(typos.neighbourhood(new))
-        )
+        _add_typo_words(conn, new)
 
     def _position(self, conn: sqlite3.Connection, order_key: str) -> int:
         """A free rowid between the neighbours of ``order_key`` in name order."""
@@ -575,9 +600,7 @@ class SqliteRebuild:
                 )
             ]
             conn.executemany("INSERT INTO words VALUES (?)", ((w,) for w in new))
-            conn.executemany(
-                "INSERT OR IGNORE INTO typo_keys VALUES (?, ?)", sorted(typos.neighbourhood(new))
-            )
+            _add_typo_words(conn, new)
             conn.execute("DROP TABLE temp.rebuild_vocab")
             conn.execute("DROP TABLE entries")
             conn.execute("DROP TABLE entries_fts")
