@@ -10,6 +10,7 @@ recall@10 = |top 10 ∩ relevant| / min(10, |relevant|).
 
 from __future__ import annotations
 
+import math
 import random
 import re
 from collections.abc import Callable, Iterable, Sequence
@@ -194,10 +195,13 @@ def recall(found: Sequence[str], relevant: frozenset[str]) -> float:
     return len(set(found[:TOP]) & relevant) / min(TOP, len(relevant))
 
 
-def report(
-    queries: Sequence[FamilyQuery], run: Callable[[FamilyQuery], tuple[list[str], float]]
-) -> dict[str, Any]:
-    """recall@10 and latency per family; ``run`` answers doc ids and milliseconds."""
+Run = Callable[[FamilyQuery], tuple[list[str], float, float]]
+
+
+def report(queries: Sequence[FamilyQuery], run: Run) -> dict[str, Any]:
+    """recall@10 and latency per family; ``run`` answers doc ids, wall milliseconds and
+    CPU milliseconds of the calling thread (on a shared machine, the wall clock also
+    counts the other processes' turns)."""
     from carnet.bench.measure import summary
 
     out: dict[str, Any] = {}
@@ -206,10 +210,13 @@ def report(
         if not mine:
             out[family] = {"count": 0, "note": "no such names in the generated directory"}
             continue
-        recalls, times = [], []
+        recalls, times, cpu = [], [], []
         for query in mine:
-            found, ms = run(query)
+            found, ms, cpu_ms = run(query)
             recalls.append(recall(found, query.relevant))
             times.append(ms)
+            cpu.append(cpu_ms)
         out[family] = {"recall_at_10": sum(recalls) / len(recalls), **summary(times)}
+        if not any(math.isnan(c) for c in cpu):
+            out[family].update({f"cpu_{k}": v for k, v in summary(cpu).items() if k != "count"})
     return out
