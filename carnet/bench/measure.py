@@ -137,15 +137,16 @@ def search_server(
         while True:
             if process.poll() is not None:
                 raise RuntimeError(f"the search server stopped; see {log_path}")
+            conn = http.client.HTTPConnection("127.0.0.1", port, timeout=2)
             try:
-                conn = http.client.HTTPConnection("127.0.0.1", port, timeout=2)
                 conn.request("GET", "/readyz")
                 if conn.getresponse().status == 200:
-                    conn.close()
                     break
-            except OSError:
+            except OSError:  # not listening yet, or too slow to answer on a busy machine
                 if time.monotonic() > deadline:
                     raise
+            finally:
+                conn.close()
             time.sleep(0.1)
         yield server
     finally:
