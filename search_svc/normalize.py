@@ -196,7 +196,7 @@ def joined_forms(text: str | None) -> list[str]:
                 end += 1
             if end < len(flat) and end > index:
                 out.append("".join(flat[index : end + 1]))
-    return out
+    return list(dict.fromkeys(out))
 
 
 def with_synonyms(words: list[str]) -> list[str]:
