@@ -221,11 +221,37 @@ def _label_words(label: str) -> tuple[Word, ...]:
 
 
 def highlight(label: str, query: list[str]) -> list[tuple[int, int]]:
-    """``[start, end)`` ranges of ``label`` whose words begin with a query word (or its synonym)."""
+    """``[start, end)`` ranges of ``label`` whose words begin with a query word (or its
+    synonym), or whose run of words joined begins with one ("loreal" → "L'Oréal")."""
     ranges: list[tuple[int, int]] = []
     query = with_synonyms(query)
-    for word in _label_words(label):
+    label_words = _label_words(label)
+    covered = -1
+    for index, word in enumerate(label_words):
+        if word.start < covered:
+            continue
         longest = max((len(q) for q in query if word.text.startswith(q)), default=0)
         if longest:
             ranges.append((word.start, word.original_end(longest)))
+            continue
+        end = _joined_end(label_words[index:], query)
+        if end:
+            ranges.append((word.start, end))
+            covered = end
     return ranges
+
+
+def _joined_end(run: tuple[Word, ...], query: list[str]) -> int:
+    """Where a query word typed without the apostrophe or hyphen ends in the label, when
+    the words of ``run`` joined begin with it; 0 when none does."""
+    for q in query:
+        rest = q
+        for word in run:
+            if not rest.startswith(word.text):
+                if word.text.startswith(rest) and rest != q:
+                    return word.original_end(len(rest))
+                break
+            rest = rest[len(word.text) :]
+            if not rest:
+                return word.original_end(len(word.text)) if word is not run[0] else 0
+    return 0

@@ -55,3 +55,21 @@ def test_synonyms_and_weak_words() -> None:
     ]
     assert normalize.head_word(["sarl", "le", "goff"]) == "goff"
     assert normalize.head_word(["sarl"]) == "sarl"
+
+
+@pytest.mark.parametrize(
+    ("label", "query", "ranges"),
+    [
+        ("L'Oréal", ["loreal"], [(0, 7)]),
+        ("L'Oréal", ["lor"], [(0, 4)]),
+        ("Jean-Pierre Martin", ["jeanpi", "mar"], [(0, 7), (12, 15)]),
+        ("Yann Le Goff", ["legoff"], [(5, 12)]),
+        ("Saint-Michel", ["st", "mic"], [(0, 5), (6, 9)]),
+        ("Lefebvre", ["le"], [(0, 2)]),
+        ("Jean Martin", ["jeanx"], []),
+    ],
+)
+def test_highlight_joined_forms_and_synonyms(
+    label: str, query: list[str], ranges: list[tuple[int, int]]
+) -> None:
+    assert normalize.highlight(label, query) == ranges
