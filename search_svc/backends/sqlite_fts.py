@@ -237,6 +237,17 @@ def _tier_words(query: SearchQuery, tier: Tier) -> list[str]:
 TypoCache = dict[tuple[str, bool], Alternatives]
 
 
+def _cached_alternatives(
+    conn: sqlite3.Connection, cache: TypoCache, token: str, index: int, count: int
+) -> Alternatives:
+    """The typo alternatives of the query's ``index``-th word of ``count`` (the last is a
+    prefix), from ``cache`` when the word was seen before."""
+    key = (token, index == count - 1)
+    if key not in cache:
+        cache[key] = _typo_alternatives(conn, token, last=key[1])
+    return cache[key]
+
+
 def _match(
     conn: sqlite3.Connection, query: SearchQuery, tier: Tier, cache: TypoCache
 ) -> tuple[str, list[str], list[str]]:
@@ -247,10 +258,7 @@ def _match(
     if tier == Tier.TYPO:
         for index, token in enumerate(tokens):
             if typos.allowed_typos(token):
-                key = (token, index == len(tokens) - 1)
-                if key not in cache:
-                    cache[key] = _typo_alternatives(conn, token, last=key[1])
-                alternatives[index] += cache[key]
+                alternatives[index] += _cached_alternatives(conn, cache, token, index, len(tokens))
     parts = [_alternatives_match(conn, a) for a in alternatives]
     tests = [t for _, t, _ in parts if t is not None]
     return " AND ".join(m for m, _, _ in parts), tests, [p for _, _, ps in parts for p in ps]
@@ -326,13 +334,25 @@ class SqliteFtsBackend:
     def count(self, query: SearchQuery, cap: int = TOTAL_CAP) -> int:
         if not query.tokens:
             return 0
-        sql, params = self._select(query, query.widest, "1")
+        widest = query.widest if self._has_typos(query) else Tier.ANY
+        sql, params = self._select(query, widest, "1")
         counted = f"SELECT count(*) FROM ({sql})"
         return int(self._conn().execute(counted, [*params, cap]).fetchone()[0])
 
     def _fetch(self, query: SearchQuery, tier: Tier, count: int) -> list[SearchDocument]:
+        if tier == Tier.TYPO and not self._has_typos(query):
+            return []  # no indexed word is a typo away: the tier is ANY's again
         sql, params = self._select(query, tier, "e." + COLUMNS.replace(", ", ", e."))
         return [self._document(row) for row in self._conn().execute(sql, [*params, count])]
+
+    def _has_typos(self, query: SearchQuery) -> bool:
+        """Whether any query word stands for other indexed words with its typos."""
+        cache, conn, count = self._typo_cache(), self._conn(), len(query.tokens)
+        return any(
+            _cached_alternatives(conn, cache, token, index, count)
+            for index, token in enumerate(query.tokens)
+            if typos.allowed_typos(token)
+        )
 
     def _select(self, query: SearchQuery, tier: Tier, columns: str) -> tuple[str, list[Any]]:
         """The tier's entries in name order (the caller adds the LIMIT's parameter)."""
