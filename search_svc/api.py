@@ -162,7 +162,14 @@ class HealthSchema(Schema):
 
 
 @blp.route(PATH, methods=["GET"])
-@blp.doc(parameters=PARAMETERS, responses={"400": {"description": "Invalid request"}})
+@blp.doc(
+    parameters=PARAMETERS,
+    responses={
+        "400": {"description": "Invalid request (problem+json naming the parameter)"},
+        "401": {"description": "No token, or a bad or expired one"},
+        "422": {"description": "limit out of range (problem+json)"},
+    },
+)
 @blp.response(200, ResultsSchema)
 def search() -> Response:
     principal = _verify()
