@@ -5,11 +5,13 @@ is its place in name order. The FTS5 index hands back matches in rowid order,
 so "the first 10 matches by name" reads about 10 doclist entries and stops;
 nothing is ranked. Positions are sparse (gaps of 2**32 after a rebuild) so an
 insert takes the middle of its neighbours' gap; a gap that runs out makes the
-few entries around it spread out again. Tier 0 (the name starts with the
-query) is a range read on the unique ``order_key`` index; a long query word
-expands to its complete words (table ``words``) and the name's first word is
-indexed as ``_word`` (tier 1), so no query reads a whole doclist. See
-docs/search.md.
+few entries around it spread out again. The PHRASE tier (the name starts
+with the query) is a range read on the unique ``order_key`` index; the other
+tiers are FTS5 MATCH expressions (sqlite_match): a long query word expands
+to its complete words (table ``words``), the name's first word is indexed as
+``_word`` and each primary word as ``~word``, and typos come from a deletion
+neighbourhood (tables ``typo_words``, ``typo_keys``), so no query reads a
+whole doclist or scans the vocabulary. See docs/search.md.
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ from pathlib import Path
 from typing import Any
 
 from search_svc import typos
+from search_svc.backends import sqlite_match
 from search_svc.backends.base import (
     TOTAL_CAP,
     SearchDocument,
@@ -34,7 +37,6 @@ from search_svc.backends.base import (
 
 SPACE = 2**62
 STEP = 2**32
-TOP = "\U0010ffff"
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS {entries} (
@@ -61,17 +63,6 @@ CREATE TABLE IF NOT EXISTS typo_keys (
 ) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS typo_words (term TEXT PRIMARY KEY) WITHOUT ROWID;
 """
-#: marks the name's first word among the indexed words (normalised words are letters and digits)
-HEAD = "_"
-#: marks a primary word (name words, postal code): the "in the name" tiers
-PRIMARY = "~"
-#: prefix lengths FTS5 indexes (its ``prefix`` option); longer words expand through ``words``
-INDEXED_PREFIX = 3
-#: a longer query word with more completions than this falls back to a prefix query
-MAX_EXPANSION = 32
-#: words read behind one prefix of the deletion table, and typo alternatives kept per word
-TYPO_CANDIDATES = 256
-MAX_TYPO_ALTERNATIVES = 24
 #: page cache of a rebuild's connection (KiB): the staging index and the sort stay in memory
 REBUILD_CACHE_KIB = 256 * 1024
 COLUMNS = "pos, doc_id, kind, entity_id, version, order_key, closed, label, sublabel, badges, link"
@@ -111,7 +102,11 @@ def _badges(badges: tuple[str, ...]) -> str:
 def _words(document: SearchDocument) -> list[str]:
     """The indexed words: the searchable ones, ``_`` + the name's first word (head tiers)
     and ``~`` + each primary word (the "in the name" tiers)."""
-    return [*document.terms, HEAD + document.head, *(PRIMARY + w for w in document.primary)]
+    return [
+        *document.terms,
+        sqlite_match.HEAD + document.head,
+        *(sqlite_match.PRIMARY + w for w in document.primary),
+    ]
 
 
 def _add_typo_words(conn: sqlite3.Connection, new: Sequence[str]) -> None:
@@ -125,143 +120,6 @@ def _add_typo_words(conn: sqlite3.Connection, new: Sequence[str]) -> None:
 
 def _fts_text(document: SearchDocument) -> tuple[str]:
     return (" ".join(_words(document)),)
-
-
-def _word_match(conn: sqlite3.Connection, token: str) -> tuple[str, str | None]:
-    """FTS5 syntax for "a word starting with ``token``", read incrementally in rowid order,
-    and the text an entry's words must then contain (``None``: the match is exact).
-
-    Up to 3 letters, the prefix index holds the token's doclist. A longer
-    prefix query would merge every completion's doclist in memory first, so it
-    becomes an OR of the (few) complete words that start with it: FTS5 walks
-    an OR of terms incrementally, and LIMIT stops it early. A token with many
-    completions (``boulang``: boulangerie and every bakery's e-mail domain) walks
-    the doclist of its first 3 letters instead, keeping the entries that have a
-    word starting with the whole token (``instr`` on the entry's indexed words).
-    """
-    if len(token) <= INDEXED_PREFIX:
-        return f'"{token}"*', None
-    completions = [
-        row[0]
-        for row in conn.execute(
-            "SELECT term FROM words WHERE term >= ? AND term < ? ORDER BY term LIMIT ?",
-            (token, token + TOP, MAX_EXPANSION + 1),
-        )
-    ]
-    if len(completions) > MAX_EXPANSION:
-        return f'"{token[:INDEXED_PREFIX]}"*', " " + token
-    if not completions:
-        return f'"{token}"', None  # matches nothing: no indexed word starts with it
-    return "(" + " OR ".join(f'"{term}"' for term in completions) + ")", None
-
-
-#: a query word's alternatives: (text, True) matches words starting with text, (text, False)
-#: the word itself
-Alternatives = list[tuple[str, bool]]
-
-
-def _typo_alternatives(conn: sqlite3.Connection, token: str, *, last: bool) -> Alternatives:
-    """The indexed words ``token`` stands for with its allowed typos: prefixes for the last
-    word typed, whole words for the others (see search_svc.typos)."""
-    limit = typos.allowed_typos(token)
-    keys = sorted(typos.lookup_keys(token))
-    marks = ", ".join("?" for _ in keys)
-    prefixes = sorted(
-        row[0]
-        for row in conn.execute(
-            f"SELECT DISTINCT prefix FROM typo_keys WHERE key IN ({marks})", keys
-        )
-    )
-    # A prefix whose shorter prefix is also found reads the same words again.
-    prefixes = [p for n, p in enumerate(prefixes) if not any(p.startswith(q) for q in prefixes[:n])]
-    found: dict[tuple[str, bool], None] = {}
-    for prefix in prefixes:
-        for (word,) in conn.execute(
-            "SELECT term FROM typo_words WHERE term >= ? AND term < ? ORDER BY term LIMIT ?",
-            (prefix, prefix + TOP, TYPO_CANDIDATES),
-        ):
-            if word.startswith(token):
-                continue  # an exact match, already the token's own alternative
-            if last:
-                closest = typos.closest_prefix(token, word, limit)
-                if closest is not None:
-                    found.setdefault((closest, True), None)
-            elif typos.distance(token, word, limit) <= limit:
-                found.setdefault((word, False), None)
-    alternatives = sorted(found)
-    # A prefix alternative covers the longer ones it starts.
-    kept = [
-        (text, is_prefix)
-        for text, is_prefix in alternatives
-        if not any(p and text.startswith(t) and t != text for t, p in alternatives)
-    ]
-    return kept[:MAX_TYPO_ALTERNATIVES]
-
-
-def _alternatives_match(
-    conn: sqlite3.Connection, alternatives: Alternatives
-) -> tuple[str, str | None, list[str]]:
-    """MATCH syntax for "a word that is one of ``alternatives``", and, when a prefix had
-    too many completions to list, the SQL test on the entry's words with its parameters."""
-    exprs: list[str] = []
-    needles: list[str] = []
-    filtered = False
-    for text, is_prefix in alternatives:
-        if is_prefix:
-            expr, contains = _word_match(conn, text)
-            filtered = filtered or contains is not None
-            needles.append(" " + text)
-        else:
-            expr = f'"{text}"'
-            needles.append(f" {text} ")
-        exprs.append(expr)
-    match = exprs[0] if len(exprs) == 1 else "(" + " OR ".join(exprs) + ")"
-    if not filtered:
-        return match, None, []
-    test = " OR ".join("instr(' ' || f.terms || ' ', ?) > 0" for _ in needles)
-    return match, f"({test})", needles
-
-
-def _tier_words(query: SearchQuery, tier: Tier) -> list[str]:
-    """The query words as the tier's indexed words: marked head and primary words."""
-    first, *rest = query.tokens
-    if tier == Tier.HEAD_NAME:
-        return [HEAD + first, *(PRIMARY + t for t in rest)]
-    if tier == Tier.NAME:
-        return [PRIMARY + t for t in query.tokens]
-    if tier == Tier.HEAD:
-        return [HEAD + first, *rest]
-    return list(query.tokens)
-
-
-TypoCache = dict[tuple[str, bool], Alternatives]
-
-
-def _cached_alternatives(
-    conn: sqlite3.Connection, cache: TypoCache, token: str, index: int, count: int
-) -> Alternatives:
-    """The typo alternatives of the query's ``index``-th word of ``count`` (the last is a
-    prefix), from ``cache`` when the word was seen before."""
-    key = (token, index == count - 1)
-    if key not in cache:
-        cache[key] = _typo_alternatives(conn, token, last=key[1])
-    return cache[key]
-
-
-def _match(
-    conn: sqlite3.Connection, query: SearchQuery, tier: Tier, cache: TypoCache
-) -> tuple[str, list[str], list[str]]:
-    """The MATCH expression of a tier, the SQL tests its entries must also pass, and their
-    parameters. ``cache`` keeps the typo alternatives of words already seen."""
-    tokens = _tier_words(query, tier)
-    alternatives: list[Alternatives] = [[(t, True)] for t in tokens]
-    if tier == Tier.TYPO:
-        for index, token in enumerate(tokens):
-            if typos.allowed_typos(token):
-                alternatives[index] += _cached_alternatives(conn, cache, token, index, len(tokens))
-    parts = [_alternatives_match(conn, a) for a in alternatives]
-    tests = [t for _, t, _ in parts if t is not None]
-    return " AND ".join(m for m, _, _ in parts), tests, [p for _, _, ps in parts for p in ps]
 
 
 class SqliteFtsBackend:
@@ -306,14 +164,14 @@ class SqliteFtsBackend:
             conn.close()
             self._local.conn = None
 
-    def _typo_cache(self) -> TypoCache:
+    def _typo_cache(self) -> sqlite_match.TypoCache:
         """This thread's typo alternatives, kept while no other connection wrote the file
         (a type-ahead asks the same words again on every key stroke, and for ``total``)."""
         version = self._conn().execute("PRAGMA data_version").fetchone()[0]
         local = self._local
         if getattr(local, "typo_version", None) != version or len(local.typo_cache) > 4096:
             local.typo_cache, local.typo_version = {}, version
-        cache: TypoCache = local.typo_cache
+        cache: sqlite_match.TypoCache = local.typo_cache
         return cache
 
     def ping(self) -> bool:
@@ -349,7 +207,7 @@ class SqliteFtsBackend:
         """Whether any query word stands for other indexed words with its typos."""
         cache, conn, count = self._typo_cache(), self._conn(), len(query.tokens)
         return any(
-            _cached_alternatives(conn, cache, token, index, count)
+            sqlite_match.cached_alternatives(conn, cache, token, index, count)
             for index, token in enumerate(query.tokens)
             if typos.allowed_typos(token)
         )
@@ -365,11 +223,11 @@ class SqliteFtsBackend:
                 f"SELECT {columns} FROM entries e WHERE e.order_key >= ? AND e.order_key < ? "
                 f"AND {visible} ORDER BY e.order_key LIMIT ?"
             )
-            params = [query.phrase, query.phrase + TOP]
+            params = [query.phrase, query.phrase + sqlite_match.TOP]
         else:
             # CROSS JOIN keeps the FTS index outermost: rows come in rowid (= name) order.
             cache = self._typo_cache() if tier == Tier.TYPO else {}
-            match, tests, values = _match(self._conn(), query, tier, cache)
+            match, tests, values = sqlite_match.match(self._conn(), query, tier, cache)
             also = "".join(f" AND {test}" for test in tests)
             sql = (
                 f"SELECT {columns} FROM entries_fts f "

@@ -8,7 +8,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from search_svc import typos
-from search_svc.backends.sqlite_fts import SqliteFtsBackend, _typo_alternatives
+from search_svc.backends.sqlite_fts import SqliteFtsBackend
+from search_svc.backends.sqlite_match import typo_alternatives
 
 letters = st.text(alphabet="abcdeilmnorstu", min_size=1, max_size=12)
 
@@ -104,7 +105,7 @@ def test_the_neighbourhood_finds_what_a_scan_finds(
     conn.executemany(
         "INSERT OR IGNORE INTO typo_keys VALUES (?, ?)", typos.neighbourhood(vocabulary)
     )
-    found = _typo_alternatives(conn, query, last=last)
+    found = typo_alternatives(conn, query, last=last)
     matched = {w for w in vocabulary if any(w.startswith(t) if p else w == t for t, p in found)}
     expected = {w for w in vocabulary if within(query, w, prefix=last)}
     assert expected - {w for w in vocabulary if w.startswith(query)} <= matched
@@ -137,7 +138,7 @@ def test_typo_alternatives_examples(
     conn = backend._conn()
     conn.executemany("INSERT INTO typo_words VALUES (?)", [(w,) for w in vocabulary])
     conn.executemany("INSERT INTO typo_keys VALUES (?, ?)", typos.neighbourhood(vocabulary))
-    found = _typo_alternatives(conn, query, last=last)
+    found = typo_alternatives(conn, query, last=last)
     matched = {w for w in vocabulary if any(w.startswith(t) if p else w == t for t, p in found)}
     assert matched == expected
     backend.close()
