@@ -1,10 +1,12 @@
 """The search backend interface, and the ranking both backends share.
 
 Ranking (architecture §5), tier by tier (:class:`Tier`): the whole name
-starts with the query > the name's first word starts with the first query
-word and every query word is in the name > every query word is in the name
-> the name's first word starts with the first query word > any other exact
-match > matches with typos; ties by name, then id. "In the name" means a
+starts with the query > the name's words are the query's words, in any order
+> the name's first word starts with the first query word and every query
+word is in the name > every query word is in the name > the name's first
+word starts with the first query word > any other exact match > matches
+with typos, every word in the name > other matches with typos; ties by name,
+then id. "In the name" means a
 primary word (a name word, a joined form, the postal code), so a contact
 whose first and last names are the two query words ranks above an account
 that has one in its name and the other in its city. Weak words (particles,
@@ -36,11 +38,17 @@ class Tier(IntEnum):
     """The ranking's tiers, best first (see the module's docstring)."""
 
     PHRASE = 0
-    HEAD_NAME = 1
-    NAME = 2
-    HEAD = 3
-    ANY = 4
-    TYPO = 5
+    EXACT = 1
+    HEAD_NAME = 2
+    NAME = 3
+    HEAD = 4
+    ANY = 5
+    TYPO_NAME = 6
+    TYPO = 7
+
+
+def exact_key(words: Iterable[str]) -> str:
+    return "".join(sorted(words))
 
 
 @dataclass(frozen=True)
@@ -65,6 +73,12 @@ class SearchDocument:
     def head(self) -> str:
         """The name's first word that is not weak (a particle or a legal form)."""
         return normalize.head_word(self.sort_key.split())
+
+    @property
+    def exact_key(self) -> str:
+        """The name's words sorted and joined ("Marie Le Floc'h" → flochlemarie): the
+        EXACT tier finds the name typed whole, in any order, without a ranking."""
+        return exact_key(self.sort_key.split())
 
     @property
     def order_key(self) -> str:
@@ -95,10 +109,18 @@ class SearchQuery:
         tier only exists when a word is long enough to carry a typo."""
         tiers = list(Tier)
         if len(self.tokens) == 1:
+            tiers.remove(Tier.EXACT)  # a one-word name is the start of the PHRASE tier
             tiers.remove(Tier.HEAD)
         if not any(typos.allowed_typos(t) for t in self.tokens):
+            tiers.remove(Tier.TYPO_NAME)
             tiers.remove(Tier.TYPO)
         return tuple(tiers)
+
+    @property
+    def exact_key(self) -> str:
+        """The query's words sorted and joined: an entry's own (SearchDocument.exact_key)
+        when its name is those words, in any order."""
+        return exact_key(self.tokens)
 
     @property
     def widest(self) -> Tier:

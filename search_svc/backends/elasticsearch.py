@@ -69,6 +69,9 @@ MAPPINGS: dict[str, Any] = {
         "terms": {"type": "text", "analyzer": "carnet_prefix", "search_analyzer": "carnet_word"},
         # the same words whole: typos on a word that is not the last one typed
         "words": {"type": "text", "analyzer": "carnet_word"},
+        "name_words": {"type": "text", "analyzer": "carnet_word"},
+        # the name's words sorted and joined: the EXACT tier
+        "exact": {"type": "keyword"},
         "label": {"type": "keyword", "index": False},
         "sublabel": {"type": "keyword", "index": False},
         "badges": {"type": "keyword"},
@@ -89,6 +92,8 @@ def _source(document: SearchDocument) -> dict[str, Any]:
         "name": " ".join(document.primary),
         "terms": " ".join(document.terms),
         "words": " ".join(document.terms),
+        "name_words": " ".join(document.primary),
+        "exact": document.exact_key,
         "label": document.label,
         "sublabel": document.sublabel,
         "badges": list(document.badges),
@@ -112,9 +117,10 @@ def _document(source: dict[str, Any]) -> SearchDocument:
     )
 
 
-def _typo_match(word: str, *, last: bool) -> dict[str, Any]:
+def _typo_match(word: str, *, last: bool, name: bool = False) -> dict[str, Any]:
     """The word exactly (as a prefix), or with its allowed typos: the last word typed as a
-    prefix (fuzzy on the edge n-grams), the others as whole words; never the first letter."""
+    prefix (fuzzy on the edge n-grams), the others as whole words; never the first letter.
+    ``name``: among the primary words only."""
     fuzzy = {
         "query": word,
         "fuzziness": typos.allowed_typos(word),
@@ -122,10 +128,11 @@ def _typo_match(word: str, *, last: bool) -> dict[str, Any]:
         "fuzzy_transpositions": True,
         "max_expansions": 256,
     }
-    exact = {"match": {"terms": word}}
+    prefixes, whole = ("name", "name_words") if name else ("terms", "words")
+    exact = {"match": {prefixes: word}}
     return {
         "bool": {
-            "should": [exact, {"match": {"terms" if last else "words": fuzzy}}],
+            "should": [exact, {"match": {prefixes if last else whole: fuzzy}}],
             "minimum_should_match": 1,
         }
     }
@@ -137,11 +144,14 @@ def _query(query: SearchQuery, tier: Tier) -> dict[str, Any]:
     must: list[dict[str, Any]]
     if tier == Tier.PHRASE:
         must = [{"prefix": {"order_key": query.phrase}}]
-    elif tier == Tier.TYPO:
+    elif tier == Tier.EXACT:
+        must = [{"term": {"exact": query.exact_key}}]
+    elif tier in (Tier.TYPO, Tier.TYPO_NAME):
+        name = tier == Tier.TYPO_NAME
         must = [
-            _typo_match(w, last=i == len(words) - 1)
+            _typo_match(w, last=i == len(words) - 1, name=name)
             if typos.allowed_typos(w)
-            else {"match": {"terms": w}}
+            else {"match": {"name" if name else "terms": w}}
             for i, w in enumerate(words)
         ]
     else:

@@ -54,7 +54,7 @@ CREATE TABLE IF NOT EXISTS {entries} (
 );
 CREATE VIRTUAL TABLE IF NOT EXISTS {fts} USING fts5(
     terms, prefix='1 2 3', detail=none,
-    tokenize="unicode61 remove_diacritics 0 tokenchars '_~'"
+    tokenize="unicode61 remove_diacritics 0 tokenchars '_~='"
 );
 CREATE TABLE IF NOT EXISTS tombstones (doc_id TEXT PRIMARY KEY) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS words (term TEXT PRIMARY KEY) WITHOUT ROWID;
@@ -100,12 +100,14 @@ def _badges(badges: tuple[str, ...]) -> str:
 
 
 def _words(document: SearchDocument) -> list[str]:
-    """The indexed words: the searchable ones, ``_`` + the name's first word (head tiers)
-    and ``~`` + each primary word (the "in the name" tiers)."""
+    """The indexed words: the searchable ones, ``_`` + the name's first word (head tiers),
+    ``~`` + each primary word (the "in the name" tiers) and ``=`` + the name's words
+    sorted and joined (the EXACT tier)."""
     return [
         *document.terms,
         sqlite_match.HEAD + document.head,
         *(sqlite_match.PRIMARY + w for w in document.primary),
+        sqlite_match.EXACT + document.exact_key,
     ]
 
 
@@ -198,7 +200,7 @@ class SqliteFtsBackend:
         return int(self._conn().execute(counted, [*params, cap]).fetchone()[0])
 
     def _fetch(self, query: SearchQuery, tier: Tier, count: int) -> list[SearchDocument]:
-        if tier == Tier.TYPO and not self._has_typos(query):
+        if tier in (Tier.TYPO, Tier.TYPO_NAME) and not self._has_typos(query):
             return []  # no indexed word is a typo away: the tier is ANY's again
         sql, params = self._select(query, tier, "e." + COLUMNS.replace(", ", ", e."))
         return [self._document(row) for row in self._conn().execute(sql, [*params, count])]
@@ -226,7 +228,7 @@ class SqliteFtsBackend:
             params = [query.phrase, query.phrase + sqlite_match.TOP]
         else:
             # CROSS JOIN keeps the FTS index outermost: rows come in rowid (= name) order.
-            cache = self._typo_cache() if tier == Tier.TYPO else {}
+            cache = self._typo_cache() if tier in (Tier.TYPO, Tier.TYPO_NAME) else {}
             match, tests, values = sqlite_match.match(self._conn(), query, tier, cache)
             also = "".join(f" AND {test}" for test in tests)
             sql = (

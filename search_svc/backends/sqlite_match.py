@@ -13,6 +13,8 @@ TOP = "\U0010ffff"
 HEAD = "_"
 #: marks a primary word (name words, postal code): the "in the name" tiers
 PRIMARY = "~"
+#: marks the name's words sorted and joined (the EXACT tier)
+EXACT = "="
 #: prefix lengths FTS5 indexes (its ``prefix`` option); longer words expand through ``words``
 INDEXED_PREFIX = 3
 #: a longer query word with more completions than this falls back to a prefix query
@@ -122,7 +124,7 @@ def _tier_words(query: SearchQuery, tier: Tier) -> list[str]:
     first, *rest = query.tokens
     if tier == Tier.HEAD_NAME:
         return [HEAD + first, *(PRIMARY + t for t in rest)]
-    if tier == Tier.NAME:
+    if tier in (Tier.NAME, Tier.TYPO_NAME):
         return [PRIMARY + t for t in query.tokens]
     if tier == Tier.HEAD:
         return [HEAD + first, *rest]
@@ -148,12 +150,16 @@ def match(
 ) -> tuple[str, list[str], list[str]]:
     """The MATCH expression of a tier, the SQL tests its entries must also pass, and their
     parameters. ``cache`` keeps the typo alternatives of words already seen."""
+    if tier == Tier.EXACT:
+        return f'"{EXACT}{query.exact_key}"', [], []
     tokens = _tier_words(query, tier)
     alternatives: list[Alternatives] = [[(t, True)] for t in tokens]
-    if tier == Tier.TYPO:
-        for index, token in enumerate(tokens):
+    if tier in (Tier.TYPO, Tier.TYPO_NAME):
+        mark = PRIMARY if tier == Tier.TYPO_NAME else ""
+        for index, token in enumerate(query.tokens):
             if typos.allowed_typos(token):
-                alternatives[index] += cached_alternatives(conn, cache, token, index, len(tokens))
+                found = cached_alternatives(conn, cache, token, index, len(tokens))
+                alternatives[index] += [(mark + text, is_prefix) for text, is_prefix in found]
     parts = [_alternatives_match(conn, a) for a in alternatives]
     tests = [t for _, t, _ in parts if t is not None]
     return " AND ".join(m for m, _, _ in parts), tests, [p for _, _, ps in parts for p in ps]

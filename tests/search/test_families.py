@@ -12,6 +12,7 @@ from tests.search.test_contract import account, contact
 GARAGE = {"id": 30, "kind": "client", "name": "Garage du Port", "version": 1, "closed": False}
 GARAGE |= {"city": "Nantes", "postal_code": "44000"}
 PHARMACIE = {"id": 31, "kind": "prospect", "name": "Pharmacie du Centre", "version": 1}
+LABO = {"id": 20, "kind": "prospect", "name": "Laboratoire Robin", "version": 1}
 
 
 @pytest.fixture
@@ -46,6 +47,10 @@ def directory(backend: SearchBackend) -> SearchBackend:
             contact(44, "Yann", "Le Goff", GARAGE),
             contact(45, "Hélène", "Dupré", PHARMACIE),
             contact(46, "Zoé", "Lefebre", PHARMACIE),
+            contact(47, "Marie-Claire", "Le Floc'h", GARAGE),
+            contact(48, "Marie", "Le Floc'h", GARAGE),
+            account(20, "Laboratoire Robin", city="Caen", postal_code="14000"),
+            contact(49, "Amélie", "Robin", LABO, email="amelie.robin@laboratoirerobin.fr"),
         ]
     )
     return backend
@@ -103,6 +108,11 @@ FAMILIES = [
     ("city of a contact's account", "morin nantes", ["Philippe Morin"]),
     ("last name first", "morin philippe", ["Philippe Morin", "Morin Transports"]),
     ("last name first", "philippe morin", ["Philippe Morin", "Morin Transports"]),
+    # the whole name typed, in any order, before the longer names it is a part of
+    ("whole name", "le floch marie", ["Marie Le Floc'h", "Marie-Claire Le Floc'h"]),
+    ("whole name", "marie le floch", ["Marie Le Floc'h", "Marie-Claire Le Floc'h"]),
+    # with a typo: every word in the name first (the contact has the company in its e-mail)
+    ("typo in the name", "laboratoire robni", ["Laboratoire Robin", "Amélie Robin"]),
 ]
 
 
