@@ -18,6 +18,8 @@ import unicodedata
 from dataclasses import dataclass
 from functools import lru_cache
 
+from search_svc import typos
+
 _LIGATURES = {"œ": "oe", "Œ": "oe", "æ": "ae", "Æ": "ae", "ß": "ss", "ẞ": "ss", "ø": "o", "Ø": "o"}
 #: a character that is a word of its own ("Dupont & Fils" is "dupont et fils")
 _WORD_CHARS = {"&": "et"}
@@ -220,9 +222,10 @@ def _label_words(label: str) -> tuple[Word, ...]:
     return tuple(words(label))
 
 
-def highlight(label: str, query: list[str]) -> list[tuple[int, int]]:
+def highlight(label: str, query: list[str], *, typos: bool = False) -> list[tuple[int, int]]:
     """``[start, end)`` ranges of ``label`` whose words begin with a query word (or its
-    synonym), or whose run of words joined begins with one ("loreal" → "L'Oréal")."""
+    synonym), or whose run of words joined begins with one ("loreal" → "L'Oréal");
+    with ``typos``, also the words a mistyped query word stands for ("lefebre")."""
     ranges: list[tuple[int, int]] = []
     query = with_synonyms(query)
     label_words = _label_words(label)
@@ -231,6 +234,8 @@ def highlight(label: str, query: list[str]) -> list[tuple[int, int]]:
         if word.start < covered:
             continue
         longest = max((len(q) for q in query if word.text.startswith(q)), default=0)
+        if not longest and typos:
+            longest = _typo_length(word.text, query)
         if longest:
             ranges.append((word.start, word.original_end(longest)))
             continue
@@ -239,6 +244,16 @@ def highlight(label: str, query: list[str]) -> list[tuple[int, int]]:
             ranges.append((word.start, end))
             covered = end
     return ranges
+
+
+def _typo_length(word: str, query: list[str]) -> int:
+    """How much of ``word`` a mistyped query word stands for (0: none)."""
+    for q in query:
+        limit = typos.allowed_typos(q)
+        length = typos.best_prefix_length(q, word, limit) if limit else 0
+        if length:
+            return length
+    return 0
 
 
 def _joined_end(run: tuple[Word, ...], query: list[str]) -> int:

@@ -94,6 +94,16 @@ def closest_prefix(a: str, b: str, limit: int) -> str | None:
     return b[: min(j for j, value in enumerate(row) if value <= limit and j > 0)]
 
 
+def best_prefix_length(a: str, b: str, limit: int) -> int:
+    """The length of the prefix of ``b`` closest to ``a`` (the longest of the closest),
+    0 when none is within ``limit`` edits: what a highlight marks."""
+    row = _last_row(a, b, limit, prefix=True)
+    if row is None or min(row) > limit:
+        return 0
+    best = min(row)
+    return max(j for j, value in enumerate(row) if value == best)
+
+
 def _last_row(a: str, b: str, limit: int, *, prefix: bool) -> list[int] | None:
     if not a or not b or a[0] != b[0]:
         return None

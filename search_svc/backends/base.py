@@ -193,25 +193,27 @@ def ranked(query: SearchQuery, fetch: TierFetch) -> SearchPage:
     if not query.tokens:
         return SearchPage([], more=False)
     wanted = query.offset + query.limit + 1
-    found: dict[str, SearchDocument] = {}
+    found: dict[str, tuple[SearchDocument, Tier]] = {}
     for tier in query.tiers:
         if len(found) >= wanted:
             break
         # Earlier tiers' entries come back again in later tiers: ask for that many more.
         for document in fetch(query, tier, wanted):
             if document.doc_id not in found:
-                found[document.doc_id] = document
+                found[document.doc_id] = (document, tier)
                 if len(found) == wanted:
                     break
     page = list(found.values())[query.offset : query.offset + query.limit]
-    return SearchPage([hit(document, query) for document in page], len(found) == wanted)
+    hits = [hit(document, query, typos=tier >= Tier.TYPO_NAME) for document, tier in page]
+    return SearchPage(hits, len(found) == wanted)
 
 
 def visible(document: SearchDocument, query: SearchQuery) -> bool:
     return document.kind in query.kinds and (query.show_closed or not document.closed)
 
 
-def hit(document: SearchDocument, query: SearchQuery) -> SearchHit:
+def hit(document: SearchDocument, query: SearchQuery, *, typos: bool = False) -> SearchHit:
+    """The result for a document; ``typos``: it matched with typos, highlight those words too."""
     return SearchHit(
         kind=document.kind,
         id=document.entity_id,
@@ -219,5 +221,5 @@ def hit(document: SearchDocument, query: SearchQuery) -> SearchHit:
         sublabel=document.sublabel,
         badges=document.badges,
         link=document.link,
-        highlight=tuple(normalize.highlight(document.label, list(query.tokens))),
+        highlight=tuple(normalize.highlight(document.label, list(query.tokens), typos=typos)),
     )

@@ -136,6 +136,13 @@ def test_a_saint_query_highlights_the_name_as_written(
     assert hit["highlight"] == [[0, 5], [6, 10]]  # "Saint", "Mich"
 
 
+def test_typo_matches_are_highlighted(directory: SearchBackend, seller_search: Searcher) -> None:
+    [first, *_] = seller_search.search("castelane")
+    assert (first["label"], first["highlight"]) == ("Castellane Immobilier", [[0, 10]])
+    hits = seller_search.search("lefebre")
+    assert [h["highlight"] for h in hits[:2]] == [[[4, 11]], [[0, 8]]]  # Zoé Lefebre, Lefebvre
+
+
 def test_pages_total_and_next_cursor(backend: SearchBackend, seller_search: Searcher) -> None:
     backend.write([account(100 + n, f"Maison {n:02d}") for n in range(43)])
     reply = seller_search.get("/api/v1/search", q="maison", limit=20).json
