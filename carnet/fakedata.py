@@ -347,6 +347,7 @@ MORE_LAST_NAMES = (
     "Le Bihan", "Le Floc'h", "Kerguélen", "Zidane", "Nguyen", "Benali", "Da Silva", "Ferrand",
     "Hoarau", "Payet", "Grondin", "Étienne", "Jourdain", "Québec", "Yvon", "Xavier", "Ullmann",
 )  # fmt: skip
+FAMILY_FIRMS = ("Fils", "Associés", "Cie", "Frères")
 DIRECTORY_FIRST_NAMES = FIRST_NAMES + MORE_FIRST_NAMES
 DIRECTORY_LAST_NAMES = LAST_NAMES + MORE_LAST_NAMES
 #: share of accounts that are clients, and of clients that are closed (about 5 % of all clients)
@@ -416,7 +417,9 @@ def directory(
     while made < entries:
         account_id += 1
         roll = rng.random()
-        if roll < 0.3:  # a family business: "Boulangerie Dupré", "Garage Martin"
+        if roll < 0.03:  # "Dupont & Fils"
+            trade = f"{rng.choice(DIRECTORY_LAST_NAMES)} & {rng.choice(FAMILY_FIRMS)}"
+        elif roll < 0.3:  # a family business: "Boulangerie Dupré", "Garage Martin"
             trade = f"{rng.choice(TRADE_WORDS)} {rng.choice(DIRECTORY_LAST_NAMES)}"
         else:
             trade = f"{rng.choice(TRADE_WORDS)} {rng.choice(TRADE_NAMES)}"

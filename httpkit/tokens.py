@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import threading
 import time
+from collections import OrderedDict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from functools import wraps
@@ -79,15 +81,43 @@ def issue_token(
     return jwt.encode(claims, key, algorithm=ALGORITHM)
 
 
+#: tokens whose signature was verified, with their claims (a type-ahead sends the same
+#: token on every key stroke, and the HMAC check and claims parsing cost more than a search)
+VERIFIED_CACHE_SIZE = 4096
+_verified: OrderedDict[tuple[str, str], dict[str, Any]] = OrderedDict()
+_verified_lock = threading.Lock()
+
+
+def _verified_claims(key: str, token: str) -> dict[str, Any]:
+    """The token's claims once its signature and claims are checked; a token checked before
+    is not checked again until it expires (a bounded LRU keyed by key and token)."""
+    entry = (key, token)
+    with _verified_lock:
+        claims = _verified.get(entry)
+        if claims is not None:
+            if claims["exp"] > time.time():
+                _verified.move_to_end(entry)
+                return claims
+            del _verified[entry]
+    claims = jwt.decode(
+        token,
+        key,
+        algorithms=[ALGORITHM],
+        issuer=ISSUER,
+        options={"require": ["exp", "iat", "sub", "iss"]},
+    )
+    if isinstance(claims.get("exp"), int | float):
+        with _verified_lock:
+            _verified[entry] = claims
+            while len(_verified) > VERIFIED_CACHE_SIZE:
+                _verified.popitem(last=False)
+    return claims
+
+
 def decode_token(key: str, token: str) -> Principal:
+    """The caller the token names, once verified (signature checks are cached per token)."""
     try:
-        claims = jwt.decode(
-            token,
-            key,
-            algorithms=[ALGORITHM],
-            issuer=ISSUER,
-            options={"require": ["exp", "iat", "sub", "iss"]},
-        )
+        claims = _verified_claims(key, token)
     except jwt.ExpiredSignatureError as exc:
         raise UnauthorizedError("The token has expired; sign in again.") from exc
     except jwt.PyJWTError as exc:

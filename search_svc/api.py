@@ -2,20 +2,25 @@
 
 from __future__ import annotations
 
+import base64
+import binascii
+import json
 from dataclasses import dataclass
 from typing import Any
 
-from flask import Response, current_app
+from flask import Response, current_app, request
 from flask_smorest import Blueprint
-from marshmallow import RAISE, Schema, ValidationError, fields, validate, validates
+from marshmallow import Schema, fields, validate
 
-from httpkit.problems import problem_response
-from httpkit.tokens import Principal, authenticated, bearer_token, current_principal, decode_token
+from httpkit.problems import ProblemError, problem_response
+from httpkit.tokens import Principal, bearer_token, decode_token
 from httpkit.userstate import UserStates, check_current
 from search_svc.backends.base import (
     KINDS,
+    TOTAL_CAP,
     SearchBackend,
     SearchHit,
+    SearchPage,
     SearchQuery,
     SearchUnavailableError,
 )
@@ -28,6 +33,8 @@ UNAVAILABLE = (
     "The search index is unavailable (its server is down, or the index is missing or "
     "replaced: checks.index says which); Retry-After says when to ask again"
 )
+MAX_QUERY = 100
+ALL_KINDS = frozenset(KINDS)
 
 blp = Blueprint("search", __name__, description="Type-ahead search")
 
@@ -50,31 +57,88 @@ def _verify() -> Principal:
     return check_current(decode_token(svc.secret_key, bearer_token()), svc.user_states)
 
 
-class SearchArgsSchema(Schema):
-    class Meta:
-        unknown = RAISE
-
-    q = fields.String(
-        required=True,
-        validate=validate.Length(min=1, max=100),
-        metadata={"description": "What the user typed: words, in any order, by prefix"},
+def _bad(field: str, message: str, *, status: int = 400) -> ProblemError:
+    return ProblemError(
+        f"{field}: {message}",
+        status=status,
+        title="Invalid request",
+        errors=[{"field": field, "message": message}],
     )
-    kinds = fields.String(
-        load_default=",".join(KINDS),
-        metadata={"description": "Comma-separated: contact, prospect, client"},
-    )
-    limit = fields.Integer(load_default=10, validate=validate.Range(min=1, max=MAX_LIMIT))
 
-    @validates("q")
-    def _not_blank(self, value: str, **_: Any) -> None:
-        if not value.strip():
-            raise ValidationError("must not be blank")
 
-    @validates("kinds")
-    def _known_kinds(self, value: str, **_: Any) -> None:
-        unknown = sorted({k.strip() for k in value.split(",")} - set(KINDS))
+def _parse(args: Any) -> SearchQuery:
+    """The query string by hand: this endpoint answers every key stroke, and a generic
+    argument-parsing layer cost as much as the search (the OpenAPI document still
+    describes the parameters, see PARAMETERS)."""
+    unknown = sorted(set(args) - {"q", "kinds", "limit", "cursor"})
+    if unknown:
+        raise _bad(unknown[0], "unknown parameter")
+    text = args.get("q")
+    if text is None:
+        raise _bad("q", "missing")
+    if not text.strip():
+        raise _bad("q", "must not be blank")
+    if len(text) > MAX_QUERY:
+        raise _bad("q", f"at most {MAX_QUERY} characters")
+    kinds = ALL_KINDS
+    if "kinds" in args:
+        kinds = frozenset(k.strip() for k in args["kinds"].split(","))
+        unknown = sorted(kinds - ALL_KINDS)
         if unknown:
-            raise ValidationError(f"unknown kind {unknown[0]!r} (known: {', '.join(KINDS)})")
+            raise _bad("kinds", f"unknown kind {unknown[0]!r} (known: {', '.join(KINDS)})")
+    limit = 10
+    if "limit" in args:
+        try:
+            limit = int(args["limit"])
+        except ValueError:
+            raise _bad("limit", "must be an integer") from None
+        if not 1 <= limit <= MAX_LIMIT:
+            raise _bad("limit", f"must be between 1 and {MAX_LIMIT}", status=422)
+    offset = _offset(args["cursor"]) if "cursor" in args else 0
+    return SearchQuery(text=text, kinds=kinds, limit=limit, offset=offset)
+
+
+def _cursor(offset: int) -> str:
+    return base64.urlsafe_b64encode(f"o{offset}".encode()).decode().rstrip("=")
+
+
+def _offset(cursor: str) -> int:
+    try:
+        text = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
+        offset = int(text[1:]) if text.startswith("o") else -1
+    except (binascii.Error, UnicodeDecodeError, ValueError):
+        offset = -1
+    if not 0 < offset <= TOTAL_CAP:
+        raise _bad("cursor", "not a cursor from a previous page")
+    return offset
+
+
+PARAMETERS: list[dict[str, Any]] = [
+    {
+        "in": "query",
+        "name": "q",
+        "required": True,
+        "description": "What the user typed: words, in any order, by prefix",
+        "schema": {"type": "string", "minLength": 1, "maxLength": MAX_QUERY},
+    },
+    {
+        "in": "query",
+        "name": "kinds",
+        "description": "Comma-separated: contact, prospect, client",
+        "schema": {"type": "string", "default": ",".join(KINDS)},
+    },
+    {
+        "in": "query",
+        "name": "limit",
+        "schema": {"type": "integer", "minimum": 1, "maximum": MAX_LIMIT, "default": 10},
+    },
+    {
+        "in": "query",
+        "name": "cursor",
+        "description": "next_cursor of the previous page",
+        "schema": {"type": "string"},
+    },
+]
 
 
 class HitSchema(Schema):
@@ -92,6 +156,13 @@ class HitSchema(Schema):
 
 class ResultsSchema(Schema):
     items = fields.List(fields.Nested(HitSchema))
+    next_cursor = fields.String(
+        allow_none=True, metadata={"description": "the next page's cursor; null on the last"}
+    )
+    total = fields.Integer(metadata={"description": "how many match (exact up to 1,000)"})
+    total_is_lower_bound = fields.Boolean(
+        metadata={"description": "more than `total` match (counting stops at 1,000)"}
+    )
 
 
 class HealthSchema(Schema):
@@ -100,23 +171,44 @@ class HealthSchema(Schema):
 
 
 @blp.route(PATH, methods=["GET"])
-@authenticated(_verify)
-@blp.arguments(SearchArgsSchema, location="query", error_status_code=400)
+@blp.doc(
+    parameters=PARAMETERS,
+    responses={
+        "400": {"description": "Invalid request (problem+json naming the parameter)"},
+        "401": {"description": "No token, or a bad or expired one"},
+        "422": {"description": "limit out of range (problem+json)"},
+    },
+)
 @blp.response(200, ResultsSchema)
 @blp.alt_response(503, description=UNAVAILABLE)
-def search(args: dict[str, Any]) -> Response:
-    query = SearchQuery(
-        text=args["q"],
-        kinds=frozenset(k.strip() for k in args["kinds"].split(",")),
-        limit=args["limit"],
-        show_closed=current_principal().has(SHOW_CLOSED_ACCOUNTS),
-    )
-    # Serialised here, not by the response schema (which still documents it): a
-    # type-ahead answers on every key stroke, and the schema's generic dump cost more
-    # than the index query itself.
-    items = [_item(hit) for hit in services().backend.search(query)]
-    return current_app.response_class(
-        current_app.json.dumps({"items": items}), mimetype="application/json"
+def search() -> Response:
+    principal = _verify()
+    query = _parse(request.args)
+    if principal.has(SHOW_CLOSED_ACCOUNTS):
+        query = SearchQuery(
+            query.text, query.kinds, query.limit, show_closed=True, offset=query.offset
+        )
+    backend = services().backend
+    page = backend.page(query)
+    # Serialised here, compactly, not by the response schema (which only documents it): a
+    # type-ahead answers on every key stroke.
+    return Response(_body(query, page, backend), mimetype="application/json")
+
+
+def _body(query: SearchQuery, page: SearchPage, backend: SearchBackend) -> str:
+    end = query.offset + len(page.hits)
+    more = page.more and end < TOTAL_CAP
+    # Only a page that is not the last needs counting: otherwise its end is the count.
+    total = backend.count(query, TOTAL_CAP + 1) if page.more else end
+    return json.dumps(
+        {
+            "items": [_item(hit) for hit in page.hits],
+            "next_cursor": _cursor(end) if more else None,
+            "total": min(total, TOTAL_CAP),
+            "total_is_lower_bound": total > TOTAL_CAP,
+        },
+        ensure_ascii=False,
+        separators=(",", ":"),
     )
 
 

@@ -6,6 +6,7 @@ the records service's rows reach search through the indexing job.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Mapping
 from typing import Any
 
@@ -13,6 +14,7 @@ from search_svc import normalize
 from search_svc.backends.base import SearchDocument
 
 API = "/api/v1"
+_LETTERS_DIGITS = re.compile(r"[^\W\d_]+|\d+")
 
 
 def doc_id(entity: str, entity_id: int) -> str:
@@ -20,16 +22,38 @@ def doc_id(entity: str, entity_id: int) -> str:
     return f"{entity}:{entity_id}"
 
 
-def _terms(texts: Iterable[str | None], numbers: Iterable[str | None]) -> tuple[str, ...]:
-    seen: dict[str, None] = {}
+def _words(texts: Iterable[str | None]) -> list[str]:
+    """The folded words of ``texts``, their joined forms ("L'Oréal" → loreal) and synonyms."""
+    out: list[str] = []
     for text in texts:
-        for token in normalize.tokens(text):
-            seen.setdefault(token, None)
+        out += normalize.tokens(text)
+        out += normalize.joined_forms(text)
+    return normalize.with_synonyms(out)
+
+
+def _email_words(email: str | None) -> list[str]:
+    """An e-mail address's words, letters and digits apart ("dupont42" → dupont, 42): a
+    number glued to a name would make every name a prefix of thousands of words."""
+    return [part for word in normalize.tokens(email) for part in _LETTERS_DIGITS.findall(word)]
+
+
+def _terms(*groups: Iterable[str], numbers: Iterable[str | None] = ()) -> tuple[str, ...]:
+    seen: dict[str, None] = {}
+    for group in groups:
+        for word in group:
+            seen.setdefault(word, None)
     for number in numbers:
         value = normalize.digits(number)
         if value:
             seen.setdefault(value, None)
     return tuple(seen)
+
+
+def _postal_code(values: Mapping[str, Any]) -> list[str]:
+    """A postal code is a word of its own: "75008" finds the accounts there, "33" a
+    department (Corsica's "2A004" is "2a004", found by "2a")."""
+    value = "".join(normalize.tokens(values.get("postal_code")))
+    return [value] if value else []
 
 
 def account_badges(account: Mapping[str, Any]) -> tuple[str, ...]:
@@ -42,8 +66,13 @@ def account_badges(account: Mapping[str, Any]) -> tuple[str, ...]:
 
 
 def account_document(account: Mapping[str, Any]) -> SearchDocument:
-    """Searchable: trade name (*nom d'appel*), legal name, SIREN, SIRET, city."""
+    """Searchable: trade name (*nom d'appel*), legal name, SIREN, SIRET, city, postal code.
+
+    The name's words and the postal code are its primary words (the ranking's
+    "matches the name" tier); legal name, city and numbers only match.
+    """
     name = str(account["name"])
+    primary = _terms(_words([name]), _postal_code(account))
     return SearchDocument(
         doc_id=doc_id("account", int(account["id"])),
         kind=str(account["kind"]),
@@ -55,10 +84,12 @@ def account_document(account: Mapping[str, Any]) -> SearchDocument:
         link=f"{API}/{account['kind']}s/{account['id']}",
         closed=bool(account.get("closed")),
         terms=_terms(
-            (name, account.get("legal_name"), account.get("city")),
-            (account.get("siren"), account.get("siret")),
+            primary,
+            _words([account.get("legal_name"), account.get("city")]),
+            numbers=(account.get("siren"), account.get("siret")),
         ),
         sort_key=normalize.sort_text(name),
+        primary=primary,
     )
 
 
@@ -68,12 +99,14 @@ def contact_label(contact: Mapping[str, Any]) -> str:
 
 
 def contact_document(contact: Mapping[str, Any], account: Mapping[str, Any]) -> SearchDocument:
-    """Searchable: first and last name, e-mail; the account's name is the sub-label.
+    """Searchable: first and last name (primary), e-mail, the account's city and postal
+    code; the account's name is the sub-label.
 
     The version is the contact's search version: the records service raises it
     whenever this document changes, its account's name or closed flag included.
     """
     label = contact_label(contact)
+    primary = _terms(_words([label]))
     return SearchDocument(
         doc_id=doc_id("contact", int(contact["id"])),
         kind="contact",
@@ -85,7 +118,11 @@ def contact_document(contact: Mapping[str, Any], account: Mapping[str, Any]) -> 
         link=f"{API}/contacts/{contact['id']}",
         closed=bool(account.get("closed")),
         terms=_terms(
-            (contact.get("first_name"), contact.get("last_name"), contact.get("email")), ()
+            primary,
+            _email_words(contact.get("email")),
+            _words([account.get("city")]),
+            _postal_code(account),
         ),
         sort_key=normalize.sort_text(label),
+        primary=primary,
     )

@@ -56,6 +56,8 @@ def search(
         es_entries=es_entries if es_entries is not None else min(entries, 20_000),
         admin_url=_admin_url(postgres_url),
         workdir=Path(workdir) if workdir else None,
+        family_queries=20 if quick else 200,
+        baseline_family_queries=10 if quick else 40,
     )
     result = {"machine": report.machine()}
     result.update(search_bench.run(options, click.echo))
@@ -66,9 +68,13 @@ def search(
         f"{result['entries']} entries; index build {build['entries_per_s']:.0f} entries/s "
         f"({build['seconds']:.1f} s, {build['file_mb']:.0f} MB); search service "
         f"{result['search_service']['resident_mb']:.0f} MB resident "
-        f"({result['search_service']['server']})"
+        f"({result['search_service']['server']}), "
+        f"{result['search_service']['cpu_ms_per_request']:.2f} ms CPU per request "
+        f"({result['search_service']['cpu_ms_per_request_beyond_search']:.2f} beyond the search)"
     )
     for line in report.latency_table(result["backends"]):
+        click.echo(line)
+    for line in report.families_table(result["families"]):
         click.echo(line)
     for name, ratio in result["ratios"].items():
         click.echo(f"{name}: {ratio:.0f}×")

@@ -107,11 +107,11 @@ CREATE TABLE bench_search (
 );
 INSERT INTO bench_search (doc_id, kind, closed, name, body)
     SELECT 'account:' || id, kind, closed, name,
-           concat_ws(' ', name, legal_name, city, siren, siret)
+           concat_ws(' ', name, legal_name, city, postal_code, siren, siret)
     FROM accounts;
 INSERT INTO bench_search (doc_id, kind, closed, name, body)
     SELECT 'contact:' || c.id, 'contact', a.closed, concat_ws(' ', c.first_name, c.last_name),
-           concat_ws(' ', c.first_name, c.last_name, c.email)
+           concat_ws(' ', c.first_name, c.last_name, c.email, a.city, a.postal_code)
     FROM contacts c JOIN accounts a ON a.id = c.account_id;
 CREATE INDEX bench_search_trgm ON bench_search USING gin (bench_unaccent(body) gin_trgm_ops);
 CREATE INDEX bench_search_tsv ON bench_search USING gin (tsv);

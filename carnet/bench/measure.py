@@ -89,6 +89,18 @@ class Server:
         """Resident memory of the server: its master process and every worker."""
         return sum(_rss(pid) for pid in [self.process.pid, *_children(self.process.pid)])
 
+    def cpu_seconds(self) -> float:
+        """CPU time (user + system) of the master process and every worker so far."""
+        return sum(_cpu(pid) for pid in [self.process.pid, *_children(self.process.pid)])
+
+
+def _cpu(pid: int) -> float:
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
 
 def _children(pid: int) -> list[int]:
     try:
@@ -125,15 +137,16 @@ def search_server(
         while True:
             if process.poll() is not None:
                 raise RuntimeError(f"the search server stopped; see {log_path}")
+            conn = http.client.HTTPConnection("127.0.0.1", port, timeout=2)
             try:
-                conn = http.client.HTTPConnection("127.0.0.1", port, timeout=2)
                 conn.request("GET", "/readyz")
                 if conn.getresponse().status == 200:
-                    conn.close()
                     break
-            except OSError:
+            except OSError:  # not listening yet, or too slow to answer on a busy machine
                 if time.monotonic() > deadline:
                     raise
+            finally:
+                conn.close()
             time.sleep(0.1)
         yield server
     finally:

@@ -65,3 +65,23 @@ def targets_table(targets: dict[str, dict[str, Any]]) -> list[str]:
             f"{'yes' if check['met'] else 'NO'}"
         )
     return lines
+
+
+def families_table(families: dict[str, dict[str, Any]]) -> list[str]:
+    """recall@10 per query family and backend, and Carnet's latency per family."""
+    names = list(families)
+    lines = [
+        "recall@10 per query family; Carnet's p99 per family (wall clock, and CPU time)",
+        f"{'family':18} " + " ".join(f"{n[:24]:>24}" for n in names) + "  p99 ms  CPU p99 ms",
+    ]
+    carnet = families.get("carnet_sqlite", {})
+    for family in carnet:
+        cells = []
+        for name in names:
+            part = families[name].get(family, {})
+            value = part.get("recall_at_10")
+            cells.append(f"{value:24.3f}" if value is not None else f"{'-':>24}")
+        p99, cpu = carnet[family].get("p99_ms"), carnet[family].get("cpu_p99_ms")
+        times = f"  {p99:6.2f}  {cpu:10.2f}" if p99 is not None and cpu is not None else ""
+        lines.append(f"{family:18} " + " ".join(cells) + times)
+    return lines

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import random
 import shutil
 import tempfile
@@ -12,7 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from carnet.bench import baselines, data, measure
+from carnet.bench import baselines, data, families, measure
 from carnet.bench.queries import Query, query_log
 from httpkit.tokens import issue_token
 from records_svc.db import Database
@@ -29,6 +30,9 @@ TARGETS = {
     "ratio_to_best_baseline": 20.0,
     "index_build_entries_per_s": 20_000.0,
     "resident_memory_mb": 300.0,
+    "recall_at_10": 0.98,
+    "recall_at_10_typo": 0.90,
+    "http_cpu_ms_beyond_search": 1.0,
 }
 
 
@@ -42,6 +46,9 @@ class Options:
     admin_url: str
     workdir: Path | None
     batch_size: int = 5000
+    #: queries per family (recall@10), and per family for each PostgreSQL baseline
+    family_queries: int = 200
+    baseline_family_queries: int = 40
     #: gunicorn: processes serve CPU-bound requests in parallel (threads share one GIL)
     server_workers: int = 3
     server_threads: int = 2
@@ -101,7 +108,16 @@ def _run(options: Options, workdir: Path, say: Callable[[str], object]) -> dict[
             say(f"replaying {len(log)} queries in process…")
             run_in_process = _in_process(backend)
             measure.timed(run_in_process, log[:200])  # warm the page cache, as a live service is
+            cpu_before = time.process_time()
             backends["sqlite_in_process"] = measure.timed(run_in_process, log).report()
+            result["search_cpu_ms_per_query"] = (
+                (time.process_time() - cpu_before) * 1000 / max(len(log), 1)
+            )
+            say("query families: recall@10 and latency per family…")
+            asked = families.family_queries(options.entries, options.seed, options.family_queries)
+            recall: dict[str, Any] = {}
+            result["families"] = recall
+            recall["carnet_sqlite"] = families.report(asked, _family_run(backend))
             backend.close()
 
             _over_http(options, workdir, index_path, log, backends, result, say)
@@ -117,11 +133,44 @@ def _run(options: Options, workdir: Path, say: Callable[[str], object]) -> dict[
                     fetch = make(conn)
                     measure.timed(fetch, sample[:5])
                     backends[name] = measure.timed(fetch, sample).report()
+                    few = _per_family(asked, options.baseline_family_queries)
+                    recall[name] = families.report(few, _baseline_family_run(fetch))
         finally:
             db.dispose()
     result["ratios"] = _ratios(backends)
     result["targets"] = _targets(result)
     return result
+
+
+def _per_family(asked: list[families.FamilyQuery], count: int) -> list[families.FamilyQuery]:
+    taken: dict[str, int] = {}
+    out = []
+    for query in asked:
+        if taken.get(query.family, 0) < count:
+            taken[query.family] = taken.get(query.family, 0) + 1
+            out.append(query)
+    return out
+
+
+def _family_run(backend: SqliteFtsBackend) -> families.Run:
+    def run(query: families.FamilyQuery) -> tuple[list[str], float, float]:
+        begin, cpu = time.perf_counter(), time.thread_time()
+        hits = backend.search(SearchQuery(query.text))
+        ms, cpu_ms = (time.perf_counter() - begin) * 1000, (time.thread_time() - cpu) * 1000
+        kinds = ("contact" if h.kind == "contact" else "account" for h in hits)
+        return [f"{kind}:{h.id}" for kind, h in zip(kinds, hits, strict=True)], ms, cpu_ms
+
+    return run
+
+
+def _baseline_family_run(fetch: Callable[[Query], list[Any]]) -> families.Run:
+    def run(query: families.FamilyQuery) -> tuple[list[str], float, float]:
+        begin = time.perf_counter()
+        rows = fetch(Query(query.text, query.family))
+        ms = (time.perf_counter() - begin) * 1000
+        return [row[0] for row in rows], ms, math.nan  # the work is the server's
+
+    return run
 
 
 def _in_process(backend: SqliteFtsBackend) -> Callable[[Query], object]:
@@ -153,9 +202,11 @@ def _over_http(
     ) as server:
         say(f"replaying {len(log)} queries over HTTP, one client…")
         measure.http_timings(server.port, token, log[:200], clients=1)
+        cpu_before = server.cpu_seconds()
         backends["sqlite_http_1_client"] = measure.http_timings(
             server.port, token, log, clients=1
         ).report()
+        cpu_ms = (server.cpu_seconds() - cpu_before) * 1000 / max(len(log), 1)
         say(f"replaying {len(log) * 2} queries over HTTP, 8 concurrent clients…")
         backends["sqlite_http_8_clients"] = measure.http_timings(
             server.port, token, log + log[::-1], clients=8
@@ -164,6 +215,9 @@ def _over_http(
             "server": f"gunicorn, {options.server_workers} gthread workers × "
             f"{options.server_threads} threads",
             "resident_mb": server.resident_bytes() / 2**20,
+            "cpu_ms_per_request": cpu_ms,
+            # the search's own CPU, in process, subtracted: what HTTP, the token and JSON cost
+            "cpu_ms_per_request_beyond_search": cpu_ms - result["search_cpu_ms_per_query"],
         }
 
 
@@ -216,6 +270,15 @@ def _targets(result: dict[str, Any]) -> dict[str, dict[str, Any]]:
     checks["index_build_entries_per_s"] = (result["index_build"]["entries_per_s"], 20_000, False)
     if "search_service" in result:
         checks["resident_memory_mb"] = (result["search_service"]["resident_mb"], 300.0, True)
+        beyond = result["search_service"]["cpu_ms_per_request_beyond_search"]
+        checks["http_cpu_ms_beyond_search"] = (beyond, 1.0, True)
+    mine = result.get("families", {}).get("carnet_sqlite", {})
+    for family, report in mine.items():
+        if report.get("count"):
+            target = 0.90 if family in families.TYPO_FAMILIES else 0.98
+            checks[f"recall_at_10_{family}"] = (report["recall_at_10"], target, False)
+            checks[f"in_process_p99_ms_{family}"] = (report["p99_ms"], 3.0, True)
+            checks[f"in_process_cpu_p99_ms_{family}"] = (report["cpu_p99_ms"], 3.0, True)
     return {
         name: {"measured": m, "target": t, "met": m <= t if lower else m >= t}
         for name, (m, t, lower) in checks.items()

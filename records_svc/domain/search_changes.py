@@ -30,7 +30,7 @@ _HIDDEN = {"id", "version", "search_version"}
 ACCOUNT_SHOWN = tuple(c.key for c in ACCOUNT_COLUMNS if c.key not in _HIDDEN)
 CONTACT_SHOWN = tuple(c.key for c in CONTACT_COLUMNS if c.key not in _HIDDEN)
 #: what a contact's document shows of its account (sub-label, visibility, badge)
-SHOWN_ON_CONTACTS = ("name", "closed")
+SHOWN_ON_CONTACTS = ("name", "closed", "city", "postal_code")
 
 _KEY = "carnet.search_changes"
 Target = tuple[str, int]

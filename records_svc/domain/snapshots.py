@@ -18,6 +18,7 @@ ACCOUNT_COLUMNS = (
     Account.siren,
     Account.siret,
     Account.city,
+    Account.postal_code,
     Account.status,
     Account.closed,
     # A document's version is the row's search version (raised only when it changes).

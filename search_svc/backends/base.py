@@ -1,24 +1,54 @@
 """The search backend interface, and the ranking both backends share.
 
-Ranking (architecture §5): the whole name starts with the query (tier 0) >
-the first word of the name starts with the first query word (tier 1) > any
-other match (tier 2); ties by name, then id. Each backend only answers "the
-first ``n`` entries of one tier in name order", which an index answers by
-reading ``n`` entries in order, never by ranking every match: that is what
-keeps a one-letter query fast at a million entries.
+Ranking (architecture §5), tier by tier (:class:`Tier`): the whole name
+starts with the query > the name's words are the query's words, in any order
+> the name's first word starts with the first query word and every query
+word is in the name > every query word is in the name > the name's first
+word starts with the first query word > any other exact match > matches
+with typos, every word in the name > other matches with typos; ties by name,
+then id. "In the name" means a
+primary word (a name word, a joined form, the postal code), so a contact
+whose first and last names are the two query words ranks above an account
+that has one in its name and the other in its city. Weak words (particles,
+legal forms) are never a name's first word.
+
+Each backend only answers "the first ``n`` entries of one tier in name
+order", which an index answers by reading ``n`` entries in order, never by
+ranking every match: that is what keeps a one-letter query fast at a million
+entries.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
+from enum import IntEnum
 from typing import Protocol
 
-from search_svc import normalize
+from search_svc import normalize, typos
 
 KINDS = ("contact", "prospect", "client")
 #: a deleted document's version: ids are never reused, so a deletion is final
 DELETED = 2**62
+#: ``total`` is exact up to this many matches, a lower bound beyond
+TOTAL_CAP = 1000
+
+
+class Tier(IntEnum):
+    """The ranking's tiers, best first (see the module's docstring)."""
+
+    PHRASE = 0
+    EXACT = 1
+    HEAD_NAME = 2
+    NAME = 3
+    HEAD = 4
+    ANY = 5
+    TYPO_NAME = 6
+    TYPO = 7
+
+
+def exact_key(words: Iterable[str]) -> str:
+    return "".join(sorted(words))
 
 
 #: index states (IndexHealth.state): the ones a worker repairs with a rebuild from the database
@@ -73,11 +103,19 @@ class SearchDocument:
     closed: bool
     terms: tuple[str, ...]
     sort_key: str
+    #: the name's words (with joined forms and synonyms) and the postal code
+    primary: tuple[str, ...] = ()
 
     @property
     def head(self) -> str:
-        """The first word of the name (tier 1 of the ranking)."""
-        return self.sort_key.split(" ", 1)[0]
+        """The name's first word that is not weak (a particle or a legal form)."""
+        return normalize.head_word(self.sort_key.split())
+
+    @property
+    def exact_key(self) -> str:
+        """The name's words sorted and joined ("Marie Le Floc'h" → flochlemarie): the
+        EXACT tier finds the name typed whole, in any order, without a ranking."""
+        return exact_key(self.sort_key.split())
 
     @property
     def order_key(self) -> str:
@@ -91,6 +129,8 @@ class SearchQuery:
     kinds: frozenset[str] = frozenset(KINDS)
     limit: int = 10
     show_closed: bool = False
+    #: results to skip (the page's place, from ``next_cursor``)
+    offset: int = 0
     tokens: tuple[str, ...] = field(init=False)
 
     def __post_init__(self) -> None:
@@ -99,6 +139,30 @@ class SearchQuery:
     @property
     def phrase(self) -> str:
         return " ".join(self.tokens)
+
+    @property
+    def tiers(self) -> tuple[Tier, ...]:
+        """The tiers worth asking: the head tiers only split multi-word queries, the typo
+        tier only exists when a word is long enough to carry a typo."""
+        tiers = list(Tier)
+        if len(self.tokens) == 1:
+            tiers.remove(Tier.EXACT)  # a one-word name is the start of the PHRASE tier
+            tiers.remove(Tier.HEAD)
+        if not any(typos.allowed_typos(t) for t in self.tokens):
+            tiers.remove(Tier.TYPO_NAME)
+            tiers.remove(Tier.TYPO)
+        return tuple(tiers)
+
+    @property
+    def exact_key(self) -> str:
+        """The query's words sorted and joined: an entry's own (SearchDocument.exact_key)
+        when its name is those words, in any order."""
+        return exact_key(self.tokens)
+
+    @property
+    def widest(self) -> Tier:
+        """The tier that holds every match (what ``total`` counts)."""
+        return self.tiers[-1]
 
 
 @dataclass(frozen=True)
@@ -112,10 +176,23 @@ class SearchHit:
     highlight: tuple[tuple[int, int], ...]
 
 
+@dataclass(frozen=True)
+class SearchPage:
+    hits: list[SearchHit]
+    #: more results follow this page
+    more: bool
+
+
 class SearchBackend(Protocol):
     """One search index: the SQLite FTS5 file or an Elasticsearch alias."""
 
     def search(self, query: SearchQuery) -> list[SearchHit]: ...
+
+    def page(self, query: SearchQuery) -> SearchPage:
+        """The hits of ``query``'s page (``offset``, ``limit``) and whether more follow."""
+
+    def count(self, query: SearchQuery, cap: int = TOTAL_CAP) -> int:
+        """How many entries match (the widest tier), counting no further than ``cap``."""
 
     def write(self, documents: Sequence[SearchDocument]) -> None:
         """Store each document unless the index holds the same or a newer version."""
@@ -151,33 +228,36 @@ class Rebuild(Protocol):
 
 
 class TierFetch(Protocol):
-    def __call__(self, query: SearchQuery, tier: int, count: int) -> Iterable[SearchDocument]: ...
+    def __call__(self, query: SearchQuery, tier: Tier, count: int) -> Iterable[SearchDocument]: ...
 
 
-def ranked(query: SearchQuery, fetch: TierFetch) -> list[SearchHit]:
-    """The first ``query.limit`` hits, tier by tier; each tier read in name order."""
+def ranked(query: SearchQuery, fetch: TierFetch) -> SearchPage:
+    """The hits of the page ``query.offset``..``+ query.limit``, tier by tier; each tier
+    read in name order. One entry more than the page tells whether more follow."""
     if not query.tokens:
-        return []
-    found: dict[str, SearchDocument] = {}
-    tiers = (0, 2) if len(query.tokens) == 1 else (0, 1, 2)
-    for tier in tiers:
-        wanted = query.limit - len(found)
-        if wanted <= 0:
+        return SearchPage([], more=False)
+    wanted = query.offset + query.limit + 1
+    found: dict[str, tuple[SearchDocument, Tier]] = {}
+    for tier in query.tiers:
+        if len(found) >= wanted:
             break
         # Earlier tiers' entries come back again in later tiers: ask for that many more.
-        for document in fetch(query, tier, wanted + len(found)):
+        for document in fetch(query, tier, wanted):
             if document.doc_id not in found:
-                found[document.doc_id] = document
-                if len(found) == query.limit:
+                found[document.doc_id] = (document, tier)
+                if len(found) == wanted:
                     break
-    return [hit(document, query) for document in found.values()]
+    page = list(found.values())[query.offset : query.offset + query.limit]
+    hits = [hit(document, query, typos=tier >= Tier.TYPO_NAME) for document, tier in page]
+    return SearchPage(hits, len(found) == wanted)
 
 
 def visible(document: SearchDocument, query: SearchQuery) -> bool:
     return document.kind in query.kinds and (query.show_closed or not document.closed)
 
 
-def hit(document: SearchDocument, query: SearchQuery) -> SearchHit:
+def hit(document: SearchDocument, query: SearchQuery, *, typos: bool = False) -> SearchHit:
+    """The result for a document; ``typos``: it matched with typos, highlight those words too."""
     return SearchHit(
         kind=document.kind,
         id=document.entity_id,
@@ -185,5 +265,5 @@ def hit(document: SearchDocument, query: SearchQuery) -> SearchHit:
         sublabel=document.sublabel,
         badges=document.badges,
         link=document.link,
-        highlight=tuple(normalize.highlight(document.label, list(query.tokens))),
+        highlight=tuple(normalize.highlight(document.label, list(query.tokens), typos=typos)),
     )

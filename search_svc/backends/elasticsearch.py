@@ -19,14 +19,18 @@ from typing import Any
 from elastic_transport import TransportError, Urllib3HttpNode
 from elasticsearch import ApiError, BadRequestError, Elasticsearch, NotFoundError, helpers
 
+from search_svc import typos
 from search_svc.backends.base import (
     DELETED,
     HEALTHY,
+    TOTAL_CAP,
     IndexHealth,
     SearchDocument,
     SearchHit,
+    SearchPage,
     SearchQuery,
     SearchUnavailableError,
+    Tier,
     ranked,
 )
 
@@ -76,7 +80,14 @@ MAPPINGS: dict[str, Any] = {
         "order_key": {"type": "keyword"},
         "closed": {"type": "boolean"},
         "head": {"type": "text", "analyzer": "carnet_prefix", "search_analyzer": "carnet_word"},
+        # primary words: the name's (with joined forms, synonyms) and the postal code
+        "name": {"type": "text", "analyzer": "carnet_prefix", "search_analyzer": "carnet_word"},
         "terms": {"type": "text", "analyzer": "carnet_prefix", "search_analyzer": "carnet_word"},
+        # the same words whole: typos on a word that is not the last one typed
+        "words": {"type": "text", "analyzer": "carnet_word"},
+        "name_words": {"type": "text", "analyzer": "carnet_word"},
+        # the name's words sorted and joined: the EXACT tier
+        "exact": {"type": "keyword"},
         "label": {"type": "keyword", "index": False},
         "sublabel": {"type": "keyword", "index": False},
         "badges": {"type": "keyword"},
@@ -94,7 +105,11 @@ def _source(document: SearchDocument) -> dict[str, Any]:
         "order_key": document.order_key,
         "closed": document.closed,
         "head": document.head,
+        "name": " ".join(document.primary),
         "terms": " ".join(document.terms),
+        "words": " ".join(document.terms),
+        "name_words": " ".join(document.primary),
+        "exact": document.exact_key,
         "label": document.label,
         "sublabel": document.sublabel,
         "badges": list(document.badges),
@@ -116,6 +131,54 @@ def _document(source: dict[str, Any]) -> SearchDocument:
         terms=(),
         sort_key=str(source["order_key"]).split("\x01", 1)[0],
     )
+
+
+def _typo_match(word: str, *, last: bool, name: bool = False) -> dict[str, Any]:
+    """The word exactly (as a prefix), or with its allowed typos: the last word typed as a
+    prefix (fuzzy on the edge n-grams), the others as whole words; never the first letter.
+    ``name``: among the primary words only."""
+    fuzzy = {
+        "query": word,
+        "fuzziness": typos.allowed_typos(word),
+        "prefix_length": 1,
+        "fuzzy_transpositions": True,
+        "max_expansions": 256,
+    }
+    prefixes, whole = ("name", "name_words") if name else ("terms", "words")
+    exact = {"match": {prefixes: word}}
+    return {
+        "bool": {
+            "should": [exact, {"match": {prefixes if last else whole: fuzzy}}],
+            "minimum_should_match": 1,
+        }
+    }
+
+
+def _query(query: SearchQuery, tier: Tier) -> dict[str, Any]:
+    """One tier of the ranking (base.Tier) as an Elasticsearch query."""
+    words = [token[:MAX_GRAM] for token in query.tokens]
+    must: list[dict[str, Any]]
+    if tier == Tier.PHRASE:
+        must = [{"prefix": {"order_key": query.phrase}}]
+    elif tier == Tier.EXACT:
+        must = [{"term": {"exact": query.exact_key}}]
+    elif tier in (Tier.TYPO, Tier.TYPO_NAME):
+        name = tier == Tier.TYPO_NAME
+        must = [
+            _typo_match(w, last=i == len(words) - 1, name=name)
+            if typos.allowed_typos(w)
+            else {"match": {"name" if name else "terms": w}}
+            for i, w in enumerate(words)
+        ]
+    else:
+        field = "name" if tier in (Tier.HEAD_NAME, Tier.NAME) else "terms"
+        must = [{"match": {field: word}} for word in words]
+        if tier in (Tier.HEAD_NAME, Tier.HEAD):
+            must[0] = {"match": {"head": words[0]}}
+    filters: list[dict[str, Any]] = [{"terms": {"kind": sorted(query.kinds)}}]
+    if not query.show_closed:
+        filters.append({"term": {"closed": False}})
+    return {"bool": {"must": must, "filter": filters}}
 
 
 class PlainJsonNode(Urllib3HttpNode):
@@ -315,25 +378,27 @@ class ElasticsearchBackend:
     # reading
 
     def search(self, query: SearchQuery) -> list[SearchHit]:
+        return self.page(query).hits
+
+    def page(self, query: SearchQuery) -> SearchPage:
         self._searchable()
         with self._diagnosed():
             return ranked(query, self._fetch)
 
-    def _fetch(self, query: SearchQuery, tier: int, count: int) -> list[SearchDocument]:
-        words = [token[:MAX_GRAM] for token in query.tokens]
-        must: list[dict[str, Any]]
-        if tier == 0:
-            must = [{"prefix": {"order_key": query.phrase}}]
-        else:
-            must = [{"match": {"terms": word}} for word in words]
-            if tier == 1:
-                must[0] = {"match": {"head": words[0]}}
-        filters: list[dict[str, Any]] = [{"terms": {"kind": sorted(query.kinds)}}]
-        if not query.show_closed:
-            filters.append({"term": {"closed": False}})
+    def count(self, query: SearchQuery, cap: int = TOTAL_CAP) -> int:
+        if not query.tokens:
+            return 0
+        self._searchable()
+        with self._diagnosed():
+            reply = self.client.search(
+                index=self.alias, query=_query(query, query.widest), size=0, track_total_hits=cap
+            )
+        return min(int(reply["hits"]["total"]["value"]), cap)
+
+    def _fetch(self, query: SearchQuery, tier: Tier, count: int) -> list[SearchDocument]:
         reply = self.client.search(
             index=self.alias,
-            query={"bool": {"must": must, "filter": filters}},
+            query=_query(query, tier),
             sort=[{"order_key": "asc"}],
             size=count,
             track_total_hits=False,

@@ -5,11 +5,13 @@ is its place in name order. The FTS5 index hands back matches in rowid order,
 so "the first 10 matches by name" reads about 10 doclist entries and stops;
 nothing is ranked. Positions are sparse (gaps of 2**32 after a rebuild) so an
 insert takes the middle of its neighbours' gap; a gap that runs out makes the
-few entries around it spread out again. Tier 0 (the name starts with the
-query) is a range read on the unique ``order_key`` index; a long query word
-expands to its complete words (table ``words``) and the name's first word is
-indexed as ``_word`` (tier 1), so no query reads a whole doclist. See
-docs/search.md.
+few entries around it spread out again. The PHRASE tier (the name starts
+with the query) is a range read on the unique ``order_key`` index; the other
+tiers are FTS5 MATCH expressions (sqlite_match): a long query word expands
+to its complete words (table ``words``), the name's first word is indexed as
+``_word`` and each primary word as ``~word``, and typos come from a deletion
+neighbourhood (tables ``typo_words``, ``typo_keys``), so no query reads a
+whole doclist or scans the vocabulary. See docs/search.md.
 """
 
 from __future__ import annotations
@@ -21,19 +23,23 @@ from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
+from search_svc import typos
+from search_svc.backends import sqlite_match
 from search_svc.backends.base import (
     HEALTHY,
+    TOTAL_CAP,
     IndexHealth,
     SearchDocument,
     SearchHit,
+    SearchPage,
     SearchQuery,
     SearchUnavailableError,
+    Tier,
     ranked,
 )
 
 SPACE = 2**62
 STEP = 2**32
-TOP = "\U0010ffff"
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS {entries} (
@@ -51,17 +57,15 @@ CREATE TABLE IF NOT EXISTS {entries} (
 );
 CREATE VIRTUAL TABLE IF NOT EXISTS {fts} USING fts5(
     terms, prefix='1 2 3', detail=none,
-    tokenize="unicode61 remove_diacritics 0 tokenchars '_'"
+    tokenize="unicode61 remove_diacritics 0 tokenchars '_~='"
 );
 CREATE TABLE IF NOT EXISTS tombstones (doc_id TEXT PRIMARY KEY) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS words (term TEXT PRIMARY KEY) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS typo_keys (
+    key TEXT NOT NULL, prefix TEXT NOT NULL, PRIMARY KEY (key, prefix)
+) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS typo_words (term TEXT PRIMARY KEY) WITHOUT ROWID;
 """
-#: marks the name's first word among the indexed words (normalised words are letters and digits)
-HEAD = "_"
-#: prefix lengths FTS5 indexes (its ``prefix`` option); longer words expand through ``words``
-INDEXED_PREFIX = 3
-#: a longer query word with more completions than this falls back to a prefix query
-MAX_EXPANSION = 32
 #: page cache of a rebuild's connection (KiB): the staging index and the sort stay in memory
 REBUILD_CACHE_KIB = 256 * 1024
 COLUMNS = "pos, doc_id, kind, entity_id, version, order_key, closed, label, sublabel, badges, link"
@@ -99,49 +103,28 @@ def _badges(badges: tuple[str, ...]) -> str:
 
 
 def _words(document: SearchDocument) -> list[str]:
-    """The indexed words: the searchable ones, and ``_`` + the name's first word (tier 1)."""
-    return [*document.terms, HEAD + document.head]
+    """The indexed words: the searchable ones, ``_`` + the name's first word (head tiers),
+    ``~`` + each primary word (the "in the name" tiers) and ``=`` + the name's words
+    sorted and joined (the EXACT tier)."""
+    return [
+        *document.terms,
+        sqlite_match.HEAD + document.head,
+        *(sqlite_match.PRIMARY + w for w in document.primary),
+        sqlite_match.EXACT + document.exact_key,
+    ]
+
+
+def _add_typo_words(conn: sqlite3.Connection, new: Sequence[str]) -> None:
+    """New words a typo may stand for (letters only), and their deletion neighbourhood."""
+    typed = [w for w in new if typos.typo_target(w)]
+    conn.executemany("INSERT OR IGNORE INTO typo_words VALUES (?)", ((w,) for w in typed))
+    conn.executemany(
+        "INSERT OR IGNORE INTO typo_keys VALUES (?, ?)", sorted(typos.neighbourhood(typed))
+    )
 
 
 def _fts_text(document: SearchDocument) -> tuple[str]:
     return (" ".join(_words(document)),)
-
-
-def _word_match(conn: sqlite3.Connection, token: str) -> tuple[str, str | None]:
-    """FTS5 syntax for "a word starting with ``token``", read incrementally in rowid order,
-    and the text an entry's words must then contain (``None``: the match is exact).
-
-    Up to 3 letters, the prefix index holds the token's doclist. A longer
-    prefix query would merge every completion's doclist in memory first, so it
-    becomes an OR of the (few) complete words that start with it: FTS5 walks
-    an OR of terms incrementally, and LIMIT stops it early. A token with many
-    completions (``boulang``: boulangerie and every bakery's e-mail domain) walks
-    the doclist of its first 3 letters instead, keeping the entries that have a
-    word starting with the whole token (``instr`` on the entry's indexed words).
-    """
-    if len(token) <= INDEXED_PREFIX:
-        return f'"{token}"*', None
-    completions = [
-        row[0]
-        for row in conn.execute(
-            "SELECT term FROM words WHERE term >= ? AND term < ? ORDER BY term LIMIT ?",
-            (token, token + TOP, MAX_EXPANSION + 1),
-        )
-    ]
-    if len(completions) > MAX_EXPANSION:
-        return f'"{token[:INDEXED_PREFIX]}"*', " " + token
-    if not completions:
-        return f'"{token}"', None  # matches nothing: no indexed word starts with it
-    return "(" + " OR ".join(f'"{term}"' for term in completions) + ")", None
-
-
-def _match(conn: sqlite3.Connection, query: SearchQuery, tier: int) -> tuple[str, list[str]]:
-    """The MATCH expression of a tier, and the words its entries must also contain."""
-    tokens = list(query.tokens)
-    if tier == 1:
-        tokens[0] = HEAD + tokens[0]
-    parts = [_word_match(conn, token) for token in tokens]
-    return " AND ".join(m for m, _ in parts), [f for _, f in parts if f is not None]
 
 
 def _unreadable(exc: sqlite3.Error) -> IndexHealth:
@@ -181,6 +164,7 @@ class SqliteFtsBackend:
             self.conn.execute("ROLLBACK" if exc_type else "COMMIT")
 
     def _write(self) -> SqliteFtsBackend._Txn:
+        self._local.typo_version = None  # this connection's writes do not change data_version
         return self._Txn(self._conn())
 
     def close(self) -> None:
@@ -188,6 +172,16 @@ class SqliteFtsBackend:
         if conn is not None:
             conn.close()
             self._local.conn = None
+
+    def _typo_cache(self) -> sqlite_match.TypoCache:
+        """This thread's typo alternatives, kept while no other connection wrote the file
+        (a type-ahead asks the same words again on every key stroke, and for ``total``)."""
+        version = self._conn().execute("PRAGMA data_version").fetchone()[0]
+        local = self._local
+        if getattr(local, "typo_version", None) != version or len(local.typo_cache) > 4096:
+            local.typo_cache, local.typo_version = {}, version
+        cache: sqlite_match.TypoCache = local.typo_cache
+        return cache
 
     def ping(self) -> bool:
         return self.health().ok
@@ -206,34 +200,64 @@ class SqliteFtsBackend:
     # reading
 
     def search(self, query: SearchQuery) -> list[SearchHit]:
+        return self.page(query).hits
+
+    def page(self, query: SearchQuery) -> SearchPage:
         try:
             return ranked(query, self._fetch)
         except sqlite3.Error as exc:  # a missing table, a locked or damaged file
             raise SearchUnavailableError(_unreadable(exc)) from exc
 
-    def _fetch(self, query: SearchQuery, tier: int, count: int) -> list[SearchDocument]:
+    def count(self, query: SearchQuery, cap: int = TOTAL_CAP) -> int:
+        if not query.tokens:
+            return 0
+        try:
+            widest = query.widest if self._has_typos(query) else Tier.ANY
+            sql, params = self._select(query, widest, "1")
+            counted = f"SELECT count(*) FROM ({sql})"
+            return int(self._conn().execute(counted, [*params, cap]).fetchone()[0])
+        except sqlite3.Error as exc:
+            raise SearchUnavailableError(_unreadable(exc)) from exc
+
+    def _fetch(self, query: SearchQuery, tier: Tier, count: int) -> list[SearchDocument]:
+        if tier in (Tier.TYPO, Tier.TYPO_NAME) and not self._has_typos(query):
+            return []  # no indexed word is a typo away: the tier is ANY's again
+        sql, params = self._select(query, tier, "e." + COLUMNS.replace(", ", ", e."))
+        return [self._document(row) for row in self._conn().execute(sql, [*params, count])]
+
+    def _has_typos(self, query: SearchQuery) -> bool:
+        """Whether any query word stands for other indexed words with its typos."""
+        cache, conn, count = self._typo_cache(), self._conn(), len(query.tokens)
+        return any(
+            sqlite_match.cached_alternatives(conn, cache, token, index, count)
+            for index, token in enumerate(query.tokens)
+            if typos.allowed_typos(token)
+        )
+
+    def _select(self, query: SearchQuery, tier: Tier, columns: str) -> tuple[str, list[Any]]:
+        """The tier's entries in name order (the caller adds the LIMIT's parameter)."""
         kinds = sorted(query.kinds)
         marks = ", ".join("?" for _ in kinds)
         visible = f"e.kind IN ({marks}) AND (? OR e.closed = 0)"
         params: list[Any]
-        if tier == 0:
+        if tier == Tier.PHRASE:
             sql = (
-                f"SELECT {COLUMNS} FROM entries e WHERE e.order_key >= ? AND e.order_key < ? "
+                f"SELECT {columns} FROM entries e WHERE e.order_key >= ? AND e.order_key < ? "
                 f"AND {visible} ORDER BY e.order_key LIMIT ?"
             )
-            params = [query.phrase, query.phrase + TOP]
+            params = [query.phrase, query.phrase + sqlite_match.TOP]
         else:
             # CROSS JOIN keeps the FTS index outermost: rows come in rowid (= name) order.
-            match, contains = _match(self._conn(), query, tier)
-            also = "".join(" AND instr(' ' || f.terms, ?) > 0" for _ in contains)
+            cache = self._typo_cache() if tier in (Tier.TYPO, Tier.TYPO_NAME) else {}
+            match, tests, values = sqlite_match.match(self._conn(), query, tier, cache)
+            also = "".join(f" AND {test}" for test in tests)
             sql = (
-                f"SELECT e.{COLUMNS.replace(', ', ', e.')} FROM entries_fts f "
+                f"SELECT {columns} FROM entries_fts f "
                 f"CROSS JOIN entries e ON e.pos = f.rowid "
                 f"WHERE entries_fts MATCH ?{also} AND {visible} ORDER BY f.rowid LIMIT ?"
             )
-            params = [match, *contains]
-        params += [*kinds, int(query.show_closed), count]
-        return [self._document(row) for row in self._conn().execute(sql, params)]
+            params = [match, *values]
+        return sql, [*params, *kinds, int(query.show_closed)]
 
     @staticmethod
     def _document(row: Sequence[Any]) -> SearchDocument:
@@ -292,7 +316,14 @@ class SqliteFtsBackend:
         conn.execute(
             "INSERT INTO entries_fts (rowid, terms) VALUES (?, ?)", (pos, *_fts_text(document))
         )
-        conn.executemany("INSERT OR IGNORE INTO words VALUES (?)", [(t,) for t in _words(document)])
+        words = _words(document)
+        marks = ", ".join("?" for _ in words)
+        known = {
+            r[0] for r in conn.execute(f"SELECT term FROM words WHERE term IN ({marks})", words)
+        }
+        new = [w for w in words if w not in known]
+        conn.executemany("INSERT OR IGNORE INTO words VALUES (?)", [(w,) for w in new])
+        _add_typo_words(conn, new)
 
     def _position(self, conn: sqlite3.Connection, order_key: str) -> int:
         """A free rowid between the neighbours of ``order_key`` in name order."""
@@ -462,7 +493,14 @@ class SqliteRebuild:
                 "USING fts5vocab(main, entries_fts_new, row)"
             )
             # Words of the old index stay: harmless, they complete nothing that is gone.
-            conn.execute("INSERT OR IGNORE INTO words SELECT term FROM temp.rebuild_vocab")
+            new = [
+                row[0]
+                for row in conn.execute(
+                    "SELECT term FROM temp.rebuild_vocab WHERE term NOT IN (SELECT term FROM words)"
+                )
+            ]
+            conn.executemany("INSERT INTO words VALUES (?)", ((w,) for w in new))
+            _add_typo_words(conn, new)
             conn.execute("DROP TABLE temp.rebuild_vocab")
             conn.execute("DROP TABLE entries")
             conn.execute("DROP TABLE entries_fts")

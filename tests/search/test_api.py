@@ -38,9 +38,9 @@ def test_a_token_signed_with_another_key_is_401(search_app: Flask) -> None:
         ({"q": "   "}, "q"),
         ({"q": "x" * 101}, "q"),
         ({}, "q"),
-        ({"q": "soc", "limit": 0}, "limit"),
-        ({"q": "soc", "limit": 51}, "limit"),
         ({"q": "soc", "limit": "ten"}, "limit"),
+        ({"q": "soc", "cursor": "nonsense"}, "cursor"),
+        ({"q": "soc", "page": "2"}, "page"),
         ({"q": "soc", "kinds": "contact,supplier"}, "kinds"),
     ],
 )
@@ -51,6 +51,14 @@ def test_bad_input_is_a_400_problem_naming_the_field(
     assert reply.status_code == 400
     assert reply.mimetype == "application/problem+json"
     assert field in {e["field"] for e in reply.json["errors"]}
+
+
+@pytest.mark.parametrize("limit", [0, 51, 1000])
+def test_a_limit_out_of_range_is_a_422_problem(search_app: Flask, limit: int) -> None:
+    reply = Searcher(search_app).get("/api/v1/search", q="soc", limit=limit)
+    assert reply.status_code == 422
+    assert reply.mimetype == "application/problem+json"
+    assert [e["field"] for e in reply.json["errors"]] == ["limit"]
 
 
 def test_a_hundred_characters_is_fine(search_app: Flask) -> None:
@@ -74,3 +82,43 @@ def test_readyz_is_503_when_the_index_is_unreachable(search_settings) -> None:  
     down = ElasticsearchBackend(es_client("http://127.0.0.1:9"), "nowhere")
     reply = create_app(search_settings, backend=down).test_client().get("/readyz")
     assert reply.status_code == 503
+
+
+def test_a_verified_token_is_not_checked_again_until_it_expires(
+    search_app: Flask, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The type-ahead sends the same token on every key stroke: its signature is checked
+    once, and the token still stops working when it expires."""
+    import time
+
+    import jwt
+
+    from httpkit import tokens
+    from tests.search.conftest import SECRET
+
+    checks: list[str] = []
+    real_decode = jwt.decode
+
+    def counted(token: str, *args: object, **kwargs: object) -> object:
+        checks.append(token)
+        return real_decode(token, *args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(tokens.jwt, "decode", counted)
+    searcher = Searcher(search_app, "a-right-no-other-test-holds")  # a token not seen yet
+    for _ in range(3):
+        assert searcher.get("/api/v1/search", q="soc").status_code == 200
+    assert len(checks) == 1
+    # Another key, the same token text: checked again, and refused.
+    other = tokens.issue_token(
+        "another-key" * 4, user_id=1, username="x", rights=[], ttl_seconds=60
+    )
+    headers = {"Authorization": f"Bearer {other}"}
+    assert search_app.test_client().get("/api/v1/search?q=soc", headers=headers).status_code == 401
+    # Expiry is honoured from the cache.
+    short = tokens.issue_token(SECRET, user_id=1, username="x", rights=[], ttl_seconds=1)
+    headers = {"Authorization": f"Bearer {short}"}
+    assert search_app.test_client().get("/api/v1/search?q=soc", headers=headers).status_code == 200
+    time.sleep(1.5)
+    reply = search_app.test_client().get("/api/v1/search?q=soc", headers=headers)
+    assert reply.status_code == 401
+    assert "expired" in reply.json["detail"]

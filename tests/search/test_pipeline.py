@@ -85,6 +85,23 @@ def test_an_account_rename_reindexes_its_contacts(
     assert finder.search("estienne")[0]["sublabel"] == "Nouveau Nom"
 
 
+def test_a_contact_is_found_by_its_account_city_and_postal_code(
+    seller: Api, database: Database, backend: SearchBackend, finder: Searcher
+) -> None:
+    address = {"postal_code": "44000", "city": "Nantes"}
+    created = new_prospect(seller, "Garage du Port", address=address)
+    new_contact(seller, created["id"], "Philippe", "Morin")
+    drain(database, backend)
+    assert finder.labels("morin nantes") == ["Philippe Morin"]
+    assert finder.labels("44000") == ["Garage du Port", "Philippe Morin"]
+    moved = {"address": {"postal_code": "33000", "city": "Bordeaux"}}
+    seller.edit(f"/api/v1/prospects/{created['id']}", moved)
+    drain(database, backend)
+    assert finder.labels("morin nantes") == []
+    assert finder.labels("morin bordeaux") == ["Philippe Morin"]
+    assert finder.labels("33") == ["Garage du Port", "Philippe Morin"]
+
+
 def test_closing_and_reopening_a_client_after_its_contacts_were_indexed(
     erp: Api, database: Database, backend: SearchBackend, finder: Searcher, seller_finder: Searcher
 ) -> None:
