@@ -53,6 +53,11 @@ def verify(show: int) -> None:
 
     rt = _runtime()
     try:
+        if rt.search.health().state == "outdated":  # made by an earlier release
+            raise click.ClickException(
+                "The search index is outdated: run carnet search reindex "
+                "(a worker or `carnet serve` rebuilds it by itself)."
+            )
         drift = maintenance.verify(rt.db, rt.search)
     except SearchUnavailableError as exc:
         raise click.ClickException(f"The search index is unavailable: {exc}.") from exc

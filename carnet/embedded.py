@@ -27,7 +27,7 @@ from search_svc import create_app as create_search_app
 from search_svc.backends.base import SearchBackend
 from workers.celery_app import CeleryJobQueue, create_celery
 from workers.context import WorkerContext
-from workers.maintenance import BackgroundSweep
+from workers.maintenance import BackgroundSweep, heal_index
 
 log = logging.getLogger(__name__)
 
@@ -91,6 +91,16 @@ def runtime(settings: Settings, *, upgrade: bool = False) -> Runtime:
             raise
     celery = create_celery(settings, context)
     return Runtime(settings=settings, db=context.db, celery=celery, search=context.search)
+
+
+def heal_search(rt: Runtime) -> bool:
+    """Before serving: an index this release cannot use as it is (an earlier release's
+    format, lost or replaced) is rebuilt from the database, which this process owns."""
+    health = rt.search.health()
+    if not health.repairable:
+        return False
+    log.warning("search index %s at start: %s", health.state, health.detail)
+    return heal_index(rt.db, rt.search, batch_size=rt.settings.reindex_batch_size)
 
 
 def start_sweep(rt: Runtime) -> BackgroundSweep:

@@ -68,6 +68,8 @@ class EmbeddedServer(BaseApplication):
     def load(self) -> Any:
         # The command has migrated (or checked) the database before starting the server.
         self.runtime = embedded.runtime(self.settings)
+        # An index of an earlier release's format (or lost) is rebuilt before serving.
+        embedded.heal_search(self.runtime)
         # Replays what a crash left in the outbox, sweeps in the background; on shutdown
         # the sweep stops and flushes what is still pending.
         embedded.start_sweep(self.runtime)

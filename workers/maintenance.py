@@ -54,11 +54,15 @@ def sweep(
 
 def heal_index(db: Database, backend: SearchBackend, *, batch_size: int = 1000) -> bool:
     """Repair a lost index without an operator: an empty index with the mapping behind
-    the alias (writes land again at once), then a rebuild from the database fills it.
+    the alias (writes land again at once), then a rebuild from the database fills it;
+    an ``outdated`` index (an earlier release's format) answers until the rebuild's swap.
     True when it rebuilt; a no-op while the index is healthy or another repair runs."""
+    health = backend.health()
     if not backend.repair():
         return False
-    log.warning("the search index is missing or was replaced: rebuilding it from the database")
+    log.warning(
+        "the search index is %s (%s): rebuilding it from the database", health.state, health.detail
+    )
     total = reindex(db, backend, batch_size=batch_size)
     log.warning("the search index is rebuilt (%d documents)", total)
     return True

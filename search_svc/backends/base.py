@@ -51,14 +51,20 @@ def exact_key(words: Iterable[str]) -> str:
     return "".join(sorted(words))
 
 
+#: the format of the search index (its tables or mapping): stored with the index, and an
+#: index of another format (made by an earlier release) is ``outdated`` until rebuilt
+INDEX_FORMAT = 2
+
 #: index states (IndexHealth.state): the ones a worker repairs with a rebuild from the database
-REPAIRABLE = ("missing", "rogue", "incomplete")
+REPAIRABLE = ("missing", "rogue", "incomplete", "outdated")
 
 
 @dataclass(frozen=True)
 class IndexHealth:
     """What stands behind the index name: ``ok``; ``incomplete`` (recreated empty after a
-    loss, a rebuild from the database is filling it); ``missing`` (nothing at the name);
+    loss, a rebuild from the database is filling it); ``outdated`` (made by an earlier
+    release in another INDEX_FORMAT: it answers, a rebuild from the database brings it to
+    this release's format); ``missing`` (nothing at the name);
     ``rogue`` (something that is not Carnet's index stands at the name); ``unreachable``
     (the index or its server cannot be read)."""
 
@@ -68,7 +74,7 @@ class IndexHealth:
     @property
     def ok(self) -> bool:
         """Searchable: results may still be filling in while ``incomplete``."""
-        return self.state in ("ok", "incomplete")
+        return self.state in ("ok", "incomplete", "outdated")
 
     @property
     def repairable(self) -> bool:

@@ -23,6 +23,7 @@ from search_svc import typos
 from search_svc.backends.base import (
     DELETED,
     HEALTHY,
+    INDEX_FORMAT,
     TOTAL_CAP,
     IndexHealth,
     SearchDocument,
@@ -72,6 +73,8 @@ SETTINGS: dict[str, Any] = {
 }
 MAPPINGS: dict[str, Any] = {
     "dynamic": "strict",
+    # the format this mapping is (an index without it, or of another, is ``outdated``)
+    "_meta": {"carnet_index_format": INDEX_FORMAT},
     "properties": {
         "doc_id": {"type": "keyword"},
         "kind": {"type": "keyword"},
@@ -276,7 +279,22 @@ class ElasticsearchBackend:
             return IndexHealth(
                 "incomplete", "index recreated empty after a loss: rebuild from the database"
             )
+        stored = self._format(behind[0])
+        if stored != INDEX_FORMAT:
+            return IndexHealth(
+                "outdated",
+                f"index format {stored} where this release uses {INDEX_FORMAT}: "
+                "rebuild from the database",
+            )
         return HEALTHY
+
+    def _format(self, index: str) -> int | None:
+        """The INDEX_FORMAT stored in the mapping's ``_meta`` of the physical ``index``."""
+        reply: dict[str, Any] = dict(self.client.indices.get_mapping(index=index))
+        found: dict[str, Any] = next(iter(reply.values()), {})
+        mappings: dict[str, Any] = found.get("mappings") or {}
+        stored = (mappings.get("_meta") or {}).get("carnet_index_format")
+        return stored if isinstance(stored, int) else None
 
     def ping(self) -> bool:
         return self.health().ok
@@ -326,7 +344,7 @@ class ElasticsearchBackend:
         return old
 
     def repair(self) -> bool:
-        if self.health().state == "incomplete":
+        if self.health().state in ("incomplete", "outdated"):
             return not self._rebuilding()
         return self.ensure_index()
 
@@ -493,6 +511,9 @@ class ElasticsearchBackend:
             or _error_type(f) not in (None, "version_conflict_engine_exception")
         ]
         if refused:
+            health = self.health()
+            if health.state == "outdated":  # an earlier release's mapping refuses new fields
+                raise SearchUnavailableError(health)
             raise BulkWriteError(f"{len(refused)} documents refused, e.g. {refused[0]}")
 
     # bulk rebuild

@@ -27,6 +27,7 @@ from search_svc import typos
 from search_svc.backends import sqlite_match
 from search_svc.backends.base import (
     HEALTHY,
+    INDEX_FORMAT,
     TOTAL_CAP,
     IndexHealth,
     SearchDocument,
@@ -139,6 +140,10 @@ class SqliteFtsBackend:
         self._local = threading.local()
         self.path.parent.mkdir(parents=True, exist_ok=True)
         with self._write() as conn:
+            # A new file is made in this release's format (``PRAGMA user_version``); a file
+            # of an earlier release keeps its own, and is ``outdated`` until rebuilt.
+            if not conn.execute("SELECT 1 FROM sqlite_master WHERE name = 'entries'").fetchall():
+                conn.execute(f"PRAGMA user_version = {INDEX_FORMAT}")
             _create(conn, "entries", "entries_fts")
 
     # connections: one per thread, WAL so readers never wait for the writer
@@ -188,14 +193,23 @@ class SqliteFtsBackend:
 
     def health(self) -> IndexHealth:
         try:
-            self._conn().execute("SELECT 1 FROM entries LIMIT 1").fetchall()
+            conn = self._conn()
+            conn.execute("SELECT 1 FROM entries LIMIT 1").fetchall()
+            stored = conn.execute("PRAGMA user_version").fetchone()[0]
         except sqlite3.Error as exc:
             return _unreadable(exc)
+        if stored != INDEX_FORMAT:
+            return IndexHealth(
+                "outdated",
+                f"index format {stored} where this release uses {INDEX_FORMAT}: "
+                "rebuild from the database",
+            )
         return HEALTHY
 
     def repair(self) -> bool:
-        # The tables are created with the backend; an unreadable file needs an operator.
-        return False
+        """True when a rebuild from the database must follow (an ``outdated`` index).
+        The tables are created with the backend; an unreadable file needs an operator."""
+        return self.health().state == "outdated"
 
     # reading
 
@@ -466,6 +480,11 @@ class SqliteRebuild:
             conn.execute("DROP TABLE IF EXISTS entries_new")
             conn.execute("DROP TABLE IF EXISTS entries_fts_new")
             _create(conn, "entries_new", "entries_fts_new")
+            if conn.execute("PRAGMA user_version").fetchone()[0] != INDEX_FORMAT:
+                # An earlier release's words had no typo neighbourhood: all are made again.
+                for table in ("words", "typo_words", "typo_keys"):
+                    conn.execute(f"DELETE FROM {table}")
+                conn.execute(f"PRAGMA user_version = {INDEX_FORMAT}")
             # Bulk load: no merging while the rows go in (each merge rewrites what the
             # next one rewrites again), then one merge of everything into one segment.
             _fts_config(conn, "entries_fts_new", automerge=0, crisismerge=2000)
