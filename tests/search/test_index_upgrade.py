@@ -37,22 +37,15 @@ from workers.celery_app import create_celery
 from workers.context import WorkerContext
 from workers.maintenance import SWEEP_TASK
 
+#: the fields added by INDEX_FORMAT 2 (the earlier fields are mapped as they were)
+NEW_FIELDS = ("name", "words", "name_words", "exact")
 #: the mapping of the previous release's index (no ``_meta``: no stored format)
 OLD_MAPPINGS: dict[str, Any] = {
     "dynamic": "strict",
     "properties": {
-        "doc_id": {"type": "keyword"},
-        "kind": {"type": "keyword"},
-        "entity_id": {"type": "long"},
-        "version": {"type": "long"},
-        "order_key": {"type": "keyword"},
-        "closed": {"type": "boolean"},
-        "head": {"type": "text", "analyzer": "carnet_prefix", "search_analyzer": "carnet_word"},
-        "terms": {"type": "text", "analyzer": "carnet_prefix", "search_analyzer": "carnet_word"},
-        "label": {"type": "keyword", "index": False},
-        "sublabel": {"type": "keyword", "index": False},
-        "badges": {"type": "keyword"},
-        "link": {"type": "keyword", "index": False},
+        name: field
+        for name, field in es_backend.MAPPINGS["properties"].items()
+        if name not in NEW_FIELDS
     },
 }
 #: the previous release's FTS5 table
