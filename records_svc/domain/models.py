@@ -17,6 +17,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    false,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
@@ -139,6 +140,14 @@ class Contact(Base):
     direct_line: Mapped[str | None] = mapped_column(String(32))
     mobile: Mapped[str | None] = mapped_column(String(32))
     email: Mapped[str | None] = mapped_column(String(254))
+    #: GDPR consent to be contacted: unknown, granted or refused; when and how it was given
+    consent_status: Mapped[str] = mapped_column(
+        String(16), default="unknown", server_default="unknown"
+    )
+    consent_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    consent_source: Mapped[str | None] = mapped_column(String(200), nullable=True)
+    #: the person objected to being contacted (phone and e-mail links are disabled)
+    do_not_contact: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     custom: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     version: Mapped[int] = mapped_column(Integer, nullable=False)
     #: raised only when the contact's search document changes (domain/search_changes.py)

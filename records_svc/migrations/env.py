@@ -5,7 +5,7 @@ from __future__ import annotations
 from alembic import context
 from sqlalchemy import engine_from_config, pool
 
-from records_svc.domain import sales_models  # noqa: F401 - registers its tables on Base
+from records_svc.domain import history_models, sales_models  # noqa: F401 - registers tables
 from records_svc.domain.models import Base
 
 config = context.config
