@@ -23,13 +23,14 @@ from records_svc.api import (
     editions,
     fields,
     health,
+    history,
     jobs,
     sirene,
     sync,
 )
 from records_svc.api import actions as actions_api
 from records_svc.api import opportunities as opportunities_api
-from records_svc.api.common import Services, request_policy
+from records_svc.api.common import Services, request_actor, request_policy
 from records_svc.api.converters import IdConverter
 from records_svc.db import Database
 from records_svc.domain.errors import DomainError
@@ -50,6 +51,7 @@ BLUEPRINTS = (
     opportunities_api.blp,
     actions_api.blp,
     sirene.blp,
+    history.blp,
 )
 
 
@@ -79,6 +81,7 @@ def create_app(
         db.files = FileStore(settings.resolved_documents_dir)
     db.on_index_events = lambda ids: queue.enqueue(INDEX_EVENTS_TASK, event_ids=ids)
     db.current_policy = request_policy
+    db.current_actor = request_actor
     app.extensions["carnet.records"] = Services(
         settings=settings,
         db=db,

@@ -52,6 +52,12 @@ def request_policy() -> access.AccessPolicy:
     return access.AccessPolicy.for_rights(principal.rights)
 
 
+def request_actor() -> int | None:
+    """The signed-in caller's user id, whom the history names; None outside a request."""
+    principal = g.get("principal") if has_request_context() else None
+    return None if principal is None else int(principal.user_id)
+
+
 def login_required(*rights: str) -> Callable[[F], F]:
     """The caller must present a valid token (and hold ``rights``)."""
     return authenticated(_verify, *rights)

@@ -6,9 +6,9 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import JSON, Boolean, DateTime, ForeignKey, Index, Integer, String
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from records_svc.domain.models import Base, utcnow
+from records_svc.domain.models import Base, User, utcnow
 
 
 class HistoryEntry(Base):
@@ -38,6 +38,8 @@ class HistoryEntry(Base):
     request_id: Mapped[str | None] = mapped_column(String(64), nullable=True)
     at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
+    user: Mapped[User | None] = relationship(lazy="selectin")
+
 
 class DeletedRecord(Base):
     """A tombstone: kind, id, an account's name, who and when — no personal data."""
@@ -64,3 +66,5 @@ class DeletedRecord(Base):
     )
     request_id: Mapped[str | None] = mapped_column(String(64), nullable=True)
     deleted_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+    user: Mapped[User | None] = relationship(lazy="selectin")

@@ -37,9 +37,7 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id", name=op.f("pk_history_entries")),
         sqlite_autoincrement=True,
     )
-    op.create_index(
-        "ix_history_entries_entity", "history_entries", ["entity", "entity_id", "id"]
-    )
+    op.create_index("ix_history_entries_entity", "history_entries", ["entity", "entity_id", "id"])
     op.create_table(
         "deleted_records",
         sa.Column("id", sa.Integer(), nullable=False),

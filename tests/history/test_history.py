@@ -1,0 +1,228 @@
+"""History: one entry per change, in the change's transaction, with who and the request id."""
+
+from __future__ import annotations
+
+import itertools
+import threading
+from typing import Any
+
+import pytest
+from sqlalchemy import select
+
+from records_svc.db import Database
+from records_svc.domain import accounts, documents, sirene
+from records_svc.domain.errors import StaleVersionError
+from records_svc.domain.history_models import DeletedRecord, HistoryEntry
+from records_svc.files import DOCUMENTS
+from tests.conftest import Api
+from tests.documents.test_documents import PDF, upload
+
+API = "/api/v1"
+
+
+def history(api: Api, path: str) -> list[dict[str, Any]]:
+    reply = api.get(f"{path}/history")
+    assert reply.status_code == 200, reply.json
+    items: list[dict[str, Any]] = reply.json["items"]
+    return items
+
+
+def changes(entry: dict[str, Any]) -> dict[str, tuple[Any, Any]]:
+    return {c["field"]: (c["old"], c["new"]) for c in entry["changes"]}
+
+
+def all_entries(database: Database) -> list[HistoryEntry]:
+    with database.read() as session:
+        return list(session.scalars(select(HistoryEntry).order_by(HistoryEntry.id)))
+
+
+def test_create_and_field_changes_standard_and_custom(
+    seller: Api, admin: Api, prospect: dict[str, Any]
+) -> None:
+    path = f"{API}/prospects/{prospect['id']}"
+    [created] = history(seller, path)
+    assert created["action"] == "created"
+    assert created["user"] == {"id": seller.user_id, "username": "alice"}
+    assert created["request_id"]
+    definition = {"entity": "prospect", "key": "sector", "label": "Secteur", "type": "text"}
+    assert admin.post(f"{API}/field-definitions", json=definition).status_code == 201
+
+    edit = {"phone": "01 40 00 00 02", "address": {"city": "Lyon"}, "custom": {"sector": "BTP"}}
+    assert seller.edit(path, edit).status_code == 200
+    newest, _created = history(seller, path)
+    assert newest["action"] == "changed"
+    assert newest["user"]["username"] == "alice"
+    assert changes(newest) == {
+        "phone": (None, "+33140000002"),
+        "address.city": ("Paris", "Lyon"),
+        "custom.sector": (None, "BTP"),
+    }
+    # the same values sent back change nothing, and write nothing
+    assert seller.edit(path, edit).status_code == 200
+    assert len(history(seller, path)) == 2
+
+
+def test_validation_conversion_close_and_reopen(
+    seller: Api, manager: Api, erp: Api, prospect: dict[str, Any]
+) -> None:
+    pid = prospect["id"]
+    reply = manager.post(f"{API}/prospects/{pid}/validate", headers={"If-Match": '"1"'})
+    assert reply.status_code == 200, reply.json
+    [validated, _] = history(seller, f"{API}/prospects/{pid}")
+    assert validated["action"] == "validated"
+    assert changes(validated)["status"] == ("draft", "validated")
+    assert validated["user"]["username"] == "bob"
+
+    reply = erp.put(f"{API}/sync/clients/C9", json={"name": "SG", "prospect_id": pid})
+    assert reply.status_code in (200, 201), reply.json
+    converted = history(seller, f"{API}/clients/{pid}")[0]
+    assert converted["action"] == "converted"
+    assert changes(converted)["kind"] == ("prospect", "client")
+    assert changes(converted)["name"] == ("Société Générale", "SG")
+    assert converted["user"]["username"] == "erp"
+
+    erp.put(f"{API}/sync/clients/C9", json={"name": "SG", "closed": True})
+    erp.put(f"{API}/sync/clients/C9", json={"name": "SG", "closed": False})
+    reopened, closed = history(manager, f"{API}/clients/{pid}")[:2]
+    assert (closed["action"], changes(closed)["closed"]) == ("closed", (False, True))
+    assert (reopened["action"], changes(reopened)["closed"]) == ("reopened", (True, False))
+    assert len(history(manager, f"{API}/clients/{pid}")) == 5
+
+
+def test_sirene_fill_and_documents(
+    seller: Api, prospect: dict[str, Any], database: Database
+) -> None:
+    pid = prospect["id"]
+    with database.unit_of_work() as uow:
+        sirene.apply_lookup(uow, pid, {"ape_code": "64.19Z"}, expected_version=None)
+    filled = history(seller, f"{API}/prospects/{pid}")[0]
+    assert filled["action"] == "sirene_filled"
+    assert changes(filled) == {"ape_code": (None, "64.19Z")}
+
+    reply = upload(seller, f"{API}/prospects/{pid}/documents", (PDF, "Devis.pdf"))
+    doc = reply.json["items"][0]
+    added = history(seller, f"{API}/prospects/{pid}")[0]
+    assert added["action"] == "document_added"
+    assert added["detail"] == {"document_id": doc["id"], "name": "Devis.pdf"}
+    assert added["user"]["username"] == "alice"
+    assert seller.delete(f"{API}/documents/{doc['id']}").status_code == 204
+    removed = history(seller, f"{API}/prospects/{pid}")[0]
+    assert (removed["action"], removed["detail"]["name"]) == ("document_removed", "Devis.pdf")
+
+    # an edition's worker attaches its output for the user who asked (no request)
+    assert database.files is not None
+    with database.unit_of_work() as uow:
+        stored = database.files.write_bytes(PDF, area=DOCUMENTS)
+        owner = documents.Owner("prospect", pid)
+        documents.attach_file(uow, owner, stored, "Fiche.pdf", uploaded_by=seller.user_id)
+    attached = history(seller, f"{API}/prospects/{pid}")[0]
+    assert attached["action"] == "edition_attached"
+    assert attached["user"]["username"] == "alice"
+    assert len(history(seller, f"{API}/prospects/{pid}")) == 5
+
+
+def test_a_failed_change_leaves_no_history(
+    seller: Api, prospect: dict[str, Any], database: Database
+) -> None:
+    path = f"{API}/prospects/{prospect['id']}"
+    bad = seller.edit(path, {"phone": "01 40 00 00 02", "siren": "123"})
+    assert bad.status_code == 422
+    with pytest.raises(RuntimeError), database.unit_of_work() as uow:
+        accounts.update_account(uow, prospect["id"], {"phone": "0140000003"}, expected_version=None)
+        raise RuntimeError("after the change, before the commit")
+    assert [e.action for e in all_entries(database)] == ["created"]
+    assert seller.get(path).json["phone"] is None
+
+
+def test_concurrent_edits_are_each_recorded(
+    seller: Api, prospect: dict[str, Any], database: Database
+) -> None:
+    pid = prospect["id"]
+    outcomes: list[int] = []
+
+    def edit(n: int) -> None:
+        for attempt in range(50):
+            try:
+                with database.unit_of_work() as uow:
+                    data = {"website": f"https://e{n}-{attempt}.fr"}
+                    accounts.update_account(uow, pid, data, expected_version=None)
+            except StaleVersionError:  # another edit won the race: read again, retry
+                continue
+            outcomes.append(n)
+            return
+
+    threads = [threading.Thread(target=edit, args=(n,)) for n in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    edits = [e for e in all_entries(database) if e.action == "changed"]
+    assert len(edits) == len(outcomes) == 4
+    # each entry's old value is the previous entry's new value: none was lost
+    chain = [e.changes[0] for e in edits]
+    assert chain[0]["old"] is None
+    assert all(a["new"] == b["old"] for a, b in itertools.pairwise(chain))
+
+
+def test_closed_client_history_is_hidden_without_the_right(
+    seller: Api, manager: Api, erp: Api
+) -> None:
+    client = erp.put(f"{API}/sync/clients/C1", json={"name": "Fermée SA"}).json
+    contact = seller.post(
+        f"{API}/accounts/{client['id']}/contacts", json={"last_name": "Martin"}
+    ).json
+    erp.put(f"{API}/sync/clients/C1", json={"name": "Fermée SA", "closed": True})
+    for path in (f"{API}/clients/{client['id']}", f"{API}/contacts/{contact['id']}"):
+        assert seller.get(f"{path}/history").status_code == 404
+        assert manager.get(f"{path}/history").status_code == 200
+    assert seller.get(f"{API}/prospects/{client['id']}/history").status_code == 404
+
+
+def test_history_is_newest_first_and_keyset_paged(seller: Api, prospect: dict[str, Any]) -> None:
+    path = f"{API}/prospects/{prospect['id']}"
+    for n in range(4):
+        seller.edit(path, {"website": f"https://p{n}.fr"})
+    first = seller.get(f"{path}/history?limit=3").json
+    second = seller.get(f"{path}/history?limit=3&cursor={first['next_cursor']}").json
+    items = first["items"] + second["items"]
+    assert second["next_cursor"] is None
+    assert [i["action"] for i in items] == ["changed"] * 4 + ["created"]
+    assert [i["id"] for i in items] == sorted((i["id"] for i in items), reverse=True)
+    assert seller.get(f"{path}/history?cursor=%%%").status_code == 400
+
+
+def test_deletes_leave_tombstones_without_personal_data(
+    seller: Api, admin: Api, prospect: dict[str, Any], database: Database
+) -> None:
+    pid = prospect["id"]
+    person = {
+        "first_name": "Zoé",
+        "last_name": "Quintard",
+        "email": "zoe.quintard@example.fr",
+        "mobile": "06 12 34 56 78",
+    }
+    kept = seller.post(f"{API}/accounts/{pid}/contacts", json=person).json
+    gone = seller.post(f"{API}/accounts/{pid}/contacts", json=person).json
+    seller.edit(f"{API}/contacts/{gone['id']}", {"job_title": "DAF"})
+    assert seller.delete(f"{API}/contacts/{gone['id']}").status_code == 204
+    assert seller.delete(f"{API}/prospects/{pid}").status_code == 204
+
+    assert all_entries(database) == []  # the history went with the records
+    with database.read() as session:
+        rows = list(session.scalars(select(DeletedRecord).order_by(DeletedRecord.id)))
+    assert [(r.kind, r.record_id) for r in rows] == [
+        ("contact", gone["id"]),
+        ("prospect", pid),
+        ("contact", kept["id"]),
+    ]
+    assert rows[1].name == "Société Générale"
+    assert {r.user_id for r in rows} == {seller.user_id}
+    listed = admin.get(f"{API}/deleted-records").json
+    text = repr(listed)
+    for value in ("Zoé", "Quintard", "zoe.quintard", "612345678"):
+        assert value not in text
+    assert [i["kind"] for i in listed["items"]] == ["contact", "prospect", "contact"][::-1]
+    assert listed["items"][1]["name"] == "Société Générale"
+    assert seller.get(f"{API}/deleted-records").status_code == 403
+    only = admin.get(f"{API}/deleted-records?kind=prospect").json["items"]
+    assert [i["record_id"] for i in only] == [pid]
