@@ -29,31 +29,20 @@ def _history(kind: str, record_id: int, args: dict[str, Any]) -> dict[str, Any]:
         return {"items": [entry_repr(row) for row in rows], "next_cursor": next_cursor}
 
 
-@blp.route("/prospects/<id:record_id>/history", methods=["GET"])
-@login_required()
-@blp.arguments(PageArgsSchema, location="query")
-@blp.response(200, HistoryPageSchema)
-def prospect_history(args: dict[str, Any], record_id: int) -> dict[str, Any]:
-    """Who changed what on a prospect, newest first."""
-    return _history("prospect", record_id, args)
+def _routes(kind: str) -> None:
+    """GET ``/{kind}s/{id}/history`` for one kind of record."""
+
+    @blp.route(f"/{kind}s/<id:record_id>/history", methods=["GET"], endpoint=f"{kind}_history")
+    @login_required()
+    @blp.arguments(PageArgsSchema, location="query")
+    @blp.response(200, HistoryPageSchema)
+    def record_history(args: dict[str, Any], record_id: int) -> dict[str, Any]:
+        """Who changed what on the record, newest first (keyset-paged)."""
+        return _history(kind, record_id, args)
 
 
-@blp.route("/clients/<id:record_id>/history", methods=["GET"])
-@login_required()
-@blp.arguments(PageArgsSchema, location="query")
-@blp.response(200, HistoryPageSchema)
-def client_history(args: dict[str, Any], record_id: int) -> dict[str, Any]:
-    """Who changed what on a client, newest first."""
-    return _history("client", record_id, args)
-
-
-@blp.route("/contacts/<id:record_id>/history", methods=["GET"])
-@login_required()
-@blp.arguments(PageArgsSchema, location="query")
-@blp.response(200, HistoryPageSchema)
-def contact_history(args: dict[str, Any], record_id: int) -> dict[str, Any]:
-    """Who changed what on a contact, newest first."""
-    return _history("contact", record_id, args)
+for _kind in ("contact", "prospect", "client"):
+    _routes(_kind)
 
 
 @blp.route("/deleted-records", methods=["GET"])
