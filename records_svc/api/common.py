@@ -143,6 +143,7 @@ def account_repr(account: Account) -> dict[str, Any]:
 
 def contact_repr(contact: Contact) -> dict[str, Any]:
     account = contact.account
+    reachable = not contact.do_not_contact
     return {
         "id": contact.id,
         "account_id": contact.account_id,
@@ -154,6 +155,12 @@ def contact_repr(contact: Contact) -> dict[str, Any]:
         "direct_line": contact.direct_line,
         "mobile": contact.mobile,
         "email": contact.email,
+        "consent": {
+            "status": contact.consent_status,
+            "at": iso(contact.consent_at),
+            "source": contact.consent_source,
+        },
+        "do_not_contact": contact.do_not_contact,
         "custom": contact.custom or {},
         "version": contact.version,
         "created_at": iso(contact.created_at),
@@ -161,7 +168,8 @@ def contact_repr(contact: Contact) -> dict[str, Any]:
         "links": {
             "self": f"{API}/contacts/{contact.id}",
             "account": account_path(account),
-            "tel": f"tel:{contact.direct_line}" if contact.direct_line else None,
-            "mailto": f"mailto:{contact.email}" if contact.email else None,
+            # a person who objected is not called nor written to from Carnet
+            "tel": f"tel:{contact.direct_line}" if reachable and contact.direct_line else None,
+            "mailto": f"mailto:{contact.email}" if reachable and contact.email else None,
         },
     }

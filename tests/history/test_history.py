@@ -226,3 +226,44 @@ def test_deletes_leave_tombstones_without_personal_data(
     assert seller.get(f"{API}/deleted-records").status_code == 403
     only = admin.get(f"{API}/deleted-records?kind=prospect").json["items"]
     assert [i["record_id"] for i in only] == [pid]
+
+
+def test_consent_and_opposition_are_validated_shown_and_in_the_history(
+    seller: Api, prospect: dict[str, Any]
+) -> None:
+    reply = seller.post(
+        f"{API}/accounts/{prospect['id']}/contacts",
+        json={"last_name": "Martin", "email": "m@example.fr", "direct_line": "0140000001"},
+    )
+    contact = reply.json
+    assert contact["consent"] == {"status": "unknown", "at": None, "source": None}
+    assert contact["do_not_contact"] is False
+    assert contact["links"]["tel"] and contact["links"]["mailto"]
+    path = f"{API}/contacts/{contact['id']}"
+    for bad, field in (
+        ({"consent": {"status": "maybe"}}, "consent.status"),
+        ({"consent": {"at": "yesterday"}}, "consent.at"),
+        ({"do_not_contact": "often"}, "do_not_contact"),
+        ({"consent": {"status": "granted", "colour": "blue"}}, "consent.colour"),
+    ):
+        reply = seller.edit(path, bad)
+        assert reply.status_code == 422, (bad, reply.json)
+        assert field in repr(reply.json), reply.json
+    assert len(history(seller, path)) == 1  # nothing written
+
+    edit = {"consent": {"status": "refused", "source": "appel du 3 mars"}, "do_not_contact": True}
+    reply = seller.edit(path, edit)
+    assert reply.status_code == 200, reply.json
+    body = reply.json
+    assert body["consent"]["status"] == "refused"
+    assert body["consent"]["at"] is not None
+    assert body["do_not_contact"] is True
+    assert body["links"]["tel"] is None and body["links"]["mailto"] is None
+    entry = history(seller, path)[0]
+    found = changes(entry)
+    assert found["consent.status"] == ("unknown", "refused")
+    assert found["consent.source"] == (None, "appel du 3 mars")
+    assert found["do_not_contact"] == (False, True)
+    assert found["consent.at"][0] is None and found["consent.at"][1]
+    reply = seller.edit(path, {"consent": {"at": "2026-03-03T10:00:00+01:00"}})
+    assert reply.json["consent"]["at"] == "2026-03-03T09:00:00Z"
