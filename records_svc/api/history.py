@@ -6,16 +6,21 @@ from typing import Any
 
 from flask_smorest import Blueprint
 
-from records_svc.api.common import API, login_required, services
+from records_svc.api.common import API, contact_repr, iso, login_required, services
+from records_svc.api.documents import document_repr
 from records_svc.api.history_schemas import (
     DeletedArgsSchema,
     DeletedPageSchema,
     HistoryPageSchema,
+    PersonExportSchema,
     deleted_repr,
     entry_repr,
 )
+from records_svc.api.sales_common import action_repr
 from records_svc.api.schemas import PageArgsSchema
 from records_svc.domain import history_log
+from records_svc.domain.documents import Owner
+from records_svc.domain.models import utcnow
 from records_svc.domain.rights import MANAGE_USERS
 
 blp = Blueprint("history", __name__, url_prefix=API, description="History and personal data")
@@ -60,3 +65,22 @@ def deleted_records(args: dict[str, Any]) -> dict[str, Any]:
             limit=args["limit"],
         )
         return {"items": [deleted_repr(row) for row in rows], "next_cursor": next_cursor}
+
+
+@blp.route("/contacts/<id:contact_id>/export", methods=["GET"])
+@login_required()
+@blp.response(200, PersonExportSchema)
+def export_contact(contact_id: int) -> tuple[dict[str, Any], int, dict[str, str]]:
+    """Everything held on the person (an access request): a JSON file."""
+    with services().db.read() as session:
+        data = history_log.person_data(session, contact_id)
+        owner = Owner("contact", contact_id)
+        body = {
+            "contact": contact_repr(data.contact),
+            "actions": [action_repr(action) for action in data.actions],
+            "documents": [document_repr(document, owner) for document in data.documents],
+            "history": [entry_repr(entry) for entry in data.history],
+            "exported_at": iso(utcnow()),
+        }
+    disposition = f'attachment; filename="contact-{contact_id}.json"'
+    return body, 200, {"Content-Disposition": disposition}

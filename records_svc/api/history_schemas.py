@@ -8,7 +8,9 @@ from marshmallow import EXCLUDE, Schema, fields, validate
 
 from records_svc.api.common import iso
 from records_svc.api.converters import MAX_ID
-from records_svc.api.schemas import PageArgsSchema
+from records_svc.api.documents import DocumentSchema
+from records_svc.api.sales_schemas import ActionSchema
+from records_svc.api.schemas import ContactSchema, PageArgsSchema
 from records_svc.domain.history_models import DeletedRecord, HistoryEntry
 from records_svc.domain.models import User
 
@@ -42,6 +44,16 @@ class HistoryEntrySchema(Schema):
 class HistoryPageSchema(Schema):
     items = fields.List(fields.Nested(HistoryEntrySchema))
     next_cursor = fields.String(allow_none=True)
+
+
+class PersonExportSchema(Schema):
+    """All that Carnet holds on a person: fields, actions, documents listed, history."""
+
+    contact = fields.Nested(ContactSchema)
+    actions = fields.List(fields.Nested(ActionSchema))
+    documents = fields.List(fields.Nested(DocumentSchema))
+    history = fields.List(fields.Nested(HistoryEntrySchema))
+    exported_at = fields.String()
 
 
 class DeletedRecordSchema(Schema):

@@ -7,6 +7,7 @@ accounts*.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import select
@@ -16,7 +17,9 @@ from records_svc.domain import access
 from records_svc.domain.accounts import get_account
 from records_svc.domain.contacts import get_contact
 from records_svc.domain.history_models import DeletedRecord, HistoryEntry
+from records_svc.domain.models import Contact, Document
 from records_svc.domain.paging import decode_cursor, encode_cursor
+from records_svc.domain.sales_models import Action
 
 Page = tuple[list[Any], str | None]
 
@@ -63,3 +66,29 @@ def list_deleted(
     if account_id is not None:
         stmt = stmt.where(DeletedRecord.account_id == account_id)
     return _newest_first(session, stmt, DeletedRecord.id, cursor, limit)
+
+
+@dataclass(frozen=True)
+class PersonData:
+    """Everything Carnet holds on one person (an access request under the GDPR)."""
+
+    contact: Contact
+    actions: list[Action]
+    documents: list[Document]
+    history: list[HistoryEntry]
+
+
+def person_data(session: Session, contact_id: int) -> PersonData:
+    contact = get_contact(session, contact_id)
+    actions = session.scalars(
+        select(Action)
+        .where(Action.contact_id == contact_id)
+        .order_by(Action.due_at.desc(), Action.id.desc())
+    )
+    documents = session.scalars(
+        select(Document).where(Document.contact_id == contact_id).order_by(Document.id)
+    )
+    entries = session.scalars(
+        entries_of(session, "contact", contact_id).order_by(HistoryEntry.id.desc())
+    )
+    return PersonData(contact, list(actions), list(documents), list(entries))

@@ -267,3 +267,37 @@ def test_consent_and_opposition_are_validated_shown_and_in_the_history(
     assert found["consent.at"][0] is None and found["consent.at"][1]
     reply = seller.edit(path, {"consent": {"at": "2026-03-03T10:00:00+01:00"}})
     assert reply.json["consent"]["at"] == "2026-03-03T09:00:00Z"
+
+
+def test_a_persons_export_holds_fields_actions_documents_and_history(
+    seller: Api, manager: Api, erp: Api, prospect: dict[str, Any]
+) -> None:
+    person = {"first_name": "Zoé", "last_name": "Quintard", "email": "zoe@example.fr"}
+    contact = seller.post(f"{API}/accounts/{prospect['id']}/contacts", json=person).json
+    path = f"{API}/contacts/{contact['id']}"
+    seller.edit(path, {"job_title": "DAF"})
+    action = seller.post(
+        f"{path}/actions",
+        json={"type": "call", "subject": "Rappeler", "due_at": "2026-12-02T09:00:00Z"},
+    )
+    assert action.status_code == 201, action.json
+    upload(seller, f"{path}/documents", (PDF, "CV.pdf"))
+    other = seller.post(f"{API}/accounts/{prospect['id']}/contacts", json={"last_name": "Autre"})
+    upload(seller, f"{API}/contacts/{other.json['id']}/documents", (PDF, "autre.pdf"))
+
+    reply = seller.get(f"{path}/export")
+    assert reply.status_code == 200, reply.json
+    assert reply.headers["Content-Disposition"].startswith("attachment")
+    data = reply.json
+    assert data["contact"]["last_name"] == "Quintard"
+    assert data["contact"]["job_title"] == "DAF"
+    assert [a["subject"] for a in data["actions"]] == ["Rappeler"]
+    assert [d["name"] for d in data["documents"]] == ["CV.pdf"]
+    assert [h["action"] for h in data["history"]] == ["document_added", "changed", "created"]
+
+    client = erp.put(f"{API}/sync/clients/C2", json={"name": "Fermée"}).json
+    hidden = seller.post(f"{API}/accounts/{client['id']}/contacts", json={"last_name": "X"}).json
+    erp.put(f"{API}/sync/clients/C2", json={"name": "Fermée", "closed": True})
+    assert seller.get(f"{API}/contacts/{hidden['id']}/export").status_code == 404
+    assert manager.get(f"{API}/contacts/{hidden['id']}/export").status_code == 200
+    assert seller.get(f"{API}/contacts/999999/export").status_code == 404
