@@ -35,8 +35,8 @@ CREATED, CHANGED, VALIDATED, CONVERTED = "created", "changed", "validated", "con
 CLOSED, REOPENED = "closed", "reopened"
 SIRENE_FILLED, EDITION_ATTACHED = "sirene_filled", "edition_attached"
 DOCUMENT_ADDED, DOCUMENT_REMOVED = "document_added", "document_removed"
-#: what made a unit of work's changes, when it is not a plain edit (``tag``)
-TAGS = (SIRENE_FILLED, EDITION_ATTACHED)
+#: a deletion by the retention purge (the tombstone's reason)
+GDPR_PURGE = "gdpr_purge"
 
 _KEY = "carnet.history"
 _ACTOR = "carnet.actor"
@@ -178,7 +178,7 @@ def before_flush(session: Session, _context: Any, _instances: Any) -> None:
 
 
 def _note_deleted(session: Session, notes: _Notes, obj: Any) -> None:
-    reason = session.info.get(_TAG)
+    reason = GDPR_PURGE if session.info.get(_TAG) == GDPR_PURGE else None
     if isinstance(obj, Account):
         notes.tombstones.append(_tombstone(obj.kind, obj.id, obj, name=obj.name, reason=reason))
         with session.no_autoflush:
