@@ -123,13 +123,21 @@ class Database:
         # Every flush of a writer reports its account and contact changes (search versions).
         event.listen(self._writer_sessions, "before_flush", search_changes.before_flush)
         # …and what it changed, for the history written in the same transaction.
-        event.listen(self._writer_sessions, "before_flush", history.before_flush)
+        self.record_history(True)
         self.on_index_events = on_index_events
         self.files: FileStore | None = None
         #: the access policy of whoever opens a session now (the records app: the caller's)
         self.current_policy: Callable[[], access.AccessPolicy] = lambda: access.SYSTEM
         #: the user who makes the changes now (the records app: the caller; None: the system)
         self.current_actor: Callable[[], int | None] = lambda: None
+
+    def record_history(self, enabled: bool) -> None:
+        """History on (always, in Carnet); off only to measure what it costs (carnet bench)."""
+        listening = event.contains(self._writer_sessions, "before_flush", history.before_flush)
+        if enabled and not listening:
+            event.listen(self._writer_sessions, "before_flush", history.before_flush)
+        elif listening and not enabled:
+            event.remove(self._writer_sessions, "before_flush", history.before_flush)
 
     @property
     def is_sqlite(self) -> bool:

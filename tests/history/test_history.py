@@ -60,6 +60,11 @@ def test_create_and_field_changes_standard_and_custom(
     # the same values sent back change nothing, and write nothing
     assert seller.edit(path, edit).status_code == 200
     assert len(history(seller, path)) == 2
+    # the request id is the one the logs carry
+    etag = seller.get(path).headers["ETag"]
+    headers = {"If-Match": etag, "X-Request-ID": "req-history-1"}
+    assert seller.patch(path, json={"website": "https://sg.fr"}, headers=headers).status_code == 200
+    assert history(seller, path)[0]["request_id"] == "req-history-1"
 
 
 def test_validation_conversion_close_and_reopen(
