@@ -98,7 +98,12 @@ class _DocumentEvent:
 class _Notes:
     records: dict[int, _Record] = field(default_factory=dict)
     documents: list[_DocumentEvent] = field(default_factory=list)
-    tombstones: list[DeletedRecord] = field(default_factory=list)
+    #: (entity, id) → tombstone: a contact deleted by the ORM and by the database is one
+    tombstones: dict[tuple[str, int], DeletedRecord] = field(default_factory=dict)
+
+    def bury(self, tombstone: DeletedRecord) -> None:
+        entity = "contact" if tombstone.kind == "contact" else "account"
+        self.tombstones.setdefault((entity, tombstone.record_id), tombstone)
 
 
 def _plain(value: Any) -> Any:
@@ -180,17 +185,17 @@ def before_flush(session: Session, _context: Any, _instances: Any) -> None:
 def _note_deleted(session: Session, notes: _Notes, obj: Any) -> None:
     reason = GDPR_PURGE if session.info.get(_TAG) == GDPR_PURGE else None
     if isinstance(obj, Account):
-        notes.tombstones.append(_tombstone(obj.kind, obj.id, obj, name=obj.name, reason=reason))
+        notes.bury(_tombstone(obj.kind, obj.id, obj, name=obj.name, reason=reason))
         with session.no_autoflush:
             # The database removes them (ON DELETE CASCADE): the ORM never sees them.
             for (contact_id,) in session.execute(
                 select(Contact.id).where(Contact.account_id == obj.id)
             ):
-                notes.tombstones.append(_tombstone("contact", contact_id, obj, reason=reason))
+                notes.bury(_tombstone("contact", contact_id, obj, reason=reason))
     elif isinstance(obj, Contact):
         with session.no_autoflush:
             account = session.get(Account, obj.account_id)
-        notes.tombstones.append(_tombstone("contact", obj.id, account, reason=reason))
+        notes.bury(_tombstone("contact", obj.id, account, reason=reason))
     elif isinstance(obj, Document) and (owner := _owner(obj)) is not None:
         notes.documents.append(_DocumentEvent(DOCUMENT_REMOVED, owner, obj))
 
@@ -214,7 +219,7 @@ def write_pending(session: Session) -> None:
     if notes is None:
         return
     actor, request_id = actor_of(session), current_request_id()
-    gone = {(t.kind if t.kind == "contact" else "account", t.record_id) for t in notes.tombstones}
+    gone = set(notes.tombstones)
     rows: list[HistoryEntry] = []
     for record in notes.records.values():
         if (record.entity, record.obj.id) in gone or not _persistent(record.obj):
@@ -252,11 +257,11 @@ def write_pending(session: Session) -> None:
         if row.user_id is None:
             row.user_id = actor
         row.request_id = request_id
-    for tombstone in notes.tombstones:
+    for tombstone in notes.tombstones.values():
         tombstone.user_id, tombstone.request_id = actor, request_id
     session.info[_WRITING] = True
     try:
-        session.add_all([*rows, *notes.tombstones])
+        session.add_all([*rows, *notes.tombstones.values()])
         for entity, entity_id in gone:
             session.execute(
                 delete(HistoryEntry).where(

@@ -306,3 +306,23 @@ def test_a_persons_export_holds_fields_actions_documents_and_history(
     assert seller.get(f"{API}/contacts/{hidden['id']}/export").status_code == 404
     assert manager.get(f"{API}/contacts/{hidden['id']}/export").status_code == 200
     assert seller.get(f"{API}/contacts/999999/export").status_code == 404
+
+
+def test_an_account_deleted_with_its_contacts_loaded_leaves_one_tombstone_each(
+    seller: Api, prospect: dict[str, Any], database: Database
+) -> None:
+    pid = prospect["id"]
+    ids = [
+        seller.post(f"{API}/accounts/{pid}/contacts", json={"last_name": n}).json["id"]
+        for n in ("Un", "Deux")
+    ]
+    with database.unit_of_work() as uow:
+        account = accounts.get_account(uow.session, pid)
+        assert len(account.contacts) == 2  # the ORM deletes these itself (cascade)
+        accounts.delete_account(uow, pid, expected_version=None)
+    with database.read() as session:
+        rows = list(session.scalars(select(DeletedRecord)))
+    assert sorted((r.kind, r.record_id) for r in rows) == sorted(
+        [("prospect", pid), *(("contact", i) for i in ids)]
+    )
+    assert {r.user_id for r in rows} == {None}
