@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+import requests
 from playwright.sync_api import expect
 
 from tests.browser.checks import Size, check_screen
@@ -13,13 +14,18 @@ from tests.browser.conftest import SELLER, Server
 pytestmark = pytest.mark.browser
 
 
+def arrange(server: Server, name: str) -> tuple[requests.Session, str, dict[str, Any]]:
+    """The seller's API client, the API's base URL and a new prospect."""
+    api = server.api()
+    base = f"{server.base_url}/api/v1"
+    return api, base, api.post(f"{base}/prospects", json={"name": name}).json()
+
+
 def test_history_tab_says_who_changed_what_in_french(
     server: Server, sized_page: Any, size: Size
 ) -> None:
     page = sized_page
-    api = server.api()
-    base = f"{server.base_url}/api/v1"
-    prospect = api.post(f"{base}/prospects", json={"name": f"Historique {size.name}"}).json()
+    api, base, prospect = arrange(server, f"Historique {size.name}")
     path = f"{base}/prospects/{prospect['id']}"
     api.patch(path, json={"phone": "01 40 00 00 01"}, headers={"If-Match": '"1"'})
     api.patch(path, json={"phone": "01 40 00 00 02"}, headers={"If-Match": '"2"'})
@@ -40,9 +46,7 @@ def test_a_do_not_contact_contact_has_no_call_nor_mail_link(
     server: Server, sized_page: Any, size: Size
 ) -> None:
     page = sized_page
-    api = server.api()
-    base = f"{server.base_url}/api/v1"
-    prospect = api.post(f"{base}/prospects", json={"name": f"Opposition {size.name}"}).json()
+    api, base, prospect = arrange(server, f"Opposition {size.name}")
     contact = api.post(
         f"{base}/accounts/{prospect['id']}/contacts",
         json={
