@@ -326,3 +326,14 @@ def test_an_account_deleted_with_its_contacts_loaded_leaves_one_tombstone_each(
         [("prospect", pid), *(("contact", i) for i in ids)]
     )
     assert {r.user_id for r in rows} == {None}
+
+
+def test_a_deleted_contacts_id_is_never_given_again(seller: Api, prospect: dict[str, Any]) -> None:
+    """The migration adding consent keeps the table's AUTOINCREMENT on SQLite."""
+    made = [
+        seller.post(f"{API}/accounts/{prospect['id']}/contacts", json={"last_name": n}).json["id"]
+        for n in ("Un", "Deux")
+    ]
+    assert seller.delete(f"{API}/contacts/{made[1]}").status_code == 204
+    again = seller.post(f"{API}/accounts/{prospect['id']}/contacts", json={"last_name": "Trois"})
+    assert again.json["id"] > made[1]

@@ -60,17 +60,18 @@ def upgrade() -> None:
         sqlite_autoincrement=True,
     )
     op.create_index("ix_deleted_records_account_id", "deleted_records", ["account_id"])
-    with op.batch_alter_table("contacts", schema=None) as batch_op:
-        batch_op.add_column(
-            sa.Column(
-                "consent_status", sa.String(length=16), server_default="unknown", nullable=False
-            )
-        )
-        batch_op.add_column(sa.Column("consent_at", sa.DateTime(timezone=True), nullable=True))
-        batch_op.add_column(sa.Column("consent_source", sa.String(length=200), nullable=True))
-        batch_op.add_column(
-            sa.Column("do_not_contact", sa.Boolean(), server_default=sa.false(), nullable=False)
-        )
+    # Plain ADD COLUMNs: a batch would rebuild the table on SQLite without its AUTOINCREMENT
+    # (ids of deleted contacts reused, which the search index's versions cannot tell apart).
+    op.add_column(
+        "contacts",
+        sa.Column("consent_status", sa.String(length=16), server_default="unknown", nullable=False),
+    )
+    op.add_column("contacts", sa.Column("consent_at", sa.DateTime(timezone=True), nullable=True))
+    op.add_column("contacts", sa.Column("consent_source", sa.String(length=200), nullable=True))
+    op.add_column(
+        "contacts",
+        sa.Column("do_not_contact", sa.Boolean(), server_default=sa.false(), nullable=False),
+    )
 
 
 def downgrade() -> None:
