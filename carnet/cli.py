@@ -254,8 +254,10 @@ from carnet.cli_stack import stack as _stack_group  # noqa: E402
 
 main.add_command(_stack_group)
 from carnet.bench.cli import bench as _bench_group  # noqa: E402
+from carnet.cli_gdpr import gdpr as _gdpr_group  # noqa: E402
 
 main.add_command(_bench_group)
+main.add_command(_gdpr_group)
 
 if __name__ == "__main__":  # pragma: no cover
     sys.exit(main())

@@ -89,6 +89,9 @@ class Settings(BaseSettings):
     outbox_sweep_age_seconds: float = 10
     outbox_keep_processed_seconds: float = 24 * 3600
     reindex_batch_size: int = Field(default=1000, ge=1)
+    #: personal data: with a value, the full stack's beat deletes each month the prospects
+    #: untouched for that many months (the CNIL's guidance for B2B prospects: 36); 0: off
+    gdpr_purge_months: int = Field(default=0, ge=0, le=1200)
     #: pending events an indexing job takes beyond its own (one bulk write for them all)
     indexing_batch_size: int = Field(default=500, ge=0, le=10_000)
     #: how long a sweep or a worker holds the events it took before another may take them

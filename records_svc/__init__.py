@@ -24,6 +24,7 @@ from records_svc.api import (
     editions,
     fields,
     health,
+    history,
     jobs,
     sirene,
     sync,
@@ -31,7 +32,7 @@ from records_svc.api import (
 from records_svc.api import actions as actions_api
 from records_svc.api import idempotency as idempotency_api
 from records_svc.api import opportunities as opportunities_api
-from records_svc.api.common import Services, request_policy
+from records_svc.api.common import Services, request_actor, request_policy
 from records_svc.api.converters import IdConverter
 from records_svc.db import Database
 from records_svc.domain.errors import DomainError
@@ -53,6 +54,7 @@ BLUEPRINTS = (
     actions_api.blp,
     sirene.blp,
     day.blp,
+    history.blp,
 )
 
 
@@ -82,6 +84,7 @@ def create_app(
         db.files = FileStore(settings.resolved_documents_dir)
     db.on_index_events = lambda ids: queue.enqueue(INDEX_EVENTS_TASK, event_ids=ids)
     db.current_policy = request_policy
+    db.current_actor = request_actor
     app.extensions["carnet.records"] = Services(
         settings=settings,
         db=db,

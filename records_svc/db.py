@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.orm.exc import StaleDataError
 
 from config.private_files import create_private_file, private_dir
-from records_svc.domain import access, search_changes
+from records_svc.domain import access, history, search_changes
 from records_svc.domain.errors import StaleVersionError
 from records_svc.domain.models import IndexEvent
 from records_svc.files import FileStore
@@ -97,6 +97,7 @@ class UnitOfWork:
 
     def commit(self) -> None:
         self.session.flush()
+        history.write_pending(self.session)
         self._record_index_events(search_changes.pending_targets(self.session))
         self.session.commit()
         self._on_rollback = []
@@ -121,10 +122,22 @@ class Database:
         )
         # Every flush of a writer reports its account and contact changes (search versions).
         event.listen(self._writer_sessions, "before_flush", search_changes.before_flush)
+        # …and what it changed, for the history written in the same transaction.
+        self.record_history(True)
         self.on_index_events = on_index_events
         self.files: FileStore | None = None
         #: the access policy of whoever opens a session now (the records app: the caller's)
         self.current_policy: Callable[[], access.AccessPolicy] = lambda: access.SYSTEM
+        #: the user who makes the changes now (the records app: the caller; None: the system)
+        self.current_actor: Callable[[], int | None] = lambda: None
+
+    def record_history(self, enabled: bool) -> None:
+        """History on (always, in Carnet); off only to measure what it costs (carnet bench)."""
+        listening = event.contains(self._writer_sessions, "before_flush", history.before_flush)
+        if enabled and not listening:
+            event.listen(self._writer_sessions, "before_flush", history.before_flush)
+        elif listening and not enabled:
+            event.remove(self._writer_sessions, "before_flush", history.before_flush)
 
     @property
     def is_sqlite(self) -> bool:
@@ -135,6 +148,7 @@ class Database:
         """Commit at the end of the block if it raised nothing; roll back otherwise."""
         with self._writer_sessions() as session:
             access.bind(session, self.current_policy())
+            history.bind_actor(session, self.current_actor())
             uow = UnitOfWork(session, self.on_index_events, self.files)
             try:
                 yield uow

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from celery import Celery
 
-from workers import editions, indexing, maintenance, sirene
+from workers import editions, indexing, maintenance, retention, sirene
 from workers.context import WorkerContext
 
 
@@ -13,4 +13,5 @@ def register_all(app: Celery, ctx: WorkerContext) -> None:
     editions.register(app, ctx)
     indexing.register(app, ctx)
     maintenance.register(app, ctx)
+    retention.register(app, ctx)
     sirene.register(app, ctx)

@@ -1,4 +1,4 @@
-"""``carnet bench search``, ``carnet bench pipeline`` and ``carnet bench lists``."""
+"""``carnet bench search``, ``pipeline``, ``lists`` and ``writes``."""
 
 from __future__ import annotations
 
@@ -207,3 +207,32 @@ def lists(
     )
     path = report.write_json(result, Path(results_dir), "lists")
     click.echo(f"results: {path}")
+
+
+@bench.command("writes")
+@click.option(
+    "--count", default=200, show_default=True, help="Prospects per round (4 writes each)."
+)
+@click.option("--rounds", default=4, show_default=True, help="Rounds of each mode, alternated.")
+@click.option(
+    "--database-url", default=None, help="A scratch database (default: SQLite in a temp dir)."
+)
+@click.option("--results-dir", default="bench/results", show_default=True, type=click.Path())
+def writes(count: int, rounds: int, database_url: str | None, results_dir: str) -> None:
+    """The write path's cost with the history on and off (the ratio)."""
+    import tempfile
+
+    from carnet.bench import report
+    from carnet.bench import writes as writes_bench
+    from records_svc import migrate
+    from records_svc.db import Database
+
+    with tempfile.TemporaryDirectory() as tmp:
+        db = Database(database_url or f"sqlite:///{tmp}/bench.db")
+        try:
+            migrate.upgrade(db.engine)
+            result = {"machine": report.machine(), "backend": db.engine.dialect.name}
+            result.update(writes_bench.run(db, count=count, rounds=rounds, echo=click.echo))
+        finally:
+            db.dispose()
+    click.echo(f"results: {report.write_json(result, Path(results_dir), 'writes')}")

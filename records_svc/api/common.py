@@ -52,6 +52,12 @@ def request_policy() -> access.AccessPolicy:
     return access.AccessPolicy.for_rights(principal.rights)
 
 
+def request_actor() -> int | None:
+    """The signed-in caller's user id, whom the history names; None outside a request."""
+    principal = g.get("principal") if has_request_context() else None
+    return None if principal is None else int(principal.user_id)
+
+
 def login_required(*rights: str) -> Callable[[F], F]:
     """The caller must present a valid token (and hold ``rights``)."""
     return authenticated(_verify, *rights)
@@ -137,6 +143,7 @@ def account_repr(account: Account) -> dict[str, Any]:
 
 def contact_repr(contact: Contact) -> dict[str, Any]:
     account = contact.account
+    reachable = not contact.do_not_contact
     return {
         "id": contact.id,
         "account_id": contact.account_id,
@@ -148,6 +155,12 @@ def contact_repr(contact: Contact) -> dict[str, Any]:
         "direct_line": contact.direct_line,
         "mobile": contact.mobile,
         "email": contact.email,
+        "consent": {
+            "status": contact.consent_status,
+            "at": iso(contact.consent_at),
+            "source": contact.consent_source,
+        },
+        "do_not_contact": contact.do_not_contact,
         "custom": contact.custom or {},
         "version": contact.version,
         "created_at": iso(contact.created_at),
@@ -155,7 +168,8 @@ def contact_repr(contact: Contact) -> dict[str, Any]:
         "links": {
             "self": f"{API}/contacts/{contact.id}",
             "account": account_path(account),
-            "tel": f"tel:{contact.direct_line}" if contact.direct_line else None,
-            "mailto": f"mailto:{contact.email}" if contact.email else None,
+            # a person who objected is not called nor written to from Carnet
+            "tel": f"tel:{contact.direct_line}" if reachable and contact.direct_line else None,
+            "mailto": f"mailto:{contact.email}" if reachable and contact.email else None,
         },
     }

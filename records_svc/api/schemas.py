@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import UTC
+
 from marshmallow import EXCLUDE, RAISE, Schema, fields, validate
 
 from records_svc.api.converters import MAX_ID
@@ -58,6 +60,18 @@ class ClientSyncSchema(AccountWriteSchema):
     )
 
 
+class ConsentWriteSchema(StrictSchema):
+    """The person's consent to be contacted (GDPR): what they said, when, how we know."""
+
+    status = fields.String(validate=validate.OneOf(["unknown", "granted", "refused"]))
+    at = fields.AwareDateTime(
+        allow_none=True,
+        default_timezone=UTC,
+        metadata={"description": "when it was given or refused (default: now, on a change)"},
+    )
+    source = _text(200, metadata={"example": "formulaire salon, 12 mars"})
+
+
 class ContactWriteSchema(StrictSchema):
     civility = _text(20)
     first_name = _text(100)
@@ -66,6 +80,10 @@ class ContactWriteSchema(StrictSchema):
     direct_line = _text(32)
     mobile = _text(32)
     email = _text(254)
+    consent = fields.Nested(ConsentWriteSchema)
+    do_not_contact = fields.Boolean(
+        metadata={"description": "the person objected to being contacted"}
+    )
     custom = fields.Dict(keys=fields.String(), values=fields.Raw(allow_none=True))
 
 
@@ -113,6 +131,12 @@ class ContactLinksSchema(Schema):
     mailto = fields.String(allow_none=True)
 
 
+class ConsentSchema(Schema):
+    status = fields.String()
+    at = fields.String(allow_none=True)
+    source = fields.String(allow_none=True)
+
+
 class ContactSchema(Schema):
     id = fields.Integer()
     account_id = fields.Integer()
@@ -124,6 +148,8 @@ class ContactSchema(Schema):
     direct_line = fields.String(allow_none=True)
     mobile = fields.String(allow_none=True)
     email = fields.String(allow_none=True)
+    consent = fields.Nested(ConsentSchema)
+    do_not_contact = fields.Boolean()
     custom = fields.Dict()
     version = fields.Integer()
     created_at = fields.String()

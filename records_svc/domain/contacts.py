@@ -12,10 +12,13 @@ from sqlalchemy.orm import Session, contains_eager
 from records_svc.db import UnitOfWork
 from records_svc.domain import access, fields, listing, record_files
 from records_svc.domain.accounts import check_version, get_account
-from records_svc.domain.errors import NotFoundError
-from records_svc.domain.models import Account, Contact
+from records_svc.domain.errors import FieldValidationError, NotFoundError
+from records_svc.domain.models import Account, Contact, utcnow
 from records_svc.domain.paging import decode_cursor, encode_cursor
 
+#: a person's answer to "may we contact you?" (GDPR consent)
+UNKNOWN = "unknown"
+CONSENT_STATUSES = (UNKNOWN, "granted", "refused")
 COLUMNS = ("civility", "first_name", "last_name", "job_title", "direct_line", "mobile", "email")
 
 
@@ -81,7 +84,29 @@ def list_all_contacts(
     )
 
 
+def _apply_consent(contact: Contact, data: Mapping[str, Any]) -> None:
+    """``consent`` {status, at, source} and ``do_not_contact``, beside the field library."""
+    consent = data.get("consent") or {}
+    current = contact.consent_status or UNKNOWN
+    status = consent.get("status", current)
+    if status not in CONSENT_STATUSES:
+        raise FieldValidationError(
+            [{"field": "consent.status", "message": f"one of {', '.join(CONSENT_STATUSES)}"}]
+        )
+    if status != current and "at" not in consent:
+        contact.consent_at = utcnow()  # a new answer without its date: it is given now
+    if "at" in consent:
+        contact.consent_at = consent["at"]
+    if "source" in consent:
+        contact.consent_source = (consent["source"] or "").strip() or None
+    contact.consent_status = status
+    if "do_not_contact" in data:
+        contact.do_not_contact = bool(data["do_not_contact"])
+
+
 def _apply(session: Session, contact: Contact, data: Mapping[str, Any], *, creating: bool) -> None:
+    _apply_consent(contact, data)
+    data = {k: v for k, v in data.items() if k not in ("consent", "do_not_contact")}
     definitions = fields.list_definitions(session, "contact")
     standard, custom = fields.validate(
         definitions, fields.flatten(data), data.get("custom"), creating=creating

@@ -18,7 +18,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from records_svc.db import UnitOfWork
-from records_svc.domain import access
+from records_svc.domain import access, history
 from records_svc.domain.accounts import get_account
 from records_svc.domain.contacts import get_contact
 from records_svc.domain.errors import DomainError, FieldValidationError, NotFoundError
@@ -144,6 +144,7 @@ def attach_file(
 ) -> Document:
     """Add an already stored file (an edition's output) to the record's documents."""
     check_owner(uow.session, owner)
+    history.tag(uow.session, history.EDITION_ATTACHED)
     return _insert(uow, owner, stored, sanitise_name(name), uploaded_by)
 
 

@@ -18,6 +18,7 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
     event,
+    false,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, Mapper, mapped_column, relationship
 
@@ -164,6 +165,14 @@ class Contact(Base):
     direct_line: Mapped[str | None] = mapped_column(String(32))
     mobile: Mapped[str | None] = mapped_column(String(32))
     email: Mapped[str | None] = mapped_column(String(254))
+    #: GDPR consent to be contacted: unknown, granted or refused; when and how it was given
+    consent_status: Mapped[str] = mapped_column(
+        String(16), default="unknown", server_default="unknown"
+    )
+    consent_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    consent_source: Mapped[str | None] = mapped_column(String(200), nullable=True)
+    #: the person objected to being contacted (phone and e-mail links are disabled)
+    do_not_contact: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     custom: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     sort_name: Mapped[str] = mapped_column(String(200), default="", server_default="")
     search_text: Mapped[str] = mapped_column(Text, default="", server_default="")

@@ -6,7 +6,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from records_svc.db import UnitOfWork
-from records_svc.domain import accounts
+from records_svc.domain import accounts, history
 from records_svc.domain.models import Account
 
 
@@ -23,6 +23,7 @@ def apply_lookup(
     Returns the prospect and the warnings the write itself adds.
     """
     account = accounts.get_account(uow.session, account_id, accounts.PROSPECT)
+    history.tag(uow.session, history.SIRENE_FILLED)
     data = dict(fields)
     warnings: list[dict[str, Any]] = []
     siren = data.get("siren")

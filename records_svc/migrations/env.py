@@ -6,6 +6,7 @@ from alembic import context
 from sqlalchemy import engine_from_config, pool
 
 from records_svc.domain import (  # noqa: F401 - register their tables
+    history_models,
     idempotency,
     list_models,
     sales_models,

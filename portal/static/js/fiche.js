@@ -42,8 +42,24 @@ export function stateLabel(kind, record) {
   return "Contact";
 }
 
+/** A person who objected: their numbers and e-mail shown, not as links, with the reason. */
+function blockedActions(record) {
+  const reasonId = `no-contact-${record.id}`;
+  const off = (label) => h("span", { class: "button disabled", "aria-describedby": reasonId }, label);
+  const quick = h(
+    "div",
+    { class: "quick-actions blocked" },
+    h("p", { class: "notice do-not-contact", id: reasonId }, "Ne pas contacter : cette personne s'est opposée à être démarchée (RGPD)."),
+  );
+  if (record.direct_line) quick.append(off(`Appeler la ligne directe ${frPhone(record.direct_line)}`));
+  if (record.mobile) quick.append(off(`Appeler le mobile ${frPhone(record.mobile)}`));
+  if (record.email) quick.append(off(`Écrire un e-mail à ${record.email}`));
+  return quick;
+}
+
 /** Every phone number and e-mail of the record, as links one tap away. */
 function quickActions(kind, record) {
+  if (kind === "contact" && record.do_not_contact) return blockedActions(record);
   const quick = h("div", { class: "quick-actions" });
   const call = (number, what, href = `tel:${number}`) =>
     number ? quick.append(h("a", { class: "button call", href }, `Appeler ${what} `, h("span", { class: "nowrap" }, frPhone(number)))) : null;

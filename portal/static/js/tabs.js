@@ -1,8 +1,9 @@
-// The fiche's tabs: Contacts, Activités (the timeline), Documents, Opportunités.
+// The fiche's tabs: Contacts, Activités (the timeline), Documents, Opportunités, Historique.
 
 import { actionForm, ACTION_TYPES } from "./action_form.js";
 import { API, ApiError, del, features, get, request } from "./api.js";
 import { clear, confirmDialog, frAmount, frDate, frDateTime, frSize, h, newId, toast } from "./dom.js";
+import { historyTab } from "./history.js";
 
 export { ACTION_TYPES };
 export const STAGES = { qualification: "Qualification", proposal: "Proposition", negotiation: "Négociation", won: "Gagnée", lost: "Perdue" };
@@ -205,10 +206,11 @@ const TABS = {
   activites: ["Activités", activitiesTab],
   documents: ["Documents", documentsTab],
   opportunites: ["Opportunités", opportunitiesTab],
+  historique: ["Historique", historyTab],
 };
 
 export function recordTabs(kind, id) {
-  const names = kind === "contact" ? ["activites", "documents"] : ["contacts", "activites", "documents", "opportunites"];
+  const names = kind === "contact" ? ["activites", "documents", "historique"] : ["contacts", "activites", "documents", "opportunites", "historique"];
   const tablist = h("div", { role: "tablist", class: "record-tabs", "aria-label": "Onglets de la fiche" });
   const panels = new Map();
   const buttons = new Map();
