@@ -317,8 +317,10 @@ def test_a_client_s_erp_fields_are_read_only_without_erp_sync(server: Server, pa
     page.get_by_role("button", name="Sauvegarder").click()
     expect(page.locator(".save-bar")).to_be_hidden()
     assert sent == ['{"custom":{"code_tournee":"T42"}}']
-    assert api.get(f"{base}/clients/{client_id}").json()["custom"]["code_tournee"] == "T42"
-    api.delete(f"{base}/field-definitions/{field.json()['id']}").raise_for_status()
+    # Signing out ended every session of that user, the API client's too: a new one.
+    fresh = server.api()
+    assert fresh.get(f"{base}/clients/{client_id}").json()["custom"]["code_tournee"] == "T42"
+    fresh.delete(f"{base}/field-definitions/{field.json()['id']}").raise_for_status()
 
 
 def test_a_read_only_refusal_is_french_under_the_field(server: Server, page: Any) -> None:

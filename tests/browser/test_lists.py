@@ -29,6 +29,14 @@ def screen(request: pytest.FixtureRequest, page: Any) -> str:
     return str(request.param)
 
 
+def open_my_day(page: Any) -> None:
+    """*Ma journée* from the top bar; on a phone it stands in the Menu."""
+    menu = page.get_by_role("button", name="Menu")
+    if menu.is_visible():
+        menu.click()
+    page.get_by_role("link", name="Ma journée").click()
+
+
 def test_my_accounts_in_a_department_sorted_saved_and_reopened(
     server: Server, page: Any, screen: str
 ) -> None:
@@ -37,7 +45,7 @@ def test_my_accounts_in_a_department_sorted_saved_and_reopened(
     for name, code in (("Zinc du Lagon", f"{prefix}0"), ("Atelier du Récif", f"{prefix}5")):
         body = {"name": f"{name} {screen}", "address": {"postal_code": code, "city": "Papeete"}}
         assert api.post(f"{server.base_url}/api/v1/prospects", json=body).status_code == 201
-    page.get_by_role("link", name="Ma journée").click()
+    open_my_day(page)
     page.get_by_role("link", name="Mes comptes").click()
     expect(page.get_by_role("heading", name="Mes comptes")).to_be_visible()
     page.get_by_label("Département ou code postal").fill(prefix)
@@ -73,7 +81,7 @@ def test_my_actions_overdue_first_in_red_and_done_in_one_tap(
         json={"type": "call", "subject": late, "due_at": due},
     )
     assert reply.status_code == 201, reply.text
-    page.get_by_role("link", name="Ma journée").click()
+    open_my_day(page)
     expect(page.get_by_role("heading", name="Mes actions")).to_be_visible()
     first = page.locator(".action-card").first
     expect(first).to_contain_text(late)
