@@ -173,12 +173,12 @@ def test_the_monthly_purge_is_a_beat_task_off_by_default(settings: Any) -> None:
     try:
         off, on = (create_celery(ctx.settings, ctx) for ctx in contexts)
         assert "carnet-gdpr-purge" not in (off.conf.beat_schedule or {})
-        skipped = off.tasks[PURGE_TASK].apply().get()
+        skipped = off.tasks[PURGE_TASK].apply().result
         assert skipped == {"skipped": "off (CARNET_GDPR_PURGE_MONTHS=0)"}
         entry = on.conf.beat_schedule["carnet-gdpr-purge"]
         assert entry["task"] == PURGE_TASK
         assert entry["schedule"].day_of_month == {1}
-        assert on.tasks[PURGE_TASK].apply().get()["prospects"] == 0
+        assert on.tasks[PURGE_TASK].apply().result["prospects"] == 0
     finally:
         for ctx in contexts:
             ctx.db.dispose()
