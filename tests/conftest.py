@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import logging
 import shutil
 import tempfile
 from collections.abc import Iterator
@@ -23,6 +24,16 @@ from records_svc.domain.models import Base, FieldDefinition
 from tests.services import scratch_postgres_database
 
 PASSWORD = "correct horse battery"
+
+
+@pytest.fixture(autouse=True)
+def _root_logger_level() -> Iterator[None]:
+    """An in-process Celery test worker sets the root logger's level (ERROR): put it back,
+    so that the next test's logs are not silently dropped."""
+    root = logging.getLogger()
+    level = root.level
+    yield
+    root.setLevel(level)
 
 
 @pytest.fixture(scope="session")

@@ -8,6 +8,7 @@ no typo tables, with ``PRAGMA user_version`` left at 0.
 
 from __future__ import annotations
 
+import logging
 import sqlite3
 import uuid
 from collections.abc import Iterator
@@ -202,6 +203,8 @@ def test_an_outdated_sqlite_index_answers_and_verify_names_the_way_out(
 def test_carnet_serve_rebuilds_an_outdated_sqlite_index_before_serving(
     upgraded: Settings, caplog: pytest.LogCaptureFixture
 ) -> None:
+    # An in-process Celery test worker may have left the root logger at ERROR.
+    caplog.set_level(logging.WARNING, logger="carnet.embedded")
     path = upgraded.resolved_search_sqlite_path
     server = EmbeddedServer(upgraded, "127.0.0.1", 0)
     app = server.load()  # what the gunicorn worker does before it serves
