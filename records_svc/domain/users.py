@@ -115,14 +115,7 @@ def set_disabled(session: Session, username: str, disabled: bool) -> User:
 
 def set_password(session: Session, username: str, password: str) -> User:
     """An operator sets a password (``carnet users set-password``); sessions end."""
-    user = get_by_username(session, username)
-    errors = _password_errors(password, "password")
-    if errors:
-        raise FieldValidationError(errors)
-    user.password_hash = generate_password_hash(password)
-    end_sessions(user)
-    session.flush()
-    return user
+    return _replace_password(session, get_by_username(session, username), password, "password")
 
 
 def change_password(session: Session, user_id: int, current: str, new: str) -> User:
@@ -134,10 +127,15 @@ def change_password(session: Session, user_id: int, current: str, new: str) -> U
         raise FieldValidationError(
             [{"field": "current_password", "code": "invalid", "message": "is not your password"}]
         )
-    errors = _password_errors(new, "new_password")
+    return _replace_password(session, user, new, "new_password")
+
+
+def _replace_password(session: Session, user: User, password: str, field: str) -> User:
+    """A new password (checked, ``field`` named on refusal), every session of the user ended."""
+    errors = _password_errors(password, field)
     if errors:
         raise FieldValidationError(errors)
-    user.password_hash = generate_password_hash(new)
+    user.password_hash = generate_password_hash(password)
     end_sessions(user)
     session.flush()
     return user
