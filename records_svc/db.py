@@ -123,7 +123,8 @@ class Database:
         # Every flush of a writer reports its account and contact changes (search versions).
         event.listen(self._writer_sessions, "before_flush", search_changes.before_flush)
         # …and what it changed, for the history written in the same transaction.
-        self.record_history(True)
+        event.listen(self._writer_sessions, "before_flush", history.before_flush)
+        self._history = True
         self.on_index_events = on_index_events
         self.files: FileStore | None = None
         #: the access policy of whoever opens a session now (the records app: the caller's)
@@ -132,12 +133,13 @@ class Database:
         self.current_actor: Callable[[], int | None] = lambda: None
 
     def record_history(self, enabled: bool) -> None:
-        """History on (always, in Carnet); off only to measure what it costs (carnet bench)."""
-        listening = event.contains(self._writer_sessions, "before_flush", history.before_flush)
-        if enabled and not listening:
-            event.listen(self._writer_sessions, "before_flush", history.before_flush)
-        elif listening and not enabled:
-            event.remove(self._writer_sessions, "before_flush", history.before_flush)
+        """History on (always, in Carnet); off only to measure what it costs (carnet bench).
+
+        The listener stays registered: a flag on each unit of work's session turns it off.
+        (SQLAlchemy's ``event.contains`` keys listeners by ``id()`` of their target, and a
+        new session factory can reuse a collected one's id: asking it lost the listener.)
+        """
+        self._history = enabled
 
     @property
     def is_sqlite(self) -> bool:
@@ -149,6 +151,8 @@ class Database:
         with self._writer_sessions() as session:
             access.bind(session, self.current_policy())
             history.bind_actor(session, self.current_actor())
+            if not self._history:
+                history.pause(session)
             uow = UnitOfWork(session, self.on_index_events, self.files)
             try:
                 yield uow

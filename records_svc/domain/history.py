@@ -42,6 +42,7 @@ _KEY = "carnet.history"
 _ACTOR = "carnet.actor"
 _TAG = "carnet.history.tag"
 _WRITING = "carnet.history.writing"
+_PAUSED = "carnet.history.paused"
 _HIDDEN = {"id", "version", "search_version", "created_at", "updated_at"}
 _CONTACT_NAMES = {
     "consent_status": "consent.status",
@@ -71,6 +72,11 @@ def bind_actor(session: Session, user_id: int | None) -> None:
 def actor_of(session: Session) -> int | None:
     user_id: int | None = session.info.get(_ACTOR)
     return user_id
+
+
+def pause(session: Session) -> None:
+    """Record no history in this unit of work (only to measure what history costs)."""
+    session.info[_PAUSED] = True
 
 
 def tag(session: Session, what: str) -> None:
@@ -161,7 +167,7 @@ def _tombstone(kind: str, record_id: int, account: Account | None, **values: Any
 
 def before_flush(session: Session, _context: Any, _instances: Any) -> None:
     """Note what this flush changes on accounts, contacts and documents."""
-    if session.info.get(_WRITING):
+    if session.info.get(_WRITING) or session.info.get(_PAUSED):
         return
     notes: _Notes = session.info.setdefault(_KEY, _Notes())
     for obj in session.new:
