@@ -47,10 +47,15 @@ def serve(data_dir: Path, port: int, log: Path) -> subprocess.Popen[bytes]:
         assert process.poll() is None, log.read_text()
         try:
             return requests.get(f"http://127.0.0.1:{port}/api/v1/healthz", timeout=1).ok
-        except requests.ConnectionError:
+        except requests.RequestException:  # not listening yet, or too busy starting to answer
             return False
 
-    eventually(up, "carnet serve answers", timeout=60)
+    try:
+        eventually(up, "carnet serve answers", timeout=60)
+    except BaseException:
+        process.kill()
+        process.wait(10)
+        raise
     return process
 
 
