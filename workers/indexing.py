@@ -16,7 +16,7 @@ from celery import Celery
 
 from config.logs import current_request_id
 from records_svc.db import Database
-from records_svc.domain import outbox, snapshots
+from records_svc.domain import field_declarations, outbox, snapshots
 from records_svc.jobs import INDEX_EVENTS_TASK
 from search_svc import documents
 from search_svc.backends.base import SearchBackend, SearchDocument, SearchUnavailableError
@@ -34,7 +34,8 @@ def documents_of(
     accounts: Iterable[snapshots.Values],
     contacts: Iterable[tuple[snapshots.Values, snapshots.Values]],
 ) -> list[SearchDocument]:
-    return [documents.account_document(a) for a in accounts] + [
+    words, numbers = field_declarations.searchable("words"), field_declarations.searchable("number")
+    return [documents.account_document(a, words=words, numbers=numbers) for a in accounts] + [
         documents.contact_document(c, a) for c, a in contacts
     ]
 
