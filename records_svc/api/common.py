@@ -23,7 +23,7 @@ F = TypeVar("F", bound=Callable[..., Any])
 
 
 @dataclass
-class Services:
+class RecordsServices:
     """What the records app was assembled with (``app.extensions['carnet.records']``)."""
 
     settings: Settings
@@ -34,8 +34,8 @@ class Services:
     user_states: UserStates
 
 
-def services() -> Services:
-    svc: Services = current_app.extensions["carnet.records"]
+def services() -> RecordsServices:
+    svc: RecordsServices = current_app.extensions["carnet.records"]
     return svc
 
 
