@@ -98,12 +98,16 @@ class Stack:
     settings: Settings
     database: Database
     #: the records apps' databases (each wired to its Celery app), closed at the end
-    opened: list[Database] = field(default_factory=list)
+    opened: list[Database] = field(default_factory=list, init=False)
 
     def records(self, settings: Settings) -> Any:
         built = components(create_celery(settings))
         self.opened.append(built.db)
         return create_app(settings, database=built.db, job_queue=built.jobs)
+
+    def close(self) -> None:
+        for opened in self.opened:
+            opened.dispose()
 
     def finder(self) -> Searcher:
         return Searcher(create_search_app(self.settings))
@@ -143,8 +147,7 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
             yield stack
         finally:
             stop(worker, signal.SIGQUIT)
-            for opened in stack.opened:
-                opened.dispose()  # cold shutdown: its jobs are idempotent
+            stack.close()  # cold shutdown: its jobs are idempotent
 
 
 def forget_keys(broker: str, prefix: str) -> None:
