@@ -84,4 +84,5 @@ class Components:
 
 
 def build_records(settings: Settings, jobs: JobQueue) -> Components:
+    """The components of a process whose jobs go to ``jobs``."""
     return Components(settings, jobs)

@@ -10,7 +10,7 @@ from kombu import Queue
 
 from config import Settings
 from config.logs import CELERY_HEADER, current_request_id, reset_request_id, set_request_id
-from records_svc.composition import Components
+from records_svc.composition import Components, build_records
 
 log = logging.getLogger(__name__)
 
@@ -76,7 +76,7 @@ def create_celery(settings: Settings) -> Celery:
             **prefix,
         }
     _follow_request_ids()
-    built = Components(settings, CeleryJobQueue(app))
+    built = build_records(settings, CeleryJobQueue(app))
     app.carnet_components = built
     from workers import registry
 

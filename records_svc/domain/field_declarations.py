@@ -11,15 +11,16 @@ limits, who owns it and where it shows. From this tuple come:
 - the data an edition template sees (``editions.printing.account_data``),
 - the portal's labels (it reads them from the field library at run time).
 
-Adding a standard account field: declare it here, add its column to the model and a
-migration (the column and its field library rows), and set ``search`` if search matches
-it. docs/records.md ("Adding a standard field") says it step by step.
+Adding a standard account field: declare it here (the model maps its column from the
+declaration; a typed line in ``Account`` only helps readers and mypy), write a migration
+(the column and its field library rows), and set ``search`` if search matches it.
+docs/records.md ("Adding a standard field") says it step by step.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from typing import Any, Literal
+from dataclasses import dataclass
+from typing import Literal
 
 #: how the search document matches a field: its words, or its digits as one number
 Search = Literal["words", "number"]
@@ -61,7 +62,6 @@ class AccountField:
     description: str | None = None
     example: str | None = None
     choices: tuple[str, ...] | None = None
-    extra: dict[str, Any] = field(default_factory=dict, compare=False)
 
     @property
     def address_part(self) -> str | None:
@@ -219,8 +219,9 @@ def declare(extra: AccountField) -> AccountField:
     """Declare one more standard account field (an extension's, or a test's).
 
     The model, the schemas and the snapshots are built from the declarations present
-    when they are imported: declare before ``records_svc.domain.models`` is imported
-    (a later declaration raises rather than being half applied).
+    when they are imported, and importing the ``records_svc`` package imports them all:
+    declare before (tests/records/extra_field.py loads this module alone to do so). A
+    later declaration raises rather than being half applied.
     """
     if _model_built:
         raise RuntimeError(f"declare {extra.key} before the records model is imported")
