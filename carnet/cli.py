@@ -4,50 +4,39 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Callable
-from typing import TYPE_CHECKING, NoReturn
 
 import click
 from sqlalchemy.orm import Session
 
-from config import ConfigurationError, Settings, load_settings
+from carnet import cli_documents
+from carnet.bench.cli import bench as bench_group
+from carnet.cli_backup import backup_command, restore_command
+from carnet.cli_gdpr import gdpr as gdpr_group
+from carnet.cli_runtime import command_runtime, command_settings, fail
+from carnet.cli_search import search as search_group
+from carnet.cli_stack import stack as stack_group
 from records_svc.domain import rights as rights_mod
 from records_svc.domain import users as users_domain
 from records_svc.domain.errors import DomainError
 from records_svc.domain.models import User
 
-if TYPE_CHECKING:
-    from carnet.embedded import Runtime
-
-
-def _settings() -> Settings:
-    try:
-        return load_settings()
-    except ConfigurationError as exc:
-        raise click.ClickException(str(exc)) from exc
-
-
-def _runtime(*, upgrade: bool = False) -> Runtime:
-    """The runtime of a command; a database not at this release's schema is refused
-    (only ``carnet db upgrade`` and ``carnet serve`` on SQLite pass ``upgrade``)."""
-    from carnet import embedded
-    from records_svc.migrate import SchemaOutOfDateError
-
-    try:
-        return embedded.runtime(_settings(), upgrade=upgrade)
-    except (ConfigurationError, SchemaOutOfDateError) as exc:
-        raise click.ClickException(str(exc)) from exc
-
-
-def _fail(error: Exception) -> NoReturn:
-    detail = getattr(error, "detail", str(error))
-    for item in getattr(error, "errors", []) or []:
-        detail += f"\n  {item['field']}: {item['message']}"
-    raise click.ClickException(detail)
-
 
 @click.group()
 def main() -> None:
     """Carnet: the address book of a field sales team."""
+
+
+for _command in (
+    cli_documents.documents,
+    cli_documents.templates,
+    backup_command,
+    restore_command,
+    search_group,
+    stack_group,
+    bench_group,
+    gdpr_group,
+):
+    main.add_command(_command)
 
 
 @main.command()
@@ -64,8 +53,8 @@ def serve(host: str, port: int, admin_password: str | None, access_log: bool) ->
     from carnet import embedded
     from carnet.server import EmbeddedServer
 
-    settings = _settings()
-    rt = _runtime(upgrade=settings.resolved_database_url.startswith("sqlite"))
+    settings = command_settings()
+    rt = command_runtime(upgrade=settings.resolved_database_url.startswith("sqlite"))
     try:
         password = embedded.ensure_admin(rt, admin_password)
     finally:
@@ -93,8 +82,8 @@ def db() -> None:
 @db.command("upgrade")
 def db_upgrade() -> None:
     """Apply the migrations to the configured database."""
-    settings = _settings()
-    _runtime(upgrade=True).close()
+    settings = command_settings()
+    command_runtime(upgrade=True).close()
     click.echo(f"Database at {settings.resolved_database_url.split('@')[-1]} is up to date.")
 
 
@@ -130,7 +119,7 @@ def users_create(
     username: str, password: str | None, granted: tuple[str, ...], display_name: str | None
 ) -> None:
     """Create a user (the password is prompted for, or read from standard input)."""
-    rt = _runtime()
+    rt = command_runtime()
     if password is None:
         password = _read_password()
     try:
@@ -140,13 +129,13 @@ def users_create(
             )
             click.echo(f"created {_user_line(user)}")
     except DomainError as exc:
-        _fail(exc)
+        fail(exc)
 
 
 @users.command("list")
 def users_list() -> None:
     """List users, their state and rights."""
-    rt = _runtime()
+    rt = command_runtime()
     with rt.db.read() as session:
         for user in users_domain.list_users(session):
             click.echo(_user_line(user))
@@ -156,8 +145,8 @@ def _change(change: Callable[[Session], User]) -> None:
     """Apply a change to a user, then tell the services (Redis in the full stack)."""
     from records_svc.userstates import DatabaseUserStates, publisher_for
 
-    settings = _settings()
-    rt = _runtime()
+    settings = command_settings()
+    rt = command_runtime()
     publisher = publisher_for(settings)
     try:
         with rt.db.unit_of_work() as uow:
@@ -173,7 +162,7 @@ def _change(change: Callable[[Session], User]) -> None:
                 err=True,
             )
     except (DomainError, rights_mod.UnknownRightError) as exc:
-        _fail(exc)
+        fail(exc)
     finally:
         if publisher is not None:
             publisher.close()
@@ -230,7 +219,7 @@ def demo_load(count: int) -> None:
     from carnet import demo as demo_mod
     from carnet import embedded
 
-    rt = _runtime()
+    rt = command_runtime()
     password = embedded.ensure_admin(rt)
     if password:
         click.echo(f"Created user 'admin' with every right, password: {password} (shown once)")
@@ -238,26 +227,6 @@ def demo_load(count: int) -> None:
     click.echo(", ".join(f"{value} {key.replace('_', ' ')}" for key, value in totals.items()))
     click.echo(cli_documents.install_defaults(rt))
 
-
-from carnet import cli_documents  # noqa: E402
-
-main.add_command(cli_documents.documents)
-main.add_command(cli_documents.templates)
-from carnet.cli_backup import backup_command, restore_command  # noqa: E402
-from carnet.cli_search import search as _search_group  # noqa: E402
-
-main.add_command(backup_command)
-main.add_command(restore_command)
-
-main.add_command(_search_group)
-from carnet.cli_stack import stack as _stack_group  # noqa: E402
-
-main.add_command(_stack_group)
-from carnet.bench.cli import bench as _bench_group  # noqa: E402
-from carnet.cli_gdpr import gdpr as _gdpr_group  # noqa: E402
-
-main.add_command(_bench_group)
-main.add_command(_gdpr_group)
 
 if __name__ == "__main__":  # pragma: no cover
     sys.exit(main())

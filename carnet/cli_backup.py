@@ -6,6 +6,8 @@ from pathlib import Path
 
 import click
 
+from carnet.cli_runtime import command_runtime, command_settings
+
 
 @click.command("backup")
 @click.argument("path", type=click.Path(path_type=Path, file_okay=False))
@@ -15,9 +17,8 @@ def backup_command(path: Path) -> None:
     Safe while the service runs. PostgreSQL needs pg_dump (postgresql-client).
     """
     from carnet import backup
-    from carnet.cli import _runtime
 
-    rt = _runtime()  # refuses a database that is not at this release's schema
+    rt = command_runtime()  # refuses a database that is not at this release's schema
     rt.close()
     try:
         summary = backup.backup(rt.settings, path, say=click.echo)
@@ -41,11 +42,10 @@ def restore_command(ctx: click.Context, path: Path, yes: bool) -> None:
     Stop the service first. Records written since the backup are lost.
     """
     from carnet import backup
-    from carnet.cli import _settings
     from carnet.cli_search import reindex
     from records_svc import migrate
 
-    settings = _settings()
+    settings = command_settings()
     try:
         manifest = backup.read_manifest(path)
     except backup.BackupError as exc:

@@ -6,14 +6,10 @@ from typing import TYPE_CHECKING
 
 import click
 
+from carnet.cli_runtime import command_runtime
+
 if TYPE_CHECKING:
     from carnet.embedded import Runtime
-
-
-def _runtime() -> Runtime:
-    from carnet.cli import _runtime as runtime
-
-    return runtime()
 
 
 @click.group()
@@ -33,7 +29,7 @@ def documents_gc(grace_minutes: int, dry_run: bool) -> None:
     """Remove orphan files (no document or job refers to them); report missing ones."""
     from records_svc.domain import record_files
 
-    rt = _runtime()
+    rt = command_runtime()
     with rt.db.read() as session:
         report = record_files.collect_garbage(
             session, rt.files, grace_seconds=grace_minutes * 60, dry_run=dry_run
@@ -59,7 +55,7 @@ def templates() -> None:
 @templates.command("install-defaults")
 def templates_install_defaults() -> None:
     """Add the default templates (Fiche prospect, Fiche client, Fiche contact) if missing."""
-    click.echo(install_defaults(_runtime()))
+    click.echo(install_defaults(command_runtime()))
 
 
 def install_defaults(rt: Runtime) -> str:

@@ -5,19 +5,13 @@ from __future__ import annotations
 import click
 from tqdm import tqdm
 
-from carnet import embedded
+from carnet.cli_runtime import command_runtime
 from search_svc.backends.base import SearchUnavailableError
 
 
 @click.group()
 def search() -> None:
     """The search index."""
-
-
-def _runtime() -> embedded.Runtime:
-    from carnet.cli import _runtime as runtime
-
-    return runtime()
 
 
 @search.command("reindex")
@@ -27,7 +21,7 @@ def reindex(batch_size: int | None) -> None:
     from records_svc.domain import snapshots
     from workers import maintenance
 
-    rt = _runtime()
+    rt = command_runtime()
     try:
         with rt.db.read() as session:
             total = snapshots.counts(session)
@@ -51,7 +45,7 @@ def verify(show: int) -> None:
     """Compare the database with the index; exit status 1 on drift."""
     from workers import maintenance
 
-    rt = _runtime()
+    rt = command_runtime()
     try:
         if rt.search.health().state == "outdated":  # made by an earlier release
             raise click.ClickException(

@@ -25,8 +25,7 @@ from records_svc.userstates import user_states_for
 from search_svc import api as search_api
 from search_svc import create_app as create_search_app
 from search_svc.backends.base import SearchBackend
-from workers.celery_app import CeleryJobQueue, create_celery
-from workers.context import WorkerContext
+from workers.celery_app import CeleryJobQueue, components, create_celery
 from workers.maintenance import BackgroundSweep, heal_index
 
 log = logging.getLogger(__name__)
@@ -67,7 +66,8 @@ class Runtime:
 
     @property
     def files(self) -> FileStore:
-        return self.db.files or FileStore(self.settings.resolved_documents_dir)
+        assert self.db.files is not None  # built by records_svc.composition
+        return self.db.files
 
 
 def runtime(settings: Settings, *, upgrade: bool = False) -> Runtime:
@@ -79,18 +79,18 @@ def runtime(settings: Settings, *, upgrade: bool = False) -> Runtime:
     default's own database on its first use, which is created.
     """
     private_dir(settings.data_dir, tighten=True)
-    context = WorkerContext(settings)
-    engine = context.db.engine
+    celery = create_celery(settings)
+    built = components(celery)
+    engine = built.db.engine
     if upgrade or (settings.database_url is None and migrate.is_empty(engine)):
         migrate.upgrade(engine)
     else:
         try:
             migrate.check_current(engine)
         except BaseException:
-            context.db.dispose()
+            built.db.dispose()
             raise
-    celery = create_celery(settings, context)
-    return Runtime(settings=settings, db=context.db, celery=celery, search=context.search)
+    return Runtime(settings=settings, db=built.db, celery=celery, search=built.search)
 
 
 def heal_search(rt: Runtime) -> bool:

@@ -20,14 +20,12 @@ from config.logs import configure
 def records(settings: Settings | None = None) -> Flask:
     """The records API, enqueueing its jobs on the broker."""
     from records_svc import create_app
-    from workers.celery_app import CeleryJobQueue, create_celery
-    from workers.context import WorkerContext
+    from workers.celery_app import components, create_celery
 
     settings = settings or load_settings()
     configure(settings, "records")
-    context = WorkerContext(settings)
-    celery = create_celery(settings, context)
-    return create_app(settings, database=context.db, job_queue=CeleryJobQueue(celery))
+    built = components(create_celery(settings))
+    return create_app(settings, database=built.db, job_queue=built.jobs)
 
 
 def search(settings: Settings | None = None) -> Flask:

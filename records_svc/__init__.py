@@ -14,7 +14,7 @@ import httpkit
 from config import Settings, load_settings
 from httpkit import problems
 from httpkit.userstate import UserStates
-from records_svc import throttle
+from records_svc import composition, throttle
 from records_svc.api import (
     accounts,
     auth,
@@ -32,12 +32,11 @@ from records_svc.api import (
 from records_svc.api import actions as actions_api
 from records_svc.api import idempotency as idempotency_api
 from records_svc.api import opportunities as opportunities_api
-from records_svc.api.common import Services, request_actor, request_policy
+from records_svc.api.common import RecordsServices
 from records_svc.api.converters import IdConverter
 from records_svc.db import Database
 from records_svc.domain.errors import DomainError
-from records_svc.files import FileStore
-from records_svc.jobs import INDEX_EVENTS_TASK, JobQueue, NullJobQueue
+from records_svc.jobs import JobQueue, NullJobQueue
 from records_svc.userstates import user_states_for
 
 BLUEPRINTS = (
@@ -65,7 +64,10 @@ def create_app(
     job_queue: JobQueue | None = None,
     user_states: UserStates | None = None,
 ) -> Flask:
-    """Assemble the records app; ``job_queue`` receives the jobs (index events after commit).
+    """Assemble the records app; ``job_queue`` receives its jobs.
+
+    ``database`` is built by ``records_svc.composition`` (its index events go to the
+    queue it was built with); by default one is built here over ``job_queue``.
 
     ``user_states`` reads users' current state (shared with the search app when both
     run in one process); by default over ``database``, published to Redis if configured.
@@ -79,13 +81,16 @@ def create_app(
     )
     app.json.sort_keys = False  # type: ignore[attr-defined]
     queue: JobQueue = job_queue or NullJobQueue()
-    db = database or Database(settings.resolved_database_url)
-    if db.files is None:
-        db.files = FileStore(settings.resolved_documents_dir)
-    db.on_index_events = lambda ids: queue.enqueue(INDEX_EVENTS_TASK, event_ids=ids)
-    db.current_policy = request_policy
-    db.current_actor = request_actor
-    app.extensions["carnet.records"] = Services(
+    if database is None:
+        db = composition.records_database(settings, queue)
+    elif composition.is_assembled(database):
+        db = database
+    else:
+        raise ValueError(
+            "the records app needs a database built by records_svc.composition "
+            "(records_database): it carries the caller's policy, history actor and files"
+        )
+    app.extensions["carnet.records"] = RecordsServices(
         settings=settings,
         db=db,
         secret_key=settings.resolved_secret_key(),

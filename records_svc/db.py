@@ -110,10 +110,31 @@ class UnitOfWork:
             callback()
 
 
+def _system() -> access.AccessPolicy:
+    return access.SYSTEM
+
+
+def _nobody() -> int | None:
+    return None
+
+
 class Database:
     """The records database: an engine, a session factory and units of work."""
 
-    def __init__(self, url: str, on_index_events: OnIndexEvents | None = None):
+    def __init__(
+        self,
+        url: str,
+        on_index_events: OnIndexEvents | None = None,
+        *,
+        files: FileStore | None = None,
+        current_policy: Callable[[], access.AccessPolicy] | None = None,
+        current_actor: Callable[[], int | None] | None = None,
+    ):
+        """``on_index_events`` receives the ids of the outbox rows a unit of work wrote,
+        once it committed (None: they wait for the sweep); ``files`` is the document
+        store; ``current_policy`` and ``current_actor`` say whose access policy a new
+        session carries and whom the history names (by default: the system's, nobody).
+        A process's database is built with them (records_svc/composition.py)."""
         self.url = url
         self.engine = make_engine(url)
         self._sessions = sessionmaker(self.engine, expire_on_commit=False)
@@ -126,11 +147,11 @@ class Database:
         event.listen(self._writer_sessions, "before_flush", history.before_flush)
         self._history = True
         self.on_index_events = on_index_events
-        self.files: FileStore | None = None
+        self.files = files
         #: the access policy of whoever opens a session now (the records app: the caller's)
-        self.current_policy: Callable[[], access.AccessPolicy] = lambda: access.SYSTEM
+        self.current_policy: Callable[[], access.AccessPolicy] = current_policy or _system
         #: the user who makes the changes now (the records app: the caller; None: the system)
-        self.current_actor: Callable[[], int | None] = lambda: None
+        self.current_actor: Callable[[], int | None] = current_actor or _nobody
 
     def record_history(self, enabled: bool) -> None:
         """History on (always, in Carnet); off only to measure what it costs (carnet bench).

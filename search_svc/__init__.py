@@ -37,7 +37,7 @@ def create_app(
         **httpkit.api_config("Carnet search API"),
     )
     app.json.sort_keys = False  # type: ignore[attr-defined]
-    app.extensions["carnet.search"] = api.Services(
+    app.extensions["carnet.search"] = api.SearchServices(
         backend=backend or from_settings(settings),
         secret_key=settings.resolved_secret_key(),
         user_states=user_states or _published_states(settings),

@@ -40,15 +40,15 @@ blp = Blueprint("search", __name__, description="Type-ahead search")
 
 
 @dataclass
-class Services:
+class SearchServices:
     backend: SearchBackend
     secret_key: str
     #: users' current rights, active flag and token version (None: trust the token)
     user_states: UserStates | None = None
 
 
-def services() -> Services:
-    svc: Services = current_app.extensions["carnet.search"]
+def services() -> SearchServices:
+    svc: SearchServices = current_app.extensions["carnet.search"]
     return svc
 
 

@@ -7,7 +7,7 @@ the records service's rows reach search through the indexing job.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 from search_svc import normalize
@@ -65,11 +65,23 @@ def account_badges(account: Mapping[str, Any]) -> tuple[str, ...]:
     return tuple(badges)
 
 
-def account_document(account: Mapping[str, Any]) -> SearchDocument:
-    """Searchable: trade name (*nom d'appel*), legal name, SIREN, SIRET, city, postal code.
+#: the values an account's document matches by their words, and as numbers (the records
+#: service passes its declared searchable fields: domain/field_declarations.py)
+ACCOUNT_WORDS = ("legal_name", "city")
+ACCOUNT_NUMBERS = ("siren", "siret")
+
+
+def account_document(
+    account: Mapping[str, Any],
+    *,
+    words: Sequence[str] = ACCOUNT_WORDS,
+    numbers: Sequence[str] = ACCOUNT_NUMBERS,
+) -> SearchDocument:
+    """Searchable: trade name (*nom d'appel*), postal code, and the values named by
+    ``words`` (legal name, city) and ``numbers`` (SIREN, SIRET).
 
     The name's words and the postal code are its primary words (the ranking's
-    "matches the name" tier); legal name, city and numbers only match.
+    "matches the name" tier); the other words and numbers only match.
     """
     name = str(account["name"])
     primary = _terms(_words([name]), _postal_code(account))
@@ -85,8 +97,8 @@ def account_document(account: Mapping[str, Any]) -> SearchDocument:
         closed=bool(account.get("closed")),
         terms=_terms(
             primary,
-            _words([account.get("legal_name"), account.get("city")]),
-            numbers=(account.get("siren"), account.get("siret")),
+            _words([account.get(key) for key in words]),
+            numbers=[account.get(key) for key in numbers],
         ),
         sort_key=normalize.sort_text(name),
         primary=primary,

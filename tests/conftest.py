@@ -18,9 +18,11 @@ from sqlalchemy import insert, select, text
 
 from config import Settings, load_settings
 from records_svc import create_app, migrate
+from records_svc.composition import records_database
 from records_svc.db import Database
 from records_svc.domain import rights, users
 from records_svc.domain.models import Base, FieldDefinition
+from records_svc.jobs import NullJobQueue
 from tests.services import scratch_postgres_database
 
 PASSWORD = "correct horse battery"
@@ -109,7 +111,8 @@ def settings(tmp_path: Path, database_url: str) -> Settings:
 
 @pytest.fixture
 def database(settings: Settings) -> Iterator[Database]:
-    db = Database(settings.resolved_database_url)
+    """The records database as the app uses it (no job queue: index events stay pending)."""
+    db = records_database(settings, NullJobQueue())
     yield db
     db.dispose()
 

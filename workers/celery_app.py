@@ -10,7 +10,7 @@ from kombu import Queue
 
 from config import Settings
 from config.logs import CELERY_HEADER, current_request_id, reset_request_id, set_request_id
-from workers.context import WorkerContext
+from records_svc.composition import Components, build_records
 
 log = logging.getLogger(__name__)
 
@@ -26,8 +26,13 @@ ROUTES = {
 FAIL_FAST = {"max_retries": 1, "interval_start": 0, "interval_step": 0.2, "interval_max": 0.2}
 
 
-def create_celery(settings: Settings, context: WorkerContext | None = None) -> Celery:
-    """A Celery app for ``settings`` with every Carnet task registered."""
+def create_celery(settings: Settings) -> Celery:
+    """A Celery app for ``settings`` with every Carnet task registered.
+
+    The tasks run on the process's components (records_svc/composition.py), built here
+    with this app's job queue: the index events of a task's writes are sent at once.
+    ``components(app)`` gives them to the rest of the process (``carnet serve``).
+    """
     app = Celery("carnet", set_as_current=False)
     eager = settings.eager_jobs
     app.conf.update(
@@ -71,13 +76,18 @@ def create_celery(settings: Settings, context: WorkerContext | None = None) -> C
             **prefix,
         }
     _follow_request_ids()
-    ctx = context or WorkerContext(settings)
-    ctx.jobs = CeleryJobQueue(app)
-    app.carnet_context = ctx
+    built = build_records(settings, CeleryJobQueue(app))
+    app.carnet_components = built
     from workers import registry
 
-    registry.register_all(app, ctx)
+    registry.register_all(app, built)
     return app
+
+
+def components(app: Celery) -> Components:
+    """The components ``app``'s tasks run on (built with it by ``create_celery``)."""
+    built: Components = app.carnet_components
+    return built
 
 
 def _task_started(task: Any = None, **_: Any) -> None:

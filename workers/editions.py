@@ -5,16 +5,16 @@ from __future__ import annotations
 from celery import Celery
 from sqlalchemy.exc import OperationalError
 
+from records_svc.composition import Components
 from records_svc.editions import printing
 from records_svc.editions.limits import EditionLimits
-from workers.context import WorkerContext
 
 #: the render stops itself at edition_render_seconds; Celery's limits are the backstop
 #: (soft: interrupts code the render's own limit could not; hard: kills the process)
 SOFT_GRACE_SECONDS, HARD_GRACE_SECONDS = 5, 30
 
 
-def register(app: Celery, ctx: WorkerContext) -> None:
+def register(app: Celery, ctx: Components) -> None:
     limits = EditionLimits.from_settings(ctx.settings)
 
     # Not acks_late: printing twice would attach the file twice; a lost job is retried by

@@ -15,12 +15,12 @@ from typing import Any
 from celery import Celery
 
 from config.logs import current_request_id
+from records_svc.composition import Components
 from records_svc.db import Database
-from records_svc.domain import outbox, snapshots
+from records_svc.domain import field_declarations, outbox, snapshots
 from records_svc.jobs import INDEX_EVENTS_TASK
 from search_svc import documents
 from search_svc.backends.base import SearchBackend, SearchDocument, SearchUnavailableError
-from workers.context import WorkerContext
 
 log = logging.getLogger(__name__)
 
@@ -34,7 +34,8 @@ def documents_of(
     accounts: Iterable[snapshots.Values],
     contacts: Iterable[tuple[snapshots.Values, snapshots.Values]],
 ) -> list[SearchDocument]:
-    return [documents.account_document(a) for a in accounts] + [
+    words, numbers = field_declarations.searchable("words"), field_declarations.searchable("number")
+    return [documents.account_document(a, words=words, numbers=numbers) for a in accounts] + [
         documents.contact_document(c, a) for c, a in contacts
     ]
 
@@ -86,7 +87,7 @@ def process_events(db: Database, backend: SearchBackend, event_ids: Sequence[int
     return touched
 
 
-def register(app: Celery, ctx: WorkerContext) -> None:
+def register(app: Celery, ctx: Components) -> None:
     @app.task(
         bind=True,
         name=INDEX_EVENTS_TASK,

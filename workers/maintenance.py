@@ -11,12 +11,12 @@ from typing import Any
 
 from celery import Celery, signals
 
+from records_svc.composition import Components
 from records_svc.db import Database
 from records_svc.domain import outbox, snapshots
 from records_svc.jobs import INDEX_EVENTS_TASK
 from search_svc.backends.base import Rebuild, SearchBackend, SearchDocument
 from workers import indexing
-from workers.context import WorkerContext
 from workers.indexing import HEAL_INDEX_TASK
 
 log = logging.getLogger(__name__)
@@ -153,16 +153,14 @@ def verify(db: Database, backend: SearchBackend) -> Drift:
 def _heal_at_start(sender: Any = None, **_: Any) -> None:
     """A fresh deployment has no index yet: the worker of the indexing queue asks for it."""
     app = getattr(sender, "app", None)
-    ctx = getattr(app, "carnet_context", None)
+    ctx = getattr(app, "carnet_components", None)
     queues = {q.name for q in getattr(getattr(sender, "task_consumer", None), "queues", ())}
     if app is not None and ctx is not None and "indexing" in queues:
         if ctx.search.health().repairable:
             app.tasks[HEAL_INDEX_TASK].apply_async()
 
 
-def sweep_outbox(
-    app: Celery, ctx: WorkerContext, *, older_than_seconds: float | None = None
-) -> int:
+def sweep_outbox(app: Celery, ctx: Components, *, older_than_seconds: float | None = None) -> int:
     """The sweep of the beat task and of the embedded runtime: pending events sent again."""
     settings = ctx.settings
     if ctx.search.health().repairable:  # a lost index: repaired, then rebuilt
@@ -210,14 +208,14 @@ class BackgroundSweep:
     def _sweep(self, older_than_seconds: float | None = None) -> int:
         try:
             return sweep_outbox(
-                self.app, self.app.carnet_context, older_than_seconds=older_than_seconds
+                self.app, self.app.carnet_components, older_than_seconds=older_than_seconds
             )
         except Exception:
             log.warning("outbox sweep failed; next try in %s s", self.period, exc_info=True)
             return 0
 
 
-def register(app: Celery, ctx: WorkerContext) -> None:
+def register(app: Celery, ctx: Components) -> None:
     settings = ctx.settings
 
     @app.task(name=SWEEP_TASK, shared=False, max_retries=0)

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from celery import Celery
 
+from records_svc.composition import Components
 from workers import editions, indexing, maintenance, retention, sirene
-from workers.context import WorkerContext
 
 
-def register_all(app: Celery, ctx: WorkerContext) -> None:
-    # Each module: ``def register(app: Celery, ctx: WorkerContext) -> None``.
+def register_all(app: Celery, ctx: Components) -> None:
+    # Each module: ``def register(app: Celery, ctx: Components) -> None``.
     editions.register(app, ctx)
     indexing.register(app, ctx)
     maintenance.register(app, ctx)

@@ -8,16 +8,16 @@ from typing import Any
 from celery import Celery
 from celery.schedules import crontab
 
+from records_svc.composition import Components
 from records_svc.domain import retention
 from records_svc.domain.models import utcnow
-from workers.context import WorkerContext
 
 log = logging.getLogger(__name__)
 
 PURGE_TASK = "carnet.maintenance.gdpr_purge"
 
 
-def register(app: Celery, ctx: WorkerContext) -> None:
+def register(app: Celery, ctx: Components) -> None:
     months = ctx.settings.gdpr_purge_months
 
     # Running twice deletes nothing more: what was inactive is gone.

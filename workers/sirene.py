@@ -6,11 +6,11 @@ from typing import Any
 
 from celery import Celery
 
+from records_svc.composition import Components
 from records_svc.sirene.jobs import LOOKUP_TASK, run_lookup_job
-from workers.context import WorkerContext
 
 
-def register(app: Celery, ctx: WorkerContext) -> None:
+def register(app: Celery, ctx: Components) -> None:
     # shared=False: the task belongs to this app only (a closure over its context).
     # HTTP retries (429, 5xx, timeouts, with backoff) happen inside the provider client;
     # the task itself is not retried: its job already holds the outcome.

@@ -36,13 +36,14 @@ from carnet.bench import data, measure
 from carnet.bench import pipeline_burst as bursts
 from config import Settings, load_settings
 from records_svc import create_app
+from records_svc.composition import records_database
 from records_svc.db import Database
 from records_svc.domain import users
-from records_svc.jobs import INDEX_EVENTS_TASK
+from records_svc.jobs import INDEX_EVENTS_TASK, NullJobQueue
 from search_svc.backends.base import SearchBackend, SearchQuery
 from search_svc.backends.sqlite_fts import SqliteFtsBackend
 from workers import maintenance
-from workers.celery_app import CeleryJobQueue, create_celery
+from workers.celery_app import CeleryJobQueue, components, create_celery
 
 PASSWORD = uuid.uuid4().hex
 LETTERS = "bcdfghjklmnpqrstvwxz"
@@ -222,15 +223,16 @@ def _celery_chain(
             broker_key_prefix=prefix,
             outbox_sweep_age_seconds=3600,
         )
-        db = Database(url)
-        offline = Database(url)  # no job queue: its writes leave their events pending
+        queue = CeleryJobQueue(create_celery(settings))
+        db = records_database(settings, queue)
+        # no job queue: its writes leave their events pending
+        offline = records_database(settings, NullJobQueue())
         backend = SqliteFtsBackend(settings.resolved_search_sqlite_path)
         broker = redis.Redis.from_url(options.redis_url)
         try:
             say(f"celery: a directory of {options.entries} entries in PostgreSQL and the index…")
             data.load_directory(db.engine, options.entries, options.seed)
             maintenance.reindex(db, backend)
-            queue = CeleryJobQueue(create_celery(settings))
             app = create_app(settings, database=db, job_queue=queue)
             chain = Chain(
                 "celery",
@@ -262,7 +264,7 @@ def _embedded_chain(
 
     settings = load_settings(data_dir=workdir / "var", secret_key=uuid.uuid4().hex * 2)
     rt = embedded.runtime(settings)
-    offline = Database(settings.resolved_database_url)  # no job queue
+    offline = records_database(settings, NullJobQueue())  # no job queue
     try:
         say(f"embedded: a directory of {options.entries} entries in SQLite and the index…")
         _load_sqlite(rt.db, options.entries, options.seed)
@@ -278,7 +280,7 @@ def _embedded_chain(
             _sign_in(app, rt.db),
             create_app(settings, database=offline),
             lambda ids: maintenance.sweep_outbox(
-                rt.celery, rt.celery.carnet_context, older_than_seconds=0
+                rt.celery, components(rt.celery), older_than_seconds=0
             ),
         )
         _wait_for_index(chain)

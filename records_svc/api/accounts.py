@@ -10,7 +10,7 @@ from flask_smorest import Blueprint
 from httpkit.tokens import current_principal
 from records_svc.api.common import (
     API,
-    account_repr,
+    account_path,
     etag,
     expected_version,
     login_required,
@@ -26,11 +26,13 @@ from records_svc.api.schemas import (
 from records_svc.domain import accounts
 from records_svc.domain.errors import PermissionDeniedError
 from records_svc.domain.listing import LIST_FILTERS
+from records_svc.domain.models import Account
 from records_svc.domain.rights import VALIDATE_PROSPECT
 
 blp = Blueprint("accounts", __name__, url_prefix=API, description="Prospects and clients")
 
-Reply = tuple[dict[str, Any], int, dict[str, str]]
+#: the account (dumped by the response's schema), its status and headers
+Reply = tuple[Account, int, dict[str, str]]
 
 
 def _page(kind: str | None, args: dict[str, Any]) -> dict[str, Any]:
@@ -39,13 +41,13 @@ def _page(kind: str | None, args: dict[str, Any]) -> dict[str, Any]:
         rows, next_cursor = accounts.list_accounts(
             session, kind=kind, cursor=args.get("cursor"), limit=args["limit"], query=query
         )
-        return {"items": [account_repr(a) for a in rows], "next_cursor": next_cursor}
+        return {"items": rows, "next_cursor": next_cursor}
 
 
 def _read(account_id: int, kind: str | None) -> Reply:
     with services().db.read() as session:
         account = accounts.get_account(session, account_id, kind)
-        return account_repr(account), 200, etag(account.version)
+        return account, 200, etag(account.version)
 
 
 def _edit(account_id: int, kind: str | None, data: dict[str, Any]) -> Reply:
@@ -54,7 +56,7 @@ def _edit(account_id: int, kind: str | None, data: dict[str, Any]) -> Reply:
         account = accounts.update_account(
             uow, account_id, data, expected_version=version, kind=kind
         )
-    return account_repr(account), 200, etag(account.version)
+    return account, 200, etag(account.version)
 
 
 def _delete(account_id: int, kind: str | None) -> tuple[str, int]:
@@ -82,8 +84,8 @@ def list_prospects(args: dict[str, Any]) -> dict[str, Any]:
 def create_prospect(data: dict[str, Any]) -> Reply:
     with services().db.unit_of_work() as uow:
         account = accounts.create_prospect(uow, current_principal().user_id, data)
-    headers = {**etag(account.version), "Location": account_repr(account)["links"]["self"]}
-    return account_repr(account), 201, headers
+    headers = {**etag(account.version), "Location": account_path(account)}
+    return account, 201, headers
 
 
 @blp.route("/prospects/<id:account_id>", methods=["GET"])
@@ -115,7 +117,7 @@ def validate_prospect(account_id: int) -> Reply:
     version = expected_version(request.headers.get("If-Match"), required=False)
     with services().db.unit_of_work() as uow:
         account = accounts.validate_prospect(uow, account_id, expected_version=version)
-    return account_repr(account), 200, etag(account.version)
+    return account, 200, etag(account.version)
 
 
 # --- clients -----------------------------------------------------------------------------

@@ -23,7 +23,7 @@ F = TypeVar("F", bound=Callable[..., Any])
 
 
 @dataclass
-class Services:
+class RecordsServices:
     """What the records app was assembled with (``app.extensions['carnet.records']``)."""
 
     settings: Settings
@@ -34,8 +34,8 @@ class Services:
     user_states: UserStates
 
 
-def services() -> Services:
-    svc: Services = current_app.extensions["carnet.records"]
+def services() -> RecordsServices:
+    svc: RecordsServices = current_app.extensions["carnet.records"]
     return svc
 
 
@@ -107,37 +107,6 @@ def account_ref(account: Account) -> dict[str, Any]:
         "kind": account.kind,
         "name": account.name,
         "link": account_path(account),
-    }
-
-
-def account_repr(account: Account) -> dict[str, Any]:
-    path = account_path(account)
-    return {
-        "id": account.id,
-        "kind": account.kind,
-        "name": account.name,
-        "legal_name": account.legal_name,
-        "siren": account.siren,
-        "siret": account.siret,
-        "ape_code": account.ape_code,
-        "address": account.address,
-        "phone": account.phone,
-        "email": account.email,
-        "website": account.website,
-        "status": account.status,
-        "closed": bool(account.closed),
-        "external_ref": account.external_ref,
-        "owner_id": account.owner_id,
-        "custom": account.custom or {},
-        "version": account.version,
-        "created_at": iso(account.created_at),
-        "updated_at": iso(account.updated_at),
-        "links": {
-            "self": path,
-            "contacts": f"{API}/accounts/{account.id}/contacts",
-            "documents": f"{path}/documents",
-            "actions": f"{path}/actions",
-        },
     }
 
 

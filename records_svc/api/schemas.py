@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
-from datetime import UTC
+from collections.abc import Mapping
+from datetime import UTC, datetime
+from typing import Any
 
-from marshmallow import EXCLUDE, RAISE, Schema, fields, validate
+from marshmallow import EXCLUDE, RAISE, Schema, fields, missing, pre_dump, validate
 
+from records_svc.api.common import API, account_path, iso
 from records_svc.api.converters import MAX_ID
+from records_svc.domain import field_declarations
+from records_svc.domain.field_declarations import AccountField
 
 
 class StrictSchema(Schema):
@@ -14,30 +19,77 @@ class StrictSchema(Schema):
         unknown = RAISE
 
 
+class ShownSchema(Schema):
+    """A response schema that never drops a key silently: dumping a mapping with a key it
+    does not declare is a bug (the key would vanish from the API), so it raises."""
+
+    @pre_dump
+    def _no_undeclared_key(self, data: Any, **_: Any) -> Any:
+        if isinstance(data, Mapping):
+            undeclared = set(data) - set(self.fields)
+            if undeclared:
+                raise ValueError(
+                    f"{type(self).__name__} does not declare {', '.join(sorted(undeclared))}"
+                )
+        return data
+
+
 def _text(max_length: int, **kwargs: object) -> fields.String:
     return fields.String(allow_none=True, validate=validate.Length(max=max_length), **kwargs)  # type: ignore[arg-type]
 
 
-class AddressSchema(StrictSchema):
-    line1 = _text(200)
-    line2 = _text(200)
-    postal_code = _text(20)
-    city = _text(120)
-    country = _text(120)
+def _written(declared: AccountField) -> fields.String:
+    """The write schema's field of a declared standard field."""
+    metadata = {
+        name: value
+        for name, value in (("description", declared.description), ("example", declared.example))
+        if value is not None
+    }
+    if metadata:
+        return _text(declared.write_length, metadata=metadata)
+    return _text(declared.write_length)
+
+
+def _declared_address_fields() -> dict[str, fields.Field]:
+    return {
+        f.address_part: _written(f)
+        for f in field_declarations.account_fields()
+        if f.address_part is not None
+    }
+
+
+def _declared_write_fields() -> dict[str, fields.Field]:
+    """The top-level write fields of the declared standard fields (``address`` nested)."""
+    out: dict[str, fields.Field] = {}
+    for f in field_declarations.account_fields():
+        if f.address_part is None:
+            out[f.key] = _written(f)
+        elif "address" not in out:
+            out["address"] = fields.Nested(AddressSchema, allow_none=False)
+    return out
+
+
+def _declared_read_fields() -> dict[str, fields.Field]:
+    """The top-level read fields of the declared standard fields (``address`` nested)."""
+    out: dict[str, fields.Field] = {}
+    for f in field_declarations.account_fields():
+        if f.address_part is None:
+            out[f.key] = fields.String() if f.required else fields.String(allow_none=True)
+        elif "address" not in out:
+            out["address"] = fields.Nested(AddressSchema)
+    return out
+
+
+class AddressSchema(StrictSchema, ShownSchema):
+    # the declared ``address.<part>`` fields (domain/field_declarations.py)
+    locals().update(_declared_address_fields())
 
 
 class AccountWriteSchema(StrictSchema):
     """What the portal may write on a prospect or client; the field library decides the rest."""
 
-    name = _text(200, metadata={"description": "Trade name (nom d'appel)"})
-    legal_name = _text(200)
-    siren = _text(20, metadata={"description": "9 digits, Luhn-checked"})
-    siret = _text(20, metadata={"description": "14 digits, Luhn-checked"})
-    ape_code = _text(10, metadata={"example": "62.02A"})
-    address = fields.Nested(AddressSchema, allow_none=False)
-    phone = _text(32)
-    email = _text(254)
-    website = _text(300)
+    # the declared standard fields (domain/field_declarations.py)
+    locals().update(_declared_write_fields())
     owner_id = fields.Integer(
         allow_none=True, strict=True, validate=validate.Range(min=1, max=MAX_ID)
     )
@@ -87,57 +139,92 @@ class ContactWriteSchema(StrictSchema):
     custom = fields.Dict(keys=fields.String(), values=fields.Raw(allow_none=True))
 
 
-class AccountLinksSchema(Schema):
+class AccountLinksSchema(ShownSchema):
     self = fields.String()
     contacts = fields.String()
     documents = fields.String()
     actions = fields.String()
 
 
-class AccountSchema(Schema):
+class Instant(fields.String):
+    """A moment as the API writes it: ISO 8601 in UTC with a Z (a string stays as it is)."""
+
+    def _serialize(self, value: Any, attr: str | None, obj: Any, **kwargs: Any) -> Any:
+        if isinstance(value, datetime):
+            value = iso(value)
+        return super()._serialize(value, attr, obj, **kwargs)
+
+
+class Flag(fields.Boolean):
+    """A yes/no the API always writes as true or false (an unset flag is false)."""
+
+    def _serialize(self, value: Any, attr: str | None, obj: Any, **kwargs: Any) -> Any:
+        return bool(value)
+
+
+class CustomValues(fields.Dict):
+    """A record's custom field values (none: an empty object)."""
+
+    def _serialize(self, value: Any, attr: str | None, obj: Any, **kwargs: Any) -> Any:
+        return super()._serialize(value or {}, attr, obj, **kwargs)
+
+
+class AccountLinks(fields.Nested):
+    """An account's links, from the account itself."""
+
+    def get_value(self, obj: Any, attr: str, accessor: Any = None, default: Any = missing) -> Any:
+        return account_links(obj)
+
+
+def account_links(account: Any) -> dict[str, str]:
+    path = account_path(account)
+    return {
+        "self": path,
+        "contacts": f"{API}/accounts/{account.id}/contacts",
+        "documents": f"{path}/documents",
+        "actions": f"{path}/actions",
+    }
+
+
+class AccountSchema(ShownSchema):
+    """A prospect or client as the API shows it, dumped from the model object."""
+
     id = fields.Integer()
     kind = fields.String(validate=validate.OneOf(["prospect", "client"]))
-    name = fields.String()
-    legal_name = fields.String(allow_none=True)
-    siren = fields.String(allow_none=True)
-    siret = fields.String(allow_none=True)
-    ape_code = fields.String(allow_none=True)
-    address = fields.Nested(AddressSchema)
-    phone = fields.String(allow_none=True)
-    email = fields.String(allow_none=True)
-    website = fields.String(allow_none=True)
+    # the declared standard fields (domain/field_declarations.py)
+    locals().update(_declared_read_fields())
     status = fields.String(allow_none=True, validate=validate.OneOf(["draft", "validated"]))
-    closed = fields.Boolean()
+    closed = Flag()
     external_ref = fields.String(allow_none=True)
     owner_id = fields.Integer(allow_none=True)
-    custom = fields.Dict()
+    custom = CustomValues()
     version = fields.Integer()
-    created_at = fields.String()
-    updated_at = fields.String()
-    links = fields.Nested(AccountLinksSchema)
+    created_at = Instant()
+    updated_at = Instant()
+    links = AccountLinks(AccountLinksSchema)
 
 
-class AccountRefSchema(Schema):
+class AccountRefSchema(ShownSchema):
     id = fields.Integer()
     kind = fields.String()
     name = fields.String()
     link = fields.String()
 
 
-class ContactLinksSchema(Schema):
+class ContactLinksSchema(ShownSchema):
     self = fields.String()
     account = fields.String()
     tel = fields.String(allow_none=True)
     mailto = fields.String(allow_none=True)
 
 
-class ConsentSchema(Schema):
+class ConsentSchema(ShownSchema):
     status = fields.String()
     at = fields.String(allow_none=True)
     source = fields.String(allow_none=True)
 
 
-class ContactSchema(Schema):
+class ContactSchema(ShownSchema):
     id = fields.Integer()
     account_id = fields.Integer()
     account = fields.Nested(AccountRefSchema)

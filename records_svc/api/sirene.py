@@ -12,7 +12,6 @@ from marshmallow import fields as ma
 from httpkit.tokens import current_principal
 from records_svc.api.common import (
     API,
-    account_repr,
     etag,
     expected_version,
     login_required,
@@ -22,6 +21,7 @@ from records_svc.api.jobs import JobSchema, job_repr
 from records_svc.api.schemas import AccountSchema
 from records_svc.domain import accounts
 from records_svc.domain import jobs as jobs_domain
+from records_svc.domain.models import Account
 from records_svc.sirene.jobs import LookupReply, request_lookup
 
 blp = Blueprint("sirene", __name__, url_prefix=API, description="SIRENE auto-fill")
@@ -55,6 +55,17 @@ class LookupSchema(Schema):
 
 class FilledProspectSchema(AccountSchema):
     sirene = ma.Nested(LookupSchema, metadata={"description": "the look-up applied"})
+
+
+class FilledProspect:
+    """A prospect as the API shows it, with the look-up that filled it (``sirene``)."""
+
+    def __init__(self, account: Account, sirene: dict[str, Any]) -> None:
+        self.account = account
+        self.sirene = sirene
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.account, name)
 
 
 def _start(number: str, account_id: int | None = None, version: int | None = None) -> LookupReply:
@@ -107,5 +118,4 @@ def fill_prospect(data: dict[str, Any], account_id: int) -> Any:
         return _accepted(reply.job_id)
     with services().db.read() as session:
         account = accounts.get_account(session, account_id, accounts.PROSPECT)
-        body = {**account_repr(account), "sirene": reply.done["lookup"]}
-        return body, 200, etag(account.version)
+        return FilledProspect(account, reply.done["lookup"]), 200, etag(account.version)

@@ -21,26 +21,15 @@ from typing import Any, TypeVar
 from sqlalchemy import ColumnElement, Select, and_, or_, select
 from sqlalchemy.orm import Session
 
+from records_svc.domain import field_declarations
 from records_svc.domain.errors import FieldValidationError, NotFoundError, PermissionDeniedError
 from records_svc.domain.models import Account
 from records_svc.domain.rights import ERP_SYNC, SHOW_CLOSED_ACCOUNTS
 
 CLIENT = "client"
 READ_ONLY = "read_only"
-#: the client fields the ERP sends, by their API names
-ERP_OWNED_FIELDS = (
-    "name",
-    "legal_name",
-    "siren",
-    "siret",
-    "ape_code",
-    "address",
-    "phone",
-    "email",
-    "website",
-    "closed",
-    "external_ref",
-)
+#: the client fields the ERP sends, by their API names (domain/field_declarations.py)
+ERP_OWNED_FIELDS = (*field_declarations.erp_owned_keys(), "closed", "external_ref")
 SESSION_KEY = "carnet.access"
 S = TypeVar("S", bound=Select[Any])
 

@@ -9,7 +9,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from records_svc.db import UnitOfWork
-from records_svc.domain import access, fields, listing, record_files, users
+from records_svc.domain import access, field_declarations, fields, listing, record_files, users
 from records_svc.domain.errors import (
     ConflictError,
     FieldValidationError,
@@ -21,22 +21,8 @@ from records_svc.domain.models import Account
 PROSPECT, CLIENT = "prospect", "client"
 DRAFT, VALIDATED = "draft", "validated"
 
-#: flat field key → Account column
-COLUMNS = {
-    "name": "name",
-    "legal_name": "legal_name",
-    "siren": "siren",
-    "siret": "siret",
-    "ape_code": "ape_code",
-    "address.line1": "address_line1",
-    "address.line2": "address_line2",
-    "address.postal_code": "postal_code",
-    "address.city": "city",
-    "address.country": "country",
-    "phone": "phone",
-    "email": "email",
-    "website": "website",
-}
+#: flat field key → Account column (domain/field_declarations.py)
+COLUMNS = field_declarations.columns()
 #: what only the ERP sets on a client, beside the field library's fields
 ERP_KEYS = ("closed", "external_ref")
 

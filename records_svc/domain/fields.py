@@ -17,7 +17,7 @@ from email_validator import EmailNotValidError, validate_email
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from records_svc.domain import numbers
+from records_svc.domain import field_declarations, numbers
 from records_svc.domain.errors import ConflictError, FieldValidationError, NotFoundError
 from records_svc.domain.models import FieldDefinition
 
@@ -39,20 +39,9 @@ class StandardField:
     choices: tuple[str, ...] | None = None
 
 
-_ACCOUNT_FIELDS = (
-    StandardField("name", "Nom d'appel", "text", "Identification", True, 200),
-    StandardField("legal_name", "Raison sociale", "text", "Identification", False, 200),
-    StandardField("address.line1", "Adresse", "text", "Coordonnées", False, 200),
-    StandardField("address.line2", "Complément d'adresse", "text", "Coordonnées", False, 200),
-    StandardField("address.postal_code", "Code postal", "text", "Coordonnées", False, 20),
-    StandardField("address.city", "Ville", "text", "Coordonnées", False, 120),
-    StandardField("address.country", "Pays", "text", "Coordonnées", False, 120),
-    StandardField("phone", "Téléphone", "phone", "Coordonnées"),
-    StandardField("email", "E-mail", "email", "Coordonnées"),
-    StandardField("website", "Site web", "url", "Coordonnées", False, 300),
-    StandardField("siren", "SIREN", "siren", "Marketing"),
-    StandardField("siret", "SIRET", "siret", "Marketing"),
-    StandardField("ape_code", "Code APE", "ape", "Marketing"),
+_ACCOUNT_FIELDS = tuple(
+    StandardField(f.key, f.label, f.type, f.tab, f.required, f.max_length, f.choices)
+    for f in field_declarations.library_order()
 )
 _CONTACT_FIELDS = (
     StandardField("civility", "Civilité", "choice", "Identification", False, 20, ("M.", "Mme")),

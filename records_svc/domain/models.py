@@ -22,6 +22,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, Mapper, mapped_column, relationship
 
+from records_svc.domain import field_declarations
 from search_svc.normalize import digits, sort_text
 
 NAMING = {
@@ -73,6 +74,20 @@ class UserRight(Base):
     right: Mapped[str] = mapped_column(String(64), primary_key=True)
 
 
+#: the standard fields whose column carries an index (look-ups by number)
+_INDEXED = {"siren", "siret"}
+
+
+def _declared_columns() -> dict[str, Any]:
+    """A column per declared standard account field (``Account``'s class body)."""
+    return {
+        f.column: mapped_column(
+            String(f.column_length), nullable=not f.required, index=f.column in _INDEXED or None
+        )
+        for f in field_declarations.model_columns()
+    }
+
+
 class Account(Base):
     """A prospect or a client. ``name`` is the trade name (*nom d'appel*)."""
 
@@ -96,19 +111,22 @@ class Account(Base):
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     kind: Mapped[str] = mapped_column(String(16))
-    name: Mapped[str] = mapped_column(String(200))
-    legal_name: Mapped[str | None] = mapped_column(String(200))
-    siren: Mapped[str | None] = mapped_column(String(9), index=True)
-    siret: Mapped[str | None] = mapped_column(String(14), index=True)
-    ape_code: Mapped[str | None] = mapped_column(String(6))
-    address_line1: Mapped[str | None] = mapped_column(String(200))
-    address_line2: Mapped[str | None] = mapped_column(String(200))
-    postal_code: Mapped[str | None] = mapped_column(String(20))
-    city: Mapped[str | None] = mapped_column(String(120))
-    country: Mapped[str | None] = mapped_column(String(120))
-    phone: Mapped[str | None] = mapped_column(String(32))
-    email: Mapped[str | None] = mapped_column(String(254))
-    website: Mapped[str | None] = mapped_column(String(300))
+    # The standard fields' columns: their width and nullability come from their
+    # declaration (domain/field_declarations.py); the annotations type them for readers.
+    name: Mapped[str]
+    legal_name: Mapped[str | None]
+    siren: Mapped[str | None]
+    siret: Mapped[str | None]
+    ape_code: Mapped[str | None]
+    address_line1: Mapped[str | None]
+    address_line2: Mapped[str | None]
+    postal_code: Mapped[str | None]
+    city: Mapped[str | None]
+    country: Mapped[str | None]
+    phone: Mapped[str | None]
+    email: Mapped[str | None]
+    website: Mapped[str | None]
+    locals().update(_declared_columns())
     status: Mapped[str | None] = mapped_column(String(16))
     closed: Mapped[bool] = mapped_column(Boolean, default=False)
     external_ref: Mapped[str | None] = mapped_column(String(64), unique=True)
@@ -136,11 +154,9 @@ class Account(Base):
     def address(self) -> dict[str, str | None]:
         """The postal address as the API and templates show it."""
         return {
-            "line1": self.address_line1,
-            "line2": self.address_line2,
-            "postal_code": self.postal_code,
-            "city": self.city,
-            "country": self.country,
+            f.address_part: getattr(self, f.column)
+            for f in field_declarations.account_fields()
+            if f.address_part
         }
 
     __mapper_args__ = {"version_id_col": version}

@@ -8,16 +8,16 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from records_svc.domain import field_declarations
 from records_svc.domain.models import Account, Contact
 
 ACCOUNT_COLUMNS = (
     Account.id,
     Account.kind,
     Account.name,
-    Account.legal_name,
-    Account.siren,
-    Account.siret,
-    Account.city,
+    # the fields search matches (their declaration's ``search`` flag)…
+    *(getattr(Account, f.column) for f in field_declarations.account_fields() if f.search),
+    # …and what places and badges the document
     Account.postal_code,
     Account.status,
     Account.closed,

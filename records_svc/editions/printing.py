@@ -11,7 +11,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from records_svc.db import Database, UnitOfWork
-from records_svc.domain import jobs
+from records_svc.domain import field_declarations, jobs
 from records_svc.domain.accounts import get_account
 from records_svc.domain.contacts import get_contact
 from records_svc.domain.documents import Owner, attach_file, check_owner, sanitise_name
@@ -32,27 +32,26 @@ PARIS = ZoneInfo("Europe/Paris")
 
 
 def account_data(account: Account) -> dict[str, Any]:
-    address = account.address
-    return {
-        "id": account.id,
-        "kind": account.kind,
-        "name": account.name,
-        "legal_name": account.legal_name,
-        "siren": account.siren,
-        "siret": account.siret,
-        "ape_code": account.ape_code,
-        "address": address,
-        "address_lines": address_lines(address),
-        "phone": account.phone,
-        "email": account.email,
-        "website": account.website,
-        "status": account.status,
-        "closed": bool(account.closed),
-        "external_ref": account.external_ref,
-        "custom": dict(account.custom or {}),
-        "created_at": account.created_at,
-        "updated_at": account.updated_at,
-    }
+    """An account as templates see it: its declared fields (domain/field_declarations.py),
+    the address as a whole and as lines, and its state."""
+    data: dict[str, Any] = {"id": account.id, "kind": account.kind}
+    for declared in field_declarations.account_fields():
+        if not declared.in_editions:
+            continue
+        if declared.address_part is None:
+            data[declared.key] = getattr(account, declared.column)
+        elif "address" not in data:
+            data["address"] = address = account.address
+            data["address_lines"] = address_lines(address)
+    data.update(
+        status=account.status,
+        closed=bool(account.closed),
+        external_ref=account.external_ref,
+        custom=dict(account.custom or {}),
+        created_at=account.created_at,
+        updated_at=account.updated_at,
+    )
+    return data
 
 
 def contact_data(contact: Contact) -> dict[str, Any]:

@@ -17,7 +17,6 @@ from records_svc.editions.render import TemplateProblemError
 from tests.conftest import Api
 from tests.documents.editing import docx_template, html_template, print_record, upload_docx_template
 from workers.celery_app import create_celery
-from workers.context import WorkerContext
 
 HEAVY = "{% for i in range(30000) %}<p>ligne {{ i }} de {{ account.name }}</p>{% endfor %}"
 PAGES = '{% for i in range(12) %}<p style="break-after: page">page {{ i }}</p>{% endfor %}'
@@ -77,7 +76,7 @@ def test_an_output_over_the_size_limit_fails_the_job(
 
 
 def test_every_task_has_celery_time_limits(settings: Settings) -> None:
-    app = create_celery(settings, WorkerContext(settings))
+    app = create_celery(settings)
     carnet_tasks = {name: task for name, task in app.tasks.items() if name.startswith("carnet.")}
     assert carnet_tasks
     for name, task in carnet_tasks.items():

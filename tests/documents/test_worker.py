@@ -14,14 +14,14 @@ from flask import Flask
 
 from config import Settings, load_settings
 from records_svc import create_app
+from records_svc.composition import records_database
 from records_svc.db import Database
 from records_svc.domain import accounts, contacts
 from records_svc.editions import templates as templates_domain
 from tests.conftest import _reset_postgres, make_user
 from tests.documents.editing import download, pdf_text, print_record
 from tests.services import redis_url
-from workers.celery_app import CeleryJobQueue, create_celery
-from workers.context import WorkerContext
+from workers.celery_app import CeleryJobQueue, components, create_celery
 
 pytestmark = [pytest.mark.redis, pytest.mark.postgres, pytest.mark.slow]
 
@@ -41,8 +41,7 @@ def worker_settings(postgres_url: str, tmp_path_factory: pytest.TempPathFactory)
 @pytest.fixture(scope="module")
 def celery_app(worker_settings: Settings) -> Iterator[Celery]:
     """One worker for the module, on its own key prefix (other runs share this Redis)."""
-    context = WorkerContext(worker_settings)
-    app = create_celery(worker_settings, context)
+    app = create_celery(worker_settings)
     app.conf.broker_transport_options = {
         **app.conf.broker_transport_options,
         "global_keyprefix": f"carnet-test-{uuid.uuid4().hex}:",
@@ -51,12 +50,12 @@ def celery_app(worker_settings: Settings) -> Iterator[Celery]:
         app, pool="solo", perform_ping_check=False, queues=["editions"], shutdown_timeout=30
     ):
         yield app
-    context.db.dispose()
+    components(app).db.dispose()
 
 
 @pytest.fixture
 def worker_app(worker_settings: Settings, celery_app: Celery) -> Iterator[tuple[Flask, Database]]:
-    database = Database(worker_settings.resolved_database_url)
+    database = records_database(worker_settings, CeleryJobQueue(celery_app))
     _reset_postgres(database)
     yield (
         create_app(worker_settings, database=database, job_queue=CeleryJobQueue(celery_app)),

@@ -11,7 +11,8 @@ from flask import Flask
 from config import load_settings
 from httpkit.inputs import MAX_SAFE_INTEGER
 from records_svc import create_app
-from records_svc.db import Database
+from records_svc.composition import records_database
+from records_svc.jobs import NullJobQueue
 from search_svc import create_app as create_search_app
 from search_svc.backends.sqlite_fts import SqliteFtsBackend
 from tests.conftest import Api
@@ -136,7 +137,7 @@ def test_a_json_body_over_the_size_limit_is_a_413(tmp_path: Path, database_url: 
         secret_key=SECRET,
         max_json_bytes=4096,
     )
-    database = Database(settings.resolved_database_url)
+    database = records_database(settings, NullJobQueue())
     try:
         client = create_app(settings, database=database).test_client()
         big = '{"username": "' + "a" * 5000 + '", "password": "x"}'

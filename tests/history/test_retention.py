@@ -164,14 +164,12 @@ def test_carnet_gdpr_purge_on_a_generated_data_set_leaves_search_verify_at_zero(
 
 
 def test_the_monthly_purge_is_a_beat_task_off_by_default(settings: Any) -> None:
-    from workers.celery_app import create_celery
-    from workers.context import WorkerContext
+    from workers.celery_app import components, create_celery
     from workers.retention import PURGE_TASK
 
     monthly = settings.model_copy(update={"gdpr_purge_months": 36})
-    contexts = [WorkerContext(settings), WorkerContext(monthly)]
+    off, on = create_celery(settings), create_celery(monthly)
     try:
-        off, on = (create_celery(ctx.settings, ctx) for ctx in contexts)
         assert "carnet-gdpr-purge" not in (off.conf.beat_schedule or {})
         skipped = off.tasks[PURGE_TASK].apply().result
         assert skipped == {"skipped": "off (CARNET_GDPR_PURGE_MONTHS=0)"}
@@ -180,5 +178,5 @@ def test_the_monthly_purge_is_a_beat_task_off_by_default(settings: Any) -> None:
         assert entry["schedule"].day_of_month == {1}
         assert on.tasks[PURGE_TASK].apply().result["prospects"] == 0
     finally:
-        for ctx in contexts:
-            ctx.db.dispose()
+        for app in (off, on):
+            components(app).db.dispose()

@@ -71,6 +71,7 @@ def test_a_failed_write_leaves_no_event(seller: Api, database: Database) -> None
 
 def test_events_are_handed_to_the_job_queue_after_commit(settings, database: Database) -> None:
     from records_svc import create_app
+    from records_svc.composition import records_database
     from tests.conftest import make_user
 
     sent: list[tuple[str, dict]] = []
@@ -86,8 +87,11 @@ def test_events_are_handed_to_the_job_queue_after_commit(settings, database: Dat
         def wait(self, task_id: str, timeout: float):
             raise TimeoutError
 
-    app = create_app(settings, database=database, job_queue=RecordingQueue())
+    queue = RecordingQueue()
+    recorded = records_database(settings, queue)
+    app = create_app(settings, database=recorded, job_queue=queue)
     seller = make_user(app, database, "carol")
     seller.post("/api/v1/prospects", json={"name": "Œuvres Sociales"})
+    recorded.dispose()
     assert sent and sent[0][0] == "carnet.indexing.process_events"
     assert len(sent[0][1]["event_ids"]) == 1

@@ -24,7 +24,9 @@ import requests
 from carnet import embedded
 from config import load_settings
 from records_svc import create_app
+from records_svc.composition import records_database
 from records_svc.domain import outbox
+from records_svc.jobs import NullJobQueue
 from tests.conftest import make_user
 from tests.search.conftest import SECRET
 from tests.search.test_worker import eventually, free_port
@@ -116,11 +118,13 @@ def test_kill_9_mid_burst_then_restart_loses_no_index_update(tmp_path: Path) -> 
     try:
         embedded.ensure_admin(rt, PASSWORD)
         # Written with no job queue: committed, their events pending (a crash before indexing).
-        offline = make_user(create_app(settings, database=rt.db), rt.db, "offline")
+        offline_db = records_database(settings, NullJobQueue())
+        offline = make_user(create_app(settings, database=offline_db), rt.db, "offline")
         orphans = [
             offline.post("/api/v1/prospects", json={"name": f"Orpheline {n}"}).json["id"]
             for n in range(5)
         ]
+        offline_db.dispose()
         with rt.db.read() as session:
             assert outbox.pending_count(session) == 5
     finally:

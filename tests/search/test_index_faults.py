@@ -150,11 +150,13 @@ def fault_stack(tmp_path: Path) -> Iterator[FaultStack]:
         with scratch_stack(tmp_path, **search) as (settings, database):
             queues = ",".join(QUEUES)
             worker = start_worker(settings, tmp_path / "worker.log", queues=queues, beat=True)
+            stack = FaultStack(settings, database, server=server, worker=worker)
             try:
-                yield FaultStack(settings, database, server=server, worker=worker)
+                yield stack
             finally:
                 worker.send_signal(signal.SIGCONT)
                 stop(worker, signal.SIGQUIT)  # cold shutdown: its jobs are idempotent
+                stack.close()
     finally:
         server.close()
 

@@ -30,8 +30,7 @@ from tests.conftest import Api
 from tests.search.conftest import Searcher, es_client
 from tests.search.test_pipeline import drain, new_prospect, pending
 from workers import indexing, maintenance
-from workers.celery_app import create_celery
-from workers.context import WorkerContext
+from workers.celery_app import components, create_celery
 from workers.maintenance import SWEEP_TASK
 
 
@@ -231,9 +230,9 @@ def test_verify_on_a_lost_index_says_so(database: Database, es: ElasticsearchBac
 def test_the_sweep_notices_a_lost_index_and_has_it_repaired(
     settings: Settings, seller: Api, database: Database, es: ElasticsearchBackend
 ) -> None:
-    ctx = WorkerContext(settings)
-    ctx.__dict__.update(db=database, search=es)  # the cached services, on the test's ones
-    celery = create_celery(settings, ctx)  # no broker: tasks run inline, as beat would send
+    celery = create_celery(settings)  # no broker: tasks run inline, as beat would send
+    # the components' cached services, on the test's ones
+    components(celery).__dict__.update(db=database, search=es)
     new_prospect(seller, "Quincaillerie Dupré")
     drain(database, es)
     plant_rogue(es)

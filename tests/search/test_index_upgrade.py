@@ -34,8 +34,7 @@ from tests.search.test_embedded import sign_in
 from tests.search.test_index_health import finder_of, labels
 from tests.search.test_pipeline import drain, new_prospect, pending
 from workers import maintenance
-from workers.celery_app import create_celery
-from workers.context import WorkerContext
+from workers.celery_app import components, create_celery
 from workers.maintenance import SWEEP_TASK
 
 #: the fields added by INDEX_FORMAT 2 (the earlier fields are mapped as they were)
@@ -118,9 +117,9 @@ def test_an_outdated_es_index_answers_and_the_worker_heals_it(
     assert pending(database) == events
 
     # The sweep (beat's task, run inline) notices and has it rebuilt, then the events land.
-    ctx = WorkerContext(settings)
-    ctx.__dict__.update(db=database, search=old_es)
-    create_celery(settings, ctx).tasks[SWEEP_TASK].apply()
+    celery = create_celery(settings)
+    components(celery).__dict__.update(db=database, search=old_es)
+    celery.tasks[SWEEP_TASK].apply()
     assert old_es.health().state == "ok"
     (behind,) = old_es.physical_indices()
     mapping = old_es.client.indices.get_mapping(index=behind)[behind]["mappings"]

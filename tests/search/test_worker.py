@@ -17,7 +17,7 @@ import time
 import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -34,7 +34,7 @@ from search_svc import create_app as create_search_app
 from tests.conftest import Api, make_user
 from tests.search.conftest import SECRET, Searcher
 from tests.services import redis_url, scratch_postgres_database
-from workers.celery_app import CeleryJobQueue, create_celery
+from workers.celery_app import components, create_celery
 from workers.maintenance import SWEEP_TASK
 
 pytestmark = [pytest.mark.slow, pytest.mark.redis, pytest.mark.postgres]
@@ -97,11 +97,17 @@ def eventually(check: Callable[[], bool], what: str, timeout: float = 30) -> Non
 class Stack:
     settings: Settings
     database: Database
+    #: the records apps' databases (each wired to its Celery app), closed at the end
+    opened: list[Database] = field(default_factory=list, init=False)
 
     def records(self, settings: Settings) -> Any:
-        return create_app(
-            settings, database=self.database, job_queue=CeleryJobQueue(create_celery(settings))
-        )
+        built = components(create_celery(settings))
+        self.opened.append(built.db)
+        return create_app(settings, database=built.db, job_queue=built.jobs)
+
+    def close(self) -> None:
+        for opened in self.opened:
+            opened.dispose()
 
     def finder(self) -> Searcher:
         return Searcher(create_search_app(self.settings))
@@ -136,10 +142,12 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
     tmp = tmp_path_factory.mktemp("pipeline")
     with scratch_stack(tmp) as (settings, database):
         worker = start_worker(settings, tmp / "worker.log")
+        stack = Stack(settings, database)
         try:
-            yield Stack(settings, database)
+            yield stack
         finally:
-            stop(worker, signal.SIGQUIT)  # cold shutdown: its jobs are idempotent
+            stop(worker, signal.SIGQUIT)
+            stack.close()  # cold shutdown: its jobs are idempotent
 
 
 def forget_keys(broker: str, prefix: str) -> None:

@@ -7,14 +7,15 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from celery import Celery
 from flask import Flask
 
 from config import Settings, load_settings
 from records_svc import create_app
+from records_svc.composition import Components, records_database
 from records_svc.db import Database
 from tests.sirene.fake_provider import INSEE_KEY, FakeProvider, running
-from workers.celery_app import CeleryJobQueue, create_celery
-from workers.context import WorkerContext
+from workers.celery_app import CeleryJobQueue, components, create_celery
 
 #: quick faults: short timeout, two attempts, tiny backoff, a generous quota
 FAST = {
@@ -74,17 +75,31 @@ def settings(
 
 
 @pytest.fixture
-def worker_context(settings: Settings) -> Iterator[WorkerContext]:
-    ctx = WorkerContext(settings)
-    yield ctx
-    if "sirene" in ctx.__dict__:
-        ctx.sirene.close()
-    if "db" in ctx.__dict__:
-        ctx.db.dispose()
+def celery(settings: Settings) -> Iterator[Celery]:
+    """The Celery app and its components (Celery eager, as embedded)."""
+    app = create_celery(settings)
+    yield app
+    built = components(app)
+    if "sirene" in built.__dict__:
+        built.sirene.close()
+    if "db" in built.__dict__:
+        built.db.dispose()
 
 
 @pytest.fixture
-def app(settings: Settings, database: Database, worker_context: WorkerContext) -> Flask:
+def worker_context(celery: Celery) -> Components:
+    return components(celery)
+
+
+@pytest.fixture
+def database(settings: Settings, celery: Celery) -> Iterator[Database]:
+    """The app's database: the index events of its writes go to Celery."""
+    db = records_database(settings, CeleryJobQueue(celery))
+    yield db
+    db.dispose()
+
+
+@pytest.fixture
+def app(settings: Settings, database: Database, celery: Celery) -> Flask:
     """The records app with its jobs run inline (Celery eager, as embedded)."""
-    celery = create_celery(settings, worker_context)
     return create_app(settings, database=database, job_queue=CeleryJobQueue(celery))

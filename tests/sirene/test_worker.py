@@ -9,6 +9,7 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
+from celery import Celery
 from celery.contrib.testing.worker import start_worker
 from flask import Flask
 
@@ -18,8 +19,7 @@ from records_svc.db import Database
 from tests.conftest import Api
 from tests.services import redis_url
 from tests.sirene import fake_provider as fp
-from workers.celery_app import CeleryJobQueue, create_celery
-from workers.context import WorkerContext
+from workers.celery_app import CeleryJobQueue
 
 pytestmark = [
     pytest.mark.redis,
@@ -59,9 +59,8 @@ def sirene_overrides(prefix: str) -> dict[str, Any]:
 
 
 @pytest.fixture
-def app(settings: Settings, database: Database, worker_context: WorkerContext) -> Iterator[Flask]:
+def app(settings: Settings, database: Database, celery: Celery) -> Iterator[Flask]:
     """The records app sending to Redis, and one worker consuming the ``sirene`` queue."""
-    celery = create_celery(settings, worker_context)
     with start_worker(celery, pool="solo", queues=["sirene"], perform_ping_check=False):
         yield create_app(settings, database=database, job_queue=CeleryJobQueue(celery))
     # The pub/sub connection that waited for results: collected results unsubscribe

@@ -21,15 +21,14 @@ import pytest
 
 from config import Settings, load_settings
 from records_svc import create_app, migrate
-from records_svc.db import Database
+from records_svc.composition import Components, records_database
 from records_svc.domain import outbox
-from records_svc.jobs import INDEX_EVENTS_TASK
+from records_svc.jobs import INDEX_EVENTS_TASK, NullJobQueue
 from tests.conftest import make_user
 from tests.search.test_worker import ROOT, env_of, eventually, start_redis, stop
 from tests.stack.conftest import free_port
 from workers import maintenance
 from workers.celery_app import QUEUES, CeleryJobQueue, create_celery
-from workers.context import WorkerContext
 from workers.maintenance import SWEEP_TASK
 
 pytestmark = [pytest.mark.slow, pytest.mark.redis]
@@ -62,9 +61,9 @@ def test_the_indexing_worker_survives_redis_restarts_under_load(tmp_path: Path) 
         outbox_sweep_age_seconds=0,
         worker_heartbeat_seconds=1,
     )
-    database = Database(settings.resolved_database_url)
-    migrate.upgrade(database.engine)
     celery = create_celery(settings)
+    database = records_database(settings, CeleryJobQueue(celery))
+    migrate.upgrade(database.engine)
     app = create_app(settings, database=database, job_queue=CeleryJobQueue(celery))
     readyz = app.test_client()
     seller = make_user(app, database, f"seller-{uuid.uuid4().hex[:6]}")
@@ -110,7 +109,7 @@ def test_the_indexing_worker_survives_redis_restarts_under_load(tmp_path: Path) 
                 return outbox.pending_count(session) == 0
 
         eventually(drained, "every index event processed", timeout=60)
-        context = WorkerContext(settings)
+        context = Components(settings, NullJobQueue())
         try:
             drift = maintenance.verify(context.db, context.search)
         finally:

@@ -14,7 +14,9 @@ import redis
 from config import Settings, load_settings
 from config.logs import JsonFormatter, reset_request_id, set_request_id
 from records_svc import create_app
+from records_svc.composition import records_database
 from records_svc.db import Database
+from records_svc.jobs import NullJobQueue
 from tests.services import redis_url
 from tests.stack.conftest import ROOT, free_port
 from workers.heartbeat import Heartbeat
@@ -64,9 +66,10 @@ def test_redis_down_is_named(tmp_path: Path) -> None:
 
 def test_database_down_is_named(tmp_path: Path) -> None:
     url = f"postgresql+psycopg://postgres@127.0.0.1:{free_port()}/carnet"
-    database = Database(url)
+    settings = records_settings(tmp_path, database_url=url)
+    database = records_database(settings, NullJobQueue())
     try:
-        status, body = readyz(records_settings(tmp_path, database_url=url), database)
+        status, body = readyz(settings, database)
     finally:
         database.dispose()
     assert status == 503

@@ -3,6 +3,7 @@
 
 import { API, get } from "./api.js";
 import { clear, h, newId } from "./dom.js";
+import { learnFieldNames } from "./messages.js";
 import { tabKeys } from "./tabs.js";
 
 const libraries = new Map();
@@ -11,7 +12,10 @@ export async function fieldLibrary(entity) {
   if (!libraries.has(entity)) {
     libraries.set(
       entity,
-      get(`${API}/field-definitions?entity=${entity}`).then(({ data }) => data.tabs),
+      get(`${API}/field-definitions?entity=${entity}`).then(({ data }) => {
+        learnFieldNames(data.items || data.tabs.flatMap((tab) => tab.fields));
+        return data.tabs;
+      }),
     );
   }
   try {

@@ -55,26 +55,9 @@ const FIELD_MESSAGES = [
   [/no such user/i, "utilisateur inconnu"],
 ];
 
+// The names of what is not a record field. A record field's label comes from the API's
+// field library (learnFieldNames, when the portal loads it): declared once, server side.
 const FIELD_NAMES = {
-  name: "Nom d'appel",
-  legal_name: "Raison sociale",
-  siren: "SIREN",
-  siret: "SIRET",
-  ape_code: "Code APE",
-  phone: "Téléphone",
-  email: "E-mail",
-  website: "Site web",
-  "address.line1": "Adresse",
-  "address.line2": "Complément d'adresse",
-  "address.postal_code": "Code postal",
-  "address.city": "Ville",
-  "address.country": "Pays",
-  civility: "Civilité",
-  first_name: "Prénom",
-  last_name: "Nom",
-  job_title: "Fonction",
-  direct_line: "Ligne directe",
-  mobile: "Mobile",
   username: "Identifiant",
   password: "Mot de passe",
   file: "Fichier",
@@ -136,9 +119,18 @@ export function fieldMessage(error, field = "") {
   return "valeur refusée";
 }
 
+// Labels of the field library's fields, learned as the portal loads the library.
+const LEARNED_NAMES = {};
+
+/** Remember the labels of field library entries ({key, label}) for the error messages. */
+export function learnFieldNames(fields) {
+  for (const { key, label } of fields) if (key && label) LEARNED_NAMES[key] ??= label;
+}
+
 export function fieldName(field, labels = {}) {
   const key = String(field || "").replace(/^custom\./, "");
-  return labels[field] || labels[key] || FIELD_NAMES[field] || key;
+  const learned = LEARNED_NAMES[field] || LEARNED_NAMES[key];
+  return labels[field] || labels[key] || learned || FIELD_NAMES[field] || key;
 }
 
 /** One French sentence for a problem (status, title, detail, errors). */
