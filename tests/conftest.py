@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import json
 import logging
 import shutil
 import tempfile
@@ -12,11 +13,13 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from flask import Flask
+from flask import Flask, Response, request_finished
 from flask.testing import FlaskClient
 from sqlalchemy import insert, select, text
 
 from config import Settings, load_settings
+from httpkit.error_codes import CODES
+from httpkit.problems import PROBLEM_MEDIA_TYPE
 from records_svc import create_app, migrate
 from records_svc.db import Database
 from records_svc.domain import rights, users
@@ -34,6 +37,26 @@ def _root_logger_level() -> Iterator[None]:
     level = root.level
     yield
     root.setLevel(level)
+
+
+@pytest.fixture(autouse=True)
+def _error_entries_carry_codes() -> Iterator[None]:
+    """Every problem any Carnet app answers in a test: each entry of its ``errors[]`` is
+    {field, code, message} with a code of httpkit.error_codes (the portal translates it)."""
+    faults: list[str] = []
+
+    def check(sender: Flask, response: Response, **extra: Any) -> None:
+        if response.mimetype != PROBLEM_MEDIA_TYPE or response.is_streamed:
+            return
+        body = json.loads(response.get_data())
+        for entry in body.get("errors") or []:
+            if not {"field", "code", "message"} <= set(entry) or entry["code"] not in CODES:
+                faults.append(f"{body.get('status')} {body.get('detail')!r}: {entry!r}")
+
+    request_finished.connect(check, weak=False)
+    yield
+    request_finished.disconnect(check)
+    assert not faults, "error entries without a registered code:\n" + "\n".join(faults)
 
 
 @pytest.fixture(scope="session")

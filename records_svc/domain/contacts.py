@@ -9,6 +9,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session, contains_eager
 
+from httpkit.error_codes import field_error
 from records_svc.db import UnitOfWork
 from records_svc.domain import access, fields, listing, record_files
 from records_svc.domain.accounts import check_version, get_account
@@ -91,7 +92,7 @@ def _apply_consent(contact: Contact, data: Mapping[str, Any]) -> None:
     status = consent.get("status", current)
     if status not in CONSENT_STATUSES:
         raise FieldValidationError(
-            [{"field": "consent.status", "message": f"one of {', '.join(CONSENT_STATUSES)}"}]
+            [field_error("consent.status", "not_one_of", f"one of {', '.join(CONSENT_STATUSES)}")]
         )
     if status != current and "at" not in consent:
         contact.consent_at = utcnow()  # a new answer without its date: it is given now

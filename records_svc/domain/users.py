@@ -9,6 +9,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 from werkzeug.security import check_password_hash, generate_password_hash
 
+from httpkit.error_codes import field_error
 from httpkit.userstate import UserState
 from records_svc.domain import rights as rights_mod
 from records_svc.domain.errors import ConflictError, FieldValidationError, NotFoundError
@@ -28,7 +29,7 @@ def get_by_username(session: Session, username: str) -> User:
 
 def _password_errors(password: str, field: str) -> list[dict[str, str]]:
     if len(password) < MIN_PASSWORD_LENGTH:
-        return [{"field": field, "message": f"at least {MIN_PASSWORD_LENGTH} characters"}]
+        return [field_error(field, "too_short", f"at least {MIN_PASSWORD_LENGTH} characters")]
     return []
 
 
@@ -44,14 +45,14 @@ def create_user(
     display_name = (display_name or "").strip() or None
     errors = []
     if display_name is not None and len(display_name) > 120:
-        errors.append({"field": "display_name", "message": "at most 120 characters"})
+        errors.append(field_error("display_name", "too_long", "at most 120 characters"))
     if not username or len(username) > 80 or any(c.isspace() for c in username):
-        errors.append({"field": "username", "message": "1 to 80 characters, no spaces"})
+        errors.append(field_error("username", "invalid_format", "1 to 80 characters, no spaces"))
     errors += _password_errors(password, "password")
     try:
         names = sorted({rights_mod.resolve(r) for r in rights})
     except rights_mod.UnknownRightError as exc:
-        errors.append({"field": "rights", "message": str(exc)})
+        errors.append(field_error("rights", "not_one_of", str(exc)))
         names = []
     if errors:
         raise FieldValidationError(errors)
@@ -125,7 +126,7 @@ def change_password(session: Session, user_id: int, current: str, new: str) -> U
         raise NotFoundError(f"No user {user_id}.")
     if not check_password_hash(user.password_hash, current):
         raise FieldValidationError(
-            [{"field": "current_password", "code": "invalid", "message": "is not your password"}]
+            [field_error("current_password", "invalid", "is not your password")]
         )
     return _replace_password(session, user, new, "new_password")
 
@@ -170,7 +171,7 @@ def require_user(session: Session, user_id: Any, field: str) -> int | None:
     if user_id is None:
         return None
     if session.get(User, user_id) is None:
-        raise FieldValidationError([{"field": field, "message": "no such user"}])
+        raise FieldValidationError([field_error(field, "not_found", "no such user")])
     return int(user_id)
 
 
