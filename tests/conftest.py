@@ -127,6 +127,9 @@ def settings(tmp_path: Path, database_url: str) -> Settings:
         database_url=database_url,
         secret_key="test-secret-key-" * 4,
         user_state_cache_seconds=0,
+        # a cheap hash: scrypt costs each user of each test most of its setup
+        # (scrypt itself is covered by tests/records/test_auth.py)
+        password_hashing="insecure-fast-for-tests",
     )
 
 
@@ -184,8 +187,10 @@ class Api:
 
 
 def make_user(app: Flask, database: Database, username: str, *granted: str) -> Api:
+    """A user with these rights, signed in through the API (hashed as the app's settings say)."""
+    hashing = app.extensions["carnet.records"].settings.password_hashing
     with database.unit_of_work() as uow:
-        user = users.create_user(uow.session, username, PASSWORD, granted)
+        user = users.create_user(uow.session, username, PASSWORD, granted, hashing=hashing)
         user_id = user.id
     client = app.test_client()
     reply = client.post("/api/v1/auth/token", json={"username": username, "password": PASSWORD})

@@ -129,7 +129,13 @@ def change_password(data: dict[str, Any]) -> Response:
     svc = services()
     user_id = current_principal().user_id
     with svc.db.unit_of_work() as uow:
-        users.change_password(uow.session, user_id, data["current_password"], data["new_password"])
+        users.change_password(
+            uow.session,
+            user_id,
+            data["current_password"],
+            data["new_password"],
+            hashing=svc.settings.password_hashing,
+        )
     svc.user_states.refresh(user_id)
     response = Response(status=204)
     clear_session_cookies(response)

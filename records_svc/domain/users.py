@@ -16,6 +16,9 @@ from records_svc.domain.errors import ConflictError, FieldValidationError, NotFo
 from records_svc.domain.models import User, UserRight
 
 MIN_PASSWORD_LENGTH = 8
+#: Settings.password_hashing → werkzeug's method; the cheap one is for test suites only
+#: (a hash records its method: verifying reads it from the hash, whatever the setting)
+HASH_METHODS = {"scrypt": "scrypt", "insecure-fast-for-tests": "pbkdf2:sha256:1"}
 # A constant hash so that an unknown user costs as much as a wrong password.
 _DUMMY_HASH = generate_password_hash("carnet-timing-equaliser")
 
@@ -33,6 +36,10 @@ def _password_errors(password: str, field: str) -> list[dict[str, str]]:
     return []
 
 
+def hash_password(password: str, hashing: str = "scrypt") -> str:
+    return generate_password_hash(password, method=HASH_METHODS[hashing])
+
+
 def create_user(
     session: Session,
     username: str,
@@ -40,6 +47,7 @@ def create_user(
     rights: Iterable[str] = (),
     *,
     display_name: str | None = None,
+    hashing: str = "scrypt",
 ) -> User:
     username = username.strip()
     display_name = (display_name or "").strip() or None
@@ -60,7 +68,7 @@ def create_user(
         raise ConflictError(f"The user '{username}' exists already.")
     user = User(
         username=username,
-        password_hash=generate_password_hash(password),
+        password_hash=hash_password(password, hashing),
         token_version=0,
         display_name=display_name,
     )
@@ -114,12 +122,17 @@ def set_disabled(session: Session, username: str, disabled: bool) -> User:
     return user
 
 
-def set_password(session: Session, username: str, password: str) -> User:
+def set_password(
+    session: Session, username: str, password: str, *, hashing: str = "scrypt"
+) -> User:
     """An operator sets a password (``carnet users set-password``); sessions end."""
-    return _replace_password(session, get_by_username(session, username), password, "password")
+    user = get_by_username(session, username)
+    return _replace_password(session, user, password, "password", hashing)
 
 
-def change_password(session: Session, user_id: int, current: str, new: str) -> User:
+def change_password(
+    session: Session, user_id: int, current: str, new: str, *, hashing: str = "scrypt"
+) -> User:
     """The user changes their own password; every session of theirs ends, this one too."""
     user = session.get(User, user_id)
     if user is None:
@@ -128,15 +141,17 @@ def change_password(session: Session, user_id: int, current: str, new: str) -> U
         raise FieldValidationError(
             [field_error("current_password", "invalid", "is not your password")]
         )
-    return _replace_password(session, user, new, "new_password")
+    return _replace_password(session, user, new, "new_password", hashing)
 
 
-def _replace_password(session: Session, user: User, password: str, field: str) -> User:
+def _replace_password(
+    session: Session, user: User, password: str, field: str, hashing: str
+) -> User:
     """A new password (checked, ``field`` named on refusal), every session of the user ended."""
     errors = _password_errors(password, field)
     if errors:
         raise FieldValidationError(errors)
-    user.password_hash = generate_password_hash(password)
+    user.password_hash = hash_password(password, hashing)
     end_sessions(user)
     session.flush()
     return user
