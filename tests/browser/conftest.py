@@ -12,7 +12,6 @@ import shutil
 import socket
 import subprocess
 import sys
-import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -29,6 +28,7 @@ from tests.browser.checks import SIZES, Size
 from tests.services import unavailable
 from tests.sirene.fake_provider import INSEE_KEY, FakeProvider
 from tests.sirene.fake_provider import running as running_fake_provider
+from tests.wait import WaitTimeoutError, wait_until
 
 CHROMIUM = os.environ.get("CARNET_TEST_CHROMIUM", "/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -104,17 +104,22 @@ def server(tmp_path_factory: pytest.TempPathFactory, sirene_fake: FakeProvider) 
         stderr=subprocess.STDOUT,
     )
     base_url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 30
-    while True:
+
+    def state() -> str | None:
+        if process.poll() is not None:
+            return "exited"
         try:
-            if requests.get(f"{base_url}/healthz", timeout=1).ok:
-                break
+            return "up" if requests.get(f"{base_url}/healthz", timeout=1).ok else None
         except requests.ConnectionError:
-            pass
-        if process.poll() is not None or time.monotonic() > deadline:
-            process.kill()
-            pytest.fail(f"carnet serve did not start: {(data_dir / 'serve.log').read_text()}")
-        time.sleep(0.1)
+            return None
+
+    try:
+        started = wait_until(state, 30, "carnet serve answers /healthz", interval=0.1)
+    except WaitTimeoutError:
+        started = "timed out"
+    if started != "up":
+        process.kill()
+        pytest.fail(f"carnet serve did not start: {(data_dir / 'serve.log').read_text()}")
     yield Server(base_url, data_dir, process)
     process.terminate()
     process.wait(timeout=10)
