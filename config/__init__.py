@@ -84,10 +84,6 @@ class Settings(BaseSettings):
     trusted_proxies: int = Field(default=0, ge=0, le=5)
     hsts_seconds: int = Field(default=365 * 24 * 3600, ge=0)
 
-    # paging
-    default_page_size: int = 50
-    max_page_size: int = 200
-
     # search indexing (issue 3): sweep events unprocessed after this age; keep processed ones
     outbox_sweep_age_seconds: float = 10
     outbox_keep_processed_seconds: float = 24 * 3600

@@ -20,7 +20,6 @@ from records_svc.domain.paging import decode_cursor, encode_cursor
 #: a person's answer to "may we contact you?" (GDPR consent)
 UNKNOWN = "unknown"
 CONSENT_STATUSES = (UNKNOWN, "granted", "refused")
-COLUMNS = ("civility", "first_name", "last_name", "job_title", "direct_line", "mobile", "email")
 
 
 def get_contact(session: Session, contact_id: int) -> Contact:
