@@ -27,6 +27,9 @@ from records_svc.domain.models import Base, FieldDefinition
 from tests.services import scratch_postgres_database
 
 PASSWORD = "correct horse battery"
+#: how the suite's users are hashed: one PBKDF2 round instead of scrypt, which cost
+#: each user of each test most of its setup (scrypt: tests/records/test_auth.py)
+TEST_HASHING = "insecure-fast-for-tests"
 
 
 @pytest.fixture(autouse=True)
@@ -127,9 +130,7 @@ def settings(tmp_path: Path, database_url: str) -> Settings:
         database_url=database_url,
         secret_key="test-secret-key-" * 4,
         user_state_cache_seconds=0,
-        # a cheap hash: scrypt costs each user of each test most of its setup
-        # (scrypt itself is covered by tests/records/test_auth.py)
-        password_hashing="insecure-fast-for-tests",
+        password_hashing=TEST_HASHING,  # e.g. for POST /auth/password
     )
 
 
@@ -187,10 +188,9 @@ class Api:
 
 
 def make_user(app: Flask, database: Database, username: str, *granted: str) -> Api:
-    """A user with these rights, signed in through the API (hashed as the app's settings say)."""
-    hashing = app.extensions["carnet.records"].settings.password_hashing
+    """A user with these rights (hashed cheaply), signed in through the API."""
     with database.unit_of_work() as uow:
-        user = users.create_user(uow.session, username, PASSWORD, granted, hashing=hashing)
+        user = users.create_user(uow.session, username, PASSWORD, granted, hashing=TEST_HASHING)
         user_id = user.id
     client = app.test_client()
     reply = client.post("/api/v1/auth/token", json={"username": username, "password": PASSWORD})

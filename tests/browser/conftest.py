@@ -25,6 +25,7 @@ from carnet import demo, embedded
 from config import load_settings
 from records_svc.domain import rights, users
 from tests.browser.checks import SIZES, Size
+from tests.conftest import TEST_HASHING
 from tests.services import unavailable
 from tests.sirene.fake_provider import INSEE_KEY, FakeProvider
 from tests.sirene.fake_provider import running as running_fake_provider
@@ -82,8 +83,10 @@ def server(tmp_path_factory: pytest.TempPathFactory, sirene_fake: FakeProvider) 
     settings = load_settings(data_dir=data_dir, secret_key="portal-test-secret-" * 3)
     rt = embedded.runtime(settings)
     with rt.db.unit_of_work() as uow:
-        users.create_user(uow.session, SELLER, SELLER_PASSWORD, rights.ALL_RIGHTS)
-        users.create_user(uow.session, JUNIOR, JUNIOR_PASSWORD, [])
+        users.create_user(
+            uow.session, SELLER, SELLER_PASSWORD, rights.ALL_RIGHTS, hashing=TEST_HASHING
+        )
+        users.create_user(uow.session, JUNIOR, JUNIOR_PASSWORD, [], hashing=TEST_HASHING)
     demo.load(rt.db)  # the demo data set, as a new user gets it
     rt.db.dispose()
     port = _free_port()
