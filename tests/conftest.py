@@ -100,10 +100,21 @@ def migrated_field_library() -> tuple[dict[str, Any], ...]:
             db.dispose()
 
 
+#: every sequence of the public schema back to 1 (what TRUNCATE … RESTART IDENTITY did)
+_RESTART_SEQUENCES = text(
+    "SELECT setval(s.oid, 1, false) FROM pg_class s"
+    " JOIN pg_namespace n ON n.oid = s.relnamespace"
+    " WHERE s.relkind = 'S' AND n.nspname = 'public'"
+)
+
+
 def _reset_postgres(db: Database) -> None:
-    tables = ", ".join(t.name for t in Base.metadata.sorted_tables)
+    """Empty every table (children first) and restart the ids. DELETE, not TRUNCATE: on
+    these small tables TRUNCATE's new files cost about 30 times more, on every test."""
     with db.engine.begin() as conn:
-        conn.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
+        for table in reversed(Base.metadata.sorted_tables):
+            conn.execute(table.delete())
+        conn.execute(_RESTART_SEQUENCES)
         conn.execute(insert(FieldDefinition), list(migrated_field_library()))
 
 
