@@ -68,7 +68,7 @@ def problem_response(
     return response
 
 
-def webargs_errors(messages: Any) -> list[dict[str, str]]:
+def _webargs_errors(messages: Any) -> list[dict[str, str]]:
     """Flatten webargs/marshmallow messages ({location: {field: [msg]}}) to entries
     {field, code, message}, the code from the message's template."""
     out: list[dict[str, str]] = []
@@ -118,7 +118,7 @@ def init_app(app: Flask) -> None:
         data = getattr(error, "data", None) or {}
         messages = data.get("messages") if isinstance(data, Mapping) else None
         if messages:
-            errors = webargs_errors(messages)
+            errors = _webargs_errors(messages)
             if any(e["message"] == "Invalid JSON body." for e in errors):
                 return problem_response(400, "The request body is not valid JSON.")
             if status == 422:
