@@ -112,9 +112,9 @@ def server(tmp_path_factory: pytest.TempPathFactory, sirene_fake: FakeProvider) 
         if process.poll() is not None:
             return "exited"
         try:
-            return "up" if requests.get(f"{base_url}/healthz", timeout=1).ok else None
-        except requests.ConnectionError:
-            return None
+            return "up" if requests.get(f"{base_url}/healthz", timeout=2).ok else None
+        except (requests.ConnectionError, requests.Timeout):
+            return None  # not listening yet, or slow to answer on a busy machine
 
     try:
         started = wait_until(state, 30, "carnet serve answers /healthz", interval=0.1)
