@@ -44,7 +44,12 @@ def _sign_in(credentials: dict[str, Any]) -> tuple[str, dict[str, Any]]:
     """The token of a valid username and password, and who it is."""
     svc = services()
     with svc.db.read() as session:
-        user = users.authenticate(session, credentials["username"], credentials["password"])
+        user = users.authenticate(
+            session,
+            credentials["username"],
+            credentials["password"],
+            hashing=svc.settings.password_hashing,
+        )
         if user is None:
             raise UnauthorizedError("Unknown user, wrong password or disabled account.")
         token = issue_token(

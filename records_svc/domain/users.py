@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable
 from typing import Any
 
@@ -19,8 +20,6 @@ MIN_PASSWORD_LENGTH = 8
 #: Settings.password_hashing → werkzeug's method; the cheap one is for test suites only
 #: (a hash records its method: verifying reads it from the hash, whatever the setting)
 HASH_METHODS = {"scrypt": "scrypt", "insecure-fast-for-tests": "pbkdf2:sha256:1"}
-# A constant hash so that an unknown user costs as much as a wrong password.
-_DUMMY_HASH = generate_password_hash("carnet-timing-equaliser")
 
 
 def get_by_username(session: Session, username: str) -> User:
@@ -78,11 +77,21 @@ def create_user(
     return user
 
 
-def authenticate(session: Session, username: str, password: str) -> User | None:
-    """The active user with these credentials, or None."""
+@functools.cache
+def _dummy_hash(hashing: str) -> str:
+    """A constant hash of the current method, so that an unknown user costs as much as a
+    wrong password."""
+    return hash_password("carnet-timing-equaliser", hashing)
+
+
+def authenticate(
+    session: Session, username: str, password: str, *, hashing: str = "scrypt"
+) -> User | None:
+    """The active user with these credentials, or None (``hashing``: the method new
+    passwords get, which an unknown user's check costs as much as)."""
     user = session.scalar(select(User).where(User.username == username))
     if user is None:
-        check_password_hash(_DUMMY_HASH, password)
+        check_password_hash(_dummy_hash(hashing), password)
         return None
     if not check_password_hash(user.password_hash, password) or user.disabled:
         return None

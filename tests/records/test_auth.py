@@ -42,6 +42,9 @@ def test_passwords_are_hashed_with_scrypt_unless_a_test_suite_says_otherwise(app
         ).password_hash
     assert hashed.startswith("scrypt:")
     assert cheap.startswith("pbkdf2:sha256:1$")
+    # an unknown user is checked against a hash of the same cost as a known one's
+    assert users._dummy_hash("scrypt").startswith("scrypt:")
+    assert users._dummy_hash("insecure-fast-for-tests").startswith("pbkdf2:sha256:1$")
     for username in ("scrypted", "cheap"):
         reply = app.test_client().post(
             "/api/v1/auth/token", json={"username": username, "password": PASSWORD}
