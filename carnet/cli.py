@@ -15,6 +15,7 @@ from carnet.cli_gdpr import gdpr as gdpr_group
 from carnet.cli_runtime import command_runtime, command_settings, fail
 from carnet.cli_search import search as search_group
 from carnet.cli_stack import stack as stack_group
+from config import ConfigurationError
 from records_svc.domain import rights as rights_mod
 from records_svc.domain import users as users_domain
 from records_svc.domain.errors import DomainError
@@ -54,6 +55,10 @@ def serve(host: str, port: int, admin_password: str | None, access_log: bool) ->
     from carnet.server import EmbeddedServer
 
     settings = command_settings()
+    try:
+        settings.refuse_test_only_settings()
+    except ConfigurationError as exc:
+        raise click.ClickException(str(exc)) from None
     rt = command_runtime(upgrade=settings.resolved_database_url.startswith("sqlite"))
     try:
         password = embedded.ensure_admin(rt, admin_password)
@@ -125,7 +130,12 @@ def users_create(
     try:
         with rt.db.unit_of_work() as uow:
             user = users_domain.create_user(
-                uow.session, username, password, granted, display_name=display_name
+                uow.session,
+                username,
+                password,
+                granted,
+                display_name=display_name,
+                hashing=rt.settings.password_hashing,
             )
             click.echo(f"created {_user_line(user)}")
     except DomainError as exc:
@@ -204,7 +214,8 @@ def users_enable(username: str) -> None:
 def users_set_password(username: str) -> None:
     """Set a user's password (prompted for, or read from standard input); sessions end."""
     password = _read_password()
-    _change(lambda session: users_domain.set_password(session, username, password))
+    hashing = command_settings().password_hashing
+    _change(lambda session: users_domain.set_password(session, username, password, hashing=hashing))
 
 
 @main.group()

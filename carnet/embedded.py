@@ -117,7 +117,13 @@ def ensure_admin(rt: Runtime, password: str | None = None) -> str | None:
         if users.list_users(uow.session):
             return None
         password = password or secrets.token_urlsafe(12)
-        users.create_user(uow.session, "admin", password, rights.ALL_RIGHTS)
+        users.create_user(
+            uow.session,
+            "admin",
+            password,
+            rights.ALL_RIGHTS,
+            hashing=rt.settings.password_hashing,
+        )
     return password
 
 

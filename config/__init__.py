@@ -44,6 +44,9 @@ class Settings(BaseSettings):
     signin_failures_per_name: int = Field(default=5, ge=1)
     signin_failures_per_address: int = Field(default=50, ge=1)
     signin_window_seconds: float = Field(default=15 * 60, gt=0)
+    #: how new passwords are hashed: scrypt. ``insecure-fast-for-tests`` (one round of
+    #: PBKDF2) exists for test suites only: the full stack and ``carnet serve`` refuse it
+    password_hashing: Literal["scrypt", "insecure-fast-for-tests"] = "scrypt"
 
     # search
     search_backend: Literal["sqlite", "elasticsearch"] = "sqlite"
@@ -80,10 +83,6 @@ class Settings(BaseSettings):
     # 0 ignores those headers. Over HTTPS, the answers carry HSTS for hsts_seconds (0: none).
     trusted_proxies: int = Field(default=0, ge=0, le=5)
     hsts_seconds: int = Field(default=365 * 24 * 3600, ge=0)
-
-    # paging
-    default_page_size: int = 50
-    max_page_size: int = 200
 
     # search indexing (issue 3): sweep events unprocessed after this age; keep processed ones
     outbox_sweep_age_seconds: float = 10
@@ -160,7 +159,16 @@ class Settings(BaseSettings):
                 raise ConfigurationError(
                     "the full stack needs these settings: " + ", ".join(missing)
                 )
+        if self.mode == "full":
+            self.refuse_test_only_settings()
         return self
+
+    def refuse_test_only_settings(self) -> None:
+        """A server refuses what only a test suite may set (a cheap password hash)."""
+        if self.password_hashing != "scrypt":
+            raise ConfigurationError(
+                f"CARNET_PASSWORD_HASHING={self.password_hashing} is for test suites only"
+            )
 
     # Derived values: one place that says what the embedded defaults are.
 

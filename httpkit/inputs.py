@@ -20,6 +20,7 @@ from typing import Any
 
 from flask import Flask, current_app, request
 
+from httpkit.error_codes import field_error
 from httpkit.problems import ProblemError
 
 #: app.config keys (each service sets them from its settings)
@@ -59,22 +60,22 @@ def _text_problem(value: str) -> str | None:
     return None
 
 
-def _invalid_values(value: Any, path: str) -> Iterator[tuple[str, str]]:
-    """(field, message) of every value no field of Carnet can hold."""
+def _invalid_values(value: Any, path: str) -> Iterator[dict[str, str]]:
+    """The error entry of every value no field of Carnet can hold."""
     if isinstance(value, str):
         message = _text_problem(value)
         if message:
-            yield path or "body", message
+            yield field_error(path or "body", "unstorable_text", message)
     elif isinstance(value, bool):
         return
     elif isinstance(value, int | _OversizedInteger):
         if isinstance(value, _OversizedInteger) or abs(value) > MAX_SAFE_INTEGER:
-            yield path or "body", _INTEGER_MESSAGE
+            yield field_error(path or "body", "out_of_range", _INTEGER_MESSAGE)
     elif isinstance(value, dict):
         for key, sub in value.items():
             key_problem = _text_problem(key) if isinstance(key, str) else None
             if key_problem:
-                yield _field(path, repr(key)), key_problem
+                yield field_error(_field(path, repr(key)), "unstorable_text", key_problem)
             yield from _invalid_values(sub, _field(path, str(key)))
     elif isinstance(value, list):
         for index, sub in enumerate(value):
@@ -133,7 +134,7 @@ def _too_deep(max_depth: int) -> ProblemError:
 
 
 def _check_request() -> None:
-    found: list[tuple[str, str]] = []
+    found: list[dict[str, str]] = []
     for key, value in request.args.items(multi=True):
         found += _invalid_values(value, key)
     if request.is_json:
@@ -142,11 +143,11 @@ def _check_request() -> None:
         for key, value in request.form.items(multi=True):
             found += _invalid_values(value, key)
     if found:
-        fields = ", ".join(sorted({field for field, _ in found}))
+        fields = ", ".join(sorted({error["field"] for error in found}))
         raise ProblemError(
             f"Some fields hold values Carnet cannot store: {fields}.",
             status=422,
-            errors=[{"field": field, "message": message} for field, message in found],
+            errors=found,
         )
 
 

@@ -9,6 +9,8 @@ from typing import Any
 from flask import Flask, Response, current_app, json
 from werkzeug.exceptions import HTTPException
 
+from httpkit.error_codes import code_of_message, field_error
+
 PROBLEM_MEDIA_TYPE = "application/problem+json"
 
 
@@ -67,7 +69,8 @@ def problem_response(
 
 
 def _webargs_errors(messages: Any) -> list[dict[str, str]]:
-    """Flatten webargs/marshmallow messages ({location: {field: [msg]}}) to {field, message}."""
+    """Flatten webargs/marshmallow messages ({location: {field: [msg]}}) to entries
+    {field, code, message}, the code from the message's template."""
     out: list[dict[str, str]] = []
 
     def walk(prefix: str, value: Any) -> None:
@@ -77,12 +80,12 @@ def _webargs_errors(messages: Any) -> list[dict[str, str]]:
                 walk(f"{prefix}.{name}" if prefix and name else (name or prefix), sub)
         elif isinstance(value, list | tuple) and value and all(isinstance(v, str) for v in value):
             for message in value:
-                out.append({"field": prefix or "body", "message": message})
+                out.append(field_error(prefix or "body", code_of_message(message), message))
         elif isinstance(value, list | tuple):
             for sub in value:
                 walk(prefix, sub)
         else:
-            out.append({"field": prefix or "body", "message": str(value)})
+            out.append(field_error(prefix or "body", code_of_message(str(value)), str(value)))
 
     if isinstance(messages, Mapping):
         for location, fields in messages.items():

@@ -162,10 +162,6 @@ class Database:
         """
         self._history = enabled
 
-    @property
-    def is_sqlite(self) -> bool:
-        return self.engine.dialect.name == "sqlite"
-
     @contextmanager
     def unit_of_work(self) -> Iterator[UnitOfWork]:
         """Commit at the end of the block if it raised nothing; roll back otherwise."""

@@ -12,6 +12,7 @@ from flask import Response, current_app, request
 from flask_smorest import Blueprint
 from marshmallow import Schema, fields, validate
 
+from httpkit.error_codes import field_error
 from httpkit.problems import ProblemError, problem_response
 from httpkit.tokens import Principal, bearer_token, decode_token
 from httpkit.userstate import UserStates, check_current
@@ -57,12 +58,12 @@ def _verify() -> Principal:
     return check_current(decode_token(svc.secret_key, bearer_token()), svc.user_states)
 
 
-def _bad(field: str, message: str, *, status: int = 400) -> ProblemError:
+def _bad(field: str, code: str, message: str, *, status: int = 400) -> ProblemError:
     return ProblemError(
         f"{field}: {message}",
         status=status,
         title="Invalid request",
-        errors=[{"field": field, "message": message}],
+        errors=[field_error(field, code, message)],
     )
 
 
@@ -72,28 +73,30 @@ def _parse(args: Any) -> SearchQuery:
     describes the parameters, see PARAMETERS)."""
     unknown = sorted(set(args) - {"q", "kinds", "limit", "cursor"})
     if unknown:
-        raise _bad(unknown[0], "unknown parameter")
+        raise _bad(unknown[0], "unknown_field", "unknown parameter")
     text = args.get("q")
     if text is None:
-        raise _bad("q", "missing")
+        raise _bad("q", "required", "missing")
     if not text.strip():
-        raise _bad("q", "must not be blank")
+        raise _bad("q", "required", "must not be blank")
     if len(text) > MAX_QUERY:
-        raise _bad("q", f"at most {MAX_QUERY} characters")
+        raise _bad("q", "too_long", f"at most {MAX_QUERY} characters")
     kinds = ALL_KINDS
     if "kinds" in args:
         kinds = frozenset(k.strip() for k in args["kinds"].split(","))
         unknown = sorted(kinds - ALL_KINDS)
         if unknown:
-            raise _bad("kinds", f"unknown kind {unknown[0]!r} (known: {', '.join(KINDS)})")
+            raise _bad(
+                "kinds", "not_one_of", f"unknown kind {unknown[0]!r} (known: {', '.join(KINDS)})"
+            )
     limit = 10
     if "limit" in args:
         try:
             limit = int(args["limit"])
         except ValueError:
-            raise _bad("limit", "must be an integer") from None
+            raise _bad("limit", "not_a_number", "must be an integer") from None
         if not 1 <= limit <= MAX_LIMIT:
-            raise _bad("limit", f"must be between 1 and {MAX_LIMIT}", status=422)
+            raise _bad("limit", "out_of_range", f"must be between 1 and {MAX_LIMIT}", status=422)
     offset = _offset(args["cursor"]) if "cursor" in args else 0
     return SearchQuery(text=text, kinds=kinds, limit=limit, offset=offset)
 
@@ -109,7 +112,7 @@ def _offset(cursor: str) -> int:
     except (binascii.Error, UnicodeDecodeError, ValueError):
         offset = -1
     if not 0 < offset <= TOTAL_CAP:
-        raise _bad("cursor", "not a cursor from a previous page")
+        raise _bad("cursor", "invalid_cursor", "not a cursor from a previous page")
     return offset
 
 

@@ -16,6 +16,7 @@ import requests
 from click.testing import CliRunner
 
 from carnet.cli import main
+from tests.wait import WaitTimeoutError, wait_until
 
 
 @pytest.fixture
@@ -111,14 +112,22 @@ def _serve(tmp_path: Path, port: int) -> subprocess.Popen[str]:
         stderr=subprocess.STDOUT,
         text=True,
     )
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline and process.poll() is None:
+
+    def state() -> str | None:
+        if process.poll() is not None:
+            return "exited"
         try:
             if requests.get(f"http://127.0.0.1:{port}/healthz", timeout=2).status_code == 200:
-                return process
+                return "up"
         except (requests.ConnectionError, requests.Timeout):
-            # the socket is bound before the worker has loaded the app
-            time.sleep(0.1)
+            pass  # the socket is bound before the worker has loaded the app
+        return None
+
+    try:
+        if wait_until(state, 60, "carnet serve answers /healthz", interval=0.1) == "up":
+            return process
+    except WaitTimeoutError:
+        pass
     process.kill()
     pytest.fail("carnet serve did not start:\n" + process.communicate()[0])
 

@@ -15,6 +15,7 @@ from pathlib import Path
 import pytest
 
 from carnet import stack, supervise
+from tests.wait import wait_until
 
 #: a process that stops at once on SIGTERM (as a Celery worker does after its tasks)
 SLEEPER = "import signal, sys, time; signal.signal(signal.SIGTERM, lambda *_: sys.exit(0)); time.sleep(600)"
@@ -22,15 +23,6 @@ SLEEPER = "import signal, sys, time; signal.signal(signal.SIGTERM, lambda *_: sy
 
 def _process(name: str, tmp_path: Path) -> stack.Process:
     return stack.Process(name, [sys.executable, "-c", SLEEPER], str(tmp_path / f"{name}.log"))
-
-
-def _wait(check, within: float = 15.0) -> bool:  # type: ignore[no-untyped-def]
-    deadline = time.monotonic() + within
-    while time.monotonic() < deadline:
-        if check():
-            return True
-        time.sleep(0.05)
-    return False
 
 
 def test_a_dead_process_is_restarted_with_back_off_then_all_stop(
@@ -57,7 +49,7 @@ def test_a_dead_process_is_restarted_with_back_off_then_all_stop(
                 now = {p.name: p for p in saved.processes} if saved else {}
                 return now["worker-indexing"].pid != pid and stack.alive(now["worker-indexing"])
 
-            assert _wait(restarted), "not restarted"
+            wait_until(restarted, 15, "worker-indexing restarted")
             delays.append(time.monotonic() - killed_at)
         assert delays[1] > delays[0] >= 0.5
         now = {p.name: p.pid for p in stack.State.load(path).processes}  # type: ignore[union-attr]

@@ -120,6 +120,19 @@ def _rss(pid: int) -> int:
     return 0
 
 
+def answers_ready(port: int, path: str = "/readyz") -> bool:
+    """Whether the server on ``port`` answers 200 to ``path``; the answer is read and
+    closed whatever its status (a 503 with ``Connection: close`` left its socket open)."""
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=2)
+    try:
+        conn.request("GET", path)
+        with conn.getresponse() as response:
+            response.read()
+            return response.status == 200
+    finally:
+        conn.close()
+
+
 @contextmanager
 def search_server(
     env: dict[str, str], log_path: Path, workers: int, threads: int
@@ -137,16 +150,12 @@ def search_server(
         while True:
             if process.poll() is not None:
                 raise RuntimeError(f"the search server stopped; see {log_path}")
-            conn = http.client.HTTPConnection("127.0.0.1", port, timeout=2)
             try:
-                conn.request("GET", "/readyz")
-                if conn.getresponse().status == 200:
+                if answers_ready(port):
                     break
             except OSError:  # not listening yet, or too slow to answer on a busy machine
                 if time.monotonic() > deadline:
                     raise
-            finally:
-                conn.close()
             time.sleep(0.1)
         yield server
     finally:
@@ -169,9 +178,9 @@ class SearchClient:
         path = "/api/v1/search?" + urllib.parse.urlencode({"q": text})
         try:
             self.conn.request("GET", path, headers=self.headers)
-            reply = self.conn.getresponse()
-            reply.read()
-            return reply.status
+            with self.conn.getresponse() as reply:
+                reply.read()
+                return reply.status
         except (OSError, http.client.HTTPException):
             self.conn.close()
             return 0

@@ -22,18 +22,6 @@ from search_svc.backends.sqlite_fts import SqliteFtsBackend
 from workers import maintenance
 
 SECRET = uuid.uuid4().hex * 2
-#: the issue's targets at 1,000,000 entries
-TARGETS = {
-    "in_process_p99_ms": 3.0,
-    "http_p99_ms": 10.0,
-    "http_8_clients_p99_ms": 30.0,
-    "ratio_to_best_baseline": 20.0,
-    "index_build_entries_per_s": 20_000.0,
-    "resident_memory_mb": 300.0,
-    "recall_at_10": 0.98,
-    "recall_at_10_typo": 0.90,
-    "http_cpu_ms_beyond_search": 1.0,
-}
 
 
 @dataclass

@@ -44,7 +44,12 @@ def _sign_in(credentials: dict[str, Any]) -> tuple[str, dict[str, Any]]:
     """The token of a valid username and password, and who it is."""
     svc = services()
     with svc.db.read() as session:
-        user = users.authenticate(session, credentials["username"], credentials["password"])
+        user = users.authenticate(
+            session,
+            credentials["username"],
+            credentials["password"],
+            hashing=svc.settings.password_hashing,
+        )
         if user is None:
             raise UnauthorizedError("Unknown user, wrong password or disabled account.")
         token = issue_token(
@@ -129,7 +134,13 @@ def change_password(data: dict[str, Any]) -> Response:
     svc = services()
     user_id = current_principal().user_id
     with svc.db.unit_of_work() as uow:
-        users.change_password(uow.session, user_id, data["current_password"], data["new_password"])
+        users.change_password(
+            uow.session,
+            user_id,
+            data["current_password"],
+            data["new_password"],
+            hashing=svc.settings.password_hashing,
+        )
     svc.user_states.refresh(user_id)
     response = Response(status=204)
     clear_session_cookies(response)

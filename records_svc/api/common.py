@@ -10,6 +10,7 @@ from typing import Any, TypeVar
 from flask import current_app, g, has_request_context
 
 from config import Settings
+from httpkit.error_codes import field_error
 from httpkit.tokens import Principal, authenticated, bearer_token, decode_token
 from httpkit.userstate import UserStates, check_current
 from records_svc.db import Database
@@ -70,7 +71,7 @@ def expected_version(header: str | None, *, required: bool = True) -> int | None
             raise PreconditionRequiredError(
                 "Send the version you edited in If-Match (the ETag of the record you read), "
                 "so that no one else's change is overwritten.",
-                errors=[{"field": "If-Match", "message": "is required"}],
+                errors=[field_error("If-Match", "required", "is required")],
             )
         return None
     value = header.strip()
@@ -80,7 +81,7 @@ def expected_version(header: str | None, *, required: bool = True) -> int | None
     if not value.isdigit():
         raise StaleVersionError(
             "If-Match does not name a version of this record.",
-            errors=[{"field": "If-Match", "message": 'expected an ETag such as "3"'}],
+            errors=[field_error("If-Match", "invalid_header", 'expected an ETag such as "3"')],
         )
     return int(value)
 

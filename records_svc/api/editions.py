@@ -9,6 +9,7 @@ from flask import Response, request, send_file
 from flask_smorest import Blueprint
 from marshmallow import Schema, ValidationError, fields, validate
 
+from httpkit.error_codes import code_of_message, field_error
 from httpkit.tokens import current_principal
 from records_svc.api.common import API, etag, expected_version, iso, login_required, services
 from records_svc.api.converters import MAX_ID
@@ -106,14 +107,18 @@ def _template_input() -> templates_domain.TemplateInput:
     multipart = request.mimetype == "multipart/form-data"
     raw = request.form.to_dict() if multipart else request.get_json(silent=True)
     if not isinstance(raw, dict):
-        raise FieldValidationError([{"field": "body", "message": "send a JSON object"}])
+        raise FieldValidationError([field_error("body", "not_an_object", "send a JSON object")])
     try:
         data = TemplateWriteSchema().load(raw)
     except ValidationError as exc:
         messages = exc.normalized_messages()
         raise FieldValidationError(
             [
-                {"field": str(key) if key else "body", "message": "; ".join(map(str, value))}
+                field_error(
+                    str(key) if key else "body",
+                    code_of_message(str(value[0]) if isinstance(value, list) else str(value)),
+                    "; ".join(map(str, value)),
+                )
                 for key, value in messages.items()
             ]
         ) from None

@@ -15,6 +15,7 @@ import re
 
 from flask import Flask, Response, g, request
 
+from httpkit.error_codes import field_error
 from httpkit.problems import ProblemError
 from records_svc.api.common import _verify, services
 from records_svc.domain import idempotency
@@ -35,9 +36,9 @@ def _fingerprint() -> str:
     return digest.hexdigest()
 
 
-def _error(detail: str, status: int, **headers: str) -> ProblemError:
+def _error(detail: str, status: int, code: str, **headers: str) -> ProblemError:
     return ProblemError(
-        detail, status=status, errors=[{"field": HEADER, "message": detail}], headers=headers
+        detail, status=status, errors=[field_error(HEADER, code, detail)], headers=headers
     )
 
 
@@ -48,7 +49,7 @@ def init_app(app: Flask) -> None:
             return None
         key = request.headers[HEADER]
         if not _VALID.match(key):
-            raise _error("must be 1 to 255 visible ASCII characters", 400)
+            raise _error("must be 1 to 255 visible ASCII characters", 400, "invalid_header")
         try:
             user_id = _verify().user_id
         except ProblemError:
@@ -57,10 +58,15 @@ def init_app(app: Flask) -> None:
             with services().db.unit_of_work() as uow:
                 answer = idempotency.reserve(uow.session, user_id, key, _fingerprint())
         except idempotency.KeyReusedError:
-            raise _error("this key was already used for another request", 422) from None
+            raise _error(
+                "this key was already used for another request", 422, "key_reused"
+            ) from None
         except idempotency.KeyInFlightError:
             raise _error(
-                "the first request with this key is still running", 409, **{"Retry-After": "1"}
+                "the first request with this key is still running",
+                409,
+                "in_flight",
+                **{"Retry-After": "1"},
             ) from None
         if answer is not None:
             replay = Response(answer.body, status=answer.status, headers=answer.headers)

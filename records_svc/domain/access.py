@@ -21,6 +21,7 @@ from typing import Any, TypeVar
 from sqlalchemy import ColumnElement, Select, and_, or_, select
 from sqlalchemy.orm import Session
 
+from httpkit.error_codes import field_error
 from records_svc.domain import field_declarations
 from records_svc.domain.errors import FieldValidationError, NotFoundError, PermissionDeniedError
 from records_svc.domain.models import Account
@@ -80,11 +81,7 @@ class AccessPolicy:
         if self.erp_sync or account.kind != CLIENT:
             return
         errors = [
-            {
-                "field": field,
-                "code": READ_ONLY,
-                "message": "comes from the ERP and is read-only (right erp_sync)",
-            }
+            field_error(field, READ_ONLY, "comes from the ERP and is read-only (right erp_sync)")
             for field in _changed_erp_fields(account, data)
         ]
         if errors:

@@ -8,6 +8,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from httpkit.error_codes import field_error
 from records_svc.db import UnitOfWork
 from records_svc.domain import access, field_declarations, fields, listing, record_files, users
 from records_svc.domain.errors import (
@@ -119,14 +120,16 @@ def _apply_erp_keys(session: Session, account: Account, data: Mapping[str, Any])
     """``closed`` and ``external_ref`` written by the ERP's service account on a client."""
     if data and account.kind != CLIENT:
         raise FieldValidationError(
-            [{"field": key, "message": "only a client has it"} for key in data]
+            [field_error(key, "not_applicable", "only a client has it") for key in data]
         )
     if "closed" in data:
         account.closed = bool(data["closed"])
     if "external_ref" in data:
         ref = (data["external_ref"] or "").strip()
         if not ref or len(ref) > 64:
-            raise FieldValidationError([{"field": "external_ref", "message": "1 to 64 characters"}])
+            raise FieldValidationError(
+                [field_error("external_ref", "invalid_length", "1 to 64 characters")]
+            )
         other = session.scalar(
             select(Account.id).where(Account.external_ref == ref, Account.id != account.id)
         )
@@ -203,7 +206,9 @@ def sync_client(
     session = uow.session
     external_ref = external_ref.strip()
     if not external_ref or len(external_ref) > 64:
-        raise FieldValidationError([{"field": "external_ref", "message": "1 to 64 characters"}])
+        raise FieldValidationError(
+            [field_error("external_ref", "invalid_length", "1 to 64 characters")]
+        )
     payload = _without(data, ("closed",))
     account = session.scalar(select(Account).where(Account.external_ref == external_ref))
     created = False
@@ -226,7 +231,7 @@ def sync_client(
     # The ERP is the system of record: only the trade name is insisted upon.
     _apply(session, account, payload, entity=CLIENT, creating=created, enforce_required=False)
     if not account.name:
-        raise FieldValidationError([{"field": "name", "message": "is required"}])
+        raise FieldValidationError([field_error("name", "required", "is required")])
     session.add(account)
     if "closed" in data:
         account.closed = bool(data["closed"])

@@ -10,6 +10,7 @@ from typing import Any
 from sqlalchemy import Select, and_, or_, select
 from sqlalchemy.orm import Session
 
+from httpkit.error_codes import field_error
 from records_svc.db import UnitOfWork
 from records_svc.domain import access, listing, users
 from records_svc.domain.accounts import check_version, get_account
@@ -35,7 +36,7 @@ def _instant(data: Mapping[str, Any], key: str) -> datetime | None:
     try:
         return utc(value)
     except OverflowError:  # e.g. year 1 at +14:00 has no UTC counterpart
-        raise FieldValidationError([{"field": key, "message": "out of range"}]) from None
+        raise FieldValidationError([field_error(key, "out_of_range", "out of range")]) from None
 
 
 def record_of(session: Session, kind: str, record_id: int) -> tuple[int, int | None]:
@@ -163,15 +164,16 @@ def create_from_opportunity(
         account_id, contact_id = record_of(uow.session, target["kind"], target["id"])
     except NotFoundError:
         raise FieldValidationError(
-            [{"field": "target", "message": f"no {target['kind']} {target['id']}"}]
+            [field_error("target", "not_found", f"no {target['kind']} {target['id']}")]
         ) from None
     if account_id != opportunity.account_id:
         raise FieldValidationError(
             [
-                {
-                    "field": "target",
-                    "message": "must be the opportunity's account or one of its contacts",
-                }
+                field_error(
+                    "target",
+                    "not_related",
+                    "must be the opportunity's account or one of its contacts",
+                )
             ]
         )
     payload = {k: v for k, v in data.items() if k != "target"}

@@ -9,6 +9,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session, contains_eager
 
+from httpkit.error_codes import field_error
 from records_svc.db import UnitOfWork
 from records_svc.domain import access, fields, listing, record_files
 from records_svc.domain.accounts import check_version, get_account
@@ -19,7 +20,6 @@ from records_svc.domain.paging import decode_cursor, encode_cursor
 #: a person's answer to "may we contact you?" (GDPR consent)
 UNKNOWN = "unknown"
 CONSENT_STATUSES = (UNKNOWN, "granted", "refused")
-COLUMNS = ("civility", "first_name", "last_name", "job_title", "direct_line", "mobile", "email")
 
 
 def get_contact(session: Session, contact_id: int) -> Contact:
@@ -91,7 +91,7 @@ def _apply_consent(contact: Contact, data: Mapping[str, Any]) -> None:
     status = consent.get("status", current)
     if status not in CONSENT_STATUSES:
         raise FieldValidationError(
-            [{"field": "consent.status", "message": f"one of {', '.join(CONSENT_STATUSES)}"}]
+            [field_error("consent.status", "not_one_of", f"one of {', '.join(CONSENT_STATUSES)}")]
         )
     if status != current and "at" not in consent:
         contact.consent_at = utcnow()  # a new answer without its date: it is given now

@@ -17,6 +17,7 @@ import filetype
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from httpkit.error_codes import field_error
 from records_svc.db import UnitOfWork
 from records_svc.domain import access, history
 from records_svc.domain.accounts import get_account
@@ -121,7 +122,7 @@ def add_documents(
     rows: list[Document] = []
     uploads = list(uploads)
     if not uploads:
-        raise FieldValidationError([{"field": "file", "message": "send one or more files"}])
+        raise FieldValidationError([field_error("file", "required", "send one or more files")])
     for index, upload in enumerate(uploads):
         field = "file" if len(uploads) == 1 else f"file[{index}]"
         try:
@@ -129,12 +130,12 @@ def add_documents(
         except TooLargeError:
             raise PayloadTooLargeError(
                 f"{sanitise_name(upload.name)} is larger than the limit of {max_bytes} bytes.",
-                errors=[{"field": field, "message": f"at most {max_bytes} bytes"}],
+                errors=[field_error(field, "too_large", f"at most {max_bytes} bytes")],
                 max_bytes=max_bytes,
             ) from None
         written.append(stored.key)
         if stored.size == 0:
-            raise FieldValidationError([{"field": field, "message": "the file is empty"}])
+            raise FieldValidationError([field_error(field, "empty", "the file is empty")])
         rows.append(_insert(uow, owner, stored, sanitise_name(upload.name), uploaded_by))
     return rows
 

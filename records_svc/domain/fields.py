@@ -17,6 +17,7 @@ from email_validator import EmailNotValidError, validate_email
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from httpkit.error_codes import CodedValueError, field_error
 from records_svc.domain import field_declarations, numbers
 from records_svc.domain.errors import ConflictError, FieldValidationError, NotFoundError
 from records_svc.domain.models import FieldDefinition
@@ -87,7 +88,7 @@ def standard_rows() -> list[dict[str, Any]]:
 def list_definitions(session: Session, entity: str) -> list[FieldDefinition]:
     if entity not in ENTITIES:
         raise FieldValidationError(
-            [{"field": "entity", "message": f"must be one of {', '.join(ENTITIES)}"}]
+            [field_error("entity", "not_one_of", f"must be one of {', '.join(ENTITIES)}")]
         )
     stmt = (
         select(FieldDefinition)
@@ -119,17 +120,21 @@ def add_custom_field(
 ) -> FieldDefinition:
     errors = []
     if entity not in ENTITIES:
-        errors.append({"field": "entity", "message": f"must be one of {', '.join(ENTITIES)}"})
+        errors.append(field_error("entity", "not_one_of", f"must be one of {', '.join(ENTITIES)}"))
     if type not in CUSTOM_TYPES:
-        errors.append({"field": "type", "message": f"must be one of {', '.join(CUSTOM_TYPES)}"})
+        errors.append(
+            field_error("type", "not_one_of", f"must be one of {', '.join(CUSTOM_TYPES)}")
+        )
     if not re.fullmatch(r"[a-z][a-z0-9_]{0,63}", key):
         errors.append(
-            {"field": "key", "message": "lower-case letters, digits and _, starting with a letter"}
+            field_error(
+                "key", "invalid_format", "lower-case letters, digits and _, starting with a letter"
+            )
         )
     if type == "choice" and not choices:
-        errors.append({"field": "choices", "message": "a choice field needs its choices"})
+        errors.append(field_error("choices", "required", "a choice field needs its choices"))
     if type != "choice" and choices:
-        errors.append({"field": "choices", "message": "only a choice field has choices"})
+        errors.append(field_error("choices", "not_applicable", "only a choice field has choices"))
     if errors:
         raise FieldValidationError(errors)
     existing = session.scalar(
@@ -167,15 +172,19 @@ def change_definition(
     if definition.standard and definition.key == _identity_key(definition.entity):
         if changes.get("required") is False:
             raise FieldValidationError(
-                [{"field": "required", "message": f"'{definition.key}' is always required"}]
+                [
+                    field_error(
+                        "required", "always_required", f"'{definition.key}' is always required"
+                    )
+                ]
             )
     if "choices" in changes:
         if definition.type != "choice" or definition.standard:
             raise FieldValidationError(
-                [{"field": "choices", "message": "only a custom choice field has choices"}]
+                [field_error("choices", "not_applicable", "only a custom choice field has choices")]
             )
         if not changes["choices"]:
-            raise FieldValidationError([{"field": "choices", "message": "must not be empty"}])
+            raise FieldValidationError([field_error("choices", "empty", "must not be empty")])
     for attr in ("label", "tab", "position", "required", "choices"):
         if attr in changes:
             setattr(definition, attr, changes[attr])
@@ -235,24 +244,24 @@ def validate(
             value = value.strip()
         if value is None or value == "":
             if definition.required and enforce_required:
-                errors.append({"field": field, "message": "is required"})
+                errors.append(field_error(field, "required", "is required"))
             return None
         try:
             return _clean_value(definition, value)
         except ValueError as exc:
-            errors.append({"field": field, "message": str(exc)})
+            errors.append(field_error(field, getattr(exc, "code", "invalid"), str(exc)))
             return None
 
     for key, value in standard.items():
         definition = by_key.get(key)
         if definition is None or not definition.standard:
-            errors.append({"field": key, "message": "unknown field"})
+            errors.append(field_error(key, "unknown_field", "unknown field"))
             continue
         clean_standard[key] = check(definition, key, value)
     for key, value in (custom or {}).items():
         definition = by_key.get(key)
         if definition is None or definition.standard:
-            errors.append({"field": f"custom.{key}", "message": "unknown custom field"})
+            errors.append(field_error(f"custom.{key}", "unknown_field", "unknown custom field"))
             continue
         clean_custom[key] = check(definition, f"custom.{key}", value)
     if creating and enforce_required:
@@ -260,10 +269,12 @@ def validate(
             given = standard if definition.standard else (custom or {})
             field = definition.key if definition.standard else f"custom.{definition.key}"
             if definition.required and definition.key not in given:
-                errors.append({"field": field, "message": "is required"})
+                errors.append(field_error(field, "required", "is required"))
     siren, siret = clean_standard.get("siren"), clean_standard.get("siret")
     if siren and siret and siret[:9] != siren:
-        errors.append({"field": "siret", "message": "does not belong to the SIREN given"})
+        errors.append(
+            field_error("siret", "siret_siren_mismatch", "does not belong to the SIREN given")
+        )
     if errors:
         raise FieldValidationError(errors)
     return clean_standard, clean_custom
@@ -273,56 +284,60 @@ def _clean_value(definition: FieldDefinition, value: Any) -> Any:
     kind = definition.type
     if kind in ("text", "url", "ape", "siren", "siret", "email", "phone", "choice", "date"):
         if not isinstance(value, str):
-            raise ValueError("must be a string")
+            raise CodedValueError("not_a_string", "must be a string")
     if kind == "text":
         limit = definition.max_length or DEFAULT_TEXT_LENGTH
         if len(value) > limit:
-            raise ValueError(f"is longer than {limit} characters")
+            raise CodedValueError("too_long", f"is longer than {limit} characters")
         if any(ord(c) < 32 and c not in "\t\n" for c in value):
-            raise ValueError("contains control characters")
+            raise CodedValueError("control_characters", "contains control characters")
         return value
     if kind == "email":
         if len(value) > 254:
-            raise ValueError("is longer than 254 characters")
+            raise CodedValueError("too_long", "is longer than 254 characters")
         try:
             return validate_email(value, check_deliverability=False).normalized
         except EmailNotValidError as exc:
-            raise ValueError(f"is not a valid e-mail address ({exc})") from None
+            raise CodedValueError(
+                "invalid_email", f"is not a valid e-mail address ({exc})"
+            ) from None
     if kind == "phone":
         return normalise_phone(value)
     if kind == "url":
         if len(value) > (definition.max_length or 300) or not _URL.match(value):
-            raise ValueError("is not a valid web address")
+            raise CodedValueError("invalid_url", "is not a valid web address")
         return value if re.match(r"^https?://", value, re.I) else f"https://{value}"
     if kind == "siren":
         try:
             return numbers.validate_siren(value)
         except numbers.InvalidNumberError as exc:
-            raise ValueError(str(exc)) from None
+            raise CodedValueError("invalid_siren", str(exc)) from None
     if kind == "siret":
         try:
             return numbers.validate_siret(value)
         except numbers.InvalidNumberError as exc:
-            raise ValueError(str(exc)) from None
+            raise CodedValueError("invalid_siret", str(exc)) from None
     if kind == "ape":
         return clean_ape(value)
     if kind == "choice":
         if value not in (definition.choices or []):
-            raise ValueError(f"must be one of: {', '.join(definition.choices or [])}")
+            raise CodedValueError(
+                "not_one_of", f"must be one of: {', '.join(definition.choices or [])}"
+            )
         return value
     if kind == "number":
         if isinstance(value, bool) or not isinstance(value, int | float):
-            raise ValueError("must be a number")
+            raise CodedValueError("not_a_number", "must be a number")
         return value
     if kind == "boolean":
         if not isinstance(value, bool):
-            raise ValueError("must be true or false")
+            raise CodedValueError("not_a_boolean", "must be true or false")
         return value
     if kind == "date":
         try:
             return date.fromisoformat(value).isoformat()
         except ValueError:
-            raise ValueError("must be a date as YYYY-MM-DD") from None
+            raise CodedValueError("not_a_date", "must be a date as YYYY-MM-DD") from None
     raise ValueError(f"has an unknown type {kind}")  # pragma: no cover
 
 
@@ -330,18 +345,18 @@ def clean_ape(value: str) -> str:
     """An APE code (NAF rév. 2) as ``62.02A``, however it was typed."""
     match = _APE.match(value.replace(" ", ""))
     if not match:
-        raise ValueError("is not an APE code such as 62.02A")
+        raise CodedValueError("invalid_ape", "is not an APE code such as 62.02A")
     return f"{match[1]}.{match[2]}{match[3].upper()}"
 
 
 def normalise_phone(value: str) -> str:
     """Any way a French user types a number → E.164 (France is the default region)."""
     if len(value) > 32:
-        raise ValueError("is too long for a phone number")
+        raise CodedValueError("invalid_phone", "is too long for a phone number")
     try:
         parsed = phonenumbers.parse(value, "FR")
     except phonenumbers.NumberParseException:
-        raise ValueError("is not a phone number") from None
+        raise CodedValueError("invalid_phone", "is not a phone number") from None
     if not phonenumbers.is_valid_number(parsed):
-        raise ValueError("is not a valid phone number")
+        raise CodedValueError("invalid_phone", "is not a valid phone number")
     return phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164)

@@ -17,6 +17,7 @@ from typing import Any, TypeVar
 from sqlalchemy import ColumnElement, Select, literal, tuple_
 from sqlalchemy.orm import InstrumentedAttribute, Session
 
+from httpkit.error_codes import field_error
 from records_svc.domain import fields as fields_domain
 from records_svc.domain.errors import FieldValidationError
 from records_svc.domain.models import Account
@@ -90,7 +91,7 @@ def instant_key(column: InstrumentedAttribute[datetime], attr: str) -> SortKey:
 
 
 def unknown_filter(name: str) -> dict[str, str]:
-    return {"field": name, "code": UNKNOWN_FILTER, "message": "is not a filter of this list"}
+    return field_error(name, UNKNOWN_FILTER, "is not a filter of this list")
 
 
 def check_filters(names: Collection[str], known: Collection[str], *, custom: bool) -> None:
@@ -111,7 +112,7 @@ def sort_of(sort: str | None, keys: Collection[str], default: str) -> tuple[str,
     if name not in keys:
         allowed = ", ".join(sorted(k for k in keys if k != "id"))
         raise FieldValidationError(
-            [{"field": "sort", "code": UNKNOWN_SORT, "message": f"one of {allowed}, - to reverse"}]
+            [field_error("sort", UNKNOWN_SORT, f"one of {allowed}, - to reverse")]
         )
     return name, value.startswith("-")
 
@@ -213,7 +214,7 @@ def custom_conditions(
         try:
             conditions.append(_custom_equals(column[key], kind, text))
         except ValueError:
-            errors.append({"field": name, "code": "invalid", "message": f"not a {kind}"})
+            errors.append(field_error(name, "invalid", f"not a {kind}"))
     if errors:
         raise FieldValidationError(errors)
     return conditions

@@ -11,6 +11,7 @@ from typing import Any
 from sqlalchemy import Select, select
 from sqlalchemy.orm import Session, contains_eager
 
+from httpkit.error_codes import field_error
 from records_svc.db import UnitOfWork
 from records_svc.domain import access, listing, users
 from records_svc.domain.accounts import check_version
@@ -89,14 +90,14 @@ def _contacts_of(session: Session, account_id: int, contact_ids: Iterable[int], 
     for contact_id in wanted:
         contact = found.get(contact_id)
         if contact is None:
-            errors.append({"field": at, "message": f"no contact {contact_id}"})
+            errors.append(field_error(at, "not_found", f"no contact {contact_id}"))
         elif contact.account_id != account_id:
             errors.append(
-                {
-                    "field": at,
-                    "message": f"contact {contact_id} belongs to another account, "
-                    f"not to account {account_id}",
-                }
+                field_error(
+                    at,
+                    "not_related",
+                    f"contact {contact_id} belongs to another account, not to account {account_id}",
+                )
             )
     if errors:
         raise FieldValidationError(errors)
@@ -124,7 +125,7 @@ def create_opportunity(uow: UnitOfWork, actor_id: int, data: Mapping[str, Any]) 
     session = uow.session
     account = session.get(Account, data["account_id"])
     if account is None or not access.of(session).can_see(account):
-        raise FieldValidationError([{"field": "account_id", "message": "no such account"}])
+        raise FieldValidationError([field_error("account_id", "not_found", "no such account")])
     stage = data.get("stage", "qualification")
     opportunity = Opportunity(
         account=account,
@@ -231,10 +232,10 @@ def signature_calendar(
 ) -> list[CalendarDay]:
     """Open opportunities from ``start`` to ``end`` (calendar dates, inclusive), by day."""
     if end < start:
-        raise FieldValidationError([{"field": "to", "message": "must not be before from"}])
+        raise FieldValidationError([field_error("to", "out_of_range", "must not be before from")])
     if (end - start).days >= CALENDAR_MAX_DAYS:
         raise FieldValidationError(
-            [{"field": "to", "message": f"at most {CALENDAR_MAX_DAYS} days after from"}]
+            [field_error("to", "out_of_range", f"at most {CALENDAR_MAX_DAYS} days after from")]
         )
     query = PortfolioQuery(owner_id=owner_id, signing_from=start, signing_to=end, open_only=True)
     stmt = _filtered(session, query).order_by(

@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import binascii
 
+from httpkit.error_codes import field_error
 from records_svc.domain.errors import DomainError
 
 
@@ -14,7 +15,7 @@ class InvalidCursorError(DomainError):
     def __init__(self) -> None:
         super().__init__(
             "The cursor is invalid; use next_cursor from a previous page.",
-            errors=[{"field": "cursor", "message": "invalid cursor"}],
+            errors=[field_error("cursor", "invalid_cursor", "invalid cursor")],
         )
 
 

@@ -8,6 +8,7 @@ from typing import Any
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
+from httpkit.error_codes import field_error
 from records_svc.domain import listing
 from records_svc.domain.accounts import ACCOUNT_SORTS, check_version
 from records_svc.domain.actions import ACTION_FILTERS, ACTION_SORTS
@@ -48,12 +49,12 @@ def _check(entity: str, filters: Mapping[str, Any], sort: str | None) -> None:
         custom=False,
     )
     errors = [
-        {"field": f"filters.{name}", "code": "invalid", "message": "a text, number or boolean"}
+        field_error(f"filters.{name}", "invalid", "a text, number or boolean")
         for name, value in filters.items()
         if not _plain(value)
     ]
     if len(filters) > MAX_FILTERS:
-        errors.append({"field": "filters", "code": "invalid", "message": "too many filters"})
+        errors.append(field_error("filters", "invalid", "too many filters"))
     if errors:
         raise FieldValidationError(errors)
     if sort is not None:

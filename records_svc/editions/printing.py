@@ -10,6 +10,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from httpkit.error_codes import field_error
 from records_svc.db import Database, UnitOfWork
 from records_svc.domain import field_declarations, jobs
 from records_svc.domain.accounts import get_account
@@ -112,10 +113,14 @@ def start_edition(
     check_owner(uow.session, Owner(kind, record_id))
     template = uow.session.get(EditionTemplate, template_id)
     if template is None:
-        raise FieldValidationError([{"field": "template_id", "message": "no such template"}])
+        raise FieldValidationError([field_error("template_id", "not_found", "no such template")])
     if template.entity != kind:
         raise FieldValidationError(
-            [{"field": "template_id", "message": f"this template prints a {template.entity}"}]
+            [
+                field_error(
+                    "template_id", "not_applicable", f"this template prints a {template.entity}"
+                )
+            ]
         )
     job = jobs.create_job(
         uow.session, JOB_KIND, created_by=user_id, target_kind=kind, target_id=record_id

@@ -8,6 +8,7 @@ from pathlib import Path
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from httpkit.error_codes import field_error
 from records_svc.db import UnitOfWork
 from records_svc.domain.accounts import check_version
 from records_svc.domain.errors import FieldValidationError, NotFoundError
@@ -29,8 +30,8 @@ class TemplateInput:
     docx_name: str | None = None
 
 
-def _invalid(field: str, message: str, line: int | None = None) -> FieldValidationError:
-    error = FieldValidationError([{"field": field, "message": message}])
+def _invalid(field: str, code: str, message: str, line: int | None = None) -> FieldValidationError:
+    error = FieldValidationError([field_error(field, code, message)])
     if line is not None:
         error.extra["line"] = line
     return error
@@ -39,25 +40,25 @@ def _invalid(field: str, message: str, line: int | None = None) -> FieldValidati
 def _check(data: TemplateInput) -> None:
     name = data.name.strip()
     if not name or len(name) > 120:
-        raise _invalid("name", "1 to 120 characters")
+        raise _invalid("name", "invalid_length", "1 to 120 characters")
     if data.entity not in ENTITIES:
-        raise _invalid("entity", f"one of {', '.join(ENTITIES)}")
+        raise _invalid("entity", "not_one_of", f"one of {', '.join(ENTITIES)}")
     if data.format not in FORMATS:
-        raise _invalid("format", f"one of {', '.join(FORMATS)}")
+        raise _invalid("format", "not_one_of", f"one of {', '.join(FORMATS)}")
     try:
         if data.format == render.HTML:
             if not data.body or not data.body.strip():
-                raise _invalid("body", "an HTML template is required")
+                raise _invalid("body", "required", "an HTML template is required")
             render.check_html(data.body)
         else:
             if not data.docx:
-                raise _invalid("file", "a DOCX file is required")
+                raise _invalid("file", "required", "a DOCX file is required")
             if len(data.docx) > MAX_TEMPLATE_BYTES:
-                raise _invalid("file", f"at most {MAX_TEMPLATE_BYTES} bytes")
+                raise _invalid("file", "too_large", f"at most {MAX_TEMPLATE_BYTES} bytes")
             render.check_docx(data.docx)
     except render.TemplateProblemError as exc:
         field = "body" if data.format == render.HTML else "file"
-        raise _invalid(field, exc.message, exc.line) from None
+        raise _invalid(field, "template_syntax", exc.message, exc.line) from None
 
 
 def _apply(template: EditionTemplate, data: TemplateInput) -> None:

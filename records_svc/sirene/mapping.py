@@ -15,6 +15,11 @@ from typing import Any, Literal
 from records_svc.domain.fields import clean_ape
 from records_svc.domain.numbers import CompanyNumber
 
+#: every code of a look-up's ``warnings[]`` (their messages are in French already);
+#: ``cleared`` is added by records_svc.domain.sirene when the look-up is applied
+WARNING_CODES = frozenset(
+    {"masked", "missing", "nomenclature", "replaced", "closed", "ceased", "cleared"}
+)
 MASKED_VALUES = frozenset({"[ND]", "[NON-DIFFUSIBLE]"})
 
 #: INSEE street type codes (typeVoie) → the word; other values (full words since 2024) are kept.
@@ -128,6 +133,8 @@ class _Builder:
         self.warnings: list[dict[str, Any]] = []
 
     def warn(self, field_key: str | None, code: str, message: str) -> None:
+        if code not in WARNING_CODES:
+            raise ValueError(f"warning code {code!r} is not in WARNING_CODES")
         self.warnings.append({"field": field_key, "code": code, "message": message})
 
     def masked(self, field_key: str) -> None:

@@ -12,6 +12,7 @@ from typing import Any, Protocol
 
 import requests
 
+from httpkit.error_codes import field_error
 from records_svc.domain.numbers import CompanyNumber
 from records_svc.sirene.errors import (
     InvalidCompanyNumberError,
@@ -162,7 +163,11 @@ class InseeProvider:
             message = _json(response, self.name).get("header", {}).get("message") or ""
             raise InvalidCompanyNumberError(
                 f"The SIRENE register refuses {number.value}: {message}".rstrip(": "),
-                errors=[{"field": "number", "message": message or "refused by the register"}],
+                errors=[
+                    field_error(
+                        "number", "refused_by_register", message or "refused by the register"
+                    )
+                ],
             )
         if status != 200:
             raise ProviderUnavailableError(
@@ -269,7 +274,11 @@ class RechercheEntreprisesProvider:
             message = str(_json(response, self.name).get("erreur") or "")
             raise InvalidCompanyNumberError(
                 f"The SIRENE register refuses {number.value}: {message}".rstrip(": "),
-                errors=[{"field": "number", "message": message or "refused by the register"}],
+                errors=[
+                    field_error(
+                        "number", "refused_by_register", message or "refused by the register"
+                    )
+                ],
             )
         if status != 200:
             raise ProviderUnavailableError(

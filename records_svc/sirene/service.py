@@ -10,6 +10,7 @@ from typing import Any
 import requests
 
 from config import Settings
+from httpkit.error_codes import field_error
 from records_svc.domain import numbers
 from records_svc.sirene.cache import MemoryResultCache, RedisResultCache, ResultCache
 from records_svc.sirene.errors import InvalidCompanyNumberError, SireneNotConfiguredError
@@ -40,7 +41,7 @@ def parse_number(number: str) -> numbers.CompanyNumber:
     except numbers.InvalidNumberError as exc:
         raise InvalidCompanyNumberError(
             f"This is not a valid SIREN or SIRET: {exc}.",
-            errors=[{"field": "number", "message": str(exc)}],
+            errors=[field_error("number", "invalid_number", str(exc))],
         ) from None
 
 

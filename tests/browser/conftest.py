@@ -12,7 +12,6 @@ import shutil
 import socket
 import subprocess
 import sys
-import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -26,9 +25,11 @@ from carnet import demo, embedded
 from config import load_settings
 from records_svc.domain import rights, users
 from tests.browser.checks import SIZES, Size
+from tests.conftest import TEST_HASHING
 from tests.services import unavailable
 from tests.sirene.fake_provider import INSEE_KEY, FakeProvider
 from tests.sirene.fake_provider import running as running_fake_provider
+from tests.wait import WaitTimeoutError, wait_until
 
 CHROMIUM = os.environ.get("CARNET_TEST_CHROMIUM", "/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -82,8 +83,10 @@ def server(tmp_path_factory: pytest.TempPathFactory, sirene_fake: FakeProvider) 
     settings = load_settings(data_dir=data_dir, secret_key="portal-test-secret-" * 3)
     rt = embedded.runtime(settings)
     with rt.db.unit_of_work() as uow:
-        users.create_user(uow.session, SELLER, SELLER_PASSWORD, rights.ALL_RIGHTS)
-        users.create_user(uow.session, JUNIOR, JUNIOR_PASSWORD, [])
+        users.create_user(
+            uow.session, SELLER, SELLER_PASSWORD, rights.ALL_RIGHTS, hashing=TEST_HASHING
+        )
+        users.create_user(uow.session, JUNIOR, JUNIOR_PASSWORD, [], hashing=TEST_HASHING)
     demo.load(rt.db)  # the demo data set, as a new user gets it
     rt.db.dispose()
     port = _free_port()
@@ -104,17 +107,22 @@ def server(tmp_path_factory: pytest.TempPathFactory, sirene_fake: FakeProvider) 
         stderr=subprocess.STDOUT,
     )
     base_url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 30
-    while True:
+
+    def state() -> str | None:
+        if process.poll() is not None:
+            return "exited"
         try:
-            if requests.get(f"{base_url}/healthz", timeout=1).ok:
-                break
-        except requests.RequestException:
-            pass
-        if process.poll() is not None or time.monotonic() > deadline:
-            process.kill()
-            pytest.fail(f"carnet serve did not start: {(data_dir / 'serve.log').read_text()}")
-        time.sleep(0.1)
+            return "up" if requests.get(f"{base_url}/healthz", timeout=2).ok else None
+        except (requests.ConnectionError, requests.Timeout):
+            return None  # not listening yet, or slow to answer on a busy machine
+
+    try:
+        started = wait_until(state, 30, "carnet serve answers /healthz", interval=0.1)
+    except WaitTimeoutError:
+        started = "timed out"
+    if started != "up":
+        process.kill()
+        pytest.fail(f"carnet serve did not start: {(data_dir / 'serve.log').read_text()}")
     yield Server(base_url, data_dir, process)
     process.terminate()
     process.wait(timeout=10)

@@ -16,6 +16,7 @@ from config import load_settings
 from records_svc.domain import accounts, documents, users
 from records_svc.domain.documents import Owner, Upload
 from records_svc.files import DOCUMENTS
+from tests.conftest import TEST_HASHING
 
 
 @pytest.fixture
@@ -43,7 +44,7 @@ def test_demo_load_installs_the_default_templates(runner: CliRunner) -> None:
 def test_gc_removes_orphans_and_reports_missing_files(runner: CliRunner, tmp_path: Path) -> None:
     rt = embedded.runtime(load_settings(data_dir=tmp_path / "var"))
     with rt.db.unit_of_work() as uow:
-        user = users.create_user(uow.session, "alice", "long enough", ())
+        user = users.create_user(uow.session, "alice", "long enough", (), hashing=TEST_HASHING)
         prospect = accounts.create_prospect(uow, user.id, {"name": "Dupré SARL"})
         kept, lost = documents.add_documents(
             uow,

@@ -124,6 +124,7 @@ def test_empty_file_is_422_and_keeps_nothing(
     reply = upload(seller, base, (b"fine", "a.txt"), (b"", "empty.txt"))
     assert reply.status_code == 422
     assert reply.json["errors"][0]["field"] == "file[1]"
+    assert reply.json["errors"][0]["code"] == "empty"
     assert seller.get(base).json["items"] == []
     assert stored_files(settings) == []
 

@@ -58,6 +58,7 @@ def test_syntax_error_is_422_with_the_line(admin: Api) -> None:
     assert reply.status_code == 422
     assert reply.json["line"] == 3
     assert reply.json["errors"][0]["field"] == "body"
+    assert reply.json["errors"][0]["code"] == "template_syntax"
     assert "line 3" in reply.json["errors"][0]["message"]
     assert admin.get("/api/v1/edition-templates").json["items"] == []
 

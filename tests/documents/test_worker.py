@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time
 import uuid
 from collections.abc import Iterator
 from typing import Any
@@ -21,6 +20,7 @@ from records_svc.editions import templates as templates_domain
 from tests.conftest import _reset_postgres, make_user
 from tests.documents.editing import download, pdf_text, print_record
 from tests.services import redis_url
+from tests.wait import wait_until
 from workers.celery_app import CeleryJobQueue, components, create_celery
 
 pytestmark = [pytest.mark.redis, pytest.mark.postgres, pytest.mark.slow]
@@ -66,12 +66,12 @@ def worker_app(worker_settings: Settings, celery_app: Celery) -> Iterator[tuple[
 
 def wait_for_job(api: Any, location: str, deadline_seconds: float = 60) -> dict[str, Any]:
     """Poll the job as the portal does, until it is done or failed."""
-    deadline = time.monotonic() + deadline_seconds
-    while True:
+
+    def over() -> dict[str, Any] | None:
         job: dict[str, Any] = api.get(location).json
-        if job["state"] in ("done", "failed") or time.monotonic() > deadline:
-            return job
-        time.sleep(0.1)
+        return job if job["state"] in ("done", "failed") else None
+
+    return wait_until(over, deadline_seconds, f"job {location} over", interval=0.1)
 
 
 def test_a_real_worker_prints_and_attaches(worker_app: tuple[Flask, Database]) -> None:

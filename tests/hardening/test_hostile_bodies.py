@@ -62,6 +62,7 @@ def test_an_integer_out_of_range_is_a_422_naming_the_field(seller: Api, literal:
     assert reply.json["errors"] == [
         {
             "field": "owner_id",
+            "code": "out_of_range",
             "message": f"an integer between -{MAX_SAFE_INTEGER} and {MAX_SAFE_INTEGER}",
         }
     ]
@@ -69,6 +70,7 @@ def test_an_integer_out_of_range_is_a_422_naming_the_field(seller: Api, literal:
     reply = _post_raw(seller, "/api/v1/prospects", nested)
     assert reply.status_code == 422
     assert reply.json["errors"][0]["field"] == "custom.employees[1]"
+    assert reply.json["errors"][0]["code"] == "out_of_range"
     assert _count(seller) == 0
 
 

@@ -13,7 +13,7 @@ from config import load_settings
 from records_svc import throttle
 from records_svc.db import Database
 from records_svc.domain import users
-from tests.conftest import PASSWORD, Api
+from tests.conftest import PASSWORD, TEST_HASHING, Api
 from tests.services import redis_url
 
 TOKEN, SESSION = "/api/v1/auth/token", "/api/v1/auth/session"
@@ -98,7 +98,7 @@ def test_a_success_forgets_only_its_own_address_failures(
 ) -> None:
     app.extensions[throttle.EXTENSION].per_address = 4
     with database.unit_of_work() as uow:
-        users.create_user(uow.session, "bob", PASSWORD)
+        users.create_user(uow.session, "bob", PASSWORD, hashing=TEST_HASHING)
     client = app.test_client()
     a, b, c = "198.51.100.1", "198.51.100.2", "198.51.100.3"
     for address in (a, a, b, b):

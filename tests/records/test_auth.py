@@ -6,7 +6,10 @@ import time
 
 import jwt
 import pytest
+from click.testing import CliRunner
 
+from carnet import cli
+from config import ConfigurationError, load_settings
 from httpkit.tokens import issue_token
 from records_svc.domain import users
 from tests.conftest import PASSWORD, Api
@@ -28,6 +31,42 @@ def test_sign_in_reply_shape(app, seller: Api) -> None:
     assert reply.json["expires_in"] == 3600
 
 
+def test_passwords_are_hashed_with_scrypt_unless_a_test_suite_says_otherwise(app, database) -> None:
+    """The suite's users get a cheap hash (tests/conftest.py); Carnet's default is scrypt,
+    and a scrypt-hashed user signs in."""
+    assert load_settings().password_hashing == "scrypt"
+    with database.unit_of_work() as uow:
+        hashed = users.create_user(uow.session, "scrypted", PASSWORD).password_hash
+        cheap = users.create_user(
+            uow.session, "cheap", PASSWORD, hashing="insecure-fast-for-tests"
+        ).password_hash
+    assert hashed.startswith("scrypt:")
+    assert cheap.startswith("pbkdf2:sha256:1$")
+    # an unknown user is checked against a hash of the same cost as a known one's
+    assert users._dummy_hash("scrypt").startswith("scrypt:")
+    assert users._dummy_hash("insecure-fast-for-tests").startswith("pbkdf2:sha256:1$")
+    for username in ("scrypted", "cheap"):
+        reply = app.test_client().post(
+            "/api/v1/auth/token", json={"username": username, "password": PASSWORD}
+        )
+        assert reply.status_code == 200, reply.json
+
+
+def test_servers_refuse_the_test_only_password_hashing(monkeypatch) -> None:
+    monkeypatch.setenv("CARNET_PASSWORD_HASHING", "insecure-fast-for-tests")
+    assert load_settings().password_hashing == "insecure-fast-for-tests"  # a test suite's
+    monkeypatch.setenv("CARNET_MODE", "full")
+    monkeypatch.setenv("CARNET_SECRET_KEY", "k" * 64)
+    monkeypatch.setenv("CARNET_DATABASE_URL", "sqlite://")
+    monkeypatch.setenv("CARNET_BROKER_URL", "memory://")
+    with pytest.raises(ConfigurationError, match="test suites only"):
+        load_settings()
+    monkeypatch.setenv("CARNET_MODE", "embedded")
+    result = CliRunner().invoke(cli.main, ["serve", "--port", "1"])
+    assert result.exit_code != 0
+    assert "test suites only" in result.output
+
+
 @pytest.mark.parametrize(
     "body",
     [{"username": "alice", "password": "wrong password"}, {"username": "nobody", "password": "x"}],
@@ -42,9 +81,11 @@ def test_wrong_credentials_are_401_problems(app, seller: Api, body: dict) -> Non
 def test_missing_fields_name_the_field(app) -> None:
     reply = app.test_client().post("/api/v1/auth/token", json={"username": "alice"})
     assert reply.status_code == 422
-    assert {"field": "password", "message": "Missing data for required field."} in reply.json[
-        "errors"
-    ]
+    assert {
+        "field": "password",
+        "code": "required",
+        "message": "Missing data for required field.",
+    } in reply.json["errors"]
 
 
 def test_every_endpoint_but_health_and_sign_in_needs_a_token(app, anonymous: Api) -> None:

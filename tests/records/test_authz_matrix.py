@@ -54,7 +54,7 @@ from records_svc.editions import templates as templates_domain
 from records_svc.files import EDITIONS
 from search_svc import create_app as create_search_app
 from search_svc.backends.sqlite_fts import SqliteFtsBackend
-from tests.conftest import PASSWORD
+from tests.conftest import PASSWORD, TEST_HASHING
 from tests.documents.editing import docx_template
 
 MATRIX = Path(__file__).with_name("authz_matrix.csv")
@@ -442,7 +442,7 @@ def matrix(settings: Settings, database: Database, app: Flask, tmp_path: Path) -
     user_ids = {}
     with database.unit_of_work() as uow:
         for username, granted in USERS.values():
-            user = users.create_user(uow.session, username, PASSWORD, granted)
+            user = users.create_user(uow.session, username, PASSWORD, granted, hashing=TEST_HASHING)
             user_ids[username] = user.id
         users.set_disabled(uow.session, "dora", True)
         users.end_sessions(users.get_by_username(uow.session, "remi"))

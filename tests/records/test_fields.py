@@ -37,7 +37,9 @@ def test_making_a_standard_field_required_is_enforced(admin: Api, seller: Api) -
     assert reply.status_code == 200
     missing = seller.post("/api/v1/prospects", json={"name": "Sans ville"})
     assert missing.status_code == 422
-    assert missing.json["errors"] == [{"field": "address.city", "message": "is required"}]
+    assert missing.json["errors"] == [
+        {"field": "address.city", "code": "required", "message": "is required"}
+    ]
     ok = seller.post("/api/v1/prospects", json={"name": "Avec ville", "address": {"city": "Lyon"}})
     assert ok.status_code == 201
     cleared = seller.edit(ok.json["links"]["self"], {"address": {"city": ""}})

@@ -28,7 +28,7 @@ from records_svc.domain import outbox, users
 from records_svc.userstates import DatabaseUserStates, publisher_for
 from search_svc import create_app as create_search_app
 from search_svc.backends.sqlite_fts import SqliteFtsBackend
-from tests.conftest import PASSWORD
+from tests.conftest import PASSWORD, TEST_HASHING
 from tests.services import redis_url
 from workers import indexing
 
@@ -104,8 +104,8 @@ def services(settings: Settings, database: Database, tmp_path: Path) -> Iterator
     backend = SqliteFtsBackend(tmp_path / "search.db")
     search = create_search_app(full, backend=backend, user_states=UserStates(reader, clock=clock))
     with database.unit_of_work() as uow:
-        users.create_user(uow.session, "alice", PASSWORD)
-        users.create_user(uow.session, "erp", PASSWORD, ["erp_sync"])
+        users.create_user(uow.session, "alice", PASSWORD, hashing=TEST_HASHING)
+        users.create_user(uow.session, "erp", PASSWORD, ["erp_sync"], hashing=TEST_HASHING)
     yield Services(full, database, records.test_client(), search.test_client(), clock, backend)
     backend.close()
     publisher.close()

@@ -48,15 +48,15 @@ def serve(data_dir: Path, port: int, log: Path) -> subprocess.Popen[bytes]:
     def up() -> bool:
         assert process.poll() is None, log.read_text()
         try:
-            return requests.get(f"http://127.0.0.1:{port}/api/v1/healthz", timeout=1).ok
-        except requests.RequestException:  # not listening yet, or too busy starting to answer
-            return False
+            return requests.get(f"http://127.0.0.1:{port}/api/v1/healthz", timeout=2).ok
+        except (requests.ConnectionError, requests.Timeout):
+            return False  # not listening yet, or slow to answer on a busy machine
 
     try:
         eventually(up, "carnet serve answers", timeout=60)
     except BaseException:
-        process.kill()
-        process.wait(10)
+        process.kill()  # not left running (and collected unwaited) into the next test
+        process.wait()
         raise
     return process
 

@@ -334,7 +334,9 @@ def test_reindex_keeps_a_write_whose_transaction_spans_the_rebuild_start(
     writer = threading.Thread(target=rename_in_a_long_transaction)
     writer.start()
     assert held.wait(30)
-    if not database.is_sqlite:  # SQLite has one writer at a time: nothing can overtake it
+    if (
+        database.engine.dialect.name != "sqlite"
+    ):  # SQLite has one writer at a time: nothing can overtake it
         new_prospect(seller, "Comptoir Pressé")  # a later id, committed first
         drain(database, backend)
 

@@ -34,6 +34,7 @@ from search_svc import create_app as create_search_app
 from tests.conftest import Api, make_user
 from tests.search.conftest import SECRET, Searcher
 from tests.services import redis_url, scratch_postgres_database
+from tests.wait import wait_until
 from workers.celery_app import components, create_celery
 from workers.maintenance import SWEEP_TASK
 
@@ -86,11 +87,7 @@ def stop(process: subprocess.Popen[bytes], sig: int = signal.SIGTERM) -> None:
 
 def eventually(check: Callable[[], bool], what: str, timeout: float = 30) -> None:
     """Wait for the asynchronous pipeline (not a speed assertion: the bound is generous)."""
-    deadline = time.monotonic() + timeout
-    while not check():
-        if time.monotonic() > deadline:
-            raise AssertionError(f"still not true after {timeout} s: {what}")
-        time.sleep(0.1)
+    wait_until(check, timeout, what, interval=0.1)
 
 
 @dataclass

@@ -65,6 +65,7 @@ def test_an_invalid_number_is_422_says_why_and_calls_no_one(
     assert reply.status_code == 422
     assert reply.content_type == "application/problem+json"
     assert reply.json["errors"][0]["field"] == "number"
+    assert reply.json["errors"][0]["code"] == "invalid_number"
     assert why in reply.json["errors"][0]["message"]
     assert fake.seen == []
 

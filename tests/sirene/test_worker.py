@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import gc
-import time
 import uuid
 from collections.abc import Iterator
 from typing import Any
@@ -19,6 +18,7 @@ from records_svc.db import Database
 from tests.conftest import Api
 from tests.services import redis_url
 from tests.sirene import fake_provider as fp
+from tests.wait import wait_until
 from workers.celery_app import CeleryJobQueue
 
 pytestmark = [
@@ -72,12 +72,12 @@ def app(settings: Settings, database: Database, celery: Celery) -> Iterator[Flas
 
 def follow(api: Api, location: str) -> dict[str, Any]:
     """The job once it is over (the worker finishes it; polled, not timed)."""
-    for _ in range(200):
-        job = api.get(location).json
-        if job["state"] in ("done", "failed"):
-            return job  # type: ignore[no-any-return]
-        time.sleep(0.05)
-    raise AssertionError(f"job still {job['state']}")
+
+    def over() -> dict[str, Any] | None:
+        job: dict[str, Any] = api.get(location).json
+        return job if job["state"] in ("done", "failed") else None
+
+    return wait_until(over, 30, f"job {location} over")
 
 
 def test_a_look_up_through_the_worker_is_cached_in_redis(

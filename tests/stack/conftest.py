@@ -22,6 +22,7 @@ import requests
 
 from records_svc.db import Database
 from records_svc.domain import users
+from tests.conftest import TEST_HASHING
 from tests.services import redis_url, scratch_postgres_database
 from tests.sirene.fake_provider import INSEE_KEY, FakeProvider, running
 
@@ -204,7 +205,7 @@ def stack(stack_env: Stack) -> Stack:
         with database.unit_of_work() as uow:
             for username, rights in USERS.items():
                 password = uuid.uuid4().hex
-                users.create_user(uow.session, username, password, rights)
+                users.create_user(uow.session, username, password, rights, hashing=TEST_HASHING)
                 stack_env.passwords[username] = password
     finally:
         database.dispose()

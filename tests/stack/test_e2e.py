@@ -9,7 +9,6 @@ from __future__ import annotations
 import json
 import os
 import signal
-import time
 import uuid
 from collections.abc import Callable
 from pathlib import Path
@@ -20,6 +19,7 @@ import requests
 
 from tests.sirene.fake_provider import DINUM_SIRET
 from tests.stack.conftest import Portal, Stack, carnet
+from tests.wait import WaitTimeoutError, wait_until
 
 pytestmark = [pytest.mark.postgres, pytest.mark.redis, pytest.mark.slow]
 
@@ -42,13 +42,12 @@ HTML = "<h1>Fiche {{ account.name }}</h1><p>{{ account.siret or '' }}</p>"
 
 
 def eventually(check: Callable[[], T | None], within: float) -> T | None:
-    """Poll ``check`` until it returns something truthy, for at most ``within`` seconds."""
-    deadline = time.monotonic() + within
-    while True:
-        value = check()
-        if value or time.monotonic() > deadline:
-            return value
-        time.sleep(0.05)
+    """Poll ``check`` until it returns something truthy, for at most ``within`` seconds;
+    None after that (the caller's assertion says what was missing)."""
+    try:
+        return wait_until(check, within, "the stack")
+    except WaitTimeoutError:
+        return None
 
 
 def found(portal: Portal, q: str, kind: str, id_: int) -> Callable[[], dict[str, Any] | None]:

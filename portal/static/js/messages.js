@@ -18,43 +18,6 @@ const BY_STATUS = {
   504: "Un service externe a mis trop de temps à répondre.",
 };
 
-const GENERIC_MESSAGES = [
-  [/^is required$|^Missing data for required field\.?$/i, "obligatoire"],
-  [/^unknown (custom )?field$|^Unknown field\.?$/i, "champ inconnu"],
-  [/Longer than maximum length (\d+)/i, "trop long (au plus $1 caractères)"],
-  [/does not belong to the SIREN/i, "le SIRET ne correspond pas au SIREN"],
-];
-
-// What a refused value of these fields means, whatever the English wording.
-const BY_FIELD = {
-  siren: "SIREN invalide (9 chiffres, clé de Luhn)",
-  siret: "SIRET invalide (14 chiffres, clé de Luhn)",
-  ape_code: "code APE invalide (par exemple 62.01Z)",
-  email: "adresse e-mail invalide",
-  phone: "numéro de téléphone invalide",
-  direct_line: "numéro de téléphone invalide",
-  mobile: "numéro de téléphone invalide",
-  website: "adresse web invalide",
-};
-
-const FIELD_MESSAGES = [
-  [/not a valid e-?mail|e-?mail/i, "adresse e-mail invalide"],
-  [/phone/i, "numéro de téléphone invalide"],
-  [/does not belong to the SIREN/i, "le SIRET ne correspond pas au SIREN"],
-  [/SIRET/i, "SIRET invalide (14 chiffres, clé de Luhn)"],
-  [/SIREN/i, "SIREN invalide (9 chiffres, clé de Luhn)"],
-  [/APE/i, "code APE invalide (par exemple 62.01Z)"],
-  [/URL|web ?site/i, "adresse web invalide"],
-  [/Longer than maximum length (\d+)/i, "trop long (au plus $1 caractères)"],
-  [/Length must be between (\d+) and (\d+)/i, "entre $1 et $2 caractères"],
-  [/Not a valid (integer|number)/i, "nombre invalide"],
-  [/Not a valid date/i, "date invalide"],
-  [/Not a valid boolean/i, "valeur oui/non invalide"],
-  [/Must be one of|must be one of/i, "valeur non proposée"],
-  [/at least (\d+) characters/i, "au moins $1 caractères"],
-  [/no such user/i, "utilisateur inconnu"],
-];
-
 // The names of what is not a record field. A record field's label comes from the API's
 // field library (learnFieldNames, when the portal loads it): declared once, server side.
 const FIELD_NAMES = {
@@ -68,20 +31,51 @@ const FIELD_NAMES = {
   number: "Numéro",
 };
 
-// What an error's ``code`` means: a code wins over the English wording.
-const BY_CODE = {
-  read_only: "non modifiable ici : ce champ vient de l'ERP",
+// What each ``code`` of an error entry means (httpkit/error_codes.py lists every code the
+// API emits; a test fails when one has no French text here). The English ``message`` is
+// never read: the code alone says what went wrong, the field's label says where.
+export const BY_CODE = {
   required: "obligatoire",
-  missing: "obligatoire",
+  not_null: "obligatoire",
   unknown_field: "champ inconnu",
-  unknown: "champ inconnu",
+  read_only: "non modifiable ici : ce champ vient de l'ERP",
+  not_applicable: "ne s'applique pas ici",
+  always_required: "ce champ reste toujours obligatoire",
+  empty: "vide",
+  invalid: "valeur refusée",
+  not_a_string: "un texte est attendu",
+  not_a_number: "nombre invalide",
+  not_a_boolean: "valeur oui/non invalide",
+  not_a_date: "date invalide",
+  not_a_list: "une liste est attendue",
+  not_an_object: "la demande est mal formée",
   too_long: "trop long",
-  invalid_number: "numéro invalide (SIREN : 9 chiffres, SIRET : 14 chiffres)",
+  too_short: "trop court",
+  invalid_length: "longueur invalide",
+  out_of_range: "hors des limites permises",
+  too_large: "trop volumineux",
+  not_one_of: "valeur non proposée",
+  invalid_format: "format invalide",
+  control_characters: "contient des caractères de contrôle",
+  unstorable_text: "contient des caractères non enregistrables",
   invalid_email: "adresse e-mail invalide",
   invalid_phone: "numéro de téléphone invalide",
   invalid_url: "adresse web invalide",
-  invalid_choice: "valeur non proposée",
+  invalid_siren: "SIREN invalide (9 chiffres, clé de Luhn)",
+  invalid_siret: "SIRET invalide (14 chiffres, clé de Luhn)",
+  invalid_number: "numéro invalide (SIREN : 9 chiffres, SIRET : 14 chiffres)",
+  invalid_ape: "code APE invalide (par exemple 62.01Z)",
   siret_siren_mismatch: "le SIRET ne correspond pas au SIREN",
+  refused_by_register: "refusé par le répertoire SIRENE",
+  not_found: "introuvable (supprimé ou inaccessible)",
+  not_related: "ne correspond pas à la fiche concernée",
+  unknown_filter: "filtre inconnu pour cette liste",
+  unknown_sort: "tri impossible sur ce champ",
+  invalid_cursor: "page invalide : recommencez depuis le début de la liste",
+  template_syntax: "le modèle contient une erreur de syntaxe",
+  invalid_header: "en-tête de la demande invalide",
+  key_reused: "demande déjà envoyée avec un autre contenu",
+  in_flight: "la même demande est encore en cours",
 };
 
 /** Seconds to wait, from a Retry-After value (seconds or an HTTP date); null if unknown. */
@@ -102,21 +96,10 @@ export function frDelay(seconds) {
   return `dans ${minutes} minute${minutes > 1 ? "s" : ""} (vers ${hhmm})`;
 }
 
-/** One error entry ({field, message, code}) or its message, in French. */
-export function fieldMessage(error, field = "") {
-  const message = typeof error === "object" && error !== null ? error.message : error;
+/** One error entry ({field, code, message}) in French, by its code. */
+export function fieldMessage(error) {
   const code = typeof error === "object" && error !== null ? error.code : undefined;
-  if (code && BY_CODE[code]) return BY_CODE[code];
-  for (const [pattern, french] of GENERIC_MESSAGES) {
-    const match = String(message).match(pattern);
-    if (match) return french.replace(/\$(\d)/g, (_, i) => match[Number(i)] ?? "");
-  }
-  if (BY_FIELD[field]) return BY_FIELD[field];
-  for (const [pattern, french] of FIELD_MESSAGES) {
-    const match = String(message).match(pattern);
-    if (match) return french.replace(/\$(\d)/g, (_, i) => match[Number(i)] ?? "");
-  }
-  return "valeur refusée";
+  return BY_CODE[code] || BY_CODE.invalid;
 }
 
 // Labels of the field library's fields, learned as the portal loads the library.
@@ -159,7 +142,7 @@ export function problemMessage(status, problem = {}, labels = {}) {
   let message = BY_STATUS[status] || `Erreur inattendue (${status}).`;
   const errors = Array.isArray(problem.errors) ? problem.errors : [];
   if (errors.length && status !== 412) {
-    const parts = errors.map((e) => `${fieldName(e.field, labels)} : ${fieldMessage(e, e.field)}`);
+    const parts = errors.map((e) => `${fieldName(e.field, labels)} : ${fieldMessage(e)}`);
     message += ` ${parts.join(" ; ")}.`;
   }
   return message;
