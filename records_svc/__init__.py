@@ -21,6 +21,7 @@ from records_svc.api import (
     contacts,
     day,
     documents,
+    duplicates,
     editions,
     fields,
     health,
@@ -55,6 +56,7 @@ BLUEPRINTS = (
     sirene.blp,
     day.blp,
     history.blp,
+    duplicates.blp,
 )
 
 

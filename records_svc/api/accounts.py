@@ -16,6 +16,8 @@ from records_svc.api.common import (
     login_required,
     services,
 )
+from records_svc.api.duplicate_schemas import CreatedAccountSchema
+from records_svc.api.duplicates import possible_account_duplicates, siret_conflicts
 from records_svc.api.lists import list_query
 from records_svc.api.schemas import (
     AccountListArgsSchema,
@@ -50,7 +52,7 @@ def _read(account_id: int, kind: str | None) -> Reply:
 
 def _edit(account_id: int, kind: str | None, data: dict[str, Any]) -> Reply:
     version = expected_version(request.headers.get("If-Match"))
-    with services().db.unit_of_work() as uow:
+    with siret_conflicts(), services().db.unit_of_work() as uow:
         account = accounts.update_account(
             uow, account_id, data, expected_version=version, kind=kind
         )
@@ -78,12 +80,15 @@ def list_prospects(args: dict[str, Any]) -> dict[str, Any]:
 @blp.route("/prospects", methods=["POST"])
 @login_required()
 @blp.arguments(AccountWriteSchema)
-@blp.response(201, AccountSchema)
+@blp.response(201, CreatedAccountSchema)
 def create_prospect(data: dict[str, Any]) -> Reply:
-    with services().db.unit_of_work() as uow:
+    """A draft prospect; a SIRET already used is a 409, likely duplicates come back."""
+    with siret_conflicts(), services().db.unit_of_work() as uow:
         account = accounts.create_prospect(uow, current_principal().user_id, data)
-    headers = {**etag(account.version), "Location": account_repr(account)["links"]["self"]}
-    return account_repr(account), 201, headers
+    with services().db.read() as session:
+        likely = possible_account_duplicates(session, account)
+    body = {**account_repr(account), "possible_duplicates": likely}
+    return body, 201, {**etag(account.version), "Location": body["links"]["self"]}
 
 
 @blp.route("/prospects/<id:account_id>", methods=["GET"])

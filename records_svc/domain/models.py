@@ -22,6 +22,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, Mapper, mapped_column, relationship
 
+from records_svc.domain import dupkeys
 from search_svc.normalize import digits, sort_text
 
 NAMING = {
@@ -106,7 +107,7 @@ class Account(Base):
     postal_code: Mapped[str | None] = mapped_column(String(20))
     city: Mapped[str | None] = mapped_column(String(120))
     country: Mapped[str | None] = mapped_column(String(120))
-    phone: Mapped[str | None] = mapped_column(String(32))
+    phone: Mapped[str | None] = mapped_column(String(32), index=True)
     email: Mapped[str | None] = mapped_column(String(254))
     website: Mapped[str | None] = mapped_column(String(300))
     status: Mapped[str | None] = mapped_column(String(16))
@@ -118,6 +119,10 @@ class Account(Base):
     sort_name: Mapped[str] = mapped_column(String(200), default="", server_default="")
     sort_city: Mapped[str] = mapped_column(String(120), default="", server_default="")
     search_text: Mapped[str] = mapped_column(Text, default="", server_default="")
+    #: the keys likely duplicates are found by (``dupkeys``, kept by ``_account_keys``)
+    name_key: Mapped[str] = mapped_column(String(200), default="", server_default="", index=True)
+    email_domain: Mapped[str | None] = mapped_column(String(254), index=True)
+    web_domain: Mapped[str | None] = mapped_column(String(254), index=True)
     version: Mapped[int] = mapped_column(Integer, nullable=False)
     #: raised only when the account's search document changes (domain/search_changes.py)
     search_version: Mapped[int] = mapped_column(
@@ -151,6 +156,8 @@ class Contact(Base):
     __table_args__ = (
         Index("ix_contacts_sort_name", "sort_name", "id"),
         Index("ix_contacts_updated_at", "updated_at", "id"),
+        # the same name within an account: a likely duplicate
+        Index("ix_contacts_account_sort_name", "account_id", "sort_name"),
         {"sqlite_autoincrement": True},
     )
 
@@ -162,9 +169,11 @@ class Contact(Base):
     first_name: Mapped[str | None] = mapped_column(String(100))
     last_name: Mapped[str] = mapped_column(String(100))
     job_title: Mapped[str | None] = mapped_column(String(150))
-    direct_line: Mapped[str | None] = mapped_column(String(32))
-    mobile: Mapped[str | None] = mapped_column(String(32))
+    direct_line: Mapped[str | None] = mapped_column(String(32), index=True)
+    mobile: Mapped[str | None] = mapped_column(String(32), index=True)
     email: Mapped[str | None] = mapped_column(String(254))
+    #: the e-mail address lowercased: a likely duplicate whatever its case
+    email_key: Mapped[str | None] = mapped_column(String(254), index=True)
     #: GDPR consent to be contacted: unknown, granted or refused; when and how it was given
     consent_status: Mapped[str] = mapped_column(
         String(16), default="unknown", server_default="unknown"
@@ -334,9 +343,13 @@ def contact_list_keys(contact: Contact) -> tuple[str, str]:
 @event.listens_for(Account, "before_update")
 def _account_keys(_mapper: Mapper[Account], _connection: Any, account: Account) -> None:
     account.sort_name, account.sort_city, account.search_text = account_list_keys(account)
+    account.name_key = dupkeys.name_key(account.name)
+    account.email_domain = dupkeys.email_domain(account.email)
+    account.web_domain = dupkeys.web_domain(account.website)
 
 
 @event.listens_for(Contact, "before_insert")
 @event.listens_for(Contact, "before_update")
 def _contact_keys(_mapper: Mapper[Contact], _connection: Any, contact: Contact) -> None:
     contact.sort_name, contact.search_text = contact_list_keys(contact)
+    contact.email_key = dupkeys.email_key(contact.email)
