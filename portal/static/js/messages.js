@@ -99,6 +99,9 @@ const BY_CODE = {
   invalid_url: "adresse web invalide",
   invalid_choice: "valeur non proposée",
   siret_siren_mismatch: "le SIRET ne correspond pas au SIREN",
+  duplicate: "déjà celui d'une autre fiche",
+  same_record: "c'est la fiche elle-même",
+  stale: "modifiée entre-temps",
 };
 
 /** Seconds to wait, from a Retry-After value (seconds or an HTTP date); null if unknown. */
