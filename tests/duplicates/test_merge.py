@@ -9,9 +9,11 @@ from typing import Any
 
 import pytest
 from flask import Flask
+from sqlalchemy import select
 
 from records_svc.db import Database
 from records_svc.domain import jobs, outbox, rights
+from records_svc.domain.models import IndexEvent
 from search_svc.backends.sqlite_fts import SqliteFtsBackend
 from tests.conftest import Api, make_user
 from workers import indexing, maintenance
@@ -146,6 +148,16 @@ def test_a_merge_moves_everything_and_search_and_history_follow(
         {"field": "account_id", "old": source["id"], "new": tid}
     ]
 
+    with database.read() as session:
+        events = {
+            (e.entity, e.entity_id, e.op)
+            for e in session.scalars(select(IndexEvent).where(IndexEvent.processed_at.is_(None)))
+        }
+    assert {
+        ("account", source["id"], "delete"),
+        ("account", tid, "upsert"),
+        ("contact", held["contact"]["id"], "upsert"),
+    } <= events
     drain(database, index)
     assert not maintenance.verify(database, index)
     labels = {doc_id for doc_id, _ in index.versions()}
