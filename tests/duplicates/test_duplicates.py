@@ -242,3 +242,53 @@ def test_a_closed_clients_contacts_are_no_candidates_for_who_may_not_see_them(
     erp.put(f"{API}/sync/clients/C3", json={"name": "Fermée SA", "closed": True})
     assert contact_reasons(seller, email="cache@fermee.fr") == {}
     assert len(contact_reasons(manager, email="cache@fermee.fr")) == 1
+
+
+def test_candidates_come_from_index_look_ups_never_a_scan(tmp_path: Path) -> None:
+    """Each look-up of a probe searches an index (SQLite's plan): no table is scanned."""
+    from sqlalchemy import select, text
+
+    from records_svc import migrate
+    from records_svc.db import Database
+    from records_svc.domain import duplicates
+    from records_svc.domain.models import Account, Contact
+
+    db = Database(f"sqlite:///{tmp_path}/plan.db")
+    try:
+        migrate.upgrade(db.engine)
+        account = duplicates.AccountProbe.from_data(
+            {
+                "name": "Garage Dupont",
+                "siret": SIRET,
+                "phone": "0123456789",
+                "email": "a@dupont.fr",
+                "website": "dupont.fr",
+                "address": {"postal_code": "69007", "city": "Lyon"},
+            }
+        )
+        person = duplicates.ContactProbe.from_data(
+            {
+                "email": "A@b.fr",
+                "mobile": "0612345678",
+                "direct_line": "0198765432",
+                "first_name": "Jean",
+                "last_name": "Dupont",
+            },
+            3,
+        )
+        statements = [
+            select(Account.id).where(condition)
+            for _, condition in duplicates._account_lookups(account)
+        ] + [
+            select(Contact.id).where(condition)
+            for _, condition in duplicates._contact_lookups(person)
+        ]
+        assert len(statements) == 16  # 10 of the account, 6 of the person
+        with db.engine.connect() as conn:
+            for statement in statements:
+                sql = str(statement.compile(db.engine, compile_kwargs={"literal_binds": True}))
+                plan = [row[-1] for row in conn.execute(text(f"EXPLAIN QUERY PLAN {sql}"))]
+                assert all(not step.startswith("SCAN") for step in plan), (sql, plan)
+                assert any("USING" in step and "INDEX" in step for step in plan), (sql, plan)
+    finally:
+        db.dispose()
