@@ -115,6 +115,10 @@ def test_merge_a_prospect_into_another(server: Server, sized_page: Any, size: Si
 
     expect(page).to_have_url(re.compile(f"#/prospects/{target['id']}$"))
     expect(page.locator(".record-name")).to_have_text(target["name"])
+    page.get_by_role("tab", name="Historique").click()
+    expect(page.locator(".history-merged")).to_contain_text(
+        f"a fusionné dans cette fiche « {source['name']} »"
+    )
     assert api.get(f"{base}/prospects/{source['id']}").status_code == 404
     kept = api.get(f"{base}/prospects/{target['id']}").json()
     assert kept["phone"] == "+33472000042"
