@@ -119,8 +119,7 @@ def server(tmp_path_factory: pytest.TempPathFactory, sirene_fake: FakeProvider) 
         try:
             if requests.get(f"{base_url}/healthz", timeout=1).ok:
                 break
-        # refused, or accepted while the worker still boots (slow on a loaded machine)
-        except (requests.ConnectionError, requests.Timeout):
+        except requests.RequestException:
             pass
         if process.poll() is not None or time.monotonic() > deadline:
             process.kill()
