@@ -92,6 +92,11 @@ class Account(Base):
             "postal_code",
             postgresql_ops={"postal_code": "varchar_pattern_ops"},
         ),
+        # likely duplicates are looked up by these (domain/duplicates.py)
+        *(
+            Index(f"ix_accounts_{c}", c)
+            for c in ("name_key", "email_domain", "web_domain", "phone")
+        ),
         {"sqlite_autoincrement": True},
     )
 
@@ -107,7 +112,7 @@ class Account(Base):
     postal_code: Mapped[str | None] = mapped_column(String(20))
     city: Mapped[str | None] = mapped_column(String(120))
     country: Mapped[str | None] = mapped_column(String(120))
-    phone: Mapped[str | None] = mapped_column(String(32), index=True)
+    phone: Mapped[str | None] = mapped_column(String(32))
     email: Mapped[str | None] = mapped_column(String(254))
     website: Mapped[str | None] = mapped_column(String(300))
     status: Mapped[str | None] = mapped_column(String(16))
@@ -120,9 +125,9 @@ class Account(Base):
     sort_city: Mapped[str] = mapped_column(String(120), default="", server_default="")
     search_text: Mapped[str] = mapped_column(Text, default="", server_default="")
     #: the keys likely duplicates are found by (``dupkeys``, kept by ``_account_keys``)
-    name_key: Mapped[str] = mapped_column(String(200), default="", server_default="", index=True)
-    email_domain: Mapped[str | None] = mapped_column(String(254), index=True)
-    web_domain: Mapped[str | None] = mapped_column(String(254), index=True)
+    name_key: Mapped[str] = mapped_column(String(200), default="", server_default="")
+    email_domain: Mapped[str | None] = mapped_column(String(254))
+    web_domain: Mapped[str | None] = mapped_column(String(254))
     version: Mapped[int] = mapped_column(Integer, nullable=False)
     #: raised only when the account's search document changes (domain/search_changes.py)
     search_version: Mapped[int] = mapped_column(
@@ -158,6 +163,7 @@ class Contact(Base):
         Index("ix_contacts_updated_at", "updated_at", "id"),
         # the same name within an account: a likely duplicate
         Index("ix_contacts_account_sort_name", "account_id", "sort_name"),
+        *(Index(f"ix_contacts_{c}", c) for c in ("email_key", "mobile", "direct_line")),
         {"sqlite_autoincrement": True},
     )
 
@@ -169,11 +175,11 @@ class Contact(Base):
     first_name: Mapped[str | None] = mapped_column(String(100))
     last_name: Mapped[str] = mapped_column(String(100))
     job_title: Mapped[str | None] = mapped_column(String(150))
-    direct_line: Mapped[str | None] = mapped_column(String(32), index=True)
-    mobile: Mapped[str | None] = mapped_column(String(32), index=True)
+    direct_line: Mapped[str | None] = mapped_column(String(32))
+    mobile: Mapped[str | None] = mapped_column(String(32))
     email: Mapped[str | None] = mapped_column(String(254))
     #: the e-mail address lowercased: a likely duplicate whatever its case
-    email_key: Mapped[str | None] = mapped_column(String(254), index=True)
+    email_key: Mapped[str | None] = mapped_column(String(254))
     #: GDPR consent to be contacted: unknown, granted or refused; when and how it was given
     consent_status: Mapped[str] = mapped_column(
         String(16), default="unknown", server_default="unknown"
