@@ -56,6 +56,9 @@ CODES: dict[str, str] = {
     "refused_by_register": "the SIRENE register refused the number",
     # references and relations
     "not_found": "the record the value refers to does not exist (or is not visible)",
+    "duplicate": "the value is already another record's (a SIRET, a column mapped twice…)",
+    "same_record": "a record cannot be merged into itself",
+    "stale": "the record changed since the version given",
     "not_related": "the records given do not belong together",
     "unknown_filter": "a list was filtered by a field it has no filter for",
     "unknown_sort": "a list was sorted by a key it cannot be sorted by",

@@ -21,6 +21,7 @@ from records_svc.api import (
     contacts,
     day,
     documents,
+    duplicates,
     editions,
     fields,
     health,
@@ -54,6 +55,7 @@ BLUEPRINTS = (
     sirene.blp,
     day.blp,
     history.blp,
+    duplicates.blp,
 )
 
 

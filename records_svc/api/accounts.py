@@ -10,12 +10,15 @@ from flask_smorest import Blueprint
 from httpkit.tokens import current_principal
 from records_svc.api.common import (
     API,
+    Shown,
     account_path,
     etag,
     expected_version,
     login_required,
     services,
 )
+from records_svc.api.duplicate_schemas import CreatedAccountSchema
+from records_svc.api.duplicates import possible_account_duplicates, siret_conflicts
 from records_svc.api.lists import list_query
 from records_svc.api.schemas import (
     AccountListArgsSchema,
@@ -32,7 +35,7 @@ from records_svc.domain.rights import VALIDATE_PROSPECT
 blp = Blueprint("accounts", __name__, url_prefix=API, description="Prospects and clients")
 
 #: the account (dumped by the response's schema), its status and headers
-Reply = tuple[Account, int, dict[str, str]]
+Reply = tuple[Account | Shown, int, dict[str, str]]
 
 
 def _page(kind: str | None, args: dict[str, Any]) -> dict[str, Any]:
@@ -52,7 +55,7 @@ def _read(account_id: int, kind: str | None) -> Reply:
 
 def _edit(account_id: int, kind: str | None, data: dict[str, Any]) -> Reply:
     version = expected_version(request.headers.get("If-Match"))
-    with services().db.unit_of_work() as uow:
+    with siret_conflicts(), services().db.unit_of_work() as uow:
         account = accounts.update_account(
             uow, account_id, data, expected_version=version, kind=kind
         )
@@ -80,12 +83,15 @@ def list_prospects(args: dict[str, Any]) -> dict[str, Any]:
 @blp.route("/prospects", methods=["POST"])
 @login_required()
 @blp.arguments(AccountWriteSchema)
-@blp.response(201, AccountSchema)
+@blp.response(201, CreatedAccountSchema)
 def create_prospect(data: dict[str, Any]) -> Reply:
-    with services().db.unit_of_work() as uow:
+    """A draft prospect; a SIRET already used is a 409, likely duplicates come back."""
+    with siret_conflicts(), services().db.unit_of_work() as uow:
         account = accounts.create_prospect(uow, current_principal().user_id, data)
+    with services().db.read() as session:
+        likely = possible_account_duplicates(session, account)
     headers = {**etag(account.version), "Location": account_path(account)}
-    return account, 201, headers
+    return Shown(account, possible_duplicates=likely), 201, headers
 
 
 @blp.route("/prospects/<id:account_id>", methods=["GET"])

@@ -98,6 +98,18 @@ def iso(value: datetime | None) -> str | None:
     return value.astimezone(UTC).isoformat().replace("+00:00", "Z")
 
 
+class Shown:
+    """A record with what a reply adds beside its fields (``possible_duplicates``,
+    ``merged``): the reply's schema dumps it like the record itself."""
+
+    def __init__(self, record: Any, **extra: Any) -> None:
+        self._record = record
+        self.__dict__.update(extra)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._record, name)
+
+
 def account_path(account: Account) -> str:
     return f"{API}/{account.kind}s/{account.id}"
 

@@ -15,6 +15,8 @@ from records_svc.api.common import (
     login_required,
     services,
 )
+from records_svc.api.duplicate_schemas import CreatedContactSchema
+from records_svc.api.duplicates import possible_contact_duplicates
 from records_svc.api.lists import list_query
 from records_svc.api.schemas import (
     ContactPageSchema,
@@ -60,11 +62,13 @@ def list_contacts(args: dict[str, Any], account_id: int) -> dict[str, Any]:
 @blp.route("/accounts/<id:account_id>/contacts", methods=["POST"])
 @login_required()
 @blp.arguments(ContactWriteSchema)
-@blp.response(201, ContactSchema)
+@blp.response(201, CreatedContactSchema)
 def create_contact(data: dict[str, Any], account_id: int) -> Reply:
     with services().db.unit_of_work() as uow:
         contact = contacts.create_contact(uow, account_id, data)
         body = contact_repr(contact)
+    with services().db.read() as session:
+        body["possible_duplicates"] = possible_contact_duplicates(session, contact)
     return body, 201, {**etag(contact.version), "Location": body["links"]["self"]}
 
 

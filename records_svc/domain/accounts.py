@@ -10,7 +10,15 @@ from sqlalchemy.orm import Session
 
 from httpkit.error_codes import field_error
 from records_svc.db import UnitOfWork
-from records_svc.domain import access, field_declarations, fields, listing, record_files, users
+from records_svc.domain import (
+    access,
+    duplicates,
+    field_declarations,
+    fields,
+    listing,
+    record_files,
+    users,
+)
 from records_svc.domain.errors import (
     ConflictError,
     FieldValidationError,
@@ -142,6 +150,7 @@ def create_prospect(uow: UnitOfWork, actor_id: int, data: Mapping[str, Any]) -> 
     account = Account(kind=PROSPECT, status=DRAFT, closed=False, custom={}, owner_id=actor_id)
     _apply_erp_keys(uow.session, account, {k: data[k] for k in ERP_KEYS if k in data})
     _apply(uow.session, account, data, entity=PROSPECT, creating=True)
+    duplicates.check_siret_free(uow.session, account.siret, None)
     uow.session.add(account)
     uow.session.flush()
     return account
@@ -159,7 +168,10 @@ def update_account(
     check_version(account.version, expected_version, account.kind)
     access.of(uow.session).check_account_edit(account, data)
     erp_keys = {key: data[key] for key in ERP_KEYS if key in data}
+    siret = account.siret
     _apply(uow.session, account, _without(data, ERP_KEYS), entity=account.kind, creating=False)
+    if account.siret != siret:
+        duplicates.check_siret_free(uow.session, account.siret, account.id)
     _apply_erp_keys(uow.session, account, erp_keys)
     uow.session.flush()
     return account

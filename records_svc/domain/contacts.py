@@ -18,6 +18,8 @@ from records_svc.domain.models import Account, Contact, utcnow
 from records_svc.domain.paging import decode_cursor, encode_cursor
 
 #: a person's answer to "may we contact you?" (GDPR consent)
+#: the contact fields a merge may take from its source (API names)
+COLUMNS = ("civility", "first_name", "last_name", "job_title", "direct_line", "mobile", "email")
 UNKNOWN = "unknown"
 CONSENT_STATUSES = (UNKNOWN, "granted", "refused")
 

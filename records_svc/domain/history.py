@@ -37,6 +37,8 @@ SIRENE_FILLED, EDITION_ATTACHED = "sirene_filled", "edition_attached"
 DOCUMENT_ADDED, DOCUMENT_REMOVED = "document_added", "document_removed"
 #: a deletion by the retention purge (the tombstone's reason)
 GDPR_PURGE = "gdpr_purge"
+#: a record merged into another: the target's entry and the source's tombstone reason
+MERGED = "merged"
 
 _KEY = "carnet.history"
 _ACTOR = "carnet.actor"
@@ -106,6 +108,11 @@ class _Notes:
     documents: list[_DocumentEvent] = field(default_factory=list)
     #: (entity, id) → tombstone: a contact deleted by the ORM and by the database is one
     tombstones: dict[tuple[str, int], DeletedRecord] = field(default_factory=dict)
+
+    #: (entity, target id) → what was merged into it (``note_merge``)
+    merges: dict[tuple[str, int], dict[str, Any]] = field(default_factory=dict)
+    #: (entity, id) of the records merged away (their tombstone says so)
+    merged_away: set[tuple[str, int]] = field(default_factory=set)
 
     def bury(self, tombstone: DeletedRecord) -> None:
         entity = "contact" if tombstone.kind == "contact" else "account"
@@ -188,8 +195,23 @@ def before_flush(session: Session, _context: Any, _instances: Any) -> None:
         _note_deleted(session, notes, obj)
 
 
+def note_merge(session: Session, entity: str, target_id: int, source: Account | Contact) -> None:
+    """This unit of work merges ``source`` into the record ``target_id``: the target's
+    history gets one ``merged`` entry (naming the source) and the source's tombstone
+    says why it went."""
+    notes: _Notes = session.info.setdefault(_KEY, _Notes())
+    detail: dict[str, Any] = {"source_id": source.id}
+    if isinstance(source, Account):
+        detail.update(source_kind=source.kind, source_name=source.name)
+    notes.merges[(entity, target_id)] = detail
+    notes.merged_away.add((entity, source.id))
+
+
 def _note_deleted(session: Session, notes: _Notes, obj: Any) -> None:
     reason = GDPR_PURGE if session.info.get(_TAG) == GDPR_PURGE else None
+    entity = "account" if isinstance(obj, Account) else "contact"
+    if (entity, getattr(obj, "id", None)) in notes.merged_away:
+        reason = MERGED
     if isinstance(obj, Account):
         notes.bury(_tombstone(obj.kind, obj.id, obj, name=obj.name, reason=reason))
         with session.no_autoflush:
@@ -227,6 +249,7 @@ def write_pending(session: Session) -> None:
     actor, request_id = actor_of(session), current_request_id()
     gone = set(notes.tombstones)
     rows: list[HistoryEntry] = []
+    merged_changes: dict[tuple[str, int], list[dict[str, Any]]] = {}
     for record in notes.records.values():
         if (record.entity, record.obj.id) in gone or not _persistent(record.obj):
             continue
@@ -235,13 +258,26 @@ def write_pending(session: Session) -> None:
             for name, (old, new) in sorted(record.changes.items())
             if old != new
         ]
-        if record.created:
+        if (record.entity, record.obj.id) in notes.merges:
+            merged_changes[(record.entity, record.obj.id)] = changes
+        elif record.created:
             rows.append(HistoryEntry(entity=record.entity, entity_id=record.obj.id, action=CREATED))
         elif changes:
             action = _action(session, record)
             rows.append(
                 HistoryEntry(
                     entity=record.entity, entity_id=record.obj.id, action=action, changes=changes
+                )
+            )
+    for (entity, entity_id), detail in notes.merges.items():
+        if (entity, entity_id) not in gone:
+            rows.append(
+                HistoryEntry(
+                    entity=entity,
+                    entity_id=entity_id,
+                    action=MERGED,
+                    changes=merged_changes.get((entity, entity_id), []),
+                    detail=detail,
                 )
             )
     for event in notes.documents:

@@ -22,7 +22,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, Mapper, mapped_column, relationship
 
-from records_svc.domain import field_declarations
+from records_svc.domain import dupkeys, field_declarations
 from search_svc.normalize import digits, sort_text
 
 NAMING = {
@@ -106,6 +106,11 @@ class Account(Base):
             "postal_code",
             postgresql_ops={"postal_code": "varchar_pattern_ops"},
         ),
+        # likely duplicates are looked up by these (domain/duplicates.py)
+        *(
+            Index(f"ix_accounts_{c}", c)
+            for c in ("name_key", "email_domain", "web_domain", "phone")
+        ),
         {"sqlite_autoincrement": True},
     )
 
@@ -136,6 +141,10 @@ class Account(Base):
     sort_name: Mapped[str] = mapped_column(String(200), default="", server_default="")
     sort_city: Mapped[str] = mapped_column(String(120), default="", server_default="")
     search_text: Mapped[str] = mapped_column(Text, default="", server_default="")
+    #: the keys likely duplicates are found by (``dupkeys``, kept by ``_account_keys``)
+    name_key: Mapped[str] = mapped_column(String(200), default="", server_default="")
+    email_domain: Mapped[str | None] = mapped_column(String(254))
+    web_domain: Mapped[str | None] = mapped_column(String(254))
     version: Mapped[int] = mapped_column(Integer, nullable=False)
     #: raised only when the account's search document changes (domain/search_changes.py)
     search_version: Mapped[int] = mapped_column(
@@ -167,6 +176,9 @@ class Contact(Base):
     __table_args__ = (
         Index("ix_contacts_sort_name", "sort_name", "id"),
         Index("ix_contacts_updated_at", "updated_at", "id"),
+        # the same name within an account: a likely duplicate
+        Index("ix_contacts_account_sort_name", "account_id", "sort_name"),
+        *(Index(f"ix_contacts_{c}", c) for c in ("email_key", "mobile", "direct_line")),
         {"sqlite_autoincrement": True},
     )
 
@@ -181,6 +193,8 @@ class Contact(Base):
     direct_line: Mapped[str | None] = mapped_column(String(32))
     mobile: Mapped[str | None] = mapped_column(String(32))
     email: Mapped[str | None] = mapped_column(String(254))
+    #: the e-mail address lowercased: a likely duplicate whatever its case
+    email_key: Mapped[str | None] = mapped_column(String(254))
     #: GDPR consent to be contacted: unknown, granted or refused; when and how it was given
     consent_status: Mapped[str] = mapped_column(
         String(16), default="unknown", server_default="unknown"
@@ -350,9 +364,13 @@ def contact_list_keys(contact: Contact) -> tuple[str, str]:
 @event.listens_for(Account, "before_update")
 def _account_keys(_mapper: Mapper[Account], _connection: Any, account: Account) -> None:
     account.sort_name, account.sort_city, account.search_text = account_list_keys(account)
+    account.name_key = dupkeys.name_key(account.name)
+    account.email_domain = dupkeys.email_domain(account.email)
+    account.web_domain = dupkeys.web_domain(account.website)
 
 
 @event.listens_for(Contact, "before_insert")
 @event.listens_for(Contact, "before_update")
 def _contact_keys(_mapper: Mapper[Contact], _connection: Any, contact: Contact) -> None:
     contact.sort_name, contact.search_text = contact_list_keys(contact)
+    contact.email_key = dupkeys.email_key(contact.email)

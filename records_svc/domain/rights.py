@@ -8,6 +8,8 @@ MANAGE_FIELDS = "manage_fields"
 MANAGE_TEMPLATES = "manage_templates"
 MANAGE_USERS = "manage_users"
 ERP_SYNC = "erp_sync"
+#: merge two accounts into one (merging a client needs erp_sync too)
+MERGE_ACCOUNTS = "merge_accounts"
 
 ALL_RIGHTS = (
     VALIDATE_PROSPECT,
@@ -16,6 +18,7 @@ ALL_RIGHTS = (
     MANAGE_TEMPLATES,
     MANAGE_USERS,
     ERP_SYNC,
+    MERGE_ACCOUNTS,
 )
 
 #: The ERP's right codes, accepted wherever a right is named.

@@ -81,6 +81,13 @@ def before_flush(session: Session, _context: Any, _instances: Any) -> None:
             changes.deleted[("contact", obj.id)] = obj.search_version + 1
 
 
+def touch(session: Session, obj: Account | Contact) -> None:
+    """Send ``obj``'s document again (at its current version) though nothing it shows
+    changed: a merge tells search about both records it touched."""
+    changes: SearchChanges = session.info.setdefault(_KEY, SearchChanges())
+    changes.upserted.append(obj)
+
+
 def pending_targets(session: Session) -> list[tuple[str, int, int, str]]:
     """(entity, id, search version, op) of every document the unit of work changed.
 

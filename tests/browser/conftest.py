@@ -65,6 +65,16 @@ class Server:
         return session
 
 
+def free_siret(server: Server, siret: str) -> None:
+    """Delete the prospects holding ``siret``: one establishment is one record (a second
+    save of it is a 409), and the scenarios share one server."""
+    api = server.api()
+    found = api.get(f"{server.base_url}/api/v1/prospects", params={"q": siret}, timeout=10)
+    for prospect in found.json()["items"]:
+        if prospect["siret"] == siret:
+            api.delete(f"{server.base_url}/api/v1/prospects/{prospect['id']}", timeout=10)
+
+
 def _free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))

@@ -8,13 +8,14 @@ from typing import Any
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser.conftest import Server, drop_file, new_prospect
+from tests.browser.conftest import Server, drop_file, free_siret, new_prospect
 from tests.sirene.fake_provider import DINUM_SIRET
 
 pytestmark = pytest.mark.browser
 
 
-def test_detect_a_siret_fills_the_form(page: Any) -> None:
+def test_detect_a_siret_fills_the_form(server: Server, page: Any) -> None:
+    free_siret(server, DINUM_SIRET)
     new_prospect(page, "Prospect À Détecter")
     page.get_by_role("tab", name="Marketing").click()
     page.get_by_label("SIREN/SIRET").fill(DINUM_SIRET)

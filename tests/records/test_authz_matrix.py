@@ -287,6 +287,15 @@ BODIES: dict[str, Body] = {
     "PUT /api/v1/views/{view_id}": lambda t: {"name": "Gironde"},
     "PATCH /api/v1/views/{view_id}": lambda t: {"name": "Gironde"},
     "POST /api/v1/prospects/{account_id}/sirene": lambda t: {"number": "13002526500013"},
+    "POST /api/v1/accounts/duplicates": lambda t: {"name": "Client 1", "siren": "552120222"},
+    "POST /api/v1/contacts/duplicates": lambda t: {"last_name": "C1", "email": "c1@example.fr"},
+    # into a client: needs merge_accounts and erp_sync, which no single right gives
+    "POST /api/v1/accounts/{account_id}/merge": lambda t: {
+        "source_id": t.world.get("prospect", False, fresh=True)
+    },
+    "POST /api/v1/contacts/{contact_id}/merge": lambda t: {
+        "source_id": t.world.get("contact", t.closed, fresh=True)
+    },
 }
 UPLOADS = {
     f"POST /api/v1/{kind}/{{owner_id}}/documents" for kind in ("contacts", "prospects", "clients")
@@ -421,7 +430,7 @@ class Matrix:
             self.world.feed(target.user_id)  # something to read or revoke
         token = self.token(role)
         headers = {"Authorization": f"Bearer {token}"} if token else {}
-        if method in ("PUT", "PATCH", "DELETE") or path.endswith(("/validate", "/done")):
+        if method in ("PUT", "PATCH", "DELETE") or path.endswith(("/validate", "/done", "/merge")):
             headers["If-Match"] = "*"
         kwargs: dict[str, Any] = {"headers": headers, "query_string": QUERIES.get(operation)}
         if operation in UPLOADS:

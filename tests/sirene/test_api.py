@@ -24,7 +24,9 @@ def blank(seller: Api) -> dict[str, Any]:
     """A prospect as a salesperson starts it: a name, nothing else."""
     reply = seller.post("/api/v1/prospects", json={"name": "Prospect du salon"})
     assert reply.status_code == 201, reply.json
-    return reply.json  # type: ignore[no-any-return]
+    created: dict[str, Any] = reply.json
+    assert created.pop("possible_duplicates") == []  # the 201's own: not the record's
+    return created
 
 
 def fill(api: Api, prospect: dict[str, Any], number: str, **headers: str) -> Any:
@@ -247,3 +249,14 @@ def test_a_prospect_filled_from_a_siret_is_found_by_search_under_its_new_name(
     assert found[0]["label"] == "DIRECTION INTERMINISTERIELLE DU NUMERIQUE"
     assert [i["id"] for i in finder.search("13002526500013")] == [blank["id"]]
     assert finder.search("prospect salon") == []  # not under its old name
+
+
+def test_a_siret_another_prospect_holds_is_a_409_and_changes_nothing(
+    seller: Api, blank: dict[str, Any]
+) -> None:
+    holder = seller.post("/api/v1/prospects", json={"name": "Déjà là", "siret": fp.DINUM_SIRET})
+    assert holder.status_code == 201, holder.json
+    reply = fill(seller, blank, fp.DINUM_SIRET)
+    assert reply.status_code == 409, reply.json
+    assert [(e["field"], e["code"]) for e in reply.json["errors"]] == [("siret", "duplicate")]
+    assert seller.get(blank["links"]["self"]).json == blank

@@ -5,6 +5,7 @@ import { clear, h, notFoundPage, setTitle, toast } from "./dom.js";
 import { actionsMenu } from "./fiche_actions.js";
 import { COMPANY_NUMBER, fieldForm, fieldLibrary } from "./form.js";
 import { discardChanges, drafts, guardChanges, recent, releaseGuard } from "./memory.js";
+import { duplicateWatcher, showCandidates } from "./duplicates.js";
 import { fieldMessage } from "./messages.js";
 import { hasRight } from "./session.js";
 import { sireneButton } from "./sirene.js";
@@ -110,10 +111,13 @@ function saveBar(label, onSave, onCancel) {
  * The editable part shared by the fiche and the creation pages. ``draftName`` names the
  * draft kept while the form holds unsaved changes (restored after a reload).
  */
-function recordForm(tabs, record, { kind, submitLabel, alwaysShowBar, features, onSubmit, onCancel, draftName, getRecord = () => record }) {
+function recordForm(tabs, record, { kind, submitLabel, alwaysShowBar, features, onSubmit, onCancel, draftName, getRecord = () => record, watchDuplicates = false }) {
   const extras = {};
   let form = null;
   const alert = h("div", { class: "fiche-alert", role: "alert", hidden: true });
+  // Likely duplicates of what is typed (a new prospect): a warning with links, not a gate.
+  const duplicates = h("div", { class: "duplicate-warning", role: "status", hidden: true });
+  const watcher = watchDuplicates ? duplicateWatcher(() => form, duplicates) : null;
   if (kind === "prospect" && features?.sirene) {
     extras[COMPANY_NUMBER] = sireneButton(() => form, alert, getRecord);
   }
@@ -126,6 +130,7 @@ function recordForm(tabs, record, { kind, submitLabel, alwaysShowBar, features, 
       const dirty = Boolean(form?.isDirty());
       bar.bar.hidden = !(alwaysShowBar || dirty);
       if (ready) drafts.set(draftName, dirty ? form.snapshot() : null);
+      watcher?.changed();
     },
   });
   // Only while this form is on screen: a fiche left before it loaded guards nothing.
@@ -142,7 +147,7 @@ function recordForm(tabs, record, { kind, submitLabel, alwaysShowBar, features, 
     );
   }
   ready = true;
-  const element = h("form", { class: "record-form-wrap", novalidate: true }, draftNotice, alert, form.element, bar.bar);
+  const element = h("form", { class: "record-form-wrap", novalidate: true }, draftNotice, alert, duplicates, form.element, bar.bar);
   element.addEventListener("submit", async (event) => {
     event.preventDefault();
     if (!alwaysShowBar && !form.isDirty()) {
@@ -164,7 +169,7 @@ function recordForm(tabs, record, { kind, submitLabel, alwaysShowBar, features, 
     }
   });
   bar.bar.hidden = !(alwaysShowBar || form.isDirty());
-  return { element, form, alert, bar };
+  return { element, form, alert, bar, duplicates };
 }
 
 function conflictNotice(alert, reload) {
@@ -275,12 +280,13 @@ async function creationPage(page, { entity, title, submitLabel, features, draftN
       alwaysShowBar: true,
       features,
       draftName,
+      watchDuplicates: entity === "prospect",
       onSubmit: async (form) => {
         const values = form.changes();
         await create(values, form.labels(), () => {
           drafts.drop(draftName);
           releaseGuard(); // created: leaving the form loses nothing
-        });
+        }, editor);
       },
     });
     page.replaceChildren(h("h1", {}, title), editor.element);
@@ -298,8 +304,17 @@ export function prospectCreatePage(features) {
     submitLabel: "Créer le prospect",
     features,
     draftName: "new:prospect",
-    create: async (values, labels, created) => {
-      const { data } = await post(`${API}/prospects`, values, { labels });
+    create: async (values, labels, created, editor) => {
+      let data;
+      try {
+        ({ data } = await post(`${API}/prospects`, values, { labels }));
+      } catch (exc) {
+        // One establishment, one fiche: the SIRET's fiche is shown, with its link.
+        if (exc instanceof ApiError && exc.status === 409 && exc.problem.duplicates?.length) {
+          showCandidates(editor.duplicates, exc.problem.duplicates, "Ce SIRET est déjà celui d'une fiche : ouvrez-la plutôt que d'en créer une autre.");
+        }
+        throw exc;
+      }
       created();
       toast("Prospect créé (brouillon).");
       window.location.hash = `#/prospects/${data.id}`;

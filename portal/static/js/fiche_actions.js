@@ -1,7 +1,8 @@
-// The Actions menu of a fiche: Valider le prospect, Éditer, Supprimer.
+// The Actions menu of a fiche: Valider le prospect, Éditer, Fusionner, Supprimer.
 
 import { API, ApiError, del, download, get, post, waitForJob } from "./api.js";
 import { append, confirmDialog, h, newId, toast } from "./dom.js";
+import { MERGE_ACCOUNTS, mergeDialog } from "./merge.js";
 import { hasRight } from "./session.js";
 
 const VALIDATE_PROSPECT = "validate_prospect";
@@ -151,6 +152,9 @@ export function actionsMenu(kind, id, state, { onChanged, onConflict, refreshDoc
       }
     }
     append(menu, [item("Éditer…", () => printDialog(kind, id, { refreshDocuments }))]);
+    if (kind === "prospect" && hasRight(MERGE_ACCOUNTS)) {
+      append(menu, [item("Fusionner…", () => mergeDialog(state, { beforeLeave }))]);
+    }
     // A client belongs to the ERP: only the ERP deletes it.
     if (kind !== "client" || hasRight(ERP_SYNC)) append(menu, [item("Supprimer…", remove, "danger")]);
   }

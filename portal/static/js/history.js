@@ -14,6 +14,7 @@ const FIELDS = {
   last_name: "le nom", job_title: "la fonction", direct_line: "la ligne directe", mobile: "le mobile",
   "consent.status": "le consentement", "consent.at": "la date du consentement",
   "consent.source": "l'origine du consentement", do_not_contact: "l'opposition au démarchage",
+  account_id: "le compte (n°)",
 };
 const VALUES = {
   unknown: "inconnu", granted: "donné", refused: "refusé", draft: "brouillon", validated: "validé",
@@ -29,6 +30,7 @@ const ACTIONS = {
   document_added: "a ajouté le document",
   document_removed: "a supprimé le document",
   edition_attached: "a joint l'édition",
+  merged: "a fusionné dans cette fiche",
 };
 
 function fieldLabel(field) {
@@ -64,7 +66,8 @@ export function sentences(entry, now = Date.now()) {
   const changes = (entry.changes || []).map((c) => `${fieldLabel(c.field)} : ${frValue(c.old)} → ${frValue(c.new)}`);
   if (entry.action === "changed") return changes.map((text) => `${who} a changé ${text}, ${when}`);
   const what = ACTIONS[entry.action] || entry.action;
-  const name = entry.detail?.name ? ` « ${entry.detail.name} »` : "";
+  const named = entry.detail?.name || entry.detail?.source_name;
+  const name = named ? ` « ${named} »` : "";
   const head = `${who} ${what}${name}, ${when}`;
   // The conversion, the SIRENE fill… say which fields they changed, one line each.
   return [head, ...(entry.action === "created" ? [] : changes.map((text) => `${text[0].toUpperCase()}${text.slice(1)}`))];

@@ -76,6 +76,9 @@ export const BY_CODE = {
   invalid_header: "en-tête de la demande invalide",
   key_reused: "demande déjà envoyée avec un autre contenu",
   in_flight: "la même demande est encore en cours",
+  duplicate: "déjà celui d'une autre fiche",
+  same_record: "c'est la fiche elle-même",
+  stale: "modifiée entre-temps",
 };
 
 /** Seconds to wait, from a Retry-After value (seconds or an HTTP date); null if unknown. */

@@ -1,0 +1,305 @@
+"""Likely duplicates of an account or a contact: found by index, scored by similarity.
+
+Candidates come from indexed look-ups on the keys ``dupkeys`` keeps (same SIRET,
+same SIREN, the same folded name or the accounts of the same postal code or
+city, the same phone, e-mail domain or web domain) — a few bounded queries,
+never a scan of every account. Each candidate is then scored: every reason
+weighs, reasons add up (``1 - Π(1 - weight)``), and a similar name counts by
+its ``rapidfuzz`` similarity. The access policy applies as on every read: a
+closed client is no candidate for a user who may not see it.
+
+One establishment (SIRET) is one record: creating a prospect with the SIRET of
+an existing account, or setting it on another, is refused
+(:class:`DuplicateSiretError`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from rapidfuzz import fuzz
+from sqlalchemy import or_, select
+from sqlalchemy.orm import Session, joinedload
+
+from records_svc.domain import access, dupkeys, numbers
+from records_svc.domain.errors import ConflictError
+from records_svc.domain.models import Account, Contact
+from search_svc.normalize import sort_text
+
+SIRET, SIREN, NAME_CITY = "siret", "siren", "name_city"
+PHONE, EMAIL_DOMAIN, WEBSITE = "phone", "email_domain", "website"
+EMAIL, MOBILE, DIRECT_LINE, NAME_ACCOUNT = "email", "mobile", "direct_line", "name_account"
+#: how much each reason alone says "the same record" (0–1)
+WEIGHTS = {
+    SIRET: 1.0,
+    SIREN: 0.7,
+    NAME_CITY: 0.8,
+    PHONE: 0.6,
+    EMAIL_DOMAIN: 0.5,
+    WEBSITE: 0.6,
+    EMAIL: 0.9,
+    MOBILE: 0.8,
+    DIRECT_LINE: 0.6,
+    NAME_ACCOUNT: 0.7,
+}
+#: the least ``rapidfuzz`` similarity (0–100) of the words two names do not share: French
+#: trade names differ by one letter of a surname (Faure, Fabre), so it is nearly exact
+WORDS_SIMILARITY = 94
+#: the most rows one look-up reads (the accounts of one postal code or city, say)
+LOOKUP_LIMIT = 500
+DEFAULT_LIMIT = 10
+
+
+class DuplicateSiretError(ConflictError):
+    """The SIRET belongs to another account already (one establishment, one record)."""
+
+    def __init__(self, siret: str, existing_id: int, *, visible: bool):
+        who = f"account {existing_id}" if visible else "a record you cannot see"
+        super().__init__(
+            f"The SIRET {siret} is {who}'s already: one establishment is one record.",
+            errors=[{"field": "siret", "code": "duplicate", "message": f"belongs to {who}"}],
+        )
+        self.siret = siret
+        self.existing_id = existing_id
+        self.visible = visible
+
+
+@dataclass
+class Candidate:
+    record: Any  # an Account or a Contact
+    reasons: list[str] = field(default_factory=list)
+    #: a name's similarity (0–1) when it is one of the reasons
+    similarity: float = 1.0
+
+    @property
+    def score(self) -> float:
+        remaining = 1.0
+        for reason in self.reasons:
+            weight = WEIGHTS[reason] * (self.similarity if reason == NAME_CITY else 1.0)
+            remaining *= 1.0 - weight
+        return round(1.0 - remaining, 3)
+
+
+def check_siret_free(session: Session, siret: str | None, *exclude_ids: int | None) -> None:
+    """Refuse a SIRET another account holds (seen or not: the 409 only hides its data)."""
+    if not siret:
+        return
+    stmt = select(Account).where(Account.siret == siret)
+    ids = [i for i in exclude_ids if i is not None]
+    if ids:
+        stmt = stmt.where(Account.id.not_in(ids))
+    with session.no_autoflush:
+        existing = session.scalars(stmt.order_by(Account.id).limit(1)).first()
+    if existing is not None:
+        visible = access.of(session).can_see(existing)
+        raise DuplicateSiretError(siret, existing.id, visible=visible)
+
+
+# --- accounts ----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class AccountProbe:
+    """What an account would be, reduced to the keys it is compared by."""
+
+    siret: str | None = None
+    siren: str | None = None
+    name_key: str = ""
+    postal_code: str | None = None
+    city: str | None = None
+    phone: str | None = None
+    email_domain: str | None = None
+    web_domain: str | None = None
+
+    @classmethod
+    def from_data(cls, data: Mapping[str, Any]) -> AccountProbe:
+        """From API-shaped values (``address`` nested), however loosely typed."""
+        address = data.get("address") or {}
+        siret = numbers.clean(str(data.get("siret") or ""))
+        siren = numbers.clean(str(data.get("siren") or "")) or siret[:9]
+        return cls(
+            siret=siret if len(siret) == 14 and siret.isdigit() else None,
+            siren=siren if len(siren) == 9 and siren.isdigit() else None,
+            name_key=dupkeys.name_key(data.get("name")),
+            postal_code=(str(address.get("postal_code") or "").strip() or None),
+            city=sort_text(address.get("city")) or None,
+            phone=dupkeys.phone_key(data.get("phone")),
+            email_domain=dupkeys.email_domain(data.get("email")),
+            web_domain=dupkeys.web_domain(data.get("website")),
+        )
+
+    @classmethod
+    def of(cls, account: Account) -> AccountProbe:
+        return cls(
+            siret=account.siret,
+            siren=account.siren or (account.siret or "")[:9] or None,
+            name_key=account.name_key or dupkeys.name_key(account.name),
+            postal_code=account.postal_code,
+            city=account.sort_city or None,
+            phone=account.phone,
+            email_domain=dupkeys.email_domain(account.email),
+            web_domain=dupkeys.web_domain(account.website),
+        )
+
+
+def _same_place(probe: AccountProbe, account: Account) -> bool:
+    if probe.postal_code and account.postal_code == probe.postal_code:
+        return True
+    return bool(probe.city and account.sort_city == probe.city)
+
+
+def _account_lookups(probe: AccountProbe) -> Iterable[tuple[str | None, Any]]:
+    """(reason, condition) of each indexed look-up; a None reason is the name's."""
+    if probe.siret:
+        yield SIRET, Account.siret == probe.siret
+    if probe.siren:
+        # SIRETs of the company: a range of the SIRET index, on both databases
+        in_company = Account.siret.between(probe.siren + "00000", probe.siren + "99999")
+        yield SIREN, or_(Account.siren == probe.siren, in_company)
+    if probe.name_key and (probe.postal_code or probe.city):
+        yield None, Account.name_key == probe.name_key
+        if probe.postal_code:
+            yield None, Account.postal_code == probe.postal_code
+        if probe.city:
+            yield None, Account.sort_city == probe.city
+    if probe.phone:
+        yield PHONE, Account.phone == probe.phone
+    if probe.email_domain:
+        yield EMAIL_DOMAIN, Account.email_domain == probe.email_domain
+        yield EMAIL_DOMAIN, Account.web_domain == probe.email_domain
+    if probe.web_domain:
+        yield WEBSITE, Account.web_domain == probe.web_domain
+        yield WEBSITE, Account.email_domain == probe.web_domain
+
+
+def account_candidates(
+    session: Session,
+    probe: AccountProbe,
+    *,
+    exclude_id: int | None = None,
+    limit: int = DEFAULT_LIMIT,
+) -> list[Candidate]:
+    """The accounts the caller sees that are likely ``probe``'s duplicates, best first."""
+    policy = access.of(session)
+    found: dict[int, Candidate] = {}
+    for reason, condition in _account_lookups(probe):
+        stmt = policy.visible_accounts(select(Account).where(condition))
+        if exclude_id is not None:
+            stmt = stmt.where(Account.id != exclude_id)
+        for account in session.scalars(stmt.order_by(Account.id.desc()).limit(LOOKUP_LIMIT)):
+            candidate = found.setdefault(account.id, Candidate(account))
+            if reason is not None and reason not in candidate.reasons:
+                candidate.reasons.append(reason)
+    for candidate in found.values():
+        account = candidate.record
+        if probe.name_key and _same_place(probe, account):
+            similarity = name_similarity(probe.name_key, account.name_key or "")
+            if similarity:
+                candidate.reasons.append(NAME_CITY)
+                candidate.similarity = similarity
+    return _best(found.values(), limit)
+
+
+def name_similarity(key: str, other: str) -> float:
+    """How alike two names' keys are (0–1); 0 unless they name the same company.
+
+    The words both share count for nothing against the ones that differ: "Garage
+    Dupont" and "Garage Durand" share "garage" and are two companies. Alike: the
+    same words (any order), a name whose words (two or more) are all in the other
+    ("Boulangerie Martin" in "Boulangerie Martin et Fils"), or words that differ by
+    a slip of the keyboard in a long word.
+    """
+    words, others = set(key.split()), set(other.split())
+    if not words or not others:
+        return 0.0
+    if words == others:
+        return 1.0
+    mine, theirs = words - others, others - words
+    if not mine or not theirs:
+        return 0.9 if min(len(words), len(others)) >= 2 else 0.0
+    rest = fuzz.ratio(" ".join(sorted(mine)), " ".join(sorted(theirs)))
+    if rest < WORDS_SIMILARITY:
+        return 0.0
+    return float(fuzz.token_sort_ratio(key, other)) / 100
+
+
+def _best(candidates: Iterable[Candidate], limit: int) -> list[Candidate]:
+    kept = [c for c in candidates if c.reasons]
+    for candidate in kept:
+        candidate.reasons.sort(key=lambda r: -WEIGHTS[r])
+    kept.sort(key=lambda c: (-c.score, c.record.id))
+    return kept[:limit]
+
+
+# --- contacts ----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ContactProbe:
+    email: str | None = None
+    mobile: str | None = None
+    direct_line: str | None = None
+    names: tuple[str, ...] = ()
+    account_id: int | None = None
+
+    @classmethod
+    def from_data(cls, data: Mapping[str, Any], account_id: int | None) -> ContactProbe:
+        first, last = data.get("first_name") or "", data.get("last_name") or ""
+        names = tuple(n for n in {sort_text(f"{last} {first}"), sort_text(f"{first} {last}")} if n)
+        return cls(
+            email=dupkeys.email_key(data.get("email")),
+            mobile=dupkeys.phone_key(data.get("mobile")),
+            direct_line=dupkeys.phone_key(data.get("direct_line")),
+            names=names if last or first else (),
+            account_id=account_id,
+        )
+
+    @classmethod
+    def of(cls, contact: Contact) -> ContactProbe:
+        return cls.from_data(
+            {
+                "email": contact.email,
+                "mobile": contact.mobile,
+                "direct_line": contact.direct_line,
+                "first_name": contact.first_name,
+                "last_name": contact.last_name,
+            },
+            contact.account_id,
+        )
+
+
+def _contact_lookups(probe: ContactProbe) -> Iterable[tuple[str, Any]]:
+    if probe.email:
+        yield EMAIL, Contact.email_key == probe.email
+    for number in dict.fromkeys(n for n in (probe.mobile, probe.direct_line) if n):
+        yield MOBILE, Contact.mobile == number
+        yield DIRECT_LINE, Contact.direct_line == number
+    if probe.names and probe.account_id is not None:
+        yield (
+            NAME_ACCOUNT,
+            (Contact.account_id == probe.account_id) & Contact.sort_name.in_(probe.names),
+        )
+
+
+def contact_candidates(
+    session: Session,
+    probe: ContactProbe,
+    *,
+    exclude_id: int | None = None,
+    limit: int = DEFAULT_LIMIT,
+) -> list[Candidate]:
+    """The contacts the caller sees that are likely ``probe``'s duplicates, best first."""
+    policy = access.of(session)
+    found: dict[int, Candidate] = {}
+    for reason, condition in _contact_lookups(probe):
+        stmt = select(Contact).where(condition).options(joinedload(Contact.account))
+        stmt = policy.visible_by_account(stmt, Contact.account_id)
+        if exclude_id is not None:
+            stmt = stmt.where(Contact.id != exclude_id)
+        for contact in session.scalars(stmt.order_by(Contact.id.desc()).limit(LOOKUP_LIMIT)):
+            candidate = found.setdefault(contact.id, Candidate(contact))
+            if reason not in candidate.reasons:
+                candidate.reasons.append(reason)
+    return _best(found.values(), limit)

@@ -1,0 +1,294 @@
+"""Likely duplicates: one SIRET is one record (409), other reasons are scored candidates."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.conftest import Api
+
+API = "/api/v1"
+SIREN = "552120222"
+SIRET = "55212022200013"  # head office
+OTHER_SIRET = "55212022200021"  # another establishment of the same company
+UNRELATED_SIRET = "73282932000017"
+PAIRS = json.loads(Path(__file__).with_name("distinct_companies.json").read_text())["pairs"]
+
+
+def create(user: Api, name: str, **fields: Any) -> dict[str, Any]:
+    reply = user.post(f"{API}/prospects", json={"name": name, **fields})
+    assert reply.status_code == 201, reply.json
+    return reply.json  # type: ignore[no-any-return]
+
+
+def candidates(user: Api, **probe: Any) -> list[dict[str, Any]]:
+    reply = user.post(f"{API}/accounts/duplicates", json=probe)
+    assert reply.status_code == 200, reply.json
+    return reply.json["items"]  # type: ignore[no-any-return]
+
+
+def reasons_by_id(items: list[dict[str, Any]]) -> dict[int, list[str]]:
+    return {item["account"]["id"]: item["reasons"] for item in items}
+
+
+def account_count(user: Api) -> int:
+    return len(user.get(f"{API}/accounts?limit=200").json["items"])
+
+
+def test_a_prospect_with_a_used_siret_is_a_409_listing_the_record(seller: Api) -> None:
+    first = create(seller, "Société Générale", siret=SIRET)
+    reply = seller.post(
+        f"{API}/prospects", json={"name": "SG agence", "siret": "552 120 222 00013"}
+    )
+    assert reply.status_code == 409
+    assert reply.content_type == "application/problem+json"
+    [item] = reply.json["duplicates"]
+    assert item["account"]["id"] == first["id"]
+    assert item["account"]["name"] == "Société Générale"
+    assert item["reasons"] == ["siret"]
+    assert reply.json["errors"] == [
+        {"field": "siret", "code": "duplicate", "message": f"belongs to account {first['id']}"}
+    ]
+    assert account_count(seller) == 1  # nothing written
+
+
+def test_setting_a_used_siret_by_patch_is_a_409_and_changes_nothing(seller: Api) -> None:
+    first = create(seller, "Société Générale", siret=SIRET)
+    second = create(seller, "Autre", siret=UNRELATED_SIRET)
+    path = second["links"]["self"]
+    reply = seller.patch(path, json={"siret": SIRET}, headers={"If-Match": '"1"'})
+    assert reply.status_code == 409
+    assert reply.json["duplicates"][0]["account"]["id"] == first["id"]
+    assert seller.get(path).json["siret"] == UNRELATED_SIRET
+    # the record's own SIRET sent back unchanged is no duplicate
+    same = seller.patch(path, json={"siret": UNRELATED_SIRET}, headers={"If-Match": '"1"'})
+    assert same.status_code == 200, same.json
+
+
+def test_a_hidden_closed_client_still_holds_its_siret_but_shows_nothing(
+    erp: Api, seller: Api, manager: Api
+) -> None:
+    reply = erp.put(
+        f"{API}/sync/clients/C1", json={"name": "Fermée SA", "siret": SIRET, "closed": True}
+    )
+    assert reply.status_code == 201, reply.json
+    hidden = seller.post(f"{API}/prospects", json={"name": "Nouvelle", "siret": SIRET})
+    assert hidden.status_code == 409
+    assert hidden.json["duplicates"] == []
+    assert "Fermée" not in hidden.get_data(as_text=True)
+    assert "cannot see" in hidden.json["detail"]
+    shown = manager.post(f"{API}/prospects", json={"name": "Nouvelle", "siret": SIRET})
+    assert shown.status_code == 409
+    assert shown.json["duplicates"][0]["account"]["name"] == "Fermée SA"
+
+
+def test_each_account_reason(seller: Api) -> None:
+    paris = {"postal_code": "75009", "city": "Paris"}
+    same_siret = create(seller, "Siège", siret=SIRET)
+    same_siren = create(seller, "Agence", siret=OTHER_SIRET)
+    same_name = create(seller, "SARL Boulangerie Martin & Fils", address=paris)
+    same_phone = create(seller, "Téléphone", phone="+33 1 23 45 67 89")
+    same_mail = create(seller, "Courriel", email="ventes@dupont-fils.fr")
+    same_site = create(seller, "Site", website="https://www.carnet-exemple.fr/contact")
+    webmail = create(seller, "Webmail", email="dupont@gmail.com")
+
+    found = reasons_by_id(candidates(seller, siret=SIRET))
+    assert found[same_siret["id"]] == ["siret", "siren"]
+    assert found[same_siren["id"]] == ["siren"]
+    name = candidates(seller, name="fils et martin, boulangerie", address={"postal_code": "75009"})
+    assert reasons_by_id(name) == {same_name["id"]: ["name_city"]}
+    by_city = candidates(seller, name="Boulangerie Martin & Fils", address={"city": "PARIS"})
+    assert reasons_by_id(by_city) == {same_name["id"]: ["name_city"]}
+    assert candidates(seller, name="Boulangerie Martin", address={"city": "Lyon"}) == []
+    assert reasons_by_id(candidates(seller, phone="01 23 45 67 89")) == {
+        same_phone["id"]: ["phone"]
+    }
+    assert reasons_by_id(candidates(seller, email="Contact@Dupont-Fils.fr")) == {
+        same_mail["id"]: ["email_domain"]
+    }
+    assert reasons_by_id(candidates(seller, website="carnet-exemple.fr")) == {
+        same_site["id"]: ["website"]
+    }
+    # a mailbox provider's domain says nothing about the company
+    assert candidates(seller, email="martin@gmail.com") == []
+    assert webmail["id"] not in reasons_by_id(candidates(seller, email="dupont@gmail.com"))
+
+
+def test_candidates_come_best_first_with_scores(seller: Api) -> None:
+    weak = create(seller, "Courriel", email="a@dupont-fils.fr")
+    strong = create(
+        seller,
+        "Dupont et Fils",
+        email="b@dupont-fils.fr",
+        phone="0123456789",
+        address={"postal_code": "69007", "city": "Lyon"},
+    )
+    items = candidates(
+        seller,
+        name="Dupont & Fils",
+        email="c@dupont-fils.fr",
+        phone="01 23 45 67 89",
+        address={"postal_code": "69007"},
+    )
+    assert [i["account"]["id"] for i in items] == [strong["id"], weak["id"]]
+    assert items[0]["reasons"] == ["name_city", "phone", "email_domain"]
+    assert 0 < items[1]["score"] < items[0]["score"] <= 1
+    assert set(items[0]["account"]) >= {"id", "kind", "name", "address", "links", "version"}
+
+
+def test_the_201_of_a_create_carries_the_likely_duplicates(seller: Api) -> None:
+    first = create(seller, "Garage Dupont", address={"postal_code": "69007", "city": "Lyon"})
+    assert first["possible_duplicates"] == []
+    second = create(seller, "GARAGE DUPONT SARL", address={"postal_code": "69007"})
+    [item] = second["possible_duplicates"]
+    assert item["account"]["id"] == first["id"]
+    assert item["reasons"] == ["name_city"]
+
+
+def test_no_false_positive_among_distinct_companies_with_similar_names(seller: Api) -> None:
+    """Held-out pairs: two cities, or a surname that differs by a letter (Faure, Fabre)."""
+    made = []
+    for pair in PAIRS:
+        for company in pair:
+            address = {"postal_code": company["postal_code"], "city": company["city"]}
+            made.append(create(seller, company["name"], address=address))
+    assert len(made) >= 60
+    flagged = {
+        account["name"]: [i["account"]["name"] for i in account["possible_duplicates"]]
+        for account in made
+        if account["possible_duplicates"]
+    }
+    assert flagged == {}
+    for account in made:
+        probe = {"name": account["name"], "address": account["address"]}
+        assert candidates(seller, exclude_id=account["id"], **probe) == []
+
+
+def test_a_closed_client_is_no_candidate_for_who_may_not_see_it(
+    erp: Api, seller: Api, manager: Api
+) -> None:
+    erp.put(
+        f"{API}/sync/clients/C9",
+        json={"name": "Fermée SA", "phone": "0123456789", "closed": True},
+    )
+    assert candidates(seller, phone="01 23 45 67 89") == []
+    assert [i["account"]["name"] for i in candidates(manager, phone="0123456789")] == ["Fermée SA"]
+
+
+@pytest.mark.parametrize(
+    ("body", "field"),
+    [({"siret": 12}, "siret"), ({"nom": "x"}, "nom"), ({"limit": 0}, "limit")],
+)
+def test_bad_probes_are_422(seller: Api, body: dict[str, Any], field: str) -> None:
+    reply = seller.post(f"{API}/accounts/duplicates", json=body)
+    assert reply.status_code == 422
+    assert [e["field"] for e in reply.json["errors"]] == [field]
+
+
+# --- contacts ----------------------------------------------------------------------------
+
+
+def contact(user: Api, account_id: int, **fields: Any) -> dict[str, Any]:
+    reply = user.post(f"{API}/accounts/{account_id}/contacts", json=fields)
+    assert reply.status_code == 201, reply.json
+    return reply.json  # type: ignore[no-any-return]
+
+
+def contact_reasons(user: Api, **probe: Any) -> dict[int, list[str]]:
+    reply = user.post(f"{API}/contacts/duplicates", json=probe)
+    assert reply.status_code == 200, reply.json
+    return {item["contact"]["id"]: item["reasons"] for item in reply.json["items"]}
+
+
+def test_each_contact_reason(seller: Api) -> None:
+    home = create(seller, "Maison")["id"]
+    other = create(seller, "Ailleurs")["id"]
+    by_mail = contact(seller, other, last_name="Durand", email="Jean.Durand@Exemple.fr")
+    by_mobile = contact(seller, other, last_name="Petit", mobile="06 12 34 56 78")
+    by_line = contact(seller, other, last_name="Grand", direct_line="+33 1 98 76 54 32")
+    by_name = contact(seller, home, first_name="Hélène", last_name="Lefèvre")
+
+    assert contact_reasons(seller, email="jean.durand@exemple.FR") == {by_mail["id"]: ["email"]}
+    assert contact_reasons(seller, mobile="+33612345678") == {by_mobile["id"]: ["mobile"]}
+    assert contact_reasons(seller, direct_line="01 98 76 54 32") == {by_line["id"]: ["direct_line"]}
+    same_name = {"first_name": "helene", "last_name": "LEFEVRE"}
+    assert contact_reasons(seller, account_id=home, **same_name) == {
+        by_name["id"]: ["name_account"]
+    }
+    # the same name in another account is another person
+    assert contact_reasons(seller, account_id=other, **same_name) == {}
+
+
+def test_the_201_of_a_contact_create_carries_the_likely_duplicates(seller: Api) -> None:
+    home = create(seller, "Maison")["id"]
+    first = contact(seller, home, last_name="Martin", email="p.martin@exemple.fr")
+    assert first["possible_duplicates"] == []
+    second = contact(
+        seller, home, first_name="Paul", last_name="Martin", email="P.Martin@exemple.fr"
+    )
+    [item] = second["possible_duplicates"]
+    assert item["contact"]["id"] == first["id"]
+    assert item["reasons"] == ["email"]
+
+
+def test_a_closed_clients_contacts_are_no_candidates_for_who_may_not_see_them(
+    erp: Api, seller: Api, manager: Api
+) -> None:
+    client = erp.put(f"{API}/sync/clients/C3", json={"name": "Fermée SA"}).json
+    contact(erp, client["id"], last_name="Caché", email="cache@fermee.fr")
+    erp.put(f"{API}/sync/clients/C3", json={"name": "Fermée SA", "closed": True})
+    assert contact_reasons(seller, email="cache@fermee.fr") == {}
+    assert len(contact_reasons(manager, email="cache@fermee.fr")) == 1
+
+
+def test_candidates_come_from_index_look_ups_never_a_scan(tmp_path: Path) -> None:
+    """Each look-up of a probe searches an index (SQLite's plan): no table is scanned."""
+    from sqlalchemy import select, text
+
+    from records_svc import migrate
+    from records_svc.db import Database
+    from records_svc.domain import duplicates
+    from records_svc.domain.models import Account, Contact
+
+    db = Database(f"sqlite:///{tmp_path}/plan.db")
+    try:
+        migrate.upgrade(db.engine)
+        account = duplicates.AccountProbe.from_data(
+            {
+                "name": "Garage Dupont",
+                "siret": SIRET,
+                "phone": "0123456789",
+                "email": "a@dupont.fr",
+                "website": "dupont.fr",
+                "address": {"postal_code": "69007", "city": "Lyon"},
+            }
+        )
+        person = duplicates.ContactProbe.from_data(
+            {
+                "email": "A@b.fr",
+                "mobile": "0612345678",
+                "direct_line": "0198765432",
+                "first_name": "Jean",
+                "last_name": "Dupont",
+            },
+            3,
+        )
+        statements = [
+            select(Account.id).where(condition)
+            for _, condition in duplicates._account_lookups(account)
+        ] + [
+            select(Contact.id).where(condition)
+            for _, condition in duplicates._contact_lookups(person)
+        ]
+        assert len(statements) == 16  # 10 of the account, 6 of the person
+        with db.engine.connect() as conn:
+            for statement in statements:
+                sql = str(statement.compile(db.engine, compile_kwargs={"literal_binds": True}))
+                plan = [row[-1] for row in conn.execute(text(f"EXPLAIN QUERY PLAN {sql}"))]
+                assert all(not step.startswith("SCAN") for step in plan), (sql, plan)
+                assert any("USING" in step and "INDEX" in step for step in plan), (sql, plan)
+    finally:
+        db.dispose()
