@@ -63,11 +63,14 @@ def list_all_contacts(
     """Contacts of the accounts the caller sees; ``owner`` is their account's owner."""
     stmt = select(Contact).join(Contact.account).options(contains_eager(Contact.account))
     stmt = access.of(session).visible_accounts(stmt)
-    account_query = replace(query, q=None, custom={})
+    # the owner is the account's, kept on the contact row: one index range by name
+    account_query = replace(query, owner_id=None, q=None, custom={})
     stmt = listing.filter_accounts(session, stmt, account_query, ())
+    if query.owner_id is not None:
+        stmt = stmt.where(Contact.owner_id == query.owner_id)
     stmt = listing.filter_updated_since(stmt, Contact.updated_at, query.updated_since)
     if query.q:
-        stmt = stmt.where(*listing.words_match(Contact.search_text, query.q))
+        stmt = stmt.where(*listing.contact_words_match(session, Contact.id, query.q))
     if query.custom:
         stmt = stmt.where(
             *listing.custom_conditions(session, Contact.custom, ("contact",), query.custom)

@@ -14,12 +14,12 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, TypeVar
 
-from sqlalchemy import ColumnElement, Select, literal, tuple_
+from sqlalchemy import ColumnElement, Select, literal, select, tuple_
 from sqlalchemy.orm import InstrumentedAttribute, Session
 
 from records_svc.domain import fields as fields_domain
 from records_svc.domain.errors import FieldValidationError
-from records_svc.domain.models import Account
+from records_svc.domain.models import Account, AccountWord, ContactWord
 from records_svc.domain.paging import (
     InvalidCursorError,
     decode_keyset_cursor,
@@ -168,6 +168,38 @@ def words_match(column: Any, q: str) -> list[ColumnElement[bool]]:
     ]
 
 
+def _word_prefix(session: Session, word: Any, token: str) -> ColumnElement[bool]:
+    """``word`` begins with ``token``, written so that each database walks its index:
+    LIKE on PostgreSQL (``varchar_pattern_ops``), GLOB on SQLite (LIKE ignores case
+    there, so no index serves it)."""
+    if session.get_bind().dialect.name == "sqlite":
+        escaped = "".join(f"[{c}]" if c in "*?[" else c for c in token)
+        return word.op("GLOB")(escaped + "*")
+    return word.like(_like_prefix(token), escape="\\")
+
+
+def account_words_match(session: Session, q: str) -> list[ColumnElement[bool]]:
+    """Each word of ``q`` (folded as search folds it) begins a word of the account's
+    ``search_text``: the same rows as ``words_match(Account.search_text, q)``, found
+    through the ``account_words`` index."""
+    return [
+        Account.id.in_(
+            select(AccountWord.account_id).where(_word_prefix(session, AccountWord.word, token))
+        )
+        for token in query_tokens(q)
+    ]
+
+
+def contact_words_match(session: Session, id_column: Any, q: str) -> list[ColumnElement[bool]]:
+    """The same for a contact's ``search_text`` (``id_column``: the contact's id)."""
+    return [
+        id_column.in_(
+            select(ContactWord.contact_id).where(_word_prefix(session, ContactWord.word, token))
+        )
+        for token in query_tokens(q)
+    ]
+
+
 def filter_accounts(session: Session, stmt: S, query: ListQuery, entities: Collection[str]) -> S:
     """``stmt`` (which selects or joins ``Account``) narrowed by the account filters."""
     if query.owner_id is not None:
@@ -183,7 +215,7 @@ def filter_accounts(session: Session, stmt: S, query: ListQuery, entities: Colle
     if query.postal_code is not None:
         stmt = stmt.where(Account.postal_code.like(_like_prefix(query.postal_code), escape="\\"))
     if query.q:
-        stmt = stmt.where(*words_match(Account.search_text, query.q))
+        stmt = stmt.where(*account_words_match(session, query.q))
     if query.custom:
         stmt = stmt.where(*custom_conditions(session, Account.custom, entities, query.custom))
     return stmt
