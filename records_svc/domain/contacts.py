@@ -13,7 +13,7 @@ from records_svc.db import UnitOfWork
 from records_svc.domain import access, fields, listing, record_files
 from records_svc.domain.accounts import check_version, get_account
 from records_svc.domain.errors import FieldValidationError, NotFoundError
-from records_svc.domain.models import Account, Contact, utcnow
+from records_svc.domain.models import Account, Contact, ContactWord, utcnow
 from records_svc.domain.paging import decode_cursor, encode_cursor
 
 #: a person's answer to "may we contact you?" (GDPR consent)
@@ -70,7 +70,15 @@ def list_all_contacts(
         stmt = stmt.where(Contact.owner_id == query.owner_id)
     stmt = listing.filter_updated_since(stmt, Contact.updated_at, query.updated_since)
     if query.q:
-        stmt = stmt.where(*listing.contact_words_match(session, Contact.id, query.q))
+        stmt = listing.filter_words(
+            session,
+            stmt,
+            ContactWord,
+            ContactWord.contact_id,
+            Contact.id,
+            Contact.search_text,
+            query.q,
+        )
     if query.custom:
         stmt = stmt.where(
             *listing.custom_conditions(session, Contact.custom, ("contact",), query.custom)

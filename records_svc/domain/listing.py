@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, TypeVar
 
-from sqlalchemy import ColumnElement, Select, literal, select, tuple_
+from sqlalchemy import ColumnElement, Select, func, literal, select, tuple_
 from sqlalchemy.orm import InstrumentedAttribute, Session
 
 from records_svc.domain import fields as fields_domain
@@ -126,8 +126,16 @@ def keyset_page(
     default: str,
     cursor: str | None,
     limit: int,
+    gather: bool | None = None,
 ) -> tuple[list[Any], str | None]:
-    """One page of ``stmt`` in the order ``sort`` (ties by id), after ``cursor``."""
+    """One page of ``stmt`` in the order ``sort`` (ties by id), after ``cursor``.
+
+    ``gather`` (by default: what ``stmt``'s ``GATHER`` option says): the filters keep
+    few rows (see :func:`filter_words`); the database
+    gathers them through the filters' indexes and sorts them, instead of walking the
+    sort's index and testing every row until a page is full (what a planner assumes
+    best under ``LIMIT``, and what costs thousands of rows when the few are far).
+    """
     name, descending = sort_of(sort, keys, default)
     key = keys[name]
     label = f"{'-' if descending else ''}{name}"
@@ -145,7 +153,10 @@ def keyset_page(
         after_last = tuple_(key.column, id_column)
         bound = tuple_(literal(value, key.column.type), literal(last_id, id_column.type))
         stmt = stmt.where(after_last < bound if descending else after_last > bound)
-    order = (key.column.desc(), id_column.desc()) if descending else (key.column, id_column)
+    if gather is None:
+        gather = bool(stmt.get_execution_options().get(GATHER))
+    column = func.coalesce(key.column, key.column) if gather else key.column  # no index order
+    order = (column.desc(), id_column.desc()) if descending else (column, id_column)
     rows = list(session.scalars(stmt.order_by(*order).limit(limit + 1)).unique())
     next_cursor = None
     if len(rows) > limit:
@@ -176,6 +187,41 @@ def _word_prefix(session: Session, word: Any, token: str) -> ColumnElement[bool]
         escaped = "".join(f"[{c}]" if c in "*?[" else c for c in token)
         return word.op("GLOB")(escaped + "*")
     return word.like(_like_prefix(token), escape="\\")
+
+
+#: a ``q`` word found in at most this many rows: the list gathers them by id
+FEW_MATCHES = 4000
+#: the execution option that tells :func:`keyset_page` to gather (see its ``gather``)
+GATHER = "carnet_gather"
+
+
+def filter_words(
+    session: Session, stmt: S, words: Any, key: Any, id_column: Any, text: Any, q: str
+) -> S:
+    """``stmt`` narrowed to the rows (``id_column``) whose words begin with each word
+    of ``q``: ``words`` is ``AccountWord`` or ``ContactWord`` (``key`` its row id),
+    ``text`` the rows' ``search_text``.
+
+    Each query word is first counted in the words' index (up to ``FEW_MATCHES``). One
+    found in few rows gives their ids, and the statement is marked to be gathered by id
+    and sorted (``GATHER``): a planner would rather walk the sort's index testing every
+    row, thousands of them when the few are far down the order. A frequent word is
+    tested in the row (``words_match``): walking the sort's index finds a page soon,
+    and the test costs no look-up.
+    """
+    few: set[int] | None = None
+    frequent: list[str] = []
+    for token in query_tokens(q):
+        ids = session.scalars(
+            select(key).where(_word_prefix(session, words.word, token)).limit(FEW_MATCHES + 1)
+        ).all()
+        if len(ids) > FEW_MATCHES:
+            frequent.append(token)
+        else:
+            few = set(ids) if few is None else few & set(ids)
+    if few is not None:
+        stmt = stmt.where(id_column.in_(sorted(few))).execution_options(**{GATHER: True})
+    return stmt.where(*(cond for token in frequent for cond in words_match(text, token)))
 
 
 def account_words_match(session: Session, q: str) -> list[ColumnElement[bool]]:
@@ -215,7 +261,15 @@ def filter_accounts(session: Session, stmt: S, query: ListQuery, entities: Colle
     if query.postal_code is not None:
         stmt = stmt.where(Account.postal_code.like(_like_prefix(query.postal_code), escape="\\"))
     if query.q:
-        stmt = stmt.where(*account_words_match(session, query.q))
+        stmt = filter_words(
+            session,
+            stmt,
+            AccountWord,
+            AccountWord.account_id,
+            Account.id,
+            Account.search_text,
+            query.q,
+        )
     if query.custom:
         stmt = stmt.where(*custom_conditions(session, Account.custom, entities, query.custom))
     return stmt

@@ -67,9 +67,12 @@ def listed_ids(api: Api, path: str, **query: Any) -> list[int]:
     return sorted(item["id"] for item in every_page(api, path, **query))
 
 
+@pytest.mark.parametrize("few", [listing.FEW_MATCHES, 1, 0])
 def test_q_finds_through_the_words_what_the_prefix_rule_finds(
-    database: Database, seller: Api
+    database: Database, seller: Api, monkeypatch: pytest.MonkeyPatch, few: int
 ) -> None:
+    """Rare words are gathered by id, frequent ones tested in the row: the same rows."""
+    monkeypatch.setattr(listing, "FEW_MATCHES", few)
     me = seller.user_id
     add_prospect(database, me, "Boulangerie Ségolène", **address("Saint-Émilion", "33330"))
     add_prospect(database, me, "Boulangerie du Port", legal_name="SARL Port & Fils")
@@ -83,6 +86,10 @@ def test_q_finds_through_the_words_what_the_prefix_rule_finds(
     # characters LIKE or GLOB would take for wildcards are plain letters here
     for q in ("b%", "b_", "b*", "b?", "[b"):
         assert listed_ids(seller, ACCOUNTS, q=q) == matching(database, q), q
+    for sort in ("name", "-city", "updated_at"):
+        paged = every_page(seller, ACCOUNTS, q="boul", sort=sort, limit=1)
+        whole = seller.get(ACCOUNTS, query_string={"q": "boul", "sort": sort}).json["items"]
+        assert [a["id"] for a in paged] == [a["id"] for a in whole]
 
 
 def test_the_words_follow_every_write_path(database: Database, seller: Api, erp: Api) -> None:
