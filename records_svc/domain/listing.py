@@ -19,7 +19,7 @@ from sqlalchemy.orm import InstrumentedAttribute, Session
 
 from records_svc.domain import fields as fields_domain
 from records_svc.domain.errors import FieldValidationError
-from records_svc.domain.models import Account, AccountWord, ContactWord
+from records_svc.domain.models import Account, AccountWord
 from records_svc.domain.paging import (
     InvalidCursorError,
     decode_keyset_cursor,
@@ -131,10 +131,10 @@ def keyset_page(
     """One page of ``stmt`` in the order ``sort`` (ties by id), after ``cursor``.
 
     ``gather`` (by default: what ``stmt``'s ``GATHER`` option says): the filters keep
-    few rows (see :func:`filter_words`); the database
-    gathers them through the filters' indexes and sorts them, instead of walking the
-    sort's index and testing every row until a page is full (what a planner assumes
-    best under ``LIMIT``, and what costs thousands of rows when the few are far).
+    few rows (see :func:`filter_words`); the database gathers them through the
+    filters' indexes and sorts them, instead of walking the sort's index and testing
+    every row until a page is full (what a planner assumes best under ``LIMIT``, and
+    what costs thousands of rows when the few are far down the order).
     """
     name, descending = sort_of(sort, keys, default)
     key = keys[name]
@@ -207,21 +207,19 @@ def filter_words(
     and sorted (``GATHER``): a planner would rather walk the sort's index testing every
     row, thousands of them when the few are far down the order. A frequent word is
     tested in the row (``words_match``): walking the sort's index finds a page soon,
-    and the test costs no look-up.
+    and the test costs no look-up. Every word is tested in the row too: a row renamed
+    between the count and the page is listed as it is now.
     """
     few: set[int] | None = None
-    frequent: list[str] = []
     for token in query_tokens(q):
         ids = session.scalars(
             select(key).where(_word_prefix(session, words.word, token)).limit(FEW_MATCHES + 1)
         ).all()
-        if len(ids) > FEW_MATCHES:
-            frequent.append(token)
-        else:
+        if len(ids) <= FEW_MATCHES:
             few = set(ids) if few is None else few & set(ids)
     if few is not None:
         stmt = stmt.where(id_column.in_(sorted(few))).execution_options(**{GATHER: True})
-    return stmt.where(*(cond for token in frequent for cond in words_match(text, token)))
+    return stmt.where(*words_match(text, q))
 
 
 def account_words_match(session: Session, q: str) -> list[ColumnElement[bool]]:
@@ -231,16 +229,6 @@ def account_words_match(session: Session, q: str) -> list[ColumnElement[bool]]:
     return [
         Account.id.in_(
             select(AccountWord.account_id).where(_word_prefix(session, AccountWord.word, token))
-        )
-        for token in query_tokens(q)
-    ]
-
-
-def contact_words_match(session: Session, id_column: Any, q: str) -> list[ColumnElement[bool]]:
-    """The same for a contact's ``search_text`` (``id_column``: the contact's id)."""
-    return [
-        id_column.in_(
-            select(ContactWord.contact_id).where(_word_prefix(session, ContactWord.word, token))
         )
         for token in query_tokens(q)
     ]
