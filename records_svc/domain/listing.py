@@ -14,13 +14,13 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, TypeVar
 
-from sqlalchemy import ColumnElement, Select, literal, tuple_
+from sqlalchemy import ARRAY, ColumnElement, Integer, Select, any_, func, literal, select, tuple_
 from sqlalchemy.orm import InstrumentedAttribute, Session
 
 from httpkit.error_codes import field_error
 from records_svc.domain import fields as fields_domain
 from records_svc.domain.errors import FieldValidationError
-from records_svc.domain.models import Account
+from records_svc.domain.models import Account, AccountWord
 from records_svc.domain.paging import (
     InvalidCursorError,
     decode_keyset_cursor,
@@ -127,8 +127,16 @@ def keyset_page(
     default: str,
     cursor: str | None,
     limit: int,
+    gather: bool | None = None,
 ) -> tuple[list[Any], str | None]:
-    """One page of ``stmt`` in the order ``sort`` (ties by id), after ``cursor``."""
+    """One page of ``stmt`` in the order ``sort`` (ties by id), after ``cursor``.
+
+    ``gather`` (by default: what ``stmt``'s ``GATHER`` option says): the filters keep
+    few rows (see :func:`filter_words`); the database gathers them through the
+    filters' indexes and sorts them, instead of walking the sort's index and testing
+    every row until a page is full (what a planner assumes best under ``LIMIT``, and
+    what costs thousands of rows when the few are far down the order).
+    """
     name, descending = sort_of(sort, keys, default)
     key = keys[name]
     label = f"{'-' if descending else ''}{name}"
@@ -146,7 +154,10 @@ def keyset_page(
         after_last = tuple_(key.column, id_column)
         bound = tuple_(literal(value, key.column.type), literal(last_id, id_column.type))
         stmt = stmt.where(after_last < bound if descending else after_last > bound)
-    order = (key.column.desc(), id_column.desc()) if descending else (key.column, id_column)
+    if gather is None:
+        gather = bool(stmt.get_execution_options().get(GATHER))
+    column = func.coalesce(key.column, key.column) if gather else key.column  # no index order
+    order = (column.desc(), id_column.desc()) if descending else (column, id_column)
     rows = list(session.scalars(stmt.order_by(*order).limit(limit + 1)).unique())
     next_cursor = None
     if len(rows) > limit:
@@ -169,6 +180,70 @@ def words_match(column: Any, q: str) -> list[ColumnElement[bool]]:
     ]
 
 
+def _word_prefix(session: Session, word: Any, token: str) -> ColumnElement[bool]:
+    """``word`` begins with ``token``, written so that each database walks its index:
+    LIKE on PostgreSQL (``varchar_pattern_ops``), GLOB on SQLite (LIKE ignores case
+    there, so no index serves it)."""
+    if session.get_bind().dialect.name == "sqlite":
+        escaped = "".join(f"[{c}]" if c in "*?[" else c for c in token)
+        return word.op("GLOB")(escaped + "*")
+    return word.like(_like_prefix(token), escape="\\")
+
+
+#: a ``q`` word found in at most this many rows: the list gathers them by id
+FEW_MATCHES = 4000
+#: the execution option that tells :func:`keyset_page` to gather (see its ``gather``)
+GATHER = "carnet_gather"
+
+
+def _among(session: Session, id_column: Any, ids: list[int]) -> ColumnElement[bool]:
+    """``id_column`` is one of ``ids``: one array parameter on PostgreSQL (thousands of
+    placeholders cost the client and the parser more than the look-ups)."""
+    if session.get_bind().dialect.name == "postgresql":
+        return id_column == any_(literal(ids, ARRAY(Integer)))
+    return id_column.in_(ids)
+
+
+def filter_words(
+    session: Session, stmt: S, words: Any, key: Any, id_column: Any, text: Any, q: str
+) -> S:
+    """``stmt`` narrowed to the rows (``id_column``) whose words begin with each word
+    of ``q``: ``words`` is ``AccountWord`` or ``ContactWord`` (``key`` its row id),
+    ``text`` the rows' ``search_text``.
+
+    Each query word is first counted in the words' index (up to ``FEW_MATCHES``). One
+    found in few rows gives their ids, and the statement is marked to be gathered by id
+    and sorted (``GATHER``): a planner would rather walk the sort's index testing every
+    row, thousands of them when the few are far down the order. A frequent word is
+    tested in the row (``words_match``): walking the sort's index finds a page soon,
+    and the test costs no look-up. Every word is tested in the row too: a row renamed
+    between the count and the page is listed as it is now.
+    """
+    few: set[int] | None = None
+    for token in query_tokens(q):
+        ids = session.scalars(
+            select(key).where(_word_prefix(session, words.word, token)).limit(FEW_MATCHES + 1)
+        ).all()
+        if len(ids) <= FEW_MATCHES:
+            few = set(ids) if few is None else few & set(ids)
+    if few is not None:
+        stmt = stmt.where(_among(session, id_column, sorted(few)))
+        stmt = stmt.execution_options(**{GATHER: True})
+    return stmt.where(*words_match(text, q))
+
+
+def account_words_match(session: Session, q: str) -> list[ColumnElement[bool]]:
+    """Each word of ``q`` (folded as search folds it) begins a word of the account's
+    ``search_text``: the same rows as ``words_match(Account.search_text, q)``, found
+    through the ``account_words`` index."""
+    return [
+        Account.id.in_(
+            select(AccountWord.account_id).where(_word_prefix(session, AccountWord.word, token))
+        )
+        for token in query_tokens(q)
+    ]
+
+
 def filter_accounts(session: Session, stmt: S, query: ListQuery, entities: Collection[str]) -> S:
     """``stmt`` (which selects or joins ``Account``) narrowed by the account filters."""
     if query.owner_id is not None:
@@ -184,7 +259,15 @@ def filter_accounts(session: Session, stmt: S, query: ListQuery, entities: Colle
     if query.postal_code is not None:
         stmt = stmt.where(Account.postal_code.like(_like_prefix(query.postal_code), escape="\\"))
     if query.q:
-        stmt = stmt.where(*words_match(Account.search_text, query.q))
+        stmt = filter_words(
+            session,
+            stmt,
+            AccountWord,
+            AccountWord.account_id,
+            Account.id,
+            Account.search_text,
+            query.q,
+        )
     if query.custom:
         stmt = stmt.where(*custom_conditions(session, Account.custom, entities, query.custom))
     return stmt

@@ -9,6 +9,7 @@ from sqlalchemy import (
     JSON,
     Boolean,
     DateTime,
+    FetchedValue,
     ForeignKey,
     Index,
     Integer,
@@ -179,6 +180,8 @@ class Contact(Base):
         # the same name within an account: a likely duplicate
         Index("ix_contacts_account_sort_name", "account_id", "sort_name"),
         *(Index(f"ix_contacts_{c}", c) for c in ("email_key", "mobile", "direct_line")),
+        # "my contacts" by name: one index range
+        Index("ix_contacts_owner_sort_name", "owner_id", "sort_name", "id"),
         {"sqlite_autoincrement": True},
     )
 
@@ -206,6 +209,15 @@ class Contact(Base):
     custom: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     sort_name: Mapped[str] = mapped_column(String(200), default="", server_default="")
     search_text: Mapped[str] = mapped_column(Text, default="", server_default="")
+    #: the owner of the contact's account, for "my contacts"; written by the database only
+    #: (triggers of migration 0016_list_speed) on every insert, every move to another
+    #: account and every change of the account's owner, whatever the write path
+    owner_id: Mapped[int | None] = mapped_column(
+        ForeignKey("users.id", ondelete="SET NULL"),
+        nullable=True,
+        server_default=FetchedValue(),
+        server_onupdate=FetchedValue(),
+    )
     version: Mapped[int] = mapped_column(Integer, nullable=False)
     #: raised only when the contact's search document changes (domain/search_changes.py)
     search_version: Mapped[int] = mapped_column(
@@ -218,7 +230,53 @@ class Contact(Base):
 
     account: Mapped[Account] = relationship(back_populates="contacts")
 
-    __mapper_args__ = {"version_id_col": version}
+    # owner_id is the database's: loaded when read, never taken from a RETURNING that
+    # ran before the triggers that set it
+    __mapper_args__ = {"version_id_col": version, "eager_defaults": False}
+
+
+class AccountWord(Base):
+    """One word of an account's ``search_text``: what the lists' ``q`` filter looks up
+    (a B-tree prefix range instead of a scan of every row's text).
+
+    Written by the database (triggers of migration 0016_list_speed) on every insert and
+    every change of ``search_text``, whatever the write path; gone with the account.
+    """
+
+    __tablename__ = "account_words"
+    __table_args__ = (
+        # a prefix (LIKE 'boul%') uses it on PostgreSQL whatever the database's collation
+        Index(
+            "ix_account_words_word",
+            "word",
+            "account_id",
+            postgresql_ops={"word": "varchar_pattern_ops"},
+        ),
+    )
+
+    account_id: Mapped[int] = mapped_column(
+        ForeignKey("accounts.id", ondelete="CASCADE"), primary_key=True
+    )
+    word: Mapped[str] = mapped_column(String, primary_key=True)
+
+
+class ContactWord(Base):
+    """One word of a contact's ``search_text`` (see :class:`AccountWord`)."""
+
+    __tablename__ = "contact_words"
+    __table_args__ = (
+        Index(
+            "ix_contact_words_word",
+            "word",
+            "contact_id",
+            postgresql_ops={"word": "varchar_pattern_ops"},
+        ),
+    )
+
+    contact_id: Mapped[int] = mapped_column(
+        ForeignKey("contacts.id", ondelete="CASCADE"), primary_key=True
+    )
+    word: Mapped[str] = mapped_column(String, primary_key=True)
 
 
 class FieldDefinition(Base):

@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 from playwright.sync_api import expect
 
+from tests.browser.checks import axe_violations
 from tests.browser.conftest import Server
 
 pytestmark = pytest.mark.browser
@@ -94,3 +95,41 @@ def test_my_actions_overdue_first_in_red_and_done_in_one_tap(
     expect(page.locator(".action-card").filter(has_text=late)).to_have_count(0)
     done = api.get(f"{server.base_url}/api/v1/actions", params={"done": "true", "assignee": "me"})
     assert late in [a["subject"] for a in done.json()["items"]]
+
+
+def test_the_owner_is_shown_and_changed_on_the_fiche_and_the_opportunity(
+    server: Server, page: Any, screen: str
+) -> None:
+    api = server.api()
+    base = f"{server.base_url}/api/v1"
+    people = {u["username"]: u for u in api.get(f"{base}/users").json()["items"]}
+    junior = people["junior"]
+    prospect = api.post(f"{base}/prospects", json={"name": f"Cave des Chartrons {screen}"}).json()
+    body = {
+        "account_id": prospect["id"],
+        "title": f"Agencement de la cave {screen}",
+        "amount": "1200.00",
+        "expected_signing_date": "2027-03-01",
+    }
+    opportunity = api.post(f"{base}/opportunities", json=body).json()
+
+    page.goto(f"{server.base_url}/#/prospects/{prospect['id']}")
+    owner = page.get_by_label("Responsable")
+    expect(owner).to_have_value(str(prospect["owner_id"]))
+    expect(owner.locator("option:checked")).to_have_text(people["camille"]["display_name"])
+    no_sideways_scroll(page)
+    owner.select_option(label=junior["display_name"])
+    expect(page.get_by_role("status").filter(has_text="Responsable")).to_be_visible()
+    saved = api.get(f"{base}/prospects/{prospect['id']}").json()
+    assert saved["owner_id"] == junior["id"]
+    page.reload()
+    expect(page.get_by_label("Responsable")).to_have_value(str(junior["id"]))
+    assert axe_violations(page) == []
+
+    page.goto(f"{server.base_url}/#/opportunites/{opportunity['id']}")
+    owner = page.get_by_label("Responsable")
+    expect(owner).to_have_value(str(opportunity["owner_id"]))
+    owner.select_option(label=junior["display_name"])
+    expect(page.get_by_role("status").filter(has_text="Responsable")).to_be_visible()
+    no_sideways_scroll(page)
+    assert api.get(f"{base}/opportunities/{opportunity['id']}").json()["owner_id"] == junior["id"]

@@ -7,6 +7,7 @@ import { COMPANY_NUMBER, fieldForm, fieldLibrary } from "./form.js";
 import { discardChanges, drafts, guardChanges, recent, releaseGuard } from "./memory.js";
 import { duplicateWatcher, showCandidates } from "./duplicates.js";
 import { fieldMessage } from "./messages.js";
+import { ownerPicker } from "./owner.js";
 import { hasRight } from "./session.js";
 import { sireneButton } from "./sirene.js";
 import { recordTabs } from "./tabs.js";
@@ -222,6 +223,7 @@ export function fichePage(kind, id, features) {
       editor.form.reset(data);
       editor.alert.hidden = true;
       showRecord(data);
+      owner?.refresh(data);
       menu.refresh(state.record);
       toast("Fiche rechargée.");
     };
@@ -250,6 +252,14 @@ export function fichePage(kind, id, features) {
         }
       },
     });
+    // an account's owner (a contact's is its account's): shown and changed at once
+    const owner = kind === "contact" ? null : ownerPicker(recordUrl(kind, id), state, {
+      onSaved: (data) => {
+        showRecord(data);
+        menu.refresh(data);
+      },
+      onConflict: () => conflictNotice(editor.alert, reload),
+    });
     const side = recordTabs(kind, id, () => state.record);
     const menu = actionsMenu(kind, id, state, {
       onChanged: (data) => {
@@ -263,6 +273,7 @@ export function fichePage(kind, id, features) {
     page.replaceChildren(
       h("div", { class: "fiche-top" }, headerSlot, menu.element),
       quickSlot,
+      owner ? owner.element : "",
       h("div", { class: "fiche-body" }, h("section", { class: "fiche-fields", "aria-label": "Champs" }, editor.element), side.element),
     );
     page.removeAttribute("aria-busy");

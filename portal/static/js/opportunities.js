@@ -5,6 +5,7 @@ import { API, ApiError, get } from "./api.js";
 import { clear, frAmount, frDate, h, newId, select, setTitle, toast } from "./dom.js";
 import { restoreScroll, views } from "./memory.js";
 import { actionForm } from "./action_form.js";
+import { ownerPicker } from "./owner.js";
 import { STAGES, tabKeys, timeline } from "./tabs.js";
 
 const COLUMNS = ["Compte", "Opportunité", "Montant", "Étape", "Probabilité", "Signature prévue"];
@@ -204,7 +205,11 @@ export function opportunityPage(id) {
   const page = h("article", { class: "opportunity" }, h("p", {}, "Chargement…"));
   (async () => {
     try {
-      const { data: o } = await get(`${API}/opportunities/${id}`);
+      const { data: o, etag } = await get(`${API}/opportunities/${id}`);
+      const state = { record: o, etag };
+      const owner = ownerPicker(`${API}/opportunities/${id}`, state, {
+        onConflict: () => toast("Cette opportunité a été modifiée entre-temps : rechargez la page.", "error"),
+      });
       setTitle(o.title, "Opportunité");
       const { data: contacts } = await get(`${API}/accounts/${o.account.id}/contacts?limit=200`);
       const activities = h("div", { class: "record-panel" });
@@ -255,6 +260,7 @@ export function opportunityPage(id) {
           accountLink(o.account),
         ),
         h("p", {}, `${frAmount(o.amount, o.currency)} · probabilité ${o.probability} % · signature prévue le ${frDate(o.expected_signing_date)}`),
+        owner.element,
         h("section", { class: "fiche-tabs" }, h("div", { role: "tablist", class: "record-tabs", "aria-label": "Onglets de l'opportunité" }, tabs), contactsPanel, activitiesPanel),
       );
       page.querySelector(".record-name").focus();
