@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 from alembic import command
 from alembic.config import Config
 from alembic.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import Engine, inspect
+from sqlalchemy import Connection, Engine, inspect
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 #: the command that migrates (named by every refusal)
@@ -66,16 +68,51 @@ def alembic_config(engine: Engine) -> Config:
     return config
 
 
+@contextmanager
+def _migrating(engine: Engine) -> Iterator[Connection]:
+    """A connection in one transaction for the migrations.
+
+    On SQLite, foreign keys are off while they run: a table that SQLite rebuilds (batch
+    mode copies it, drops it and renames the copy) would otherwise take with its drop the
+    rows that point at it ``ON DELETE CASCADE`` (a contact's actions). What the
+    migrations leave is checked before the commit instead (``foreign_key_check``).
+    """
+    with engine.connect() as connection:
+        sqlite = connection.dialect.name == "sqlite"
+        if sqlite:
+            _foreign_keys(connection, "OFF")
+        try:
+            with connection.begin():
+                yield connection
+                if sqlite:
+                    broken = connection.exec_driver_sql("PRAGMA foreign_key_check").fetchall()
+                    if broken:
+                        raise RuntimeError(f"the migrations broke foreign keys: {broken[:5]}")
+        finally:
+            if sqlite:
+                _foreign_keys(connection, "ON")
+
+
+def _foreign_keys(connection: Connection, state: str) -> None:
+    """Foreign keys on or off, on the driver's connection: outside any transaction (where
+    SQLite takes it into account), which SQLAlchemy's autobegin would open first."""
+    cursor = connection.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
+    try:
+        cursor.execute(f"PRAGMA foreign_keys={state}")
+    finally:
+        cursor.close()
+
+
 def upgrade(engine: Engine, revision: str = "heads") -> None:
     config = alembic_config(engine)
-    with engine.begin() as connection:
+    with _migrating(engine) as connection:
         config.attributes["connection"] = connection
         command.upgrade(config, revision)
 
 
 def downgrade(engine: Engine, revision: str = "base") -> None:
     config = alembic_config(engine)
-    with engine.begin() as connection:
+    with _migrating(engine) as connection:
         config.attributes["connection"] = connection
         command.downgrade(config, revision)
 
