@@ -25,6 +25,7 @@ from records_svc.api import (
     fields,
     health,
     history,
+    imports,
     jobs,
     sirene,
     sync,
@@ -55,6 +56,7 @@ BLUEPRINTS = (
     sirene.blp,
     day.blp,
     history.blp,
+    imports.blp,
 )
 
 

@@ -29,6 +29,7 @@ const ACTIONS = {
   document_added: "a ajouté le document",
   document_removed: "a supprimé le document",
   edition_attached: "a joint l'édition",
+  imported: "a importé la fiche",
 };
 
 function fieldLabel(field) {
