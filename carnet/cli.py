@@ -255,9 +255,11 @@ from carnet.cli_stack import stack as _stack_group  # noqa: E402
 main.add_command(_stack_group)
 from carnet.bench.cli import bench as _bench_group  # noqa: E402
 from carnet.cli_gdpr import gdpr as _gdpr_group  # noqa: E402
+from carnet.cli_import import import_command  # noqa: E402
 
 main.add_command(_bench_group)
 main.add_command(_gdpr_group)
+main.add_command(import_command)
 
 if __name__ == "__main__":  # pragma: no cover
     sys.exit(main())
