@@ -40,6 +40,10 @@ IMPORT_TASK = "carnet.imports.run"
 JOB_KIND = "import"
 IMPORTS_AREA = "imports"
 BATCH = 500
+#: rows per multi-row INSERT: psycopg converts each statement's text in Python, and the
+#: cost of one of 500 rows × 25 columns outweighs the round trips saved (measured: 0.73 →
+#: 0.57 ms of CPU per imported row)
+PAGE_SIZE = 20
 Progress = Callable[[int, int], object]
 
 
@@ -116,8 +120,10 @@ def run_import(db: Database, job_id: str, *, on_progress: Progress | None = None
     """Run the import job ``job_id`` (a task, or the command line); return its state."""
     with db.unit_of_work() as uow:
         job = jobs.get_job(uow.session, job_id)
-        if job.state in (jobs.DONE, jobs.FAILED):
-            return job.state  # delivered twice: already handled
+        if job.state != jobs.QUEUED:
+            # delivered twice: handled, or being handled (a batch committed is never
+            # run again: the rows already imported would come back as duplicates)
+            return job.state
         spec = uow.session.get(Import, job_id)
         if spec is None:
             jobs.mark_failed(uow.session, job_id, "L'import n'a plus de fichier.")
@@ -202,6 +208,7 @@ def _commit_batch(
     db: Database, run: ImportRun, batch: list[tuple[int, list[Any]]], on_progress: Progress | None
 ) -> None:
     with db.unit_of_work() as uow:
+        uow.session.connection(execution_options={"insertmanyvalues_page_size": PAGE_SIZE})
         access.bind(uow.session, run.policy)
         history.bind_actor(uow.session, run.user_id)
         history.tag(uow.session, history.IMPORTED)
