@@ -389,3 +389,34 @@ def test_the_report_is_paged_and_filtered(seller: Api) -> None:
     assert following["report"][0]["row"] == 12
     errors = seller.get(body["links"]["self"], query_string={"outcome": "error"}).json
     assert [r["row"] for r in errors["report"]] == [2 + i for i in range(0, 30, 3)]
+
+
+def test_a_crash_loses_the_batch_being_written_only(
+    seller: Api, database: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from records_svc.domain import imports
+
+    monkeypatch.setattr(imports, "BATCH", 2)
+    calls = iter(range(100))
+    real = imports.process
+
+    def process_then_crash(*args: Any, **kwargs: Any) -> Any:
+        found = real(*args, **kwargs)
+        if next(calls) == 1:  # the second batch, once its rows are in the session
+            raise RuntimeError("disk full")
+        return found
+
+    monkeypatch.setattr(imports, "process", process_then_crash)
+    rows = [["Nom", "SIRET"], *[[f"Prospect {n}", siret(n)] for n in range(5)]]
+    reply = post_import(seller, csv_bytes(rows))
+    assert reply.status_code == 202
+    body = reply.json
+    assert body["state"] == "failed"
+    assert body["error"] == "L'import s'est arrêté après la ligne 2 : disk full"
+    assert body["progress"] == {"done": 2, "total": 5}
+    assert outcomes(body) == {2: "created", 3: "created"}
+    names = [p["name"] for p in seller.get(f"{API}/prospects?sort=name").json["items"]]
+    assert names == ["Prospect 0", "Prospect 1"]
+    monkeypatch.setattr(imports, "process", real)
+    again = run_import(seller, csv_bytes(rows))  # the whole file again: the rest comes in
+    assert outcomes(again) == {2: "duplicate", 3: "duplicate", 4: "created", 5: "created", 6: "created"}  # fmt: skip
