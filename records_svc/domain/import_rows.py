@@ -108,20 +108,24 @@ class _Matcher:
     ) -> Outcome:
         raise NotImplementedError
 
-    def _seen(self, keys: Sequence[tuple[str, str]], number: int) -> int | None:
-        """The earlier row of the file with one of these keys (noting this row's)."""
-        earlier = next((self.run.seen[k] for k in keys if k in self.run.seen), None)
-        if earlier is None:
-            for key in keys:
-                self.run.seen[key] = number
-        return earlier
+    def _earlier(self, keys: Sequence[tuple[str, str]]) -> int | None:
+        """The earlier row of the file created with one of these keys."""
+        return next((self.run.seen[k] for k in keys if k in self.run.seen), None)
 
-    def _duplicate(self, why: str, record: Account | Contact | None, label: str) -> Outcome:
+    def _note(self, keys: Sequence[tuple[str, str]], number: int) -> None:
+        """This row was created (or will be, in a dry run): later ones with its keys repeat it."""
+        for key in keys:
+            self.run.seen.setdefault(key, number)
+
+    def _duplicate(
+        self, match: tuple[str, str], record: Account | Contact | None, label: str
+    ) -> Outcome:
+        key, why = match
         what = f"« {label} » (n° {record.id})" if record is not None else "une fiche existante"
         return Outcome(
             report.DUPLICATE,
             f"Doublon : {why} que {what} ; rien n'a été écrit.",
-            [{"field": why, "code": "duplicate", "message": "matches an existing record"}],
+            [{"field": key, "code": "duplicate", "message": "matches an existing record"}],
             record,
         )
 
@@ -156,10 +160,10 @@ class _ProspectMatcher(_Matcher):
         self, uow: UnitOfWork, number: int, data: dict[str, Any], keys: dict[str, str]
     ) -> Outcome:
         loaded = _load(self.schema, data)
-        found, why = self._match(keys)
-        if found is None and why is None:
+        found, match = self._match(keys)
+        if found is None:
             file_keys = [(k, str(keys[k])) for k in ("siret", "external_ref") if keys.get(k)]
-            earlier = self._seen(file_keys, number)
+            earlier = self._earlier(file_keys)
             if earlier is not None:
                 return Outcome(
                     report.DUPLICATE,
@@ -170,6 +174,7 @@ class _ProspectMatcher(_Matcher):
             account = accounts.new_prospect(
                 self.session, self.run.user_id, loaded, definitions=self.run.definitions["prospect"]
             )
+            self._note(file_keys, number)
             if not self.run.dry_run:
                 self.session.add(account)
             return Outcome(
@@ -177,26 +182,23 @@ class _ProspectMatcher(_Matcher):
                 report.created_message(PROSPECTS, self.run.dry_run),
                 record=None if self.run.dry_run else account,
             )
-        assert why is not None
-        visible = found is not None and self.run.policy.can_see(found)
-        if not visible:
-            return self._duplicate(why, None, "")
-        assert found is not None
+        if not self.run.policy.can_see(found):  # one establishment, one record, unnamed
+            return self._duplicate(match, None, "")
         if self.run.update_existing:
             return self._update(uow, found, loaded)
-        return self._duplicate(why, found, found.name)
+        return self._duplicate(match, found, found.name)
 
-    def _match(self, keys: dict[str, str]) -> tuple[Account | None, str | None]:
+    def _match(self, keys: dict[str, str]) -> tuple[Account | None, tuple[str, str]]:
         account_id = _int(keys.get("id"))
         if account_id is not None:
             if account_id in self.by_id:
-                return self.by_id[account_id], "même identifiant"
+                return self.by_id[account_id], ("id", "même identifiant")
             raise _not_found("id")
         if keys.get("siret") in self.by_siret:
-            return self.by_siret[keys["siret"]], "même SIRET"
+            return self.by_siret[keys["siret"]], ("siret", "même SIRET")
         if keys.get("external_ref") in self.by_ref:
-            return self.by_ref[keys["external_ref"]], "même référence ERP"
-        return None, None
+            return self.by_ref[keys["external_ref"]], ("external_ref", "même référence ERP")
+        return None, ("", "")
 
     def _update(self, uow: UnitOfWork, account: Account, loaded: dict[str, Any]) -> Outcome:
         definitions = self.run.definitions[account.kind]
@@ -281,13 +283,14 @@ class _ContactMatcher(_Matcher):
             found = self.by_id.get(contact_id)
             if found is None or not self.run.policy.can_see(found.account):
                 raise _not_found("id")
-            return self._existing(uow, found, loaded, "même identifiant")
+            return self._existing(uow, found, loaded, ("id", "même identifiant"))
         email = str(data.get("email") or "").strip().lower()
+        file_keys = [("email", f"{account.id}:{email}")] if email else []
         if email:
             found = self.by_email.get((account.id, email))
             if found is not None:
-                return self._existing(uow, found, loaded, "même e-mail")
-            earlier = self._seen([("email", f"{account.id}:{email}")], number)
+                return self._existing(uow, found, loaded, ("email", "même e-mail"))
+            earlier = self._earlier(file_keys)
             if earlier is not None:
                 return Outcome(
                     report.DUPLICATE,
@@ -297,6 +300,7 @@ class _ContactMatcher(_Matcher):
         contact = contacts.new_contact(
             self.session, account, loaded, definitions=self.run.definitions["contact"]
         )
+        self._note(file_keys, number)
         if not self.run.dry_run:
             self.session.add(contact)
         return Outcome(
@@ -306,11 +310,11 @@ class _ContactMatcher(_Matcher):
         )
 
     def _existing(
-        self, uow: UnitOfWork, contact: Contact, loaded: dict[str, Any], why: str
+        self, uow: UnitOfWork, contact: Contact, loaded: dict[str, Any], match: tuple[str, str]
     ) -> Outcome:
         if not self.run.update_existing:
             name = " ".join(p for p in (contact.first_name, contact.last_name) if p)
-            return self._duplicate(why, contact, name)
+            return self._duplicate(match, contact, name)
         definitions = self.run.definitions["contact"]
         if self.run.dry_run:
             fields.validate(

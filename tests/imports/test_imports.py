@@ -420,3 +420,22 @@ def test_a_crash_loses_the_batch_being_written_only(
     monkeypatch.setattr(imports, "process", real)
     again = run_import(seller, csv_bytes(rows))  # the whole file again: the rest comes in
     assert outcomes(again) == {2: "duplicate", 3: "duplicate", 4: "created", 5: "created", 6: "created"}  # fmt: skip
+
+
+def test_a_rejected_row_does_not_make_its_correction_a_duplicate(seller: Api) -> None:
+    existing = seller.post(f"{API}/prospects", json={"name": "Martin", "siret": siret(1)}).json
+    content = csv_bytes(
+        [
+            ["Nom", "SIRET", "E-mail"],
+            ["Durand", siret(7), "pas-un-email"],
+            ["Durand", siret(7), "contact@durand.fr"],
+            ["Durand encore", siret(7), ""],
+            ["Martin", siret(1), ""],
+        ]
+    )
+    body = run_import(seller, content)
+    assert outcomes(body) == {2: "error", 3: "created", 4: "duplicate", 5: "duplicate"}
+    rows = by_row(body)
+    assert "ligne 3" in rows[4]["message"]
+    assert [(f["field"], f["code"]) for f in rows[5]["fields"]] == [("siret", "duplicate")]
+    assert rows[5]["record_id"] == existing["id"]
