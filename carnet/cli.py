@@ -12,6 +12,7 @@ from carnet import cli_documents
 from carnet.bench.cli import bench as bench_group
 from carnet.cli_backup import backup_command, restore_command
 from carnet.cli_gdpr import gdpr as gdpr_group
+from carnet.cli_import import import_command
 from carnet.cli_runtime import command_runtime, command_settings, fail
 from carnet.cli_search import search as search_group
 from carnet.cli_stack import stack as stack_group
@@ -36,6 +37,7 @@ for _command in (
     stack_group,
     bench_group,
     gdpr_group,
+    import_command,
 ):
     main.add_command(_command)
 

@@ -59,6 +59,7 @@ CODES: dict[str, str] = {
     "duplicate": "the value is already another record's (a SIRET, a column mapped twice…)",
     "same_record": "a record cannot be merged into itself",
     "stale": "the record changed since the version given",
+    "ambiguous": "the value matches several records (an import's account by name)",
     "not_related": "the records given do not belong together",
     "unknown_filter": "a list was filtered by a field it has no filter for",
     "unknown_sort": "a list was sorted by a key it cannot be sorted by",
@@ -107,6 +108,7 @@ NOT_FOUND = "not_found"
 DUPLICATE = "duplicate"
 SAME_RECORD = "same_record"
 STALE = "stale"
+AMBIGUOUS = "ambiguous"
 NOT_RELATED = "not_related"
 UNKNOWN_FILTER = "unknown_filter"
 UNKNOWN_SORT = "unknown_sort"

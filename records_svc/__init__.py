@@ -26,6 +26,7 @@ from records_svc.api import (
     fields,
     health,
     history,
+    imports,
     jobs,
     sirene,
     sync,
@@ -56,6 +57,7 @@ BLUEPRINTS = (
     day.blp,
     history.blp,
     duplicates.blp,
+    imports.blp,
 )
 
 

@@ -21,6 +21,8 @@ ROUTES = {
     "carnet.maintenance.*": {"queue": "maintenance"},
     "carnet.sirene.*": {"queue": "sirene"},
     "carnet.editions.*": {"queue": "editions"},
+    # Long file work beside the renders (a worker of its own would be a queue of its own).
+    "carnet.imports.*": {"queue": "editions"},
 }
 
 FAIL_FAST = {"max_retries": 1, "interval_start": 0, "interval_step": 0.2, "interval_max": 0.2}

@@ -5,12 +5,13 @@ from __future__ import annotations
 from celery import Celery
 
 from records_svc.composition import Components
-from workers import editions, indexing, maintenance, retention, sirene
+from workers import editions, imports, indexing, maintenance, retention, sirene
 
 
 def register_all(app: Celery, ctx: Components) -> None:
     # Each module: ``def register(app: Celery, ctx: Components) -> None``.
     editions.register(app, ctx)
+    imports.register(app, ctx)
     indexing.register(app, ctx)
     maintenance.register(app, ctx)
     retention.register(app, ctx)

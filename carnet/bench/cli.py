@@ -1,4 +1,4 @@
-"""``carnet bench search``, ``pipeline``, ``lists`` and ``writes``."""
+"""``carnet bench search``, ``pipeline``, ``lists``, ``writes`` and ``imports``."""
 
 from __future__ import annotations
 
@@ -236,3 +236,47 @@ def writes(count: int, rounds: int, database_url: str | None, results_dir: str) 
         finally:
             db.dispose()
     click.echo(f"results: {report.write_json(result, Path(results_dir), 'writes')}")
+
+
+@bench.command("imports")
+@click.option("--rows", default=100_000, show_default=True, help="Rows of the generated file.")
+@click.option("--baseline-rows", default=2000, show_default=True, help="API POSTs of the baseline.")
+@click.option("--seed", default=1, show_default=True)
+@click.option("--quick", is_flag=True, help="2,000 rows, a 200-POST baseline (CI).")
+@click.option("--postgres-url", default=None, help="Admin URL (CARNET_BENCH_POSTGRES_URL).")
+@click.option("--results-dir", default="bench/results", show_default=True, type=click.Path())
+@click.option("--workdir", default=None, type=click.Path(), help="Where files are kept.")
+def imports(
+    rows: int,
+    baseline_rows: int,
+    seed: int,
+    quick: bool,
+    postgres_url: str | None,
+    results_dir: str,
+    workdir: str | None,
+) -> None:
+    """A lead file imported into PostgreSQL (rows/s) beside row-by-row API POSTs."""
+    import tempfile
+
+    from carnet.bench import imports as imports_bench
+    from carnet.bench import report
+
+    if quick:
+        rows, baseline_rows = 2000, 200
+    result = {"machine": report.machine()}
+    with tempfile.TemporaryDirectory() as scratch:
+        options = imports_bench.Options(
+            rows=rows,
+            baseline_rows=baseline_rows,
+            seed=seed,
+            admin_url=_admin_url(postgres_url),
+            workdir=Path(workdir or scratch),
+        )
+        result.update(imports_bench.run(options, click.echo))
+    result["machine_after"] = report.machine()
+    click.echo("")
+    for line in report.targets_table(result["targets"]):
+        click.echo(line)
+    click.echo(f"import / API POSTs: {result['ratios']['import_over_api_posts']:.1f}×")
+    path = report.write_json(result, Path(results_dir), "imports")
+    click.echo(f"results: {path}")

@@ -31,7 +31,7 @@ class HistoryEntrySchema(Schema):
     action = fields.String(
         metadata={
             "description": "created, changed, validated, converted, closed, reopened, "
-            "sirene_filled, document_added, document_removed, edition_attached, merged"
+            "sirene_filled, document_added, document_removed, edition_attached, merged, imported"
         }
     )
     changes = fields.List(fields.Nested(FieldChangeSchema))

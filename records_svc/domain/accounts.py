@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from sqlalchemy import select
@@ -25,7 +25,7 @@ from records_svc.domain.errors import (
     NotFoundError,
     StaleVersionError,
 )
-from records_svc.domain.models import Account
+from records_svc.domain.models import Account, FieldDefinition
 
 PROSPECT, CLIENT = "prospect", "client"
 DRAFT, VALIDATED = "draft", "validated"
@@ -100,8 +100,10 @@ def _apply(
     entity: str,
     creating: bool,
     enforce_required: bool = True,
+    definitions: Sequence[FieldDefinition] | None = None,
 ) -> None:
-    definitions = fields.list_definitions(session, entity)
+    if definitions is None:
+        definitions = fields.list_definitions(session, entity)
     flat = fields.flatten({k: v for k, v in data.items() if k != "owner_id"})
     standard, custom = fields.validate(
         definitions, flat, data.get("custom"), creating=creating, enforce_required=enforce_required
@@ -146,10 +148,24 @@ def _apply_erp_keys(session: Session, account: Account, data: Mapping[str, Any])
         account.external_ref = ref
 
 
-def create_prospect(uow: UnitOfWork, actor_id: int, data: Mapping[str, Any]) -> Account:
+def new_prospect(
+    session: Session,
+    actor_id: int | None,
+    data: Mapping[str, Any],
+    *,
+    definitions: Sequence[FieldDefinition] | None = None,
+) -> Account:
+    """A prospect checked and built from ``data``, not added yet (an import adds a batch).
+
+    ``definitions``: the prospect field library, when the caller has read it already."""
     account = Account(kind=PROSPECT, status=DRAFT, closed=False, custom={}, owner_id=actor_id)
-    _apply_erp_keys(uow.session, account, {k: data[k] for k in ERP_KEYS if k in data})
-    _apply(uow.session, account, data, entity=PROSPECT, creating=True)
+    _apply_erp_keys(session, account, {k: data[k] for k in ERP_KEYS if k in data})
+    _apply(session, account, data, entity=PROSPECT, creating=True, definitions=definitions)
+    return account
+
+
+def create_prospect(uow: UnitOfWork, actor_id: int, data: Mapping[str, Any]) -> Account:
+    account = new_prospect(uow.session, actor_id, data)
     duplicates.check_siret_free(uow.session, account.siret, None)
     uow.session.add(account)
     uow.session.flush()
@@ -163,13 +179,21 @@ def update_account(
     *,
     expected_version: int | None,
     kind: str | None = None,
+    definitions: Sequence[FieldDefinition] | None = None,
 ) -> Account:
     account = get_account(uow.session, account_id, kind)
     check_version(account.version, expected_version, account.kind)
     access.of(uow.session).check_account_edit(account, data)
     erp_keys = {key: data[key] for key in ERP_KEYS if key in data}
     siret = account.siret
-    _apply(uow.session, account, _without(data, ERP_KEYS), entity=account.kind, creating=False)
+    _apply(
+        uow.session,
+        account,
+        _without(data, ERP_KEYS),
+        entity=account.kind,
+        creating=False,
+        definitions=definitions,
+    )
     if account.siret != siret:
         duplicates.check_siret_free(uow.session, account.siret, account.id)
     _apply_erp_keys(uow.session, account, erp_keys)

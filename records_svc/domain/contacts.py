@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import replace
 from typing import Any
 
@@ -14,7 +14,7 @@ from records_svc.db import UnitOfWork
 from records_svc.domain import access, fields, listing, record_files
 from records_svc.domain.accounts import check_version, get_account
 from records_svc.domain.errors import FieldValidationError, NotFoundError
-from records_svc.domain.models import Account, Contact, ContactWord, utcnow
+from records_svc.domain.models import Account, Contact, ContactWord, FieldDefinition, utcnow
 from records_svc.domain.paging import decode_cursor, encode_cursor
 
 #: a person's answer to "may we contact you?" (GDPR consent)
@@ -117,10 +117,18 @@ def _apply_consent(contact: Contact, data: Mapping[str, Any]) -> None:
         contact.do_not_contact = bool(data["do_not_contact"])
 
 
-def _apply(session: Session, contact: Contact, data: Mapping[str, Any], *, creating: bool) -> None:
+def _apply(
+    session: Session,
+    contact: Contact,
+    data: Mapping[str, Any],
+    *,
+    creating: bool,
+    definitions: Sequence[FieldDefinition] | None = None,
+) -> None:
     _apply_consent(contact, data)
     data = {k: v for k, v in data.items() if k not in ("consent", "do_not_contact")}
-    definitions = fields.list_definitions(session, "contact")
+    if definitions is None:
+        definitions = fields.list_definitions(session, "contact")
     standard, custom = fields.validate(
         definitions, fields.flatten(data), data.get("custom"), creating=creating
     )
@@ -136,21 +144,38 @@ def _apply(session: Session, contact: Contact, data: Mapping[str, Any], *, creat
         contact.custom = merged
 
 
+def new_contact(
+    session: Session,
+    account: Account,
+    data: Mapping[str, Any],
+    *,
+    definitions: Sequence[FieldDefinition] | None = None,
+) -> Contact:
+    """A contact of ``account`` checked and built from ``data``, not added yet (imports)."""
+    contact = Contact(account_id=account.id, custom={})
+    _apply(session, contact, data, creating=True, definitions=definitions)
+    return contact
+
+
 def create_contact(uow: UnitOfWork, account_id: int, data: Mapping[str, Any]) -> Contact:
     account = get_account(uow.session, account_id)
-    contact = Contact(account_id=account.id, custom={})
-    _apply(uow.session, contact, data, creating=True)
+    contact = new_contact(uow.session, account, data)
     uow.session.add(contact)
     uow.session.flush()
     return contact
 
 
 def update_contact(
-    uow: UnitOfWork, contact_id: int, data: Mapping[str, Any], *, expected_version: int | None
+    uow: UnitOfWork,
+    contact_id: int,
+    data: Mapping[str, Any],
+    *,
+    expected_version: int | None,
+    definitions: Sequence[FieldDefinition] | None = None,
 ) -> Contact:
     contact = get_contact(uow.session, contact_id)
     check_version(contact.version, expected_version, "contact")
-    _apply(uow.session, contact, data, creating=False)
+    _apply(uow.session, contact, data, creating=False, definitions=definitions)
     uow.session.flush()
     return contact
 

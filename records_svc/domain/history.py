@@ -9,7 +9,8 @@ rolled back leaves no history, and no change goes unrecorded.
 
 One entry per record per transaction: ``created``, ``changed``, ``validated``,
 ``converted`` (prospect → client), ``closed``/``reopened``, ``sirene_filled``,
-``document_added``/``document_removed``, ``edition_attached``; each carries its
+``document_added``/``document_removed``, ``edition_attached``, ``imported`` (a
+record created or changed by an import); each carries its
 field changes (``{field, old, new}`` in API field names), the user and the
 request id. A deleted record's history goes with it and a tombstone
 (``DeletedRecord``: kind, id, an account's name, who, when) is left instead: a
@@ -35,6 +36,8 @@ CREATED, CHANGED, VALIDATED, CONVERTED = "created", "changed", "validated", "con
 CLOSED, REOPENED = "closed", "reopened"
 SIRENE_FILLED, EDITION_ATTACHED = "sirene_filled", "edition_attached"
 DOCUMENT_ADDED, DOCUMENT_REMOVED = "document_added", "document_removed"
+#: a record created or changed by an import (``tag``)
+IMPORTED = "imported"
 #: a deletion by the retention purge (the tombstone's reason)
 GDPR_PURGE = "gdpr_purge"
 #: a record merged into another: the target's entry and the source's tombstone reason
@@ -236,8 +239,8 @@ def _action(session: Session, record: _Record) -> str:
         return VALIDATED
     if "closed" in changes:
         return CLOSED if changes["closed"][1] else REOPENED
-    if session.info.get(_TAG) == SIRENE_FILLED:
-        return SIRENE_FILLED
+    if session.info.get(_TAG) in (SIRENE_FILLED, IMPORTED):
+        return str(session.info[_TAG])
     return CHANGED
 
 
@@ -261,7 +264,8 @@ def write_pending(session: Session) -> None:
         if (record.entity, record.obj.id) in notes.merges:
             merged_changes[(record.entity, record.obj.id)] = changes
         elif record.created:
-            rows.append(HistoryEntry(entity=record.entity, entity_id=record.obj.id, action=CREATED))
+            created = IMPORTED if session.info.get(_TAG) == IMPORTED else CREATED
+            rows.append(HistoryEntry(entity=record.entity, entity_id=record.obj.id, action=created))
         elif changes:
             action = _action(session, record)
             rows.append(

@@ -8,6 +8,7 @@ from sqlalchemy import engine_from_config, pool
 from records_svc.domain import (  # noqa: F401 - register their tables
     history_models,
     idempotency,
+    import_models,
     list_models,
     sales_models,
 )

@@ -100,3 +100,23 @@ def test_bench_lists_quick_pages_every_shape_on_both_databases(tmp_path: Path) -
             assert shape["offset"]["count"] >= 1, (database, label)
         assert shapes["all by name"]["pages"] == 10, database  # walked past the first page
     assert "list page p99 (ms)" in result["targets"]
+
+
+def test_bench_imports_quick_imports_the_file_and_its_baseline(tmp_path: Path) -> None:
+    with scratch_postgres_database():  # PostgreSQL is there (skip outside CI, else fail)
+        pass
+    result = run_bench(tmp_path, "imports")
+    assert result["rows"] == 2000
+    baseline = result["baseline_api_posts"]
+    assert baseline["rows"] == 200
+    assert set(baseline["statuses"]) == {"201", "422"}  # a wrong SIRET every 100 rows
+    for name in ("dry_run", "import"):
+        run = result[name]
+        assert run["state"] == "done", name
+        assert run["rows"] == 2000, name
+        counts = run["counts"]
+        assert counts["duplicate"] == 20 and counts["error"] >= 20 and counts["updated"] == 0
+        assert sum(counts.values()) == 2000
+    assert result["dry_run"]["counts"] == result["import"]["counts"]
+    assert result["ratios"]["import_over_api_posts"] > 0
+    assert "import_rows_per_s" in result["targets"]

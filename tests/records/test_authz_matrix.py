@@ -41,6 +41,7 @@ from records_svc.domain import (
     accounts,
     actions,
     calendar_feeds,
+    imports,
     jobs,
     opportunities,
     rights,
@@ -52,6 +53,7 @@ from records_svc.domain import fields as fields_domain
 from records_svc.domain.documents import Owner, Upload, add_documents
 from records_svc.editions import templates as templates_domain
 from records_svc.files import EDITIONS
+from records_svc.jobs import NullJobQueue
 from search_svc import create_app as create_search_app
 from search_svc.backends.sqlite_fts import SqliteFtsBackend
 from tests.conftest import PASSWORD, TEST_HASHING
@@ -180,6 +182,14 @@ class World:
                 self.shared[key] = templates_domain.create_template(uow, data).id
         return self.shared[key]
 
+    def import_job(self, user_id: int) -> str:
+        """A done import of ``user_id`` (one prospect)."""
+        request = imports.ImportRequest("prospects", "leads.csv", b"Nom\r\nMartin\r\n")
+        with self.database.unit_of_work() as uow:
+            job_id = imports.start_import(uow, NullJobQueue(), request, user_id=user_id).id
+        imports.run_import(self.database, job_id)
+        return job_id
+
     def job(self, user_id: int, closed: bool) -> str:
         """A done edition job of ``user_id`` about an account, with its file."""
         account = self.get("client" if closed else "prospect", closed, fresh=False)
@@ -300,6 +310,14 @@ BODIES: dict[str, Body] = {
 UPLOADS = {
     f"POST /api/v1/{kind}/{{owner_id}}/documents" for kind in ("contacts", "prospects", "clients")
 }
+#: a valid multipart form for each operation that takes one
+FORMS: dict[str, Callable[[], dict[str, Any]]] = {
+    "POST /api/v1/imports": lambda: {
+        "file": (io.BytesIO(b"Nom\r\nMartin\r\n"), "leads.csv"),
+        "entity": "prospects",
+        "dry_run": "true",
+    },
+}
 #: operations on the caller's calendar feed, which must exist first
 WITH_FEED = {"GET /api/v1/calendar/feeds/me", "DELETE /api/v1/calendar/feeds/me"}
 QUERIES = {
@@ -363,6 +381,8 @@ class Target:
             return f"ERP-{self.serial}"
         if name == "token":  # the calendar feed's secret: the caller's own feed
             return self.world.feed(self.user_id or 0)
+        if name == "job_id" and self.path.startswith("/api/v1/imports/"):
+            return self.world.import_job(self.user_id or 0)
         if name == "job_id":
             return self.world.job(self.user_id or 0, self.closed)
         if name == "template_id":
@@ -435,6 +455,8 @@ class Matrix:
         kwargs: dict[str, Any] = {"headers": headers, "query_string": QUERIES.get(operation)}
         if operation in UPLOADS:
             kwargs["data"] = {"file": (io.BytesIO(b"hello"), "note.txt")}
+        elif operation in FORMS:
+            kwargs["data"] = {} if stopped else FORMS[operation]()
         elif operation in BODIES:
             kwargs["json"] = {} if stopped else BODIES[operation](target)
         client = self.search if service == "search" else self.records

@@ -5,6 +5,7 @@ import { features, get } from "./api.js";
 import { confirmDialog, h, notFoundPage, setTitle } from "./dom.js";
 import { contactCreatePage, fichePage, prospectCreatePage } from "./fiche.js";
 import { discardChanges, hasUnsavedChanges, recent, releaseGuard, saveScroll } from "./memory.js";
+import { importPage } from "./imports.js";
 import { listPage } from "./lists.js";
 import { calendarSection, opportunityPage, portfolioPage } from "./opportunities.js";
 import { recordHash, resultsPage, searchBox } from "./search.js";
@@ -62,6 +63,7 @@ const routes = [
   [/^#\/opportunites$/, () => opportunitiesPage(), "opportunites"],
   [/^#\/opportunites\/(\d+)$/, (m) => opportunityPage(Number(m[1])), "opportunites"],
   [/^#\/mes\/(comptes|contacts|opportunites|actions)$/, (m) => listPage(m[1]), "mes"],
+  [/^#\/importer$/, () => importPage(), "importer"],
 ];
 
 let shownHash = null;

@@ -31,6 +31,7 @@ const ACTIONS = {
   document_removed: "a supprimé le document",
   edition_attached: "a joint l'édition",
   merged: "a fusionné dans cette fiche",
+  imported: "a importé la fiche",
 };
 
 function fieldLabel(field) {

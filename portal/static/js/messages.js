@@ -79,6 +79,7 @@ export const BY_CODE = {
   duplicate: "déjà celui d'une autre fiche",
   same_record: "c'est la fiche elle-même",
   stale: "modifiée entre-temps",
+  ambiguous: "correspond à plusieurs fiches : précisez",
 };
 
 /** Seconds to wait, from a Retry-After value (seconds or an HTTP date); null if unknown. */

@@ -2,7 +2,7 @@
 the owner kept on contacts ("my contacts"), both written by database triggers
 
 Revision ID: 0016_list_speed
-Revises: 0011_history
+Revises: 0013_imports
 Create Date: 2026-12-01 18:50:00
 
 The triggers keep ``account_words``, ``contact_words`` and ``contacts.owner_id`` true
@@ -17,7 +17,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0016_list_speed"
-down_revision = "0012_duplicates"
+down_revision = "0013_imports"
 branch_labels = None
 depends_on = None
 

@@ -1,0 +1,166 @@
+"""``carnet bench imports``: a generated lead file imported into PostgreSQL, in rows/s.
+
+The file is what a trade show or a purchased list gives: French companies with a
+SIRET, an address, a phone, an e-mail and a website, 1 % of rows with a wrong SIRET
+and 1 % repeating an earlier row (duplicates), as a UTF-8 CSV with ``;`` (about 2 % of
+the generated phone numbers are not valid numbers either: errors too).
+It goes through the import job exactly as ``POST /imports`` runs it (rows checked as
+the API checks them, batches committed with their history, outbox and report), dry
+run first, then for real. Beside it, in the same run and on the same database, the
+baseline: the same rows created one ``POST /prospects`` at a time through the API
+(in process, no network), which is what a script does without an import.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import secrets
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from carnet.bench.data import scratch_database
+from carnet.fakedata import companies
+from config import load_settings
+from httpkit.tokens import issue_token
+from records_svc import create_app, migrate
+from records_svc.db import Database
+from records_svc.domain import imports, users
+from records_svc.files import FileStore
+from records_svc.jobs import NullJobQueue
+
+HEADER = ("Raison sociale", "Nom", "Adresse", "Code postal", "Ville", "Tél.", "E-mail",
+          "Site web", "SIRET", "Code APE")  # fmt: skip
+TARGET_ROWS_PER_S = 2000.0
+
+
+@dataclass
+class Options:
+    rows: int
+    baseline_rows: int
+    seed: int
+    admin_url: str
+    workdir: Path
+
+
+def lead_file(rows: int, seed: int) -> bytes:
+    """``rows`` generated leads; every 100th a wrong SIRET, every 100th (+50) a repeat."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, delimiter=";", lineterminator="\r\n")
+    writer.writerow(HEADER)
+    written: list[list[str]] = []
+    for n, c in enumerate(companies(rows, seed, contacts_per_company=(0, 0))):
+        row = [c.legal_name, c.name, c.line1, c.postal_code, c.city, c.phone, c.email,
+               c.website, c.siret, c.ape_code]  # fmt: skip
+        if n % 100 == 99:
+            row[8] = row[8][:-1] + str((int(row[8][-1]) + 1) % 10)  # fails its checksum
+        if n % 100 == 50 and written:
+            row = written[n // 2]
+        written.append(row)
+        writer.writerow(row)
+    return buffer.getvalue().encode("utf-8-sig")
+
+
+def _body(row: list[str]) -> dict[str, Any]:
+    legal, name, line1, postal_code, city, phone, email, website, siret, ape = row
+    return {
+        "legal_name": legal,
+        "name": name,
+        "address": {"line1": line1, "postal_code": postal_code, "city": city},
+        "phone": phone,
+        "email": email,
+        "website": website,
+        "siret": siret,
+        "ape_code": ape,
+    }
+
+
+def baseline(db: Database, options: Options, user_id: int) -> dict[str, Any]:
+    """The same kind of rows, one API POST each (in process): rows/s."""
+    secret = "bench-secret-" + secrets.token_hex(16)
+    settings = load_settings(
+        data_dir=options.workdir / "var", database_url=db.url, secret_key=secret
+    )
+    app = create_app(settings, database=db, job_queue=NullJobQueue())
+    token = issue_token(
+        secret, user_id=user_id, username="bench-importer", rights=[], ttl_seconds=3600
+    )
+    headers = {"Authorization": f"Bearer {token}"}
+    content = lead_file(options.baseline_rows, options.seed + 1).decode("utf-8-sig")
+    rows = list(csv.reader(io.StringIO(content), delimiter=";"))[1:]
+    client = app.test_client()
+    statuses: dict[int, int] = {}
+    started, cpu = time.perf_counter(), time.process_time()
+    for row in rows:
+        reply = client.post("/api/v1/prospects", json=_body(row), headers=headers)
+        statuses[reply.status_code] = statuses.get(reply.status_code, 0) + 1
+        reply.close()
+    seconds, cpu = time.perf_counter() - started, time.process_time() - cpu
+    return {"rows": len(rows), "seconds": seconds, "rows_per_s": len(rows) / seconds,
+            "cpu_ms_per_row": cpu * 1000 / len(rows), "statuses": statuses}  # fmt: skip
+
+
+def one_import(db: Database, content: bytes, user_id: int, *, dry_run: bool) -> dict[str, Any]:
+    request = imports.ImportRequest("prospects", "salon.csv", content, dry_run=dry_run)
+    started = time.perf_counter()
+    with db.unit_of_work() as uow:
+        job_id = imports.start_import(uow, NullJobQueue(), request, user_id=user_id).id
+    checked, cpu = time.perf_counter(), time.process_time()
+    state = imports.run_import(db, job_id)
+    ended, cpu = time.perf_counter(), time.process_time() - cpu
+    with db.read() as session:
+        job, _spec = imports.get_import(session, job_id, user_id=None)
+        result = dict(job.result or {})
+    rows = int(result["progress"]["done"])
+    return {
+        "state": state,
+        "rows": rows,
+        "counts": result["counts"],
+        "start_seconds": checked - started,
+        "run_seconds": ended - checked,
+        "seconds": ended - started,
+        "rows_per_s": rows / (ended - started),
+        #: this process's CPU (not PostgreSQL's): what a busy machine leaves out of rows/s
+        "cpu_ms_per_row": cpu * 1000 / rows,
+    }
+
+
+def run(options: Options, say: Callable[[str], None]) -> dict[str, Any]:
+    content = lead_file(options.rows, options.seed)
+    result: dict[str, Any] = {"rows": options.rows, "file_bytes": len(content)}
+    with scratch_database(options.admin_url, "imports") as url:
+        db = Database(url)
+        db.files = FileStore(options.workdir / "files")
+        try:
+            migrate.upgrade(db.engine)
+            with db.unit_of_work() as uow:
+                user_id = users.create_user(
+                    uow.session, "bench-importer", secrets.token_urlsafe(16)
+                ).id
+            say(f"baseline: {options.baseline_rows} prospects, one API POST each…")
+            result["baseline_api_posts"] = baseline(db, options, user_id)
+            say(f"dry run of {options.rows} rows…")
+            result["dry_run"] = one_import(db, content, user_id, dry_run=True)
+            say(f"import of {options.rows} rows…")
+            result["import"] = one_import(db, content, user_id, dry_run=False)
+        finally:
+            db.dispose()
+    for name in ("baseline_api_posts", "dry_run", "import"):
+        report = result[name]
+        say(
+            f"{name:20} {report['rows']:>8} rows  {report['rows_per_s']:10.0f} rows/s  "
+            f"{report['cpu_ms_per_row']:6.2f} ms of CPU per row"
+        )
+    speed = result["import"]["rows_per_s"]
+    result["ratios"] = {"import_over_api_posts": speed / result["baseline_api_posts"]["rows_per_s"]}
+    result["targets"] = {
+        "import_rows_per_s": {
+            "measured": speed,
+            "target": TARGET_ROWS_PER_S,
+            "met": speed >= TARGET_ROWS_PER_S,
+        }
+    }
+    return result

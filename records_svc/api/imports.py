@@ -1,0 +1,248 @@
+"""Imports of prospects and contacts from a CSV or XLSX file: a job with a per-row report."""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from flask import Response, request, stream_with_context
+from flask_smorest import Blueprint
+from marshmallow import EXCLUDE, Schema, fields, validate
+
+from httpkit.tokens import current_principal
+from records_svc.api.common import API, iso, login_required, services
+from records_svc.api.converters import MAX_ID
+from records_svc.domain import import_mapping as mapping_
+from records_svc.domain import import_report as report
+from records_svc.domain import imports, jobs
+from records_svc.domain.errors import ConflictError, FieldValidationError
+from records_svc.domain.import_models import Import, ImportRow
+from records_svc.domain.models import Job
+
+blp = Blueprint("imports", __name__, url_prefix=API, description="Imports")
+
+Reply = tuple[dict[str, Any], int, dict[str, str]]
+PARIS = ZoneInfo("Europe/Paris")
+
+IMPORT_BODY = {
+    "requestBody": {
+        "required": True,
+        "content": {
+            "multipart/form-data": {
+                "schema": {
+                    "type": "object",
+                    "properties": {
+                        "file": {"type": "string", "format": "binary"},
+                        "entity": {"type": "string", "enum": list(mapping_.ENTITIES)},
+                        "mapping": {
+                            "type": "string",
+                            "description": "JSON object: column → field key (guessed if absent)",
+                        },
+                        "dry_run": {"type": "boolean"},
+                        "update_existing": {"type": "boolean"},
+                    },
+                    "required": ["file", "entity"],
+                }
+            }
+        },
+    }
+}
+
+
+class ImportFormSchema(Schema):
+    class Meta:
+        unknown = EXCLUDE
+
+    entity = fields.String(required=True, validate=validate.OneOf(mapping_.ENTITIES))
+    mapping = fields.String(validate=validate.Length(max=100_000))
+    dry_run = fields.Boolean(load_default=False)
+    update_existing = fields.Boolean(load_default=False)
+
+
+class ImportProgressSchema(Schema):
+    done = fields.Integer()
+    total = fields.Integer()
+
+
+class ImportReportRowSchema(Schema):
+    row = fields.Integer()
+    outcome = fields.String(validate=validate.OneOf(report.OUTCOMES))
+    message = fields.String(allow_none=True)
+    record_id = fields.Integer(allow_none=True)
+    fields = fields.List(fields.Dict())  # type: ignore[assignment]
+
+
+class ImportTargetSchema(Schema):
+    key = fields.String()
+    label = fields.String()
+    type = fields.String()
+
+
+class ImportSchema(Schema):
+    id = fields.String()
+    state = fields.String()
+    error = fields.String(allow_none=True)
+    entity = fields.String()
+    dry_run = fields.Boolean()
+    update_existing = fields.Boolean()
+    file_name = fields.String()
+    columns = fields.List(fields.String())
+    mapping = fields.Dict(keys=fields.String(), values=fields.String())
+    targets = fields.List(fields.Nested(ImportTargetSchema))
+    progress = fields.Nested(ImportProgressSchema)
+    counts = fields.Dict(keys=fields.String(), values=fields.Integer())
+    report = fields.List(fields.Nested(ImportReportRowSchema))
+    next_cursor = fields.String(allow_none=True)
+    created_at = fields.String()
+    updated_at = fields.String()
+    links = fields.Dict()
+
+
+class ImportReportArgsSchema(Schema):
+    class Meta:
+        unknown = EXCLUDE
+
+    outcome = fields.String(validate=validate.OneOf(report.OUTCOMES))
+    cursor = fields.Integer(validate=validate.Range(min=0, max=MAX_ID))
+    limit = fields.Integer(validate=validate.Range(min=1, max=1000), load_default=200)
+
+
+def import_repr(
+    job: Job,
+    spec: Import,
+    rows: list[ImportRow],
+    next_row: int | None,
+    known: dict[str, mapping_.Target],
+) -> dict[str, Any]:
+    path = f"{API}/imports/{job.id}"
+    result = job.result or {}
+    return {
+        "id": job.id,
+        "state": job.state,
+        "error": job.error,
+        "entity": spec.entity,
+        "dry_run": spec.dry_run,
+        "update_existing": spec.update_existing,
+        "file_name": spec.file_name,
+        "columns": spec.columns,
+        "mapping": spec.mapping,
+        "targets": [{"key": t.key, "label": t.label, "type": t.type} for t in known.values()],
+        "progress": result.get("progress", {"done": 0, "total": 0}),
+        "counts": result.get("counts", {}),
+        "report": [
+            {
+                "row": r.row,
+                "outcome": r.outcome,
+                "message": r.message,
+                "fields": r.fields,
+                "record_id": r.record_id,
+            }
+            for r in rows
+        ],
+        "next_cursor": str(next_row) if next_row is not None else None,
+        "created_at": iso(job.created_at),
+        "updated_at": iso(job.updated_at),
+        "links": {"self": path, "errors": f"{path}/errors", "job": f"{API}/jobs/{job.id}"},
+    }
+
+
+def _read(job_id: str, args: dict[str, Any]) -> dict[str, Any]:
+    with services().db.read() as session:
+        job, spec = imports.get_import(session, job_id, user_id=current_principal().user_id)
+        rows, next_row = imports.report_page(
+            session,
+            job_id,
+            outcome=args.get("outcome"),
+            after=args.get("cursor"),
+            limit=args["limit"],
+        )
+        known = mapping_.targets(session, spec.entity)
+        return import_repr(job, spec, rows, next_row, known)
+
+
+def _mapping(text: str | None) -> dict[str, Any] | None:
+    if text is None or not text.strip():
+        return None
+    try:
+        value = json.loads(text)
+    except ValueError:
+        value = None
+    if not isinstance(value, dict):
+        raise FieldValidationError(
+            [{"field": "mapping", "code": "invalid", "message": "a JSON object: column → field"}]
+        )
+    return value
+
+
+@blp.route("/imports", methods=["POST"])
+@login_required()
+@blp.arguments(ImportFormSchema, location="form")
+@blp.doc(**IMPORT_BODY)
+@blp.response(202, ImportSchema)
+def start_import(form: dict[str, Any]) -> Reply:
+    """Import prospects or contacts from a CSV or XLSX file (a dry run writes nothing)."""
+    upload = request.files.get("file")
+    if upload is None:
+        raise FieldValidationError(
+            [{"field": "file", "code": "required", "message": "is required"}]
+        )
+    svc = services()
+    content = upload.stream.read(svc.settings.max_upload_bytes + 1)
+    if len(content) > svc.settings.max_upload_bytes:
+        raise FieldValidationError(
+            [{"field": "file", "code": "too_large", "message": "the file is too large"}]
+        )
+    data = imports.ImportRequest(
+        entity=form["entity"],
+        file_name=upload.filename or "import.csv",
+        content=content,
+        mapping=_mapping(form.get("mapping")),
+        dry_run=form["dry_run"],
+        update_existing=form["update_existing"],
+    )
+    with svc.db.unit_of_work() as uow:
+        job = imports.start_import(uow, svc.jobs, data, user_id=current_principal().user_id)
+        job_id = job.id
+    body = _read(job_id, {"limit": 200})  # an eager job has run already: its report
+    return body, 202, {"Location": body["links"]["self"]}
+
+
+@blp.route("/imports/<string:job_id>", methods=["GET"])
+@login_required()
+@blp.arguments(ImportReportArgsSchema, location="query")
+@blp.response(200, ImportSchema)
+def get_import(args: dict[str, Any], job_id: str) -> dict[str, Any]:
+    """The import's state, progress and report (paged by row: ``cursor``, ``limit``)."""
+    return _read(job_id, args)
+
+
+@blp.route("/imports/<string:job_id>/errors", methods=["GET"])
+@login_required()
+@blp.response(200, {"type": "string", "format": "binary"}, content_type="text/csv")
+def import_errors(job_id: str) -> Response:
+    """The rejected rows as CSV (the file's columns and ``erreur``): fix, import again."""
+    db = services().db
+    with db.read() as session:
+        job, spec = imports.get_import(session, job_id, user_id=current_principal().user_id)
+        columns, stem = list(spec.columns), spec.file_name.rsplit(".", 1)[0] or "import"
+        finished = job.state in (jobs.DONE, jobs.FAILED)
+    if not finished:
+        raise ConflictError(f"Import {job_id} is still running; its error file comes at its end.")
+
+    def chunks() -> Any:
+        with db.read() as session:
+            yield from report.error_file(session, job_id, columns)
+
+    day = datetime.now(PARIS).date().isoformat()
+    name = f"{stem}-erreurs-{day}.csv".replace('"', "")
+    return Response(
+        stream_with_context(chunks()),
+        mimetype="text/csv",
+        headers={"Content-Disposition": f'attachment; filename="{_ascii(name)}"'},
+    )
+
+
+def _ascii(name: str) -> str:
+    return name.encode("ascii", "replace").decode().replace("?", "_")

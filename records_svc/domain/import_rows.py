@@ -1,0 +1,347 @@
+"""One batch of an import: each row checked as the API checks it, matched, then written.
+
+A row's body goes through the API's own request schema and the field library's
+validation (``new_prospect``, ``new_contact``, ``update_account``…), so an import
+rejects what the API rejects, with the same fields, codes and messages. Matching:
+by ``id``, then SIRET, then ERP key (prospects); by ``id``, then e-mail within the
+account (contacts, whose account is found by id, SIRET, ERP key or name). Each batch
+reads what it may match in one query per key, never row by row.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from marshmallow import Schema, ValidationError
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from httpkit.problems import _webargs_errors
+from records_svc.db import UnitOfWork
+from records_svc.domain import access, accounts, contacts, fields, numbers
+from records_svc.domain import import_mapping as mapping_
+from records_svc.domain import import_report as report
+from records_svc.domain.errors import DomainError, FieldValidationError
+from records_svc.domain.import_mapping import CONTACTS, PROSPECTS, Target
+from records_svc.domain.models import Account, Contact, FieldDefinition
+
+
+@dataclass
+class ImportRun:
+    """What every batch of one import shares."""
+
+    job_id: str
+    entity: str
+    dry_run: bool
+    update_existing: bool
+    columns: list[str]
+    mapping: dict[str, str]
+    user_id: int | None
+    policy: access.AccessPolicy
+    known: dict[str, Target] = field(default_factory=dict)
+    definitions: dict[str, list[FieldDefinition]] = field(default_factory=dict)
+    #: matching keys seen in earlier rows of the file → their row number
+    seen: dict[tuple[str, str], int] = field(default_factory=dict)
+    counts: dict[str, int] = field(default_factory=dict)
+    done: int = 0
+    total: int = 0
+
+
+@dataclass
+class Outcome:
+    outcome: str
+    message: str
+    fields: list[dict[str, str]] = field(default_factory=list)
+    record: Account | Contact | None = None
+
+
+def process(uow: UnitOfWork, run: ImportRun, batch: list[tuple[int, list[Any]]]) -> list[Outcome]:
+    parsed = [mapping_.body(cells, run.columns, run.mapping, run.known) for _, cells in batch]
+    for data, keys in parsed:  # a prospect's SIRET is a field, and its first matching key
+        siret = _siret_key(data.get("siret")) if run.entity == PROSPECTS else None
+        if siret:
+            data["siret"] = keys["siret"] = siret
+    if run.entity == PROSPECTS:
+        matcher: _Matcher = _ProspectMatcher(uow.session, run, [keys for _, keys in parsed])
+    else:
+        matcher = _ContactMatcher(uow.session, run, [keys for _, keys in parsed])
+    outcomes = []
+    for (number, _cells), (data, keys) in zip(batch, parsed, strict=True):
+        try:
+            outcomes.append(matcher.row(uow, number, data, keys))
+        except DomainError as exc:  # a 422 (or 409, 404…) the API would have answered
+            found = exc.errors or [{"field": "", "code": "invalid", "message": exc.detail}]
+            errors = report.with_codes(found, run.known)
+            outcomes.append(Outcome(report.ERROR, report.french(errors, run.known), errors))
+    return outcomes
+
+
+# --- checking a row as the API does -------------------------------------------------------
+
+
+def _load(schema: Schema, data: dict[str, Any]) -> dict[str, Any]:
+    """The body through the API's request schema (its 422s, its messages)."""
+    try:
+        loaded: dict[str, Any] = schema.load(data)
+    except ValidationError as exc:
+        raise FieldValidationError(_webargs_errors({"json": exc.messages})) from None
+    return loaded
+
+
+def _not_found(field_: str) -> FieldValidationError:
+    return FieldValidationError(
+        [{"field": field_, "code": "not_found", "message": "no such record"}]
+    )
+
+
+class _Matcher:
+    """Finds a row's existing record, then creates, updates or reports it."""
+
+    def __init__(self, session: Session, run: ImportRun) -> None:
+        self.session = session
+        self.run = run
+
+    def row(
+        self, uow: UnitOfWork, number: int, data: dict[str, Any], keys: dict[str, str]
+    ) -> Outcome:
+        raise NotImplementedError
+
+    def _earlier(self, keys: Sequence[tuple[str, str]]) -> int | None:
+        """The earlier row of the file created with one of these keys."""
+        return next((self.run.seen[k] for k in keys if k in self.run.seen), None)
+
+    def _note(self, keys: Sequence[tuple[str, str]], number: int) -> None:
+        """This row was created (or will be, in a dry run): later ones with its keys repeat it."""
+        for key in keys:
+            self.run.seen.setdefault(key, number)
+
+    def _duplicate(
+        self, match: tuple[str, str], record: Account | Contact | None, label: str
+    ) -> Outcome:
+        key, why = match
+        what = f"« {label} » (n° {record.id})" if record is not None else "une fiche existante"
+        return Outcome(
+            report.DUPLICATE,
+            f"Doublon : {why} que {what} ; rien n'a été écrit.",
+            [{"field": key, "code": "duplicate", "message": "matches an existing record"}],
+            record,
+        )
+
+
+def _siret_key(value: str | None) -> str | None:
+    if not value:
+        return None
+    cleaned = numbers.clean(value)
+    return cleaned if len(cleaned) == 14 and cleaned.isdigit() else None
+
+
+class _ProspectMatcher(_Matcher):
+    def __init__(self, session: Session, run: ImportRun, keys: list[dict[str, str]]) -> None:
+        super().__init__(session, run)
+        self.schema = _account_schema()
+        self.by_id = self._accounts(Account.id, {_int(k.get("id")) for k in keys} - {None})
+        self.by_siret = self._accounts(Account.siret, {k.get("siret") for k in keys} - {None})
+        self.by_ref = self._accounts(
+            Account.external_ref, {k.get("external_ref") for k in keys} - {None}
+        )
+
+    def _accounts(self, column: Any, values: set[Any]) -> dict[Any, Account]:
+        if not values:
+            return {}
+        rows = self.session.scalars(select(Account).where(column.in_(values)).order_by(Account.id))
+        found: dict[Any, Account] = {}
+        for account in rows:
+            found.setdefault(getattr(account, column.key), account)
+        return found
+
+    def row(
+        self, uow: UnitOfWork, number: int, data: dict[str, Any], keys: dict[str, str]
+    ) -> Outcome:
+        loaded = _load(self.schema, data)
+        found, match = self._match(keys)
+        if found is None:
+            file_keys = [(k, str(keys[k])) for k in ("siret", "external_ref") if keys.get(k)]
+            earlier = self._earlier(file_keys)
+            if earlier is not None:
+                return Outcome(
+                    report.DUPLICATE,
+                    f"Doublon de la ligne {earlier} (même SIRET ou référence ERP) ; "
+                    "rien n'a été écrit.",
+                    [{"field": file_keys[0][0], "code": "duplicate", "message": "earlier row"}],
+                )
+            account = accounts.new_prospect(
+                self.session, self.run.user_id, loaded, definitions=self.run.definitions["prospect"]
+            )
+            self._note(file_keys, number)
+            if not self.run.dry_run:
+                self.session.add(account)
+            return Outcome(
+                report.CREATED,
+                report.created_message(PROSPECTS, self.run.dry_run),
+                record=None if self.run.dry_run else account,
+            )
+        if not self.run.policy.can_see(found):  # one establishment, one record, unnamed
+            return self._duplicate(match, None, "")
+        if self.run.update_existing:
+            return self._update(uow, found, loaded)
+        return self._duplicate(match, found, found.name)
+
+    def _match(self, keys: dict[str, str]) -> tuple[Account | None, tuple[str, str]]:
+        account_id = _int(keys.get("id"))
+        if account_id is not None:
+            if account_id in self.by_id:
+                return self.by_id[account_id], ("id", "même identifiant")
+            raise _not_found("id")
+        if keys.get("siret") in self.by_siret:
+            return self.by_siret[keys["siret"]], ("siret", "même SIRET")
+        if keys.get("external_ref") in self.by_ref:
+            return self.by_ref[keys["external_ref"]], ("external_ref", "même référence ERP")
+        return None, ("", "")
+
+    def _update(self, uow: UnitOfWork, account: Account, loaded: dict[str, Any]) -> Outcome:
+        definitions = self.run.definitions[account.kind]
+        if self.run.dry_run:  # check as the edit would, change nothing
+            self.run.policy.check_account_edit(account, loaded)
+            fields.validate(
+                definitions, fields.flatten(loaded), loaded.get("custom"), creating=False
+            )
+        else:
+            accounts.update_account(
+                uow, account.id, loaded, expected_version=None, definitions=definitions
+            )
+        return Outcome(report.UPDATED, report.updated_message(self.run.dry_run), record=account)
+
+
+class _ContactMatcher(_Matcher):
+    def __init__(self, session: Session, run: ImportRun, keys: list[dict[str, str]]) -> None:
+        super().__init__(session, run)
+        self.schema = _contact_schema()
+        self.accounts: dict[tuple[str, Any], list[Account]] = {}
+        wanted: dict[str, tuple[Any, set[Any]]] = {
+            "account.id": (Account.id, {_int(k.get("account.id")) for k in keys} - {None}),
+            "account.siret": (
+                Account.siret,
+                {_siret_key(k.get("account.siret")) for k in keys} - {None},
+            ),
+            "account.external_ref": (
+                Account.external_ref,
+                {k.get("account.external_ref") for k in keys} - {None},
+            ),
+            "account.name": (Account.name, {k.get("account.name") for k in keys} - {None}),
+        }
+        for key, (column, values) in wanted.items():
+            if values:
+                stmt = run.policy.visible_accounts(select(Account).where(column.in_(values)))
+                for account in self.session.scalars(stmt.order_by(Account.id)):
+                    self.accounts.setdefault((key, getattr(account, column.key)), []).append(
+                        account
+                    )
+        contact_ids = {_int(k.get("id")) for k in keys} - {None}
+        self.by_id = {
+            c.id: c
+            for c in self.session.scalars(select(Contact).where(Contact.id.in_(contact_ids)))
+        }
+        account_ids = {a.id for found in self.accounts.values() for a in found}
+        self.by_email: dict[tuple[int, str], Contact] = {}
+        if account_ids:
+            by_account = select(Contact).where(
+                Contact.account_id.in_(account_ids), Contact.email.is_not(None)
+            )
+            for contact in self.session.scalars(by_account.order_by(Contact.id)):
+                email = (contact.email or "").lower()
+                self.by_email.setdefault((contact.account_id, email), contact)
+
+    def _account(self, keys: dict[str, str]) -> Account:
+        for key in mapping_.ACCOUNT_KEYS:
+            value = keys.get(key)
+            if value is None:
+                continue
+            lookup: Any = _int(value) if key == "account.id" else value
+            if key == "account.siret":
+                lookup = _siret_key(value)
+            found = self.accounts.get((key, lookup), [])
+            if len(found) > 1 and key == "account.name":
+                raise FieldValidationError(
+                    [{"field": key, "code": "ambiguous", "message": "several accounts"}]
+                )
+            if found:
+                return found[0]
+            raise _not_found(key)
+        raise FieldValidationError(
+            [{"field": "account.id", "code": "required", "message": "is required"}]
+        )
+
+    def row(
+        self, uow: UnitOfWork, number: int, data: dict[str, Any], keys: dict[str, str]
+    ) -> Outcome:
+        account = self._account(keys)
+        loaded = _load(self.schema, data)
+        contact_id = _int(keys.get("id"))
+        if contact_id is not None:
+            found = self.by_id.get(contact_id)
+            if found is None or not self.run.policy.can_see(found.account):
+                raise _not_found("id")
+            return self._existing(uow, found, loaded, ("id", "même identifiant"))
+        email = str(data.get("email") or "").strip().lower()
+        file_keys = [("email", f"{account.id}:{email}")] if email else []
+        if email:
+            found = self.by_email.get((account.id, email))
+            if found is not None:
+                return self._existing(uow, found, loaded, ("email", "même e-mail"))
+            earlier = self._earlier(file_keys)
+            if earlier is not None:
+                return Outcome(
+                    report.DUPLICATE,
+                    f"Doublon de la ligne {earlier} (même e-mail) ; rien n'a été écrit.",
+                    [{"field": "email", "code": "duplicate", "message": "earlier row"}],
+                )
+        contact = contacts.new_contact(
+            self.session, account, loaded, definitions=self.run.definitions["contact"]
+        )
+        self._note(file_keys, number)
+        if not self.run.dry_run:
+            self.session.add(contact)
+        return Outcome(
+            report.CREATED,
+            report.created_message(CONTACTS, self.run.dry_run),
+            record=None if self.run.dry_run else contact,
+        )
+
+    def _existing(
+        self, uow: UnitOfWork, contact: Contact, loaded: dict[str, Any], match: tuple[str, str]
+    ) -> Outcome:
+        if not self.run.update_existing:
+            name = " ".join(p for p in (contact.first_name, contact.last_name) if p)
+            return self._duplicate(match, contact, name)
+        definitions = self.run.definitions["contact"]
+        if self.run.dry_run:
+            fields.validate(
+                definitions, fields.flatten(loaded), loaded.get("custom"), creating=False
+            )
+        else:
+            contacts.update_contact(
+                uow, contact.id, loaded, expected_version=None, definitions=definitions
+            )
+        return Outcome(report.UPDATED, report.updated_message(self.run.dry_run), record=contact)
+
+
+def _int(value: Any) -> int | None:
+    try:
+        number = int(str(value).strip()) if value is not None else None
+    except ValueError:
+        return None
+    return number if number is not None and 0 < number < 2**63 else None
+
+
+def _account_schema() -> Schema:
+    from records_svc.api.schemas import AccountWriteSchema  # the API's own request schema
+
+    return AccountWriteSchema()
+
+
+def _contact_schema() -> Schema:
+    from records_svc.api.schemas import ContactWriteSchema
+
+    return ContactWriteSchema()

@@ -1,0 +1,266 @@
+"""Importing prospects or contacts from a CSV or XLSX file: a job, row by row, in batches.
+
+Each row is checked exactly as the API checks a create (the same request schema, the
+same field library validation, the same access policy), then matched against what
+exists: by ``id``, then SIRET, then ERP key (prospects); by ``id``, then e-mail within
+the account (contacts, whose account is found by id, SIRET, ERP key or name). A match
+is a ``duplicate`` (nothing written), or ``updated`` when the caller asked for it and
+may edit the record. A dry run writes no record, only the report.
+
+Rows are committed ``BATCH`` at a time, each batch with its report rows and the job's
+progress: a crash loses at most the batch being written, and the job says where it
+stopped. History entries say ``imported``; the search index follows through the outbox.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import func, insert, select
+from sqlalchemy.orm import Session
+
+from records_svc.db import Database, UnitOfWork
+from records_svc.domain import access, fields, history, jobs
+from records_svc.domain import import_mapping as mapping_
+from records_svc.domain import import_report as report
+from records_svc.domain.errors import FieldValidationError, NotFoundError
+from records_svc.domain.import_files import Sheet, UnreadableFileError, read_sheet
+from records_svc.domain.import_models import Import, ImportRow
+from records_svc.domain.import_rows import ImportRun, process
+from records_svc.domain.models import Job, User
+from records_svc.files import FileStore
+from records_svc.jobs import JobQueue
+
+log = logging.getLogger(__name__)
+
+IMPORT_TASK = "carnet.imports.run"
+JOB_KIND = "import"
+IMPORTS_AREA = "imports"
+BATCH = 500
+#: rows per multi-row INSERT: psycopg converts each statement's text in Python, and the
+#: cost of one of 500 rows × 25 columns outweighs the round trips saved (measured: 0.73 →
+#: 0.57 ms of CPU per imported row)
+PAGE_SIZE = 20
+Progress = Callable[[int, int], object]
+
+
+@dataclass(frozen=True)
+class ImportRequest:
+    entity: str
+    file_name: str
+    content: bytes
+    mapping: Mapping[str, Any] | None = None
+    dry_run: bool = False
+    update_existing: bool = False
+
+
+def open_sheet(content: bytes, file_name: str) -> Sheet:
+    try:
+        return read_sheet(content, file_name)
+    except UnreadableFileError as exc:
+        raise FieldValidationError(
+            [{"field": "file", "code": "invalid_file", "message": str(exc)}]
+        ) from None
+
+
+def start_import(
+    uow: UnitOfWork, queue: JobQueue, request: ImportRequest, *, user_id: int | None
+) -> Job:
+    """Check the file and its mapping (guessed when none is given), store the file and
+    queue the job; the task is sent once the job is committed."""
+    if request.entity not in mapping_.ENTITIES:
+        raise FieldValidationError(
+            [{"field": "entity", "code": "not_one_of", "message": "prospects or contacts"}]
+        )
+    sheet = open_sheet(request.content, request.file_name)
+    known = mapping_.targets(uow.session, request.entity)
+    given = request.mapping
+    if given is None:
+        given = mapping_.guess(sheet.columns, request.entity, known)
+    chosen = mapping_.check(given, sheet.columns, request.entity, known)
+    total = sheet.count()
+    store = _store(uow.files)
+    stored = store.write_bytes(request.content, area=IMPORTS_AREA)
+    uow.on_rollback(lambda: store.remove([stored.key]))
+    job = jobs.create_job(uow.session, JOB_KIND, created_by=user_id)
+    job.result = {
+        "entity": request.entity,
+        "dry_run": request.dry_run,
+        "progress": {"done": 0, "total": total},
+        "counts": dict.fromkeys(report.OUTCOMES, 0),
+    }
+    uow.session.add(
+        Import(
+            job_id=job.id,
+            entity=request.entity,
+            dry_run=request.dry_run,
+            update_existing=request.update_existing,
+            file_name=request.file_name[:255],
+            file_key=stored.key,
+            columns=sheet.columns,
+            mapping=chosen,
+        )
+    )
+    uow.session.flush()
+    job_id = job.id
+    uow.after_commit(lambda: queue.enqueue(IMPORT_TASK, job_id=job_id))
+    return job
+
+
+def _store(files: FileStore | None) -> FileStore:
+    if files is None:
+        raise RuntimeError("this database was assembled without a file store")
+    return files
+
+
+def run_import(db: Database, job_id: str, *, on_progress: Progress | None = None) -> str:
+    """Run the import job ``job_id`` (a task, or the command line); return its state."""
+    with db.unit_of_work() as uow:
+        job = jobs.get_job(uow.session, job_id)
+        if job.state != jobs.QUEUED:
+            # delivered twice: handled, or being handled (a batch committed is never
+            # run again: the rows already imported would come back as duplicates)
+            return job.state
+        spec = uow.session.get(Import, job_id)
+        if spec is None:
+            jobs.mark_failed(uow.session, job_id, "L'import n'a plus de fichier.")
+            return jobs.FAILED
+        run = _prepare(uow.session, job, spec)
+        if run is None:
+            jobs.mark_failed(uow.session, job_id, "L'utilisateur de l'import est désactivé.")
+            return jobs.FAILED
+        key = spec.file_key
+        jobs.mark_running(uow.session, job_id)
+    store = _store(db.files)
+    try:
+        content = store.path(key).read_bytes() if key else b""
+        sheet = read_sheet(content, spec.file_name)
+        _run_batches(db, run, sheet, on_progress)
+    except Exception as exc:
+        log.exception("import %s stopped", job_id)
+        return _fail(db, run, f"L'import s'est arrêté après la ligne {run.done} : {exc}")
+    finally:
+        if key:
+            store.remove([key])
+    with db.unit_of_work() as uow:
+        spec = uow.session.get(Import, job_id)
+        if spec is not None:
+            spec.file_key = None
+        jobs.mark_done(uow.session, job_id, _result(run))
+    return jobs.DONE
+
+
+def _prepare(session: Session, job: Job, spec: Import) -> ImportRun | None:
+    user = session.get(User, job.created_by) if job.created_by is not None else None
+    if user is not None and user.disabled:
+        return None
+    policy = access.AccessPolicy.for_rights(user.right_names) if user else access.SYSTEM
+    result = job.result or {}
+    run = ImportRun(
+        job_id=job.id,
+        entity=spec.entity,
+        dry_run=spec.dry_run,
+        update_existing=spec.update_existing,
+        columns=list(spec.columns),
+        mapping=dict(spec.mapping),
+        user_id=job.created_by,
+        policy=policy,
+        counts=dict.fromkeys(report.OUTCOMES, 0),
+        total=int(result.get("progress", {}).get("total", 0)),
+    )
+    run.known = mapping_.targets(session, spec.entity)
+    for kind in ("prospect", "client", "contact"):
+        run.definitions[kind] = fields.list_definitions(session, kind)
+    return run
+
+
+def _result(run: ImportRun) -> dict[str, Any]:
+    return {
+        "entity": run.entity,
+        "dry_run": run.dry_run,
+        "progress": {"done": run.done, "total": max(run.total, run.done)},
+        "counts": dict(run.counts),
+    }
+
+
+def _fail(db: Database, run: ImportRun, message: str) -> str:
+    with db.unit_of_work() as uow:
+        job = jobs.mark_failed(uow.session, run.job_id, message)
+        job.result = _result(run)
+    return jobs.FAILED
+
+
+def _run_batches(db: Database, run: ImportRun, sheet: Sheet, on_progress: Progress | None) -> None:
+    batch: list[tuple[int, list[Any]]] = []
+    for row in sheet.rows():
+        batch.append(row)
+        if len(batch) == BATCH:
+            _commit_batch(db, run, batch, on_progress)
+            batch = []
+    if batch:
+        _commit_batch(db, run, batch, on_progress)
+
+
+def _commit_batch(
+    db: Database, run: ImportRun, batch: list[tuple[int, list[Any]]], on_progress: Progress | None
+) -> None:
+    with db.unit_of_work() as uow:
+        uow.session.connection(execution_options={"insertmanyvalues_page_size": PAGE_SIZE})
+        access.bind(uow.session, run.policy)
+        history.bind_actor(uow.session, run.user_id)
+        history.tag(uow.session, history.IMPORTED)
+        rows = process(uow, run, batch)
+        uow.session.flush()  # the records created get their ids
+        values = [
+            {
+                "job_id": run.job_id,
+                "row": number,
+                "outcome": outcome.outcome,
+                "message": outcome.message,
+                "fields": outcome.fields,
+                "record_id": outcome.record.id if outcome.record is not None else None,
+                "cells": cells if outcome.outcome == report.ERROR else None,
+            }
+            for (number, cells), outcome in zip(batch, rows, strict=True)
+        ]
+        uow.session.execute(insert(ImportRow), values)
+        for outcome in rows:
+            run.counts[outcome.outcome] += 1
+        run.done += len(batch)
+        job = uow.session.get(Job, run.job_id)
+        assert job is not None
+        job.result = _result(run)
+    if on_progress is not None:
+        on_progress(run.done, run.total)
+
+
+# --- reading the report ---------------------------------------------------------------------
+
+
+def get_import(session: Session, job_id: str, *, user_id: int | None) -> tuple[Job, Import]:
+    job = jobs.get_job(session, job_id, user_id=user_id)
+    spec = session.get(Import, job_id)
+    if job.kind != JOB_KIND or spec is None:
+        raise NotFoundError(f"Job {job_id} is not an import.")
+    return job, spec
+
+
+def report_page(
+    session: Session, job_id: str, *, outcome: str | None, after: int | None, limit: int
+) -> tuple[list[ImportRow], int | None]:
+    stmt = select(ImportRow).where(ImportRow.job_id == job_id)
+    if outcome is not None:
+        stmt = stmt.where(ImportRow.outcome == outcome)
+    if after is not None:
+        stmt = stmt.where(ImportRow.row > after)
+    rows = list(session.scalars(stmt.order_by(ImportRow.row).limit(limit + 1)))
+    next_row = rows[limit - 1].row if len(rows) > limit else None
+    return rows[:limit], next_row
+
+
+def error_count(session: Session, job_id: str) -> int:
+    stmt = select(func.count()).where(ImportRow.job_id == job_id, ImportRow.outcome == report.ERROR)
+    return int(session.scalar(stmt) or 0)

@@ -1,0 +1,81 @@
+"""Importer: a lead file read in a simulation (columns mapped, rows reported), the mapping
+changed, then imported with a progress bar and the rejected rows to download; on a phone
+(390 px, touch) and on a desk."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from playwright.sync_api import expect
+
+from tests.browser.checks import Size, check_screen
+from tests.browser.conftest import Server
+from tests.imports.helpers import csv_bytes, siret
+
+pytestmark = pytest.mark.browser
+
+
+def open_importer(page: Any) -> None:
+    menu = page.get_by_role("button", name="Menu")
+    if menu.is_visible():
+        menu.click()
+    page.get_by_role("link", name="Importer").click()
+
+
+def test_import_a_lead_file_after_a_simulation(server: Server, sized_page: Any, size: Size) -> None:
+    page = sized_page
+    n = 300 + len(size.name)
+    leads = csv_bytes(
+        [
+            ["Société", "CP", "Ville", "SIRET", "Remarque"],
+            [f"Verrerie du Lac {size.name}", "74000", "Annecy", siret(n), "salon"],
+            [f"Scierie des Aravis {size.name}", "74220", "La Clusaz", "123", ""],
+            [f"Verrerie bis {size.name}", "74000", "Annecy", siret(n), ""],
+        ],
+        encoding="cp1252",
+    )
+    open_importer(page)
+    expect(
+        page.get_by_role("heading", name="Importer des prospects ou des contacts")
+    ).to_be_visible()
+    check_screen(page, size, "importer")
+    page.get_by_label("Type de fiches").select_option("prospects")
+    page.get_by_label("Fichier CSV ou Excel (.xlsx)").set_input_files(
+        {"name": "salon.csv", "mimeType": "text/csv", "buffer": leads}
+    )
+    page.get_by_role("button", name="Lire le fichier").click()
+    expect(page.get_by_role("heading", name="Correspondance des colonnes")).to_be_visible()
+    expect(page.get_by_label("Colonne « Société »")).to_have_value("name")
+    expect(page.get_by_label("Colonne « CP »")).to_have_value("address.postal_code")
+    expect(page.get_by_label("Colonne « Remarque »")).to_have_value("")
+    counts = page.get_by_role("list", name="Bilan")
+    expect(counts).to_contain_text("1 à créer")
+    expect(counts).to_contain_text("1 doublons")
+    expect(counts).to_contain_text("1 refusées")
+    report = page.get_by_role("list", name="Lignes à regarder")
+    expect(report).to_contain_text("Ligne 3 SIRET : SIRET invalide.")
+    check_screen(page, size, "importer, simulation")
+
+    page.get_by_label("Colonne « Ville »").select_option("")  # the city is left out
+    page.get_by_role("button", name="Relancer la simulation").click()
+    expect(page.get_by_label("Colonne « Ville »")).to_have_value("")
+    page.get_by_role("button", name="Importer", exact=True).click()
+    expect(page.get_by_role("heading", name="Import terminé")).to_be_visible()
+    expect(page.get_by_role("list", name="Bilan")).to_contain_text("1 créées")
+    download = page.get_by_role("link", name="Télécharger les lignes refusées")
+    expect(download).to_have_attribute(
+        "href", __import__("re").compile(r"/api/v1/imports/.+/errors$")
+    )
+    check_screen(page, size, "importer, terminé")
+
+    api = server.api()
+    found = api.get(
+        f"{server.base_url}/api/v1/prospects", params={"q": f"Verrerie du Lac {size.name}"}
+    ).json()["items"]
+    assert [(p["name"], p["address"]["city"]) for p in found] == [
+        (f"Verrerie du Lac {size.name}", None)
+    ]
+    errors = api.get(f"{server.base_url}{download.get_attribute('href')}")
+    assert errors.status_code == 200
+    assert "SIRET : SIRET invalide." in errors.content.decode("utf-8-sig")

@@ -1,0 +1,113 @@
+"""``carnet import``: the same import from the command line, with a summary."""
+
+from __future__ import annotations
+
+import csv
+import json
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+from sqlalchemy import func, select
+
+from carnet.cli import main as carnet
+from records_svc.db import Database
+from records_svc.domain.history_models import HistoryEntry
+from records_svc.domain.models import Account
+from tests.imports.helpers import csv_bytes, siret
+
+
+@pytest.fixture
+def runner(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, database_url: str) -> CliRunner:
+    monkeypatch.setenv("CARNET_DATA_DIR", str(tmp_path / "var"))
+    monkeypatch.setenv("CARNET_DATABASE_URL", database_url)
+    return CliRunner()
+
+
+def names(database_url: str) -> list[str]:
+    db = Database(database_url)
+    try:
+        with db.read() as session:
+            return list(session.scalars(select(Account.name).order_by(Account.name)))
+    finally:
+        db.dispose()
+
+
+def history_count(database_url: str) -> int:
+    db = Database(database_url)
+    try:
+        with db.read() as session:
+            return session.scalar(select(func.count()).select_from(HistoryEntry)) or 0
+    finally:
+        db.dispose()
+
+
+def test_import_a_file_with_a_summary(runner: CliRunner, tmp_path: Path, database_url: str) -> None:
+    leads = tmp_path / "salon.csv"
+    leads.write_bytes(
+        csv_bytes(
+            [
+                ["Nom", "Code postal", "SIRET"],
+                ["Boulangerie Martin", "33000", siret(1)],
+                ["Mauvais SIRET", "75001", "123"],
+                ["Boulangerie Martin bis", "33000", siret(1)],
+            ],
+            encoding="cp1252",
+        )
+    )
+    dry = runner.invoke(carnet, ["import", str(leads), "--entity", "prospects", "--dry-run"])
+    assert dry.exit_code == 0, dry.output
+    assert "Nom → name" in dry.output
+    assert (
+        "3 rows: 1 would be created, 0 would be updated, 1 duplicate(s), 1 rejected" in dry.output
+    )
+    assert "row 3: SIRET : SIRET invalide." in dry.output
+    assert names(database_url) == [] and history_count(database_url) == 0
+    errors = tmp_path / "rejets.csv"
+    done = runner.invoke(
+        carnet, ["import", str(leads), "--entity", "prospects", "--errors", str(errors)]
+    )
+    assert done.exit_code == 0, done.output
+    assert "3 rows: 1 were created" in done.output
+    assert names(database_url) == ["Boulangerie Martin"]
+    rows = list(csv.reader(errors.read_text(encoding="utf-8-sig").splitlines(), delimiter=";"))
+    assert rows == [["Nom", "Code postal", "SIRET", "erreur"], ["Mauvais SIRET", "75001", "123", "SIRET : SIRET invalide."]]  # fmt: skip
+
+
+def test_a_mapping_file_and_contacts(runner: CliRunner, tmp_path: Path, database_url: str) -> None:
+    (tmp_path / "p.csv").write_bytes(csv_bytes([["Nom", "SIRET"], ["Martin", siret(1)]]))
+    assert runner.invoke(carnet, ["import", str(tmp_path / "p.csv"), "--entity", "prospects"]).exit_code == 0  # fmt: skip
+    people = tmp_path / "people.csv"
+    people.write_bytes(csv_bytes([["Qui", "Établissement"], ["Zoé Martin", siret(1)]]))
+    mapping = tmp_path / "mapping.json"
+    mapping.write_text(json.dumps({"Qui": "last_name", "Établissement": "account.siret"}))
+    reply = runner.invoke(
+        carnet, ["import", str(people), "--entity", "contacts", "--mapping", str(mapping)]
+    )
+    assert reply.exit_code == 0, reply.output
+    assert "1 rows: 1 were created" in reply.output
+
+
+def test_a_file_that_cannot_be_read_fails(runner: CliRunner, tmp_path: Path) -> None:
+    missing = runner.invoke(carnet, ["import", str(tmp_path / "nope.csv"), "--entity", "prospects"])
+    assert missing.exit_code != 0 and "cannot be read" in missing.output
+    broken = tmp_path / "broken.xlsx"
+    broken.write_bytes(b"PK\x03\x04 not a workbook")
+    reply = runner.invoke(carnet, ["import", str(broken), "--entity", "prospects"])
+    assert reply.exit_code != 0
+    assert "file: not a readable XLSX workbook" in reply.output
+    bad_mapping = tmp_path / "m.json"
+    bad_mapping.write_text("[1]")
+    (tmp_path / "ok.csv").write_bytes(b"Nom\r\nMartin\r\n")
+    reply = runner.invoke(
+        carnet,
+        [
+            "import",
+            str(tmp_path / "ok.csv"),
+            "--entity",
+            "prospects",
+            "--mapping",
+            str(bad_mapping),
+        ],
+    )
+    assert reply.exit_code != 0 and "not a JSON object" in reply.output

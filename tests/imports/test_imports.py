@@ -1,0 +1,441 @@
+"""Imports of prospects and contacts: files, mapping, report, duplicates, dry run, error file."""
+
+from __future__ import annotations
+
+import csv
+import io
+from typing import Any
+
+import pytest
+from sqlalchemy import func, select
+
+from records_svc.db import Database
+from records_svc.domain.history_models import HistoryEntry
+from records_svc.domain.models import Account, Contact, IndexEvent
+from tests.conftest import Api
+from tests.imports.helpers import (
+    API,
+    by_row,
+    csv_bytes,
+    outcomes,
+    post_import,
+    run_import,
+    siret,
+    xlsx_bytes,
+)
+
+HEADER = ["Raison sociale", "Nom", "Code postal", "Ville", "Tél.", "E-mail", "SIRET", "Site web"]
+
+
+def counts(database: Database) -> tuple[int, int, int, int]:
+    with database.read() as session:
+        return (
+            session.scalar(select(func.count()).select_from(Account)) or 0,
+            session.scalar(select(func.count()).select_from(Contact)) or 0,
+            session.scalar(select(func.count()).select_from(HistoryEntry)) or 0,
+            session.scalar(select(func.count()).select_from(IndexEvent)) or 0,
+        )
+
+
+def add_custom_field(admin: Api, entity: str, key: str, label: str, type_: str) -> None:
+    reply = admin.post(
+        f"{API}/field-definitions",
+        json={"entity": entity, "key": key, "label": label, "type": type_},
+    )
+    assert reply.status_code == 201, reply.json
+
+
+def lead_rows() -> list[list[Any]]:
+    return [
+        HEADER,
+        ["BOULANGERIE MARTIN SARL", "Boulangerie Martin", "33000", "Bordeaux", "05 56 00 00 00",
+         "contact@boulangerie-martin.fr", siret(1), "boulangerie-martin.fr"],
+        ["", "Garage Dupont Frères", "69003", "Lyon", "04 72 00 00 00", "", siret(2), ""],
+        ["", "Sans SIRET valide", "75001", "Paris", "", "", "12345678901234", ""],
+        ["", "", "13001", "Marseille", "", "", "", ""],
+        ["", "Garage Dupont (doublon de la ligne 3)", "69003", "Lyon", "", "", siret(2), ""],
+        ["", "", "", "", "", "", "", ""],
+        ["", "Épicerie Zoé", "59000", "Lille", "", "pas-un-email", "", ""],
+    ]  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("encoding", "delimiter"),
+    [("utf-8", ";"), ("utf-8-sig", ";"), ("cp1252", ";"), ("utf-8", ","), ("cp1252", ",")],
+)
+def test_a_french_lead_list_is_imported_with_a_report_per_row(
+    seller: Api, database: Database, encoding: str, delimiter: str
+) -> None:
+    content = csv_bytes(lead_rows(), delimiter=delimiter, encoding=encoding)
+    body = run_import(seller, content)
+    assert body["mapping"] == {
+        "Raison sociale": "legal_name",
+        "Nom": "name",
+        "Code postal": "address.postal_code",
+        "Ville": "address.city",
+        "Tél.": "phone",
+        "E-mail": "email",
+        "SIRET": "siret",
+        "Site web": "website",
+    }
+    assert outcomes(body) == {
+        2: "created",
+        3: "created",
+        4: "error",
+        5: "error",
+        6: "duplicate",
+        8: "error",
+    }  # row 7 is empty: skipped
+    assert body["progress"] == {"done": 6, "total": 6}
+    assert body["counts"] == {"created": 2, "updated": 0, "duplicate": 1, "error": 3}
+    rows = by_row(body)
+    assert rows[4]["fields"] == [
+        {"field": "siret", "code": "invalid_siret", "message": rows[4]["fields"][0]["message"]}
+    ]
+    assert rows[4]["message"] == "SIRET : SIRET invalide."
+    assert [(f["field"], f["code"]) for f in rows[5]["fields"]] == [("name", "required")]
+    assert rows[5]["message"] == "Nom d'appel : obligatoire."
+    assert [(f["field"], f["code"]) for f in rows[8]["fields"]] == [("email", "invalid_email")]
+    assert "ligne 3" in rows[6]["message"]
+    listed = seller.get(f"{API}/prospects?sort=name").json["items"]
+    assert [p["name"] for p in listed] == ["Boulangerie Martin", "Garage Dupont Frères"]
+    martin = listed[0]
+    assert martin["legal_name"] == "BOULANGERIE MARTIN SARL"
+    assert martin["phone"] == "+33556000000"
+    assert martin["website"] == "https://boulangerie-martin.fr"
+    assert martin["address"]["city"] == "Bordeaux"
+    assert martin["owner_id"] == seller.user_id
+    assert rows[2]["record_id"] == martin["id"]
+    history = seller.get(f"{API}/prospects/{martin['id']}/history").json["items"]
+    assert [(h["action"], h["user"]["id"]) for h in history] == [("imported", seller.user_id)]
+    with database.read() as session:  # the search index follows (outbox)
+        events = session.scalars(select(IndexEvent.entity_id).where(IndexEvent.entity == "account"))
+        assert {martin["id"], listed[1]["id"]} <= set(events)
+
+
+def test_the_same_errors_as_the_api_with_the_same_codes(seller: Api) -> None:
+    wrong = {"name": "x" * 201, "siret": "12345678901234", "email": "pas-un-email"}
+    api = seller.post(f"{API}/prospects", json=wrong)
+    assert api.status_code == 422
+    content = csv_bytes(
+        [["Nom", "SIRET", "E-mail"], [wrong["name"], wrong["siret"], wrong["email"]]]
+    )
+    row = run_import(seller, content)["report"][0]
+    assert row["outcome"] == "error"
+    # each field the API names, named by the import with the API's message
+    assert {(e["field"], e["message"]) for e in api.json["errors"]} == {
+        (e["field"], e["message"]) for e in row["fields"]
+    }
+
+
+def test_existing_records_are_duplicates_by_siret_then_erp_key(
+    seller: Api, erp: Api, database: Database
+) -> None:
+    existing = seller.post(f"{API}/prospects", json={"name": "Martin", "siret": siret(1)}).json
+    client = erp.put(f"{API}/sync/clients/C-42", json={"name": "Client Durand"}).json
+    before = counts(database)
+    content = csv_bytes(
+        [
+            ["Nom", "SIRET", "Référence ERP"],
+            ["Boulangerie Martin", siret(1)[:3] + " " + siret(1)[3:], ""],
+            ["Durand SA", "", "C-42"],
+            ["Nouveau", "", ""],
+        ]
+    )
+    body = run_import(seller, content)
+    assert outcomes(body) == {2: "duplicate", 3: "duplicate", 4: "created"}
+    rows = by_row(body)
+    assert rows[2]["record_id"] == existing["id"]
+    assert "même SIRET" in rows[2]["message"] and "Martin" in rows[2]["message"]
+    assert rows[3]["record_id"] == client["id"]
+    assert "même référence ERP" in rows[3]["message"]
+    after = counts(database)
+    assert after[0] == before[0] + 1
+    assert seller.get(f"{API}/prospects/{existing['id']}").json["name"] == "Martin"
+
+
+def test_update_existing_changes_what_the_caller_may_edit_only(
+    seller: Api, erp: Api, database: Database
+) -> None:
+    prospect = seller.post(f"{API}/prospects", json={"name": "Martin", "siret": siret(1)}).json
+    client = erp.put(
+        f"{API}/sync/clients/C-42", json={"name": "Client Durand", "siret": siret(3)}
+    ).json
+    content = csv_bytes(
+        [
+            ["Nom", "SIRET", "Ville"],
+            ["Martin", siret(1), "Bordeaux"],
+            ["Durand Renommé", siret(3), ""],
+        ]
+    )
+    body = run_import(seller, content, update_existing=True)
+    assert outcomes(body) == {2: "updated", 3: "error"}
+    assert [(f["field"], f["code"]) for f in by_row(body)[3]["fields"]] == [("name", "read_only")]
+    assert seller.get(f"{API}/prospects/{prospect['id']}").json["address"]["city"] == "Bordeaux"
+    assert seller.get(f"{API}/clients/{client['id']}").json["name"] == "Client Durand"
+    history = seller.get(f"{API}/prospects/{prospect['id']}/history").json["items"]
+    assert history[0]["action"] == "imported"
+    assert history[0]["changes"] == [{"field": "address.city", "old": None, "new": "Bordeaux"}]
+
+
+def test_a_dry_run_writes_nothing(seller: Api, erp: Api, database: Database) -> None:
+    seller.post(f"{API}/prospects", json={"name": "Martin", "siret": siret(1)})
+    before = counts(database)
+    body = run_import(seller, csv_bytes(lead_rows()), dry_run=True)
+    assert body["dry_run"] is True
+    assert body["counts"] == {"created": 1, "updated": 0, "duplicate": 2, "error": 3}
+    assert by_row(body)[3]["message"] == "Le prospect sera créé."
+    assert counts(database) == before
+    updated = run_import(
+        seller, csv_bytes([["Nom", "SIRET", "Ville"], ["Martin", siret(1), "Pau"]]),
+        dry_run=True, update_existing=True,
+    )  # fmt: skip
+    assert outcomes(updated) == {2: "updated"}
+    assert by_row(updated)[2]["message"] == "La fiche existante sera mise à jour."
+    assert counts(database) == before
+
+
+def test_xlsx_with_typed_cells_and_custom_fields(
+    seller: Api, admin: Api, database: Database
+) -> None:
+    add_custom_field(admin, "prospect", "effectif", "Effectif", "number")
+    add_custom_field(admin, "prospect", "premier_rdv", "Premier rendez-vous", "date")
+    add_custom_field(admin, "prospect", "client_fidele", "Client fidèle", "boolean")
+    from datetime import datetime
+
+    content = xlsx_bytes(
+        [
+            ["Nom", "CP", "SIRET", "Effectif", "Premier rendez-vous", "Client fidèle"],
+            ["Atelier Lumière", 33000, int(siret(5)), 12, datetime(2026, 3, 12), "oui"],
+            ["Fromagerie", 69001, None, "douze", "12/03/2026", "non"],
+        ]
+    )
+    body = run_import(seller, content, name="leads.xlsx")
+    assert body["mapping"]["Effectif"] == "custom.effectif"
+    assert body["mapping"]["CP"] == "address.postal_code"
+    assert outcomes(body) == {2: "created", 3: "error"}
+    assert [(f["field"], f["code"]) for f in by_row(body)[3]["fields"]] == [
+        ("custom.effectif", "invalid")
+    ]
+    created = seller.get(f"{API}/prospects/{by_row(body)[2]['record_id']}").json
+    assert created["address"]["postal_code"] == "33000"
+    assert created["siret"] == siret(5)
+    assert created["custom"] == {
+        "effectif": 12,
+        "premier_rdv": "2026-03-12",
+        "client_fidele": True,
+    }
+
+
+def test_a_csv_decimal_comma_and_a_french_date_in_custom_fields(seller: Api, admin: Api) -> None:
+    add_custom_field(admin, "prospect", "ca", "Chiffre d'affaires", "number")
+    add_custom_field(admin, "prospect", "visite", "Visite", "date")
+    content = csv_bytes(
+        [["Nom", "Chiffre d'affaires", "Visite"], ["Atelier", "1 250,5", "03/04/2026"]]
+    )
+    row = run_import(seller, content)["report"][0]
+    created = seller.get(f"{API}/prospects/{row['record_id']}").json
+    assert created["custom"] == {"ca": 1250.5, "visite": "2026-04-03"}
+
+
+def test_the_error_file_holds_the_rejected_rows_to_fix_and_import_again(
+    seller: Api, database: Database
+) -> None:
+    body = run_import(seller, csv_bytes(lead_rows(), encoding="cp1252"), name="salon.csv")
+    reply = seller.get(body["links"]["errors"])
+    assert reply.status_code == 200
+    assert reply.mimetype == "text/csv"
+    assert "salon-erreurs-" in reply.headers["Content-Disposition"]
+    assert reply.data.startswith(b"\xef\xbb\xbf")
+    rows = list(csv.reader(io.StringIO(reply.data.decode("utf-8-sig")), delimiter=";"))
+    assert rows[0] == [*HEADER, "erreur"]
+    assert [r[1] for r in rows[1:]] == ["Sans SIRET valide", "", "Épicerie Zoé"]
+    assert rows[1][-1] == "SIRET : SIRET invalide."
+    fixed = [row[:-1] for row in rows]
+    fixed[1][6], fixed[2][1], fixed[3][5] = "", "Sans nom", "zoe@epicerie.fr"
+    again = run_import(seller, csv_bytes(fixed))
+    assert again["counts"] == {"created": 3, "updated": 0, "duplicate": 0, "error": 0}
+    empty = seller.get(again["links"]["errors"])
+    assert empty.data.decode("utf-8-sig").splitlines() == [";".join(HEADER) + ";erreur"]
+
+
+def test_contacts_find_their_account_and_match_by_email(
+    seller: Api, erp: Api, database: Database
+) -> None:
+    prospect = seller.post(f"{API}/prospects", json={"name": "Martin", "siret": siret(1)}).json
+    client = erp.put(f"{API}/sync/clients/C-42", json={"name": "Client Durand"}).json
+    known = seller.post(
+        f"{API}/accounts/{prospect['id']}/contacts",
+        json={"last_name": "Martin", "email": "Paul.Martin@example.fr"},
+    ).json
+    content = csv_bytes(
+        [
+            ["Civilité", "Prénom", "Nom", "Fonction", "Mobile", "E-mail", "SIRET", "Code client"],
+            ["Mme", "Zoé", "Martin", "Gérante", "06 12 34 56 78", "zoe@example.fr", siret(1), ""],
+            ["M.", "Paul", "Martin", "", "", "paul.martin@example.fr", siret(1), ""],
+            ["", "Léa", "Durand", "Acheteuse", "", "lea@durand.fr", "", "C-42"],
+            ["", "Inconnu", "Personne", "", "", "", siret(9), ""],
+            ["", "Zoé", "Martin (encore)", "", "", "ZOE@example.fr", siret(1), ""],
+            ["Docteur", "", "", "", "", "", siret(1), ""],
+        ]
+    )
+    body = run_import(seller, content, "contacts")
+    assert body["mapping"]["SIRET"] == "account.siret"
+    assert body["mapping"]["Code client"] == "account.external_ref"
+    assert outcomes(body) == {
+        2: "created",
+        3: "duplicate",
+        4: "created",
+        5: "error",
+        6: "duplicate",
+        7: "error",
+    }
+    rows = by_row(body)
+    assert rows[3]["record_id"] == known["id"]
+    assert [(f["field"], f["code"]) for f in rows[5]["fields"]] == [("account.siret", "not_found")]
+    assert rows[5]["message"] == "Compte (SIRET) : introuvable."
+    assert {(f["field"], f["code"]) for f in rows[7]["fields"]} == {
+        ("civility", "not_one_of"),
+        ("last_name", "required"),
+    }
+    zoe = seller.get(f"{API}/contacts/{rows[2]['record_id']}").json
+    assert (zoe["account_id"], zoe["mobile"], zoe["job_title"]) == (
+        prospect["id"],
+        "+33612345678",
+        "Gérante",
+    )
+    assert seller.get(f"{API}/contacts/{rows[4]['record_id']}").json["account_id"] == client["id"]
+
+
+def test_a_closed_client_is_no_account_for_a_seller(seller: Api, erp: Api) -> None:
+    erp.put(f"{API}/sync/clients/C-9", json={"name": "Fermé", "siret": siret(9), "closed": True})
+    content = csv_bytes([["Nom", "SIRET"], ["Martin", siret(9)]])
+    contacts = run_import(seller, content, "contacts")
+    assert outcomes(contacts) == {2: "error"}
+    prospects = run_import(seller, csv_bytes([["Nom", "SIRET"], ["Copie", siret(9)]]))
+    row = prospects["report"][0]
+    assert row["outcome"] == "duplicate"  # one establishment, one record, seen or not…
+    assert row["record_id"] is None and "Fermé" not in row["message"]  # …but nothing shown
+
+
+def test_a_given_mapping_is_checked(seller: Api, database: Database) -> None:
+    content = csv_bytes([["Société", "Ville", "Notes"], ["Martin", "Pau", "x"]])
+    before = counts(database)
+    reply = post_import(seller, content, mapping={"Société": "name", "Notes": "remarques"})
+    assert reply.status_code == 422
+    assert reply.json["errors"] == [
+        {"field": "mapping.Notes", "code": "unknown_field", "message": "'remarques' is not a field"}
+    ]
+    reply = post_import(seller, content, mapping={"Société": "name", "Absente": "email"})
+    assert reply.status_code == 422
+    assert [(e["field"], e["code"]) for e in reply.json["errors"]] == [
+        ("mapping.Absente", "invalid")
+    ]
+    reply = post_import(seller, content, mapping={"Société": "name", "Ville": "name"})
+    assert [(e["field"], e["code"]) for e in reply.json["errors"]] == [
+        ("mapping.Ville", "duplicate")
+    ]
+    no_account = csv_bytes([["Nom", "Ville"], ["Martin", "Pau"]])
+    reply = post_import(seller, no_account, "contacts")
+    assert [(e["field"], e["code"]) for e in reply.json["errors"]] == [("mapping", "required")]
+    assert counts(database) == before
+    body = run_import(seller, content, mapping={"Société": "name", "Notes": None})
+    assert body["mapping"] == {"Société": "name"}
+    assert outcomes(body) == {2: "created"}
+
+
+@pytest.mark.parametrize(
+    ("content", "name"),
+    [(b"", "vide.csv"), (b"PK\x03\x04garbage", "faux.xlsx"), (b"\x00\x01\x02", "binaire.csv")],
+)
+def test_an_unreadable_file_is_a_422(seller: Api, content: bytes, name: str) -> None:
+    reply = post_import(seller, content, name=name)
+    assert reply.status_code == 422
+    assert [(e["field"], e["code"]) for e in reply.json["errors"]] == [("file", "invalid_file")]
+
+
+def test_the_form_is_checked(seller: Api) -> None:
+    reply = seller.post(f"{API}/imports", data={"entity": "prospects"})
+    assert reply.status_code == 422
+    reply = post_import(seller, b"Nom\r\nMartin\r\n", "accounts")
+    assert reply.status_code == 422
+    assert reply.json["errors"][0]["field"] == "entity"
+    reply = seller.post(
+        f"{API}/imports",
+        data={"file": (io.BytesIO(b"Nom\r\n"), "a.csv"), "entity": "prospects", "mapping": "["},
+        content_type="multipart/form-data",
+    )
+    assert reply.status_code == 422
+    assert reply.json["errors"][0]["field"] == "mapping"
+
+
+def test_an_import_is_its_starters_own(seller: Api, manager: Api, anonymous: Api) -> None:
+    body = run_import(seller, csv_bytes([["Nom"], ["Martin"]]))
+    assert anonymous.get(body["links"]["self"]).status_code == 401
+    assert post_import(anonymous, b"Nom\r\nMartin\r\n").status_code == 401
+    assert manager.get(body["links"]["self"]).status_code == 404
+    assert manager.get(body["links"]["errors"]).status_code == 404
+    assert seller.get(f"{API}/jobs/{body['id']}").json["result"]["counts"]["created"] == 1
+
+
+def test_the_report_is_paged_and_filtered(seller: Api) -> None:
+    rows = [["Nom", "E-mail"]] + [[f"Prospect {i}", "" if i % 3 else "faux"] for i in range(30)]
+    body = run_import(seller, csv_bytes(rows))
+    page = seller.get(body["links"]["self"], query_string={"limit": 10}).json
+    assert [r["row"] for r in page["report"]] == list(range(2, 12))
+    following = seller.get(
+        body["links"]["self"], query_string={"limit": 10, "cursor": page["next_cursor"]}
+    ).json
+    assert following["report"][0]["row"] == 12
+    errors = seller.get(body["links"]["self"], query_string={"outcome": "error"}).json
+    assert [r["row"] for r in errors["report"]] == [2 + i for i in range(0, 30, 3)]
+
+
+def test_a_crash_loses_the_batch_being_written_only(
+    seller: Api, database: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from records_svc.domain import imports
+
+    monkeypatch.setattr(imports, "BATCH", 2)
+    calls = iter(range(100))
+    real = imports.process
+
+    def process_then_crash(*args: Any, **kwargs: Any) -> Any:
+        found = real(*args, **kwargs)
+        if next(calls) == 1:  # the second batch, once its rows are in the session
+            raise RuntimeError("disk full")
+        return found
+
+    monkeypatch.setattr(imports, "process", process_then_crash)
+    rows = [["Nom", "SIRET"], *[[f"Prospect {n}", siret(n)] for n in range(5)]]
+    reply = post_import(seller, csv_bytes(rows))
+    assert reply.status_code == 202
+    body = reply.json
+    assert body["state"] == "failed"
+    assert body["error"] == "L'import s'est arrêté après la ligne 2 : disk full"
+    assert body["progress"] == {"done": 2, "total": 5}
+    assert outcomes(body) == {2: "created", 3: "created"}
+    names = [p["name"] for p in seller.get(f"{API}/prospects?sort=name").json["items"]]
+    assert names == ["Prospect 0", "Prospect 1"]
+    monkeypatch.setattr(imports, "process", real)
+    again = run_import(seller, csv_bytes(rows))  # the whole file again: the rest comes in
+    assert outcomes(again) == {2: "duplicate", 3: "duplicate", 4: "created", 5: "created", 6: "created"}  # fmt: skip
+
+
+def test_a_rejected_row_does_not_make_its_correction_a_duplicate(seller: Api) -> None:
+    existing = seller.post(f"{API}/prospects", json={"name": "Martin", "siret": siret(1)}).json
+    content = csv_bytes(
+        [
+            ["Nom", "SIRET", "E-mail"],
+            ["Durand", siret(7), "pas-un-email"],
+            ["Durand", siret(7), "contact@durand.fr"],
+            ["Durand encore", siret(7), ""],
+            ["Martin", siret(1), ""],
+        ]
+    )
+    body = run_import(seller, content)
+    assert outcomes(body) == {2: "error", 3: "created", 4: "duplicate", 5: "duplicate"}
+    rows = by_row(body)
+    assert "ligne 3" in rows[4]["message"]
+    assert [(f["field"], f["code"]) for f in rows[5]["fields"]] == [("siret", "duplicate")]
+    assert rows[5]["record_id"] == existing["id"]

@@ -1,0 +1,25 @@
+"""Imports of prospects and contacts: long file work, on the editions queue's workers."""
+
+from __future__ import annotations
+
+from celery import Celery
+from sqlalchemy.exc import OperationalError
+
+from records_svc.composition import Components
+from records_svc.domain import imports
+
+
+def register(app: Celery, ctx: Components) -> None:
+    # Not acks_late: a batch committed is not undone; a job delivered again after a crash
+    # finds itself running and is left as it is (the report says where it stopped).
+    @app.task(
+        name=imports.IMPORT_TASK,
+        shared=False,
+        acks_late=False,
+        autoretry_for=(OperationalError,),
+        max_retries=3,
+        retry_backoff=True,
+        retry_backoff_max=60,
+    )
+    def run(*, job_id: str) -> str:
+        return imports.run_import(ctx.db, job_id)
