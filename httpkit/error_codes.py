@@ -60,6 +60,7 @@ CODES: dict[str, str] = {
     "same_record": "a record cannot be merged into itself",
     "stale": "the record changed since the version given",
     "ambiguous": "the value matches several records (an import's account by name)",
+    "invalid_file": "the file cannot be read as what it says it is (CSV text, an XLSX workbook)",
     "not_related": "the records given do not belong together",
     "unknown_filter": "a list was filtered by a field it has no filter for",
     "unknown_sort": "a list was sorted by a key it cannot be sorted by",
@@ -109,6 +110,7 @@ DUPLICATE = "duplicate"
 SAME_RECORD = "same_record"
 STALE = "stale"
 AMBIGUOUS = "ambiguous"
+INVALID_FILE = "invalid_file"
 NOT_RELATED = "not_related"
 UNKNOWN_FILTER = "unknown_filter"
 UNKNOWN_SORT = "unknown_sort"

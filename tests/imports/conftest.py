@@ -6,24 +6,22 @@ from collections.abc import Iterator
 
 import pytest
 from flask import Flask
-from workers.context import WorkerContext
 
 from config import Settings
 from records_svc import create_app
-from records_svc.db import Database
-from workers.celery_app import CeleryJobQueue, create_celery
+from records_svc.composition import Components
+from workers.celery_app import components, create_celery
 
 
 @pytest.fixture
-def worker_context(settings: Settings) -> Iterator[WorkerContext]:
-    context = WorkerContext(settings)
-    yield context
-    if "db" in context.__dict__:
-        context.db.dispose()
-
-
-@pytest.fixture
-def app(settings: Settings, database: Database, worker_context: WorkerContext) -> Flask:
+def worker_context(settings: Settings) -> Iterator[Components]:
     """No broker in the settings: Celery runs each import inline (eager), after the commit."""
-    celery = create_celery(settings, worker_context)
-    return create_app(settings, database=database, job_queue=CeleryJobQueue(celery))
+    built = components(create_celery(settings))
+    yield built
+    if "db" in built.__dict__:
+        built.db.dispose()
+
+
+@pytest.fixture
+def app(settings: Settings, worker_context: Components) -> Flask:
+    return create_app(settings, database=worker_context.db, job_queue=worker_context.jobs)

@@ -215,7 +215,7 @@ def test_xlsx_with_typed_cells_and_custom_fields(
     assert body["mapping"]["CP"] == "address.postal_code"
     assert outcomes(body) == {2: "created", 3: "error"}
     assert [(f["field"], f["code"]) for f in by_row(body)[3]["fields"]] == [
-        ("custom.effectif", "invalid")
+        ("custom.effectif", "not_a_number")
     ]
     created = seller.get(f"{API}/prospects/{by_row(body)[2]['record_id']}").json
     assert created["address"]["postal_code"] == "33000"

@@ -12,15 +12,15 @@ import pytest
 from celery import Celery
 from celery.contrib.testing.worker import start_worker
 from flask import Flask
-from workers.context import WorkerContext
 
 from config import Settings, load_settings
 from records_svc import create_app
+from records_svc.composition import records_database
 from records_svc.db import Database
 from tests.conftest import _reset_postgres, make_user
 from tests.imports.helpers import csv_bytes, outcomes, post_import, siret
 from tests.services import redis_url
-from workers.celery_app import ROUTES, CeleryJobQueue, create_celery
+from workers.celery_app import ROUTES, CeleryJobQueue, components, create_celery
 
 pytestmark = [pytest.mark.redis, pytest.mark.postgres, pytest.mark.slow]
 
@@ -39,8 +39,8 @@ def worker_settings(postgres_url: str, tmp_path_factory: pytest.TempPathFactory)
 
 @pytest.fixture(scope="module")
 def celery_app(worker_settings: Settings) -> Iterator[Celery]:
-    context = WorkerContext(worker_settings)
-    app = create_celery(worker_settings, context)
+    app = create_celery(worker_settings)
+    context = components(app)
     app.conf.broker_transport_options = {
         **app.conf.broker_transport_options,
         "global_keyprefix": f"carnet-test-{uuid.uuid4().hex}:",
@@ -55,12 +55,10 @@ def celery_app(worker_settings: Settings) -> Iterator[Celery]:
 
 @pytest.fixture
 def worker_app(worker_settings: Settings, celery_app: Celery) -> Iterator[tuple[Flask, Database]]:
-    database = Database(worker_settings.resolved_database_url)
+    jobs = CeleryJobQueue(celery_app)
+    database = records_database(worker_settings, jobs)
     _reset_postgres(database)
-    yield (
-        create_app(worker_settings, database=database, job_queue=CeleryJobQueue(celery_app)),
-        database,
-    )
+    yield create_app(worker_settings, database=database, job_queue=jobs), database
     database.dispose()
 
 

@@ -80,6 +80,7 @@ export const BY_CODE = {
   same_record: "c'est la fiche elle-même",
   stale: "modifiée entre-temps",
   ambiguous: "correspond à plusieurs fiches : précisez",
+  invalid_file: "fichier illisible (CSV ou Excel .xlsx attendu)",
 };
 
 /** Seconds to wait, from a Retry-After value (seconds or an HTTP date); null if unknown. */
