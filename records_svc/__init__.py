@@ -22,6 +22,7 @@ from records_svc.api import (
     day,
     documents,
     editions,
+    exports,
     fields,
     health,
     history,
@@ -55,6 +56,7 @@ BLUEPRINTS = (
     sirene.blp,
     day.blp,
     history.blp,
+    exports.blp,
 )
 
 
