@@ -46,6 +46,7 @@ BATCH = 500
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 #: characters an XLSX file cannot hold (XML 1.0)
 _ILLEGAL_XML = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
+_FRENCH_E164 = re.compile(r"^\+33([1-9]\d{8})$")
 KIND_LABELS = {"prospect": "Prospect", "client": "Client"}
 STATUS_LABELS = {"draft": "Brouillon", "validated": "Validé"}
 CONSENT_LABELS = {"unknown": "Inconnu", "granted": "Accordé", "refused": "Refusé"}
@@ -85,6 +86,10 @@ def export_phone(value: str | None) -> str | None:
     (a formula to a spreadsheet), and what the field library reads back."""
     if not value:
         return None
+    french = _FRENCH_E164.match(value)
+    if french:  # most numbers: no need to parse them
+        digits = french[1]
+        return " ".join(("0" + digits[0], digits[1:3], digits[3:5], digits[5:7], digits[7:9]))
     try:
         number = phonenumbers.parse(value, "FR")
     except phonenumbers.NumberParseException:
