@@ -218,7 +218,7 @@ def lists(
     help="Entries (accounts and contacts) of a run; repeat (default: 100000 and 1000000).",
 )
 @click.option("--seed", default=1, show_default=True)
-@click.option("--quick", is_flag=True, help="2000 and 20000 entries (CI).")
+@click.option("--quick", is_flag=True, help="1000 and 10000 entries (CI).")
 @click.option("--postgres-url", default=None, help="Admin URL (CARNET_BENCH_POSTGRES_URL).")
 @click.option("--results-dir", default="bench/results", show_default=True, type=click.Path())
 @click.option("--workdir", default=None, type=click.Path(), help="Unused (no local files).")
@@ -235,7 +235,7 @@ def export(
     from carnet.bench import report
 
     if quick:
-        sizes = (2_000, 20_000)
+        sizes = (1_000, 10_000)
     options = exports_bench.Options(
         sizes=sizes or (100_000, 1_000_000), seed=seed, admin_url=_admin_url(postgres_url)
     )

@@ -87,9 +87,10 @@ def _export(
     anything is sent), then write the file as the batches come."""
     stack = ExitStack()
     try:
-        session = stack.enter_context(services().db.read())
+        reading = stack.enter_context(ExitStack())  # the session, while rows are read
+        session = reading.enter_context(services().db.read())
         found = batches(session)
-        stack.callback(found.close)
+        reading.callback(found.close)
         first = next(found, [])
         if fmt == exports.VCARD:
             body = _stream(stack, first, found, vcards.vcard_chunks)
@@ -103,6 +104,7 @@ def _export(
         # closed (and so deleted) with the stack, when the response is
         handle = stack.enter_context(tempfile.TemporaryFile())  # noqa: SIM115
         exports.write_xlsx(handle, header, chain([first] if first else [], found), title=sheet)
+        reading.close()  # every row is in the file: the database is not needed to send it
         handle.seek(0)
         name = exports.file_name(stem, "xlsx")
         return _attachment(_file_chunks(handle, stack), XLSX_MEDIA_TYPE, name, stack)

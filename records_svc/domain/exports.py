@@ -320,7 +320,11 @@ def write_xlsx(
 
     def cell(value: Any) -> Any:
         if isinstance(value, str):
-            return text_cell(value)
+            # a plain value costs openpyxl far less than a cell object: only text that it
+            # would take for a formula, or that XML cannot hold, gets one
+            if value.startswith("=") or _ILLEGAL_XML.search(value):
+                return text_cell(value)
+            return value
         if isinstance(value, datetime):
             dated = WriteOnlyCell(sheet, value=value)
             dated.number_format = "DD/MM/YYYY HH:MM"

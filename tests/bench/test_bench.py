@@ -99,3 +99,25 @@ def test_bench_lists_quick_pages_every_shape_on_both_databases(tmp_path: Path) -
             assert shape["offset"]["count"] >= 1, (database, label)
         assert shapes["all by name"]["pages"] == 10, database  # walked past the first page
     assert "list page p99 (ms)" in result["targets"]
+
+
+def test_bench_export_quick_exports_every_list_in_both_formats(tmp_path: Path) -> None:
+    with scratch_postgres_database():  # PostgreSQL is there (skip outside CI, else fail)
+        pass
+    result = run_bench(tmp_path, "export")
+    assert set(result["sizes"]) == {"1000", "10000"}
+    for entries, found in result["sizes"].items():
+        runs = found["runs"]
+        assert set(runs) == {
+            f"{entity} {fmt}{naive}"
+            for entity in ("accounts", "contacts")
+            for fmt in ("csv", "xlsx")
+            for naive in ("", " (naive: all rows at once)")
+        }, entries
+        directory = found["directory"]
+        for label, run in runs.items():
+            entity = label.split()[0]
+            hidden = directory["closed_clients"] if entity == "accounts" else None
+            if hidden is not None:  # a seller's export: every account but the closed clients
+                assert run["rows"] == directory["accounts"] - hidden, (entries, label)
+            assert run["rows"] > 0 and run["rows_per_s"] > 0 and run["file_mb"] > 0, label
