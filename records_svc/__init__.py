@@ -23,6 +23,7 @@ from records_svc.api import (
     documents,
     duplicates,
     editions,
+    exports,
     fields,
     health,
     history,
@@ -58,6 +59,7 @@ BLUEPRINTS = (
     history.blp,
     duplicates.blp,
     imports.blp,
+    exports.blp,
 )
 
 

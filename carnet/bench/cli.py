@@ -1,4 +1,4 @@
-"""``carnet bench search``, ``pipeline``, ``lists``, ``writes`` and ``imports``."""
+"""``carnet bench search``, ``pipeline``, ``lists``, ``writes``, ``imports`` and ``export``."""
 
 from __future__ import annotations
 
@@ -206,6 +206,49 @@ def lists(
         f"load average {result['machine']['load_average']} on {result['machine']['cpus']} CPUs"
     )
     path = report.write_json(result, Path(results_dir), "lists")
+    click.echo(f"results: {path}")
+
+
+@bench.command("export")
+@click.option(
+    "--size",
+    "sizes",
+    multiple=True,
+    type=int,
+    help="Entries (accounts and contacts) of a run; repeat (default: 100000 and 1000000).",
+)
+@click.option("--seed", default=1, show_default=True)
+@click.option("--quick", is_flag=True, help="1000 and 10000 entries (CI).")
+@click.option("--postgres-url", default=None, help="Admin URL (CARNET_BENCH_POSTGRES_URL).")
+@click.option("--results-dir", default="bench/results", show_default=True, type=click.Path())
+@click.option("--workdir", default=None, type=click.Path(), help="Unused (no local files).")
+def export(
+    sizes: tuple[int, ...],
+    seed: int,
+    quick: bool,
+    postgres_url: str | None,
+    results_dir: str,
+    workdir: str | None,
+) -> None:
+    """Exports of whole lists (CSV, XLSX): rows/s and peak memory, beside loading all rows."""
+    from carnet.bench import exports as exports_bench
+    from carnet.bench import report
+
+    if quick:
+        sizes = (1_000, 10_000)
+    options = exports_bench.Options(
+        sizes=sizes or (100_000, 1_000_000), seed=seed, admin_url=_admin_url(postgres_url)
+    )
+    result = {"machine": report.machine()}
+    result.update(exports_bench.run(options, click.echo))
+    result["machine_after"] = report.machine()
+    click.echo("")
+    for line in exports_bench.table(result):
+        click.echo(line)
+    click.echo(
+        f"load average {result['machine']['load_average']} on {result['machine']['cpus']} CPUs"
+    )
+    path = report.write_json(result, Path(results_dir), "export")
     click.echo(f"results: {path}")
 
 

@@ -120,3 +120,25 @@ def test_bench_imports_quick_imports_the_file_and_its_baseline(tmp_path: Path) -
     assert result["dry_run"]["counts"] == result["import"]["counts"]
     assert result["ratios"]["import_over_api_posts"] > 0
     assert "import_rows_per_s" in result["targets"]
+
+
+def test_bench_export_quick_exports_every_list_in_both_formats(tmp_path: Path) -> None:
+    with scratch_postgres_database():  # PostgreSQL is there (skip outside CI, else fail)
+        pass
+    result = run_bench(tmp_path, "export")
+    assert set(result["sizes"]) == {"1000", "10000"}
+    for entries, found in result["sizes"].items():
+        runs = found["runs"]
+        assert set(runs) == {
+            f"{entity} {fmt}{naive}"
+            for entity in ("accounts", "contacts")
+            for fmt in ("csv", "xlsx")
+            for naive in ("", " (naive: all rows at once)")
+        }, entries
+        directory = found["directory"]
+        for label, run in runs.items():
+            entity = label.split()[0]
+            hidden = directory["closed_clients"] if entity == "accounts" else None
+            if hidden is not None:  # a seller's export: every account but the closed clients
+                assert run["rows"] == directory["accounts"] - hidden, (entries, label)
+            assert run["rows"] > 0 and run["rows_per_s"] > 0 and run["file_mb"] > 0, label

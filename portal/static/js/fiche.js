@@ -44,6 +44,11 @@ export function stateLabel(kind, record) {
   return "Contact";
 }
 
+/** "Ajouter au téléphone": the contact's vCard, which a phone opens in its address book. */
+function vcardLink(record) {
+  return h("a", { class: "button vcard", href: `${API}/contacts/${record.id}/vcard`, download: "" }, "Ajouter au téléphone");
+}
+
 /** A person who objected: their numbers and e-mail shown, not as links, with the reason. */
 function blockedActions(record) {
   const reasonId = `no-contact-${record.id}`;
@@ -56,7 +61,7 @@ function blockedActions(record) {
   if (record.direct_line) quick.append(off(`Appeler la ligne directe ${frPhone(record.direct_line)}`));
   if (record.mobile) quick.append(off(`Appeler le mobile ${frPhone(record.mobile)}`));
   if (record.email) quick.append(off(`Écrire un e-mail à ${record.email}`));
-  return quick;
+  return quick; // nor offered to a phone's address book
 }
 
 /** Every phone number and e-mail of the record, as links one tap away. */
@@ -74,6 +79,7 @@ function quickActions(kind, record) {
   if (record.email) {
     quick.append(h("a", { class: "button mail", href: record.links?.mailto || `mailto:${record.email}` }, `Écrire un e-mail à ${record.email}`));
   }
+  if (kind === "contact") quick.append(vcardLink(record));
   return quick.childElementCount ? quick : null;
 }
 

@@ -159,6 +159,29 @@ function actionCard(a, onDone) {
 
 const CARDS = { accounts: accountCard, contacts: contactCard, opportunities: opportunityCard };
 
+/** The files a list exports to (GET /{path}/export?format=…), with the list's filters and sort. */
+const EXPORTS = {
+  accounts: { csv: "Exporter en CSV", xlsx: "Exporter en Excel" },
+  contacts: { csv: "Exporter en CSV", xlsx: "Exporter en Excel", vcard: "Ajouter au téléphone (vCard)" },
+};
+
+/** Links that download the list as it is filtered and sorted now; ``refresh`` follows the page. */
+function exportLinks(screen, params) {
+  const formats = EXPORTS[screen.entity];
+  if (!formats) return null;
+  const links = Object.entries(formats).map(([format, label]) =>
+    h("a", { class: "button secondary", download: "", dataset: { format } }, label),
+  );
+  const refresh = () => {
+    for (const link of links) {
+      const query = new URLSearchParams({ ...params(), format: link.dataset.format });
+      link.href = `${API}/${screen.path}/export?${query}`;
+    }
+  };
+  refresh();
+  return { element: h("div", { class: "export-bar", role: "group", "aria-label": "Exporter la liste" }, links), refresh };
+}
+
 /** The page of one list: #/mes/comptes, #/mes/contacts, #/mes/opportunites, #/mes/actions. */
 export function listPage(key) {
   const screen = SCREENS[key];
@@ -185,7 +208,10 @@ export function listPage(key) {
     return found;
   }
 
+  const exporter = exportLinks(screen, () => ({ ...query(), sort: sort.value }));
+
   async function load(append = false) {
+    exporter?.refresh();
     const params = new URLSearchParams({ ...query(), sort: sort.value, limit: "50" });
     if (append && cursor) params.set("cursor", cursor);
     try {
@@ -282,6 +308,7 @@ export function listPage(key) {
     h("h1", {}, screen.title),
     h("div", { class: "views-bar" }, field("Vue", views), saveForm),
     form,
+    exporter?.element || null,
     status,
     cards,
     more,
