@@ -57,7 +57,7 @@ CREATE TABLE IF NOT EXISTS {entries} (
     link TEXT NOT NULL
 );
 CREATE VIRTUAL TABLE IF NOT EXISTS {fts} USING fts5(
-    terms, prefix='1 2 3', detail=none,
+    terms, prefix='1 2 3', detail=none, columnsize=0,
     tokenize="unicode61 remove_diacritics 0 tokenchars '_~='"
 );
 CREATE TABLE IF NOT EXISTS tombstones (doc_id TEXT PRIMARY KEY) WITHOUT ROWID;
@@ -445,29 +445,40 @@ class SqliteRebuild:
             "entity_id INTEGER, version INTEGER, closed INTEGER, label TEXT, sublabel TEXT, "
             "badges TEXT, link TEXT, terms TEXT);"
         )
+        # The TEMP tables (staging, sorted copy) have a page cache of their own.
+        self.conn.execute(f"PRAGMA temp.cache_size=-{REBUILD_CACHE_KIB}")
+
+    @staticmethod
+    def prepare(documents: Sequence[SearchDocument]) -> list[tuple[Any, ...]]:
+        """The staging rows of ``documents``: plain tuples, made where the documents are
+        built (``maintenance.reindex`` builds them in other processes)."""
+        return [
+            (
+                d.order_key,
+                d.doc_id,
+                d.kind,
+                d.entity_id,
+                d.version,
+                int(d.closed),
+                d.label,
+                d.sublabel,
+                _badges(d.badges),
+                d.link,
+                *_fts_text(d),
+            )
+            for d in documents
+        ]
 
     def write(self, documents: Sequence[SearchDocument]) -> None:
+        self.write_prepared(self.prepare(documents))
+
+    def write_prepared(self, rows: Sequence[tuple[Any, ...]]) -> None:
         self.conn.execute("BEGIN")
         self.conn.executemany(
             "INSERT OR REPLACE INTO rebuild_staging (order_key, doc_id, kind, entity_id, version, "
             "closed, label, sublabel, badges, link, terms) "
             "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            [
-                (
-                    d.order_key,
-                    d.doc_id,
-                    d.kind,
-                    d.entity_id,
-                    d.version,
-                    int(d.closed),
-                    d.label,
-                    d.sublabel,
-                    _badges(d.badges),
-                    d.link,
-                    *_fts_text(d),
-                )
-                for d in documents
-            ],
+            rows,
         )
         self.conn.execute("COMMIT")
 
