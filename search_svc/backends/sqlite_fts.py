@@ -67,6 +67,10 @@ CREATE TABLE IF NOT EXISTS typo_keys (
 ) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS typo_words (term TEXT PRIMARY KEY) WITHOUT ROWID;
 """
+#: what the count reads per match instead of the entry's row (kind and closed flag): a
+#: covering index, so counting 1,000 matches seeks a small B-tree, not the wide rows.
+#: An index of the entries' own columns: an earlier file gets it when opened.
+VISIBLE_INDEX = "CREATE INDEX IF NOT EXISTS entries_visible ON entries (pos, closed, kind)"
 #: page cache of a rebuild's connection (KiB): the staging index and the sort stay in memory
 REBUILD_CACHE_KIB = 256 * 1024
 COLUMNS = "pos, doc_id, kind, entity_id, version, order_key, closed, label, sublabel, badges, link"
@@ -145,6 +149,7 @@ class SqliteFtsBackend:
             if not conn.execute("SELECT 1 FROM sqlite_master WHERE name = 'entries'").fetchall():
                 conn.execute(f"PRAGMA user_version = {INDEX_FORMAT}")
             _create(conn, "entries", "entries_fts")
+            conn.execute(VISIBLE_INDEX)
 
     # connections: one per thread, WAL so readers never wait for the writer
 
@@ -227,7 +232,9 @@ class SqliteFtsBackend:
             return 0
         try:
             widest = query.widest if self._has_typos(query) else Tier.ANY
-            sql, params = self._select(query, widest, "1")
+            sql, params = self._select(
+                query, widest, "1", entries="entries e INDEXED BY entries_visible"
+            )
             counted = f"SELECT count(*) FROM ({sql})"
             return int(self._conn().execute(counted, [*params, cap]).fetchone()[0])
         except sqlite3.Error as exc:
@@ -248,8 +255,11 @@ class SqliteFtsBackend:
             if typos.allowed_typos(token)
         )
 
-    def _select(self, query: SearchQuery, tier: Tier, columns: str) -> tuple[str, list[Any]]:
-        """The tier's entries in name order (the caller adds the LIMIT's parameter)."""
+    def _select(
+        self, query: SearchQuery, tier: Tier, columns: str, *, entries: str = "entries e"
+    ) -> tuple[str, list[Any]]:
+        """The tier's entries in name order (the caller adds the LIMIT's parameter);
+        ``entries`` is how an FTS tier joins the entries (the count: their covering index)."""
         kinds = sorted(query.kinds)
         marks = ", ".join("?" for _ in kinds)
         visible = f"e.kind IN ({marks}) AND (? OR e.closed = 0)"
@@ -267,7 +277,7 @@ class SqliteFtsBackend:
             also = "".join(f" AND {test}" for test in tests)
             sql = (
                 f"SELECT {columns} FROM entries_fts f "
-                f"CROSS JOIN entries e ON e.pos = f.rowid "
+                f"CROSS JOIN {entries} ON e.pos = f.rowid "
                 f"WHERE entries_fts MATCH ?{also} AND {visible} ORDER BY f.rowid LIMIT ?"
             )
             params = [match, *values]
@@ -536,6 +546,7 @@ class SqliteRebuild:
             conn.execute("DROP TABLE entries_fts")
             conn.execute("ALTER TABLE entries_new RENAME TO entries")
             conn.execute("ALTER TABLE entries_fts_new RENAME TO entries_fts")
+            conn.execute(VISIBLE_INDEX)
             # The database is the truth: a record it still holds is no longer "deleted".
             conn.execute(
                 "DELETE FROM tombstones WHERE doc_id IN (SELECT doc_id FROM rebuild_staging)"
