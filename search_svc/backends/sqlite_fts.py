@@ -182,6 +182,7 @@ class SqliteFtsBackend:
         if conn is not None:
             conn.close()
             self._local.conn = None
+            self._local.typo_version = None  # a new connection starts its caches afresh
 
     def _typo_cache(self) -> sqlite_match.TypoCache:
         """This thread's typo alternatives, kept while no other connection wrote the file
@@ -190,6 +191,7 @@ class SqliteFtsBackend:
         local = self._local
         if getattr(local, "typo_version", None) != version or len(local.typo_cache) > 4096:
             local.typo_cache, local.typo_version = {}, version
+            local.count_cache = {}
         cache: sqlite_match.TypoCache = local.typo_cache
         return cache
 
@@ -231,12 +233,21 @@ class SqliteFtsBackend:
         if not query.tokens:
             return 0
         try:
-            widest = query.widest if self._has_typos(query) else Tier.ANY
+            widest = query.widest if self._has_typos(query) else Tier.ANY  # checks the version
+            # Counts are kept with the typo alternatives, while no other connection wrote:
+            # the next page asks for the same total, and so do the same first letters typed.
+            counts: dict[tuple[Any, ...], int] = self._local.count_cache
+            key = (query.tokens, query.kinds, query.show_closed, cap)
+            if key in counts:
+                return counts[key]
+            if len(counts) > 4096:
+                counts.clear()
             sql, params = self._select(
                 query, widest, "1", entries="entries e INDEXED BY entries_visible"
             )
             counted = f"SELECT count(*) FROM ({sql})"
-            return int(self._conn().execute(counted, [*params, cap]).fetchone()[0])
+            total = counts[key] = int(self._conn().execute(counted, [*params, cap]).fetchone()[0])
+            return total
         except sqlite3.Error as exc:
             raise SearchUnavailableError(_unreadable(exc)) from exc
 
