@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import multiprocessing
 import os
+import sys
 import threading
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Sequence
@@ -125,10 +126,20 @@ def reindex(
 PARALLEL_FROM = 20_000
 
 
+def _daemonic() -> bool:
+    """Whether this process may not have children: a daemonic process of the standard
+    library's or of billiard's (a Celery prefork worker's child)."""
+    if multiprocessing.current_process().daemon:
+        return True
+    billiard = sys.modules.get("billiard.process")
+    current = getattr(billiard, "current_process", None)
+    return bool(current is not None and getattr(current(), "daemon", False))
+
+
 def _default_processes(db: Database) -> int:
     """One process per core for a large rebuild; none where a process may not have children
     (a daemonic one, such as a Celery prefork worker) or for a small database."""
-    if multiprocessing.current_process().daemon:
+    if _daemonic():
         return 1
     cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
     if not cores or cores < 2:

@@ -237,6 +237,19 @@ def test_reindex_builds_documents_in_several_processes(
     assert len(finder.labels("maison")) == 6
 
 
+def test_a_small_database_or_a_daemonic_process_builds_in_process(
+    database: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import multiprocessing
+
+    assert maintenance._default_processes(database) == 1  # an empty database
+    monkeypatch.setattr(maintenance, "PARALLEL_FROM", -1)
+    monkeypatch.setattr(maintenance.os, "sched_getaffinity", lambda _: {0, 1}, raising=False)
+    assert maintenance._default_processes(database) == 2
+    monkeypatch.setattr(multiprocessing.current_process(), "daemon", True)
+    assert maintenance._default_processes(database) == 1  # it may not have children
+
+
 def test_verify_reports_missing_extra_and_stale(
     seller: Api, database: Database, backend: SearchBackend
 ) -> None:
