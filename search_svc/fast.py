@@ -100,7 +100,9 @@ class FastSearch:
 
     def _answer(self, environ: dict[str, Any]) -> str:
         args: dict[str, str] = {}
-        for key, value in parse_qsl(environ.get("QUERY_STRING", ""), keep_blank_values=True):
+        # WSGI hands the query string as latin-1 text of its bytes; its words are UTF-8.
+        raw = environ.get("QUERY_STRING", "").encode("latin-1").decode("utf-8", "replace")
+        for key, value in parse_qsl(raw, keep_blank_values=True):
             if _text_problem(key) or _text_problem(value):
                 raise Fallback  # a value no field of Carnet can hold: the 422 of httpkit.inputs
             args.setdefault(key, value)

@@ -232,3 +232,27 @@ def test_the_fast_path_sends_hsts_behind_https(tmp_path: Any, backend: Any) -> N
     assert secure.headers["Strict-Transport-Security"] == "max-age=600"
     plain = searcher.client.get("/api/v1/search?q=soc", headers=searcher.headers)
     assert "Strict-Transport-Security" not in plain.headers
+
+
+def test_the_fast_path_reads_a_query_string_sent_unencoded(search_app: Flask, backend: Any) -> None:
+    """WSGI gives the query string's bytes as latin-1 text: "é" typed raw (not %-encoded)
+    is read as the Flask app reads it."""
+    from werkzeug.test import EnvironBuilder, run_wsgi_app
+
+    from search_svc import documents
+
+    backend.write(
+        [documents.account_document({"id": 1, "kind": "client", "name": "Élodie", "version": 1})]
+    )
+    headers = {**Searcher(search_app).headers, "X-Request-ID": "req-2"}
+    environ = EnvironBuilder(path="/api/v1/search", headers=headers).get_environ()
+    environ["QUERY_STRING"] = "q=élo".encode().decode("latin-1")
+    seen: list[str] = []
+    search_app.before_request(lambda: seen.append("flask"))
+    fast_body, fast_status, _ = run_wsgi_app(search_app, dict(environ))
+    assert seen == []  # answered by the fast path
+    flask = search_app.wsgi_app.inner  # type: ignore[attr-defined]
+    slow_body, slow_status, _ = run_wsgi_app(flask, dict(environ))
+    assert fast_status == slow_status == "200 OK"
+    fast, slow = b"".join(fast_body), b"".join(slow_body)
+    assert fast == slow and "Élodie".encode() in fast
