@@ -17,6 +17,7 @@ from httpkit.userstate import RedisUserStates, UserStates
 from search_svc import api
 from search_svc.backends import from_settings
 from search_svc.backends.base import SearchBackend
+from search_svc.fast import FastSearch
 
 
 def create_app(
@@ -37,11 +38,12 @@ def create_app(
         **httpkit.api_config("Carnet search API"),
     )
     app.json.sort_keys = False  # type: ignore[attr-defined]
-    app.extensions["carnet.search"] = api.SearchServices(
+    services = api.SearchServices(
         backend=backend or from_settings(settings),
         secret_key=settings.resolved_secret_key(),
         user_states=user_states or _published_states(settings),
     )
+    app.extensions["carnet.search"] = services
     spec = Api(app)
     spec.register_blueprint(api.blp)
     # Mounted beside the records API (carnet serve), its document is also under /api/v1/search.
@@ -51,6 +53,11 @@ def create_app(
         lambda: app.response_class(
             app.json.dumps(spec.spec.to_dict()), mimetype="application/json"
         ),
+    )
+    # The type-ahead's successful searches are answered before Flask (search_svc.fast);
+    # inside the proxy fix that httpkit.init_app may wrap around it.
+    app.wsgi_app = FastSearch(  # type: ignore[method-assign]
+        services, app.wsgi_app, hsts_seconds=settings.hsts_seconds
     )
     httpkit.init_app(app, settings)
     return app

@@ -101,6 +101,13 @@ def _parse(args: Any) -> SearchQuery:
     return SearchQuery(text=text, kinds=kinds, limit=limit, offset=offset)
 
 
+def with_rights(query: SearchQuery, principal: Principal) -> SearchQuery:
+    """The query as the caller may see: closed clients only with show_closed_accounts."""
+    if not principal.has(SHOW_CLOSED_ACCOUNTS):
+        return query
+    return SearchQuery(query.text, query.kinds, query.limit, show_closed=True, offset=query.offset)
+
+
 def _cursor(offset: int) -> str:
     return base64.urlsafe_b64encode(f"o{offset}".encode()).decode().rstrip("=")
 
@@ -186,11 +193,7 @@ class HealthSchema(Schema):
 @blp.alt_response(503, description=UNAVAILABLE)
 def search() -> Response:
     principal = _verify()
-    query = _parse(request.args)
-    if principal.has(SHOW_CLOSED_ACCOUNTS):
-        query = SearchQuery(
-            query.text, query.kinds, query.limit, show_closed=True, offset=query.offset
-        )
+    query = with_rights(_parse(request.args), principal)
     backend = services().backend
     page = backend.page(query)
     # Serialised here, compactly, not by the response schema (which only documents it): a

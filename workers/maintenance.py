@@ -3,10 +3,15 @@
 from __future__ import annotations
 
 import logging
+import multiprocessing
+import os
+import sys
 import threading
-from collections.abc import Callable, Iterable, Iterator
+from collections import deque
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
+from multiprocessing.pool import AsyncResult
 from typing import Any
 
 from celery import Celery, signals
@@ -80,6 +85,7 @@ def reindex(
     *,
     batch_size: int = 1000,
     progress: Callable[[int], object] = lambda n: None,
+    processes: int | None = None,
 ) -> int:
     """Rebuild the index from the database into a new one, swapped in atomically.
 
@@ -88,11 +94,23 @@ def reindex(
     hosts) or still pending is applied again to the new one, whatever its id:
     a transaction that took its outbox id before the rebuild and committed
     during it is not lost.
+
+    The documents are built in ``processes`` worker processes (default: one per
+    core, for a database of more than :data:`PARALLEL_FROM` entries; 1 builds them
+    here), while this process reads the database and writes the index.
     """
     started = outbox.ago(REAPPLY_MARGIN_SECONDS)
+    if processes is None:
+        processes = _default_processes(db)
     rebuild = backend.rebuild()
     try:
-        total = _fill(rebuild, expected_documents(db, batch_size), progress)
+        with db.read() as session:
+            batches = snapshots.batches(session, batch_size)
+            if processes > 1:
+                total = _fill_parallel(rebuild, batches, progress, processes)
+            else:
+                built = (indexing.documents_of(a, c) for a, c in batches)
+                total = _fill(rebuild, built, progress)
     except BaseException:
         rebuild.abort()
         raise
@@ -102,6 +120,32 @@ def reindex(
     for start in range(0, len(since), CHUNK):
         indexing.process_events(db, backend, since[start : start + CHUNK])
     return total
+
+
+#: a rebuild of more entries than this builds its documents in several processes
+PARALLEL_FROM = 20_000
+
+
+def _daemonic() -> bool:
+    """Whether this process may not have children: a daemonic process of the standard
+    library's or of billiard's (a Celery prefork worker's child)."""
+    if multiprocessing.current_process().daemon:
+        return True
+    billiard = sys.modules.get("billiard.process")
+    current = getattr(billiard, "current_process", None)
+    return bool(current is not None and getattr(current(), "daemon", False))
+
+
+def _default_processes(db: Database) -> int:
+    """One process per core for a large rebuild; none where a process may not have children
+    (a daemonic one, such as a Celery prefork worker) or for a small database."""
+    if _daemonic():
+        return 1
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
+    if not cores or cores < 2:
+        return 1
+    with db.read() as session:
+        return cores if snapshots.counts(session) > PARALLEL_FROM else 1
 
 
 def _fill(
@@ -122,6 +166,63 @@ def _fill(
             progress(len(docs))
         if pending is not None:
             pending.result()
+    return total
+
+
+Prepare = Callable[[Sequence[SearchDocument]], Any]
+
+
+def _build(
+    accounts: list[snapshots.Values],
+    contacts: list[tuple[snapshots.Values, snapshots.Values]],
+    prepare: Prepare | None,
+) -> tuple[int, Any]:
+    """In a worker process: a batch of rows → its documents, prepared for the index."""
+    docs = indexing.documents_of(accounts, contacts)
+    return len(docs), (prepare(docs) if prepare is not None else docs)
+
+
+def _fill_parallel(
+    rebuild: Rebuild,
+    batches: Iterable[
+        tuple[list[snapshots.Values], list[tuple[snapshots.Values, snapshots.Values]]]
+    ],
+    progress: Callable[[int], object],
+    processes: int,
+) -> int:
+    """The documents built in ``processes`` forked processes (rows in, plain tuples out:
+    cheap to pickle), in order; this process reads the next rows meanwhile and a thread
+    writes the index. At most two batches per process wait, so memory stays bounded."""
+    prepare: Prepare | None = getattr(rebuild, "prepare", None)
+    write: Callable[[Any], None] = (
+        getattr(rebuild, "write_prepared") if prepare is not None else rebuild.write  # noqa: B009
+    )
+    total = 0
+    queued: deque[AsyncResult[tuple[int, Any]]] = deque()
+    context = multiprocessing.get_context("fork")
+    with (
+        context.Pool(processes) as pool,
+        ThreadPoolExecutor(max_workers=1, thread_name_prefix="carnet-reindex") as writer,
+    ):
+        written: Future[None] | None = None
+
+        def flush_one() -> None:
+            nonlocal total, written
+            count, prepared = queued.popleft().get()
+            if written is not None:
+                written.result()
+            written = writer.submit(write, prepared)
+            total += count
+            progress(count)
+
+        for accounts, contacts in batches:
+            queued.append(pool.apply_async(_build, (accounts, contacts, prepare)))
+            if len(queued) > 2 * processes:
+                flush_one()
+        while queued:
+            flush_one()
+        if written is not None:
+            written.result()
     return total
 
 

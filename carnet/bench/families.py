@@ -17,7 +17,7 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from carnet.fakedata import directory
+from carnet.fakedata import DIRECTORY_LAST_NAMES, directory
 from search_svc import normalize, typos
 
 TOP = 10
@@ -33,6 +33,7 @@ FAMILIES = (
     "postal_code",
     "department",
     "last_name_first",
+    "shared_prefix",
 )
 #: families whose queries carry typos (target recall 0.90; the others 0.98)
 TYPO_FAMILIES = frozenset({"typo_1", "typo_2"})
@@ -116,6 +117,17 @@ def _typo_query(label: str, edits: int, rng: random.Random) -> str | None:
     return " ".join(words)
 
 
+def _shared_prefix_pairs() -> list[tuple[str, str]]:
+    """Pairs of last names sharing their first three letters (``moreau morel``, ``girard
+    giraud``): both words fall back to the same 3-letter doclist, the slow case of a
+    two-word query."""
+    by_start: dict[str, list[str]] = {}
+    for name in sorted({_fold(n) for n in DIRECTORY_LAST_NAMES}):
+        if " " not in name and len(name) >= 5:
+            by_start.setdefault(name[:3], []).append(name)
+    return [(a, b) for names in by_start.values() for a in names for b in names if a != b]
+
+
 @dataclass
 class _Entry:
     doc_id: str
@@ -145,10 +157,20 @@ def family_queries(entries: int, seed: int, per_family: int) -> list[FamilyQuery
     by_label: dict[str, list[str]] = {}
     by_postal: dict[str, list[str]] = {}
     targets: list[_Entry] = []
+    pairs = _shared_prefix_pairs()
+    paired: dict[str, set[str]] = {}  # first 3 letters -> the paired names starting so
+    for a, _ in pairs:
+        paired.setdefault(a[:3], set()).add(a)
+    by_word: dict[str, set[str]] = {}  # paired name -> entries with a label word starting so
     for entry, visible in _entries(entries, seed):
         if not visible:
             continue
-        by_label.setdefault(_fold(entry.label), []).append(entry.doc_id)
+        folded = _fold(entry.label)
+        by_label.setdefault(folded, []).append(entry.doc_id)
+        for word in folded.split():
+            for name in paired.get(word[:3], ()):
+                if word.startswith(name):
+                    by_word.setdefault(name, set()).add(entry.doc_id)
         if entry.postal_code:
             by_postal.setdefault(entry.postal_code, []).append(entry.doc_id)
         if rng.random() < 0.05:
@@ -186,6 +208,14 @@ def family_queries(entries: int, seed: int, per_family: int) -> list[FamilyQuery
         if entry.contact:
             first, last = entry.contact
             add("last_name_first", _fold(f"{last} {first}"), same)
+    # Latency first: what must be found is every entry whose name holds both words.
+    for index in range(per_family):
+        a, b = pairs[index % len(pairs)]
+        typed = b[: rng.randint(4, len(b))] if index >= len(pairs) else b
+        both = by_word.get(a, set()) & {
+            d for name, ids in by_word.items() if name.startswith(typed) for d in ids
+        }
+        add("shared_prefix", f"{a} {typed}", both)
     return [q for family in FAMILIES for q in made[family]]
 
 

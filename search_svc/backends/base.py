@@ -225,6 +225,11 @@ class SearchBackend(Protocol):
 
 
 class Rebuild(Protocol):
+    """A new index being filled. A rebuild may also offer ``prepare(documents)`` (a plain
+    function, run where the documents are built, possibly another process) and
+    ``write_prepared(prepared)``: what is costly to turn documents into is then made
+    beside them (``maintenance.reindex``)."""
+
     def write(self, documents: Sequence[SearchDocument]) -> None: ...
 
     def commit(self) -> None:

@@ -57,7 +57,7 @@ CREATE TABLE IF NOT EXISTS {entries} (
     link TEXT NOT NULL
 );
 CREATE VIRTUAL TABLE IF NOT EXISTS {fts} USING fts5(
-    terms, prefix='1 2 3', detail=none,
+    terms, prefix='1 2 3', detail=none, columnsize=0,
     tokenize="unicode61 remove_diacritics 0 tokenchars '_~='"
 );
 CREATE TABLE IF NOT EXISTS tombstones (doc_id TEXT PRIMARY KEY) WITHOUT ROWID;
@@ -67,6 +67,10 @@ CREATE TABLE IF NOT EXISTS typo_keys (
 ) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS typo_words (term TEXT PRIMARY KEY) WITHOUT ROWID;
 """
+#: what the count reads per match instead of the entry's row (kind and closed flag): a
+#: covering index, so counting 1,000 matches seeks a small B-tree, not the wide rows.
+#: An index of the entries' own columns: an earlier file gets it when opened.
+VISIBLE_INDEX = "CREATE INDEX IF NOT EXISTS entries_visible ON entries (pos, closed, kind)"
 #: page cache of a rebuild's connection (KiB): the staging index and the sort stay in memory
 REBUILD_CACHE_KIB = 256 * 1024
 COLUMNS = "pos, doc_id, kind, entity_id, version, order_key, closed, label, sublabel, badges, link"
@@ -145,6 +149,7 @@ class SqliteFtsBackend:
             if not conn.execute("SELECT 1 FROM sqlite_master WHERE name = 'entries'").fetchall():
                 conn.execute(f"PRAGMA user_version = {INDEX_FORMAT}")
             _create(conn, "entries", "entries_fts")
+            conn.execute(VISIBLE_INDEX)
 
     # connections: one per thread, WAL so readers never wait for the writer
 
@@ -177,6 +182,7 @@ class SqliteFtsBackend:
         if conn is not None:
             conn.close()
             self._local.conn = None
+            self._local.typo_version = None  # a new connection starts its caches afresh
 
     def _typo_cache(self) -> sqlite_match.TypoCache:
         """This thread's typo alternatives, kept while no other connection wrote the file
@@ -185,6 +191,7 @@ class SqliteFtsBackend:
         local = self._local
         if getattr(local, "typo_version", None) != version or len(local.typo_cache) > 4096:
             local.typo_cache, local.typo_version = {}, version
+            local.count_cache = {}
         cache: sqlite_match.TypoCache = local.typo_cache
         return cache
 
@@ -226,10 +233,21 @@ class SqliteFtsBackend:
         if not query.tokens:
             return 0
         try:
-            widest = query.widest if self._has_typos(query) else Tier.ANY
-            sql, params = self._select(query, widest, "1")
+            widest = query.widest if self._has_typos(query) else Tier.ANY  # checks the version
+            # Counts are kept with the typo alternatives, while no other connection wrote:
+            # the next page asks for the same total, and so do the same first letters typed.
+            counts: dict[tuple[Any, ...], int] = self._local.count_cache
+            key = (query.tokens, query.kinds, query.show_closed, cap)
+            if key in counts:
+                return counts[key]
+            if len(counts) > 4096:
+                counts.clear()
+            sql, params = self._select(
+                query, widest, "1", entries="entries e INDEXED BY entries_visible"
+            )
             counted = f"SELECT count(*) FROM ({sql})"
-            return int(self._conn().execute(counted, [*params, cap]).fetchone()[0])
+            total = counts[key] = int(self._conn().execute(counted, [*params, cap]).fetchone()[0])
+            return total
         except sqlite3.Error as exc:
             raise SearchUnavailableError(_unreadable(exc)) from exc
 
@@ -248,8 +266,11 @@ class SqliteFtsBackend:
             if typos.allowed_typos(token)
         )
 
-    def _select(self, query: SearchQuery, tier: Tier, columns: str) -> tuple[str, list[Any]]:
-        """The tier's entries in name order (the caller adds the LIMIT's parameter)."""
+    def _select(
+        self, query: SearchQuery, tier: Tier, columns: str, *, entries: str = "entries e"
+    ) -> tuple[str, list[Any]]:
+        """The tier's entries in name order (the caller adds the LIMIT's parameter);
+        ``entries`` is how an FTS tier joins the entries (the count: their covering index)."""
         kinds = sorted(query.kinds)
         marks = ", ".join("?" for _ in kinds)
         visible = f"e.kind IN ({marks}) AND (? OR e.closed = 0)"
@@ -267,7 +288,7 @@ class SqliteFtsBackend:
             also = "".join(f" AND {test}" for test in tests)
             sql = (
                 f"SELECT {columns} FROM entries_fts f "
-                f"CROSS JOIN entries e ON e.pos = f.rowid "
+                f"CROSS JOIN {entries} ON e.pos = f.rowid "
                 f"WHERE entries_fts MATCH ?{also} AND {visible} ORDER BY f.rowid LIMIT ?"
             )
             params = [match, *values]
@@ -445,29 +466,40 @@ class SqliteRebuild:
             "entity_id INTEGER, version INTEGER, closed INTEGER, label TEXT, sublabel TEXT, "
             "badges TEXT, link TEXT, terms TEXT);"
         )
+        # The TEMP tables (staging, sorted copy) have a page cache of their own.
+        self.conn.execute(f"PRAGMA temp.cache_size=-{REBUILD_CACHE_KIB}")
+
+    @staticmethod
+    def prepare(documents: Sequence[SearchDocument]) -> list[tuple[Any, ...]]:
+        """The staging rows of ``documents``: plain tuples, made where the documents are
+        built (``maintenance.reindex`` builds them in other processes)."""
+        return [
+            (
+                d.order_key,
+                d.doc_id,
+                d.kind,
+                d.entity_id,
+                d.version,
+                int(d.closed),
+                d.label,
+                d.sublabel,
+                _badges(d.badges),
+                d.link,
+                *_fts_text(d),
+            )
+            for d in documents
+        ]
 
     def write(self, documents: Sequence[SearchDocument]) -> None:
+        self.write_prepared(self.prepare(documents))
+
+    def write_prepared(self, rows: Sequence[tuple[Any, ...]]) -> None:
         self.conn.execute("BEGIN")
         self.conn.executemany(
             "INSERT OR REPLACE INTO rebuild_staging (order_key, doc_id, kind, entity_id, version, "
             "closed, label, sublabel, badges, link, terms) "
             "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            [
-                (
-                    d.order_key,
-                    d.doc_id,
-                    d.kind,
-                    d.entity_id,
-                    d.version,
-                    int(d.closed),
-                    d.label,
-                    d.sublabel,
-                    _badges(d.badges),
-                    d.link,
-                    *_fts_text(d),
-                )
-                for d in documents
-            ],
+            rows,
         )
         self.conn.execute("COMMIT")
 
@@ -525,6 +557,7 @@ class SqliteRebuild:
             conn.execute("DROP TABLE entries_fts")
             conn.execute("ALTER TABLE entries_new RENAME TO entries")
             conn.execute("ALTER TABLE entries_fts_new RENAME TO entries_fts")
+            conn.execute(VISIBLE_INDEX)
             # The database is the truth: a record it still holds is no longer "deleted".
             conn.execute(
                 "DELETE FROM tombstones WHERE doc_id IN (SELECT doc_id FROM rebuild_staging)"

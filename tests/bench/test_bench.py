@@ -39,7 +39,11 @@ def test_bench_search_quick_measures_every_backend(tmp_path: Path) -> None:
     result = run_bench(tmp_path, "search")
     assert result["entries"] == 3000
     assert result["directory"]["accounts"] + result["directory"]["contacts"] == 3000
-    assert result["index_build"]["entries"] == 3000
+    build = result["index_build"]
+    assert build["entries"] == 3000
+    assert build["sqlite_alone_entries_per_s"] > 0 and build["ratio_to_sqlite_alone"] > 0
+    assert build["entries_per_cpu_s"] > 0
+    assert result["families"]["carnet_sqlite"]["shared_prefix"]["count"] > 0
     backends = result["backends"]
     assert set(backends) == {
         "sqlite_in_process",

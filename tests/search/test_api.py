@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 from flask import Flask
 
@@ -122,3 +124,135 @@ def test_a_verified_token_is_not_checked_again_until_it_expires(
     reply = search_app.test_client().get("/api/v1/search?q=soc", headers=headers)
     assert reply.status_code == 401
     assert "expired" in reply.json["detail"]
+
+
+def _flask_only(app: Flask) -> Any:
+    """A client of the Flask app behind the fast path (search_svc.fast)."""
+    from werkzeug.test import Client
+
+    fast = app.wsgi_app
+    return Client(fast.inner)  # type: ignore[attr-defined]
+
+
+@pytest.mark.parametrize(
+    "params",
+    [
+        {"q": "soc"},
+        {"q": "soc gen", "limit": "1"},
+        {"q": "dupont", "kinds": "contact"},
+        {"q": "Société Générale"},
+        {"q": "zzz"},
+        {"q": "soc", "limit": "1", "cursor": "bzE"},
+    ],
+)
+@pytest.mark.parametrize("rights", [(), ("show_closed_accounts",)])
+def test_the_fast_path_answers_as_the_flask_app_does(
+    search_app: Flask, backend: Any, params: dict[str, str], rights: tuple[str, ...]
+) -> None:
+    """A successful search is answered before Flask: same status, headers and body."""
+    from search_svc import documents
+
+    backend.write(
+        [
+            documents.account_document(
+                {"id": 1, "kind": "client", "name": "Société Générale", "version": 1}
+            ),
+            documents.account_document(
+                {"id": 2, "kind": "client", "name": "Soc Gen Conseil", "version": 1}
+            ),
+            documents.account_document(
+                {"id": 3, "kind": "client", "name": "Socotec", "version": 1, "closed": True}
+            ),
+            documents.contact_document(
+                {"id": 4, "first_name": "Élodie", "last_name": "Dupont", "version": 1},
+                {"name": "Société Générale", "city": "Paris"},
+            ),
+        ]
+    )
+    searcher = Searcher(search_app, *rights)
+    seen: list[str] = []
+    search_app.before_request(lambda: seen.append("flask"))
+    headers = {**searcher.headers, "X-Request-ID": "req-1"}
+    fast = search_app.test_client().get("/api/v1/search", query_string=params, headers=headers)
+    assert seen == []  # Flask never saw it
+    slow = _flask_only(search_app).get("/api/v1/search", query_string=params, headers=headers)
+    assert seen == ["flask"]
+    assert fast.status_code == slow.status_code == 200
+    assert fast.get_data() == slow.get_data()
+    assert sorted(fast.headers.items()) == sorted(slow.headers.items())
+
+
+def test_the_fast_path_takes_the_session_cookie_and_leaves_errors_to_flask(
+    search_app: Flask,
+) -> None:
+    from httpkit.tokens import SESSION_COOKIE, issue_token
+    from tests.search.conftest import SECRET
+
+    seen: list[str] = []
+    fast = search_app.wsgi_app
+    inner = fast.inner  # type: ignore[attr-defined]
+
+    def flask_app(environ: dict[str, Any], start_response: Any) -> Any:
+        seen.append(environ["QUERY_STRING"])
+        return inner(environ, start_response)
+
+    fast.inner = flask_app  # type: ignore[attr-defined]
+    token = issue_token(SECRET, user_id=1, username="x", rights=[], ttl_seconds=60)
+    client = search_app.test_client()
+    client.set_cookie(SESSION_COOKIE, token)
+    reply = client.get("/api/v1/search?q=soc")
+    assert reply.status_code == 200 and seen == []
+    assert reply.headers["X-Request-ID"]  # made when the caller sent none
+    # Every other case is answered by the Flask app, as before: problem+json.
+    for path, status in [
+        ("/api/v1/search?q=soc&page=2", 400),
+        ("/api/v1/search?q=soc&limit=99", 422),
+        ("/api/v1/search?q=so%00c", 422),
+    ]:
+        reply = client.get(path)
+        assert reply.status_code == status
+        assert reply.mimetype == "application/problem+json"
+    bad = {"Authorization": "Basic abc"}
+    assert client.get("/api/v1/search?q=soc", headers=bad).status_code == 401
+    assert len(seen) == 4
+
+
+def test_the_fast_path_sends_hsts_behind_https(tmp_path: Any, backend: Any) -> None:
+    from config import load_settings
+    from search_svc import create_app
+    from tests.search.conftest import SECRET
+
+    settings = load_settings(data_dir=tmp_path / "var", secret_key=SECRET, hsts_seconds=600)
+    app = create_app(settings, backend=backend)
+    searcher = Searcher(app)
+    secure = searcher.client.get(
+        "/api/v1/search?q=soc", headers=searcher.headers, base_url="https://localhost"
+    )
+    assert secure.status_code == 200
+    assert secure.headers["Strict-Transport-Security"] == "max-age=600"
+    plain = searcher.client.get("/api/v1/search?q=soc", headers=searcher.headers)
+    assert "Strict-Transport-Security" not in plain.headers
+
+
+def test_the_fast_path_reads_a_query_string_sent_unencoded(search_app: Flask, backend: Any) -> None:
+    """WSGI gives the query string's bytes as latin-1 text: "é" typed raw (not %-encoded)
+    is read as the Flask app reads it."""
+    from werkzeug.test import EnvironBuilder, run_wsgi_app
+
+    from search_svc import documents
+
+    backend.write(
+        [documents.account_document({"id": 1, "kind": "client", "name": "Élodie", "version": 1})]
+    )
+    headers = {**Searcher(search_app).headers, "X-Request-ID": "req-2"}
+    environ = EnvironBuilder(path="/api/v1/search", headers=headers).get_environ()
+    environ["QUERY_STRING"] = "q=élo".encode().decode("latin-1")
+    seen: list[str] = []
+    search_app.before_request(lambda: seen.append("flask"))
+    fast_body, fast_status, _ = run_wsgi_app(search_app, dict(environ))
+    assert seen == []  # answered by the fast path
+    flask = search_app.wsgi_app.inner  # type: ignore[attr-defined]
+    slow_body, slow_status, _ = run_wsgi_app(flask, dict(environ))
+    assert fast_status == slow_status == "200 OK"
+    fast, slow = b"".join(fast_body), b"".join(slow_body)
+    assert fast == slow and "Élodie".encode() in fast

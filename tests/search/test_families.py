@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import pytest
 
-from search_svc.backends.base import SearchBackend
+from search_svc.backends.base import SearchBackend, SearchQuery
+from search_svc.backends.sqlite_fts import SqliteFtsBackend
 from tests.search.conftest import Searcher
 from tests.search.test_contract import account, contact
 
@@ -157,6 +158,25 @@ def test_pages_total_and_next_cursor(backend: SearchBackend, seller_search: Sear
     assert labels == [f"Maison {n:02d}" for n in range(43)]
     last = seller_search.get("/api/v1/search", q="maison 4", limit=20).json
     assert (last["total"], last["next_cursor"]) == (3, None)
+
+
+def test_the_total_follows_writes_from_this_and_other_connections(
+    backend: SearchBackend,
+) -> None:
+    """The SQLite backend keeps counts while nothing was written: any write, through this
+    connection or another process's, counts again."""
+    backend.write([account(300 + n, f"Ferme {n:02d}") for n in range(12)])
+    query = SearchQuery("ferme")
+    assert backend.count(query) == 12
+    backend.write([account(320, "Ferme Neuve")])
+    assert backend.count(query) == 13
+    if isinstance(backend, SqliteFtsBackend):
+        other = SqliteFtsBackend(backend.path)  # another connection, as another process's
+        other.write([account(321, "Ferme Vieille")])
+        other.close()
+        assert backend.count(query) == 14
+        backend.delete(["account:300"])
+        assert backend.count(query) == 13
 
 
 def test_the_total_stops_counting_at_a_thousand(

@@ -221,6 +221,35 @@ def test_reindex_swaps_in_a_full_index_and_keeps_writes_made_meanwhile(
     assert not maintenance.verify(database, backend)
 
 
+def test_reindex_builds_documents_in_several_processes(
+    seller: Api, database: Database, backend: SearchBackend, finder: Searcher
+) -> None:
+    """The documents built in forked processes, batch by batch, make the same index."""
+    ids = [new_prospect(seller, f"Maison {n}")["id"] for n in range(6)]
+    new_contact(seller, ids[0], "Jean-Pierre", "d'Estienne")
+    progress: list[int] = []
+    total = maintenance.reindex(
+        database, backend, batch_size=2, progress=progress.append, processes=2
+    )
+    assert total == 7 and sum(progress) == 7
+    assert not maintenance.verify(database, backend)
+    assert finder.labels("jeanpierre") == ["Jean-Pierre d'Estienne"]
+    assert len(finder.labels("maison")) == 6
+
+
+def test_a_small_database_or_a_daemonic_process_builds_in_process(
+    database: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import multiprocessing
+
+    assert maintenance._default_processes(database) == 1  # an empty database
+    monkeypatch.setattr(maintenance, "PARALLEL_FROM", -1)
+    monkeypatch.setattr(maintenance.os, "sched_getaffinity", lambda _: {0, 1}, raising=False)
+    assert maintenance._default_processes(database) == 2
+    monkeypatch.setattr(multiprocessing.current_process(), "daemon", True)
+    assert maintenance._default_processes(database) == 1  # it may not have children
+
+
 def test_verify_reports_missing_extra_and_stale(
     seller: Api, database: Database, backend: SearchBackend
 ) -> None:
