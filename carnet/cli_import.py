@@ -71,10 +71,10 @@ def import_command(
 ) -> None:
     """Import prospects or contacts from a CSV or XLSX file, with a report."""
     from carnet.cli_runtime import command_runtime, fail
-    from records_svc.domain import import_report, imports, jobs, users
+    from records_svc.domain import import_report, imports, tracked_jobs, users
     from records_svc.domain.errors import DomainError
     from records_svc.domain.import_models import Import
-    from records_svc.jobs import NullJobQueue
+    from records_svc.job_queue import NullJobQueue
 
     try:
         content = file.read_bytes()
@@ -106,7 +106,7 @@ def import_command(
         finally:
             progress.close()
         with rt.db.read() as session:
-            job_row = jobs.get_job(session, job_id)
+            job_row = tracked_jobs.get_job(session, job_id)
             counts, error = (job_row.result or {}).get("counts", {}), job_row.error
             rejected, _ = imports.report_page(
                 session, job_id, outcome=import_report.ERROR, after=None, limit=SHOWN
@@ -128,5 +128,5 @@ def import_command(
     )
     if errors_path and counts.get("error"):
         click.echo(f"Rejected rows: {errors_path}")
-    if state != jobs.DONE:
+    if state != tracked_jobs.DONE:
         raise click.ClickException(error or "The import stopped.")

@@ -39,7 +39,7 @@ from records_svc.api.common import RecordsServices
 from records_svc.api.converters import IdConverter
 from records_svc.db import Database
 from records_svc.domain.errors import DomainError
-from records_svc.jobs import JobQueue, NullJobQueue
+from records_svc.job_queue import JobQueue, NullJobQueue
 from records_svc.userstates import user_states_for
 
 BLUEPRINTS = (

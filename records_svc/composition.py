@@ -24,7 +24,7 @@ from config import Settings
 from records_svc.api.common import request_actor, request_policy
 from records_svc.db import Database, OnIndexEvents
 from records_svc.files import FileStore
-from records_svc.jobs import INDEX_EVENTS_TASK, JobQueue
+from records_svc.job_queue import INDEX_EVENTS_TASK, JobQueue
 from records_svc.sirene.service import SireneService, build_service
 from search_svc.backends import from_settings
 from search_svc.backends.base import SearchBackend

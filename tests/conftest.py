@@ -25,7 +25,7 @@ from records_svc.composition import records_database
 from records_svc.db import Database
 from records_svc.domain import rights, users
 from records_svc.domain.models import Base, FieldDefinition
-from records_svc.jobs import NullJobQueue
+from records_svc.job_queue import NullJobQueue
 from tests.services import scratch_postgres_database
 
 PASSWORD = "correct horse battery"

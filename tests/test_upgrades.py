@@ -21,7 +21,7 @@ from records_svc import migrate
 from records_svc.db import Database
 from records_svc.domain.fields import standard_rows
 from records_svc.domain.models import Account, Contact, Document, FieldDefinition, Job, User
-from records_svc.domain.sales_models import Action, Opportunity
+from records_svc.domain.opportunity_models import Action, Opportunity
 from tests.conftest import migrated_field_library
 from tests.services import scratch_postgres_database
 

@@ -18,7 +18,7 @@ from config.logs import current_request_id
 from records_svc.composition import Components
 from records_svc.db import Database
 from records_svc.domain import field_declarations, outbox, snapshots
-from records_svc.jobs import INDEX_EVENTS_TASK
+from records_svc.job_queue import INDEX_EVENTS_TASK
 from search_svc import documents
 from search_svc.backends.base import SearchBackend, SearchDocument, SearchUnavailableError
 

@@ -19,7 +19,7 @@ from celery import Celery, signals
 from records_svc.composition import Components
 from records_svc.db import Database
 from records_svc.domain import outbox, snapshots
-from records_svc.jobs import INDEX_EVENTS_TASK
+from records_svc.job_queue import INDEX_EVENTS_TASK
 from search_svc.backends.base import Rebuild, SearchBackend, SearchDocument
 from workers import indexing
 from workers.indexing import HEAL_INDEX_TASK

@@ -7,7 +7,7 @@ from typing import Any
 from celery import Celery
 
 from records_svc.composition import Components
-from records_svc.sirene.jobs import LOOKUP_TASK, run_lookup_job
+from records_svc.sirene.lookup_jobs import LOOKUP_TASK, run_lookup_job
 
 
 def register(app: Celery, ctx: Components) -> None:

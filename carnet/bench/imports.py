@@ -30,7 +30,7 @@ from records_svc import create_app, migrate
 from records_svc.db import Database
 from records_svc.domain import imports, users
 from records_svc.files import FileStore
-from records_svc.jobs import NullJobQueue
+from records_svc.job_queue import NullJobQueue
 
 HEADER = ("Raison sociale", "Nom", "Adresse", "Code postal", "Ville", "Tél.", "E-mail",
           "Site web", "SIRET", "Code APE")  # fmt: skip

@@ -39,7 +39,7 @@ from records_svc import create_app
 from records_svc.composition import records_database
 from records_svc.db import Database
 from records_svc.domain import users
-from records_svc.jobs import INDEX_EVENTS_TASK, NullJobQueue
+from records_svc.job_queue import INDEX_EVENTS_TASK, NullJobQueue
 from search_svc.backends.base import SearchBackend, SearchQuery
 from search_svc.backends.sqlite_fts import SqliteFtsBackend
 from workers import maintenance

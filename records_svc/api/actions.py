@@ -11,8 +11,8 @@ from httpkit.tokens import current_principal
 from records_svc.api.common import API, etag, expected_version, login_required
 from records_svc.api.common import services as svc
 from records_svc.api.lists import check_query, user_id_of
-from records_svc.api.sales_common import action_repr
-from records_svc.api.sales_schemas import (
+from records_svc.api.opportunity_reprs import action_repr
+from records_svc.api.opportunity_schemas import (
     ActionCreateSchema,
     ActionEditSchema,
     ActionListArgsSchema,
@@ -22,7 +22,7 @@ from records_svc.api.sales_schemas import (
     TimelineArgsSchema,
 )
 from records_svc.domain import actions
-from records_svc.domain.sales_models import Action
+from records_svc.domain.opportunity_models import Action
 
 blp = Blueprint("actions", __name__, url_prefix=API, description="Actions (activities)")
 

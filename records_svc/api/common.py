@@ -17,7 +17,7 @@ from records_svc.db import Database
 from records_svc.domain import access
 from records_svc.domain.errors import PreconditionRequiredError, StaleVersionError
 from records_svc.domain.models import Account, Contact
-from records_svc.jobs import JobQueue
+from records_svc.job_queue import JobQueue
 
 API = "/api/v1"
 F = TypeVar("F", bound=Callable[..., Any])

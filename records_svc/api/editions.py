@@ -14,7 +14,7 @@ from httpkit.tokens import current_principal
 from records_svc.api.common import API, etag, expected_version, iso, login_required, services
 from records_svc.api.converters import MAX_ID
 from records_svc.api.jobs import JobSchema, job_repr
-from records_svc.domain import jobs
+from records_svc.domain import tracked_jobs
 from records_svc.domain.documents import sanitise_name
 from records_svc.domain.errors import FieldValidationError, NotFoundError
 from records_svc.domain.models import EditionTemplate
@@ -217,7 +217,7 @@ def _print(kind: str, record_id: int, args: dict[str, Any]) -> Reply:
         )
         job_id = job.id
     with svc.db.read() as session:  # eager jobs have already run: report their state
-        body = job_repr(jobs.get_job(session, job_id))
+        body = job_repr(tracked_jobs.get_job(session, job_id))
     return body, 202, {"Location": body["links"]["self"]}
 
 

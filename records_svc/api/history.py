@@ -16,7 +16,7 @@ from records_svc.api.history_schemas import (
     deleted_repr,
     entry_repr,
 )
-from records_svc.api.sales_common import action_repr
+from records_svc.api.opportunity_reprs import action_repr
 from records_svc.api.schemas import PageArgsSchema
 from records_svc.domain import history_log
 from records_svc.domain.documents import Owner

@@ -9,7 +9,7 @@ from marshmallow import EXCLUDE, Schema, fields, validate
 from records_svc.api.common import iso
 from records_svc.api.converters import MAX_ID
 from records_svc.api.documents import DocumentSchema
-from records_svc.api.sales_schemas import ActionSchema
+from records_svc.api.opportunity_schemas import ActionSchema
 from records_svc.api.schemas import ContactSchema, PageArgsSchema
 from records_svc.domain.history_models import DeletedRecord, HistoryEntry
 from records_svc.domain.models import User

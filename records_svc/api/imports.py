@@ -16,7 +16,7 @@ from records_svc.api.common import API, iso, login_required, services
 from records_svc.api.converters import MAX_ID
 from records_svc.domain import import_mapping as mapping_
 from records_svc.domain import import_report as report
-from records_svc.domain import imports, jobs
+from records_svc.domain import imports, tracked_jobs
 from records_svc.domain.errors import ConflictError, FieldValidationError
 from records_svc.domain.import_models import Import, ImportRow
 from records_svc.domain.models import Job
@@ -227,7 +227,7 @@ def import_errors(job_id: str) -> Response:
     with db.read() as session:
         job, spec = imports.get_import(session, job_id, user_id=current_principal().user_id)
         columns, stem = list(spec.columns), spec.file_name.rsplit(".", 1)[0] or "import"
-        finished = job.state in (jobs.DONE, jobs.FAILED)
+        finished = job.state in (tracked_jobs.DONE, tracked_jobs.FAILED)
     if not finished:
         raise ConflictError(f"Import {job_id} is still running; its error file comes at its end.")
 

@@ -11,7 +11,7 @@ from marshmallow import Schema, fields
 from httpkit.tokens import current_principal
 from records_svc.api.common import API, iso, login_required, services
 from records_svc.api.documents import attachment
-from records_svc.domain import jobs
+from records_svc.domain import tracked_jobs
 from records_svc.domain.errors import NotFoundError
 from records_svc.domain.models import Job
 
@@ -36,7 +36,7 @@ class JobSchema(Schema):
 
 def job_repr(job: Job) -> dict[str, Any]:
     path = f"{API}/jobs/{job.id}"
-    download = f"{path}/download" if job.state == jobs.DONE and job.file_path else None
+    download = f"{path}/download" if job.state == tracked_jobs.DONE and job.file_path else None
     return {
         "id": job.id,
         "kind": job.kind,
@@ -54,7 +54,7 @@ def job_repr(job: Job) -> dict[str, Any]:
 @blp.response(200, JobSchema)
 def get_job(job_id: str) -> dict[str, Any]:
     with services().db.read() as session:
-        return job_repr(jobs.get_job(session, job_id, user_id=current_principal().user_id))
+        return job_repr(tracked_jobs.get_job(session, job_id, user_id=current_principal().user_id))
 
 
 @blp.route("/jobs/<string:job_id>/download", methods=["GET"])
@@ -64,9 +64,9 @@ def download_job_file(job_id: str) -> Response:
     """The file a done job produced (an edition), as an attachment."""
     svc = services()
     with svc.db.read() as session:
-        job = jobs.get_job(session, job_id, user_id=current_principal().user_id)
+        job = tracked_jobs.get_job(session, job_id, user_id=current_principal().user_id)
         key, name, media_type = job.file_path, job.file_name, job.media_type
-        done = job.state == jobs.DONE
+        done = job.state == tracked_jobs.DONE
     if not done or not key or svc.db.files is None or not svc.db.files.exists(key):
         raise NotFoundError(f"Job {job_id} has no file to download.")
     return attachment(

@@ -13,8 +13,8 @@ from httpkit.tokens import current_principal
 from records_svc.api.common import API, contact_repr, etag, expected_version, login_required
 from records_svc.api.common import services as svc
 from records_svc.api.lists import list_query, user_id_of
-from records_svc.api.sales_common import calendar_day_repr, opportunity_repr
-from records_svc.api.sales_schemas import (
+from records_svc.api.opportunity_reprs import calendar_day_repr, opportunity_repr
+from records_svc.api.opportunity_schemas import (
     CalendarArgsSchema,
     CalendarSchema,
     OpportunityContactSchema,

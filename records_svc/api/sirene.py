@@ -20,9 +20,9 @@ from records_svc.api.common import (
 from records_svc.api.jobs import JobSchema, job_repr
 from records_svc.api.schemas import AccountSchema
 from records_svc.domain import accounts
-from records_svc.domain import jobs as jobs_domain
+from records_svc.domain import tracked_jobs as jobs_domain
 from records_svc.domain.models import Account
-from records_svc.sirene.jobs import LookupReply, request_lookup
+from records_svc.sirene.lookup_jobs import LookupReply, request_lookup
 
 blp = Blueprint("sirene", __name__, url_prefix=API, description="SIRENE auto-fill")
 

@@ -18,12 +18,12 @@ from records_svc.domain.contacts import get_contact
 from records_svc.domain.errors import FieldValidationError, NotFoundError
 from records_svc.domain.listing import utc
 from records_svc.domain.opportunities import get_opportunity
+from records_svc.domain.opportunity_models import Action
 from records_svc.domain.paging import (
     InvalidCursorError,
     decode_keyset_cursor,
     encode_keyset_cursor,
 )
-from records_svc.domain.sales_models import Action
 
 TYPES = ("call", "meeting", "email", "task")
 TARGET_KINDS = ("contact", "prospect", "client")

@@ -21,7 +21,7 @@ from records_svc.domain.list_models import CalendarFeed
 from records_svc.domain.listing import utc
 from records_svc.domain.models import User
 from records_svc.domain.opportunities import OPEN_STAGES
-from records_svc.domain.sales_models import Action, Opportunity
+from records_svc.domain.opportunity_models import Action, Opportunity
 
 #: how long before an action the phone reminds of it
 REMINDER = timedelta(minutes=15)

@@ -18,8 +18,8 @@ from records_svc.domain.accounts import get_account
 from records_svc.domain.contacts import get_contact
 from records_svc.domain.history_models import DeletedRecord, HistoryEntry
 from records_svc.domain.models import Contact, Document
+from records_svc.domain.opportunity_models import Action
 from records_svc.domain.paging import decode_cursor, encode_cursor
-from records_svc.domain.sales_models import Action
 
 Page = tuple[list[Any], str | None]
 

@@ -23,7 +23,7 @@ from sqlalchemy import func, insert, select
 from sqlalchemy.orm import Session
 
 from records_svc.db import Database, UnitOfWork
-from records_svc.domain import access, fields, history, jobs
+from records_svc.domain import access, fields, history, tracked_jobs
 from records_svc.domain import import_mapping as mapping_
 from records_svc.domain import import_report as report
 from records_svc.domain.errors import FieldValidationError, NotFoundError
@@ -32,7 +32,7 @@ from records_svc.domain.import_models import Import, ImportRow
 from records_svc.domain.import_rows import ImportRun, process
 from records_svc.domain.models import Job, User
 from records_svc.files import FileStore
-from records_svc.jobs import JobQueue
+from records_svc.job_queue import JobQueue
 
 log = logging.getLogger(__name__)
 
@@ -85,7 +85,7 @@ def start_import(
     store = _store(uow.files)
     stored = store.write_bytes(request.content, area=IMPORTS_AREA)
     uow.on_rollback(lambda: store.remove([stored.key]))
-    job = jobs.create_job(uow.session, JOB_KIND, created_by=user_id)
+    job = tracked_jobs.create_job(uow.session, JOB_KIND, created_by=user_id)
     job.result = {
         "entity": request.entity,
         "dry_run": request.dry_run,
@@ -119,21 +119,23 @@ def _store(files: FileStore | None) -> FileStore:
 def run_import(db: Database, job_id: str, *, on_progress: Progress | None = None) -> str:
     """Run the import job ``job_id`` (a task, or the command line); return its state."""
     with db.unit_of_work() as uow:
-        job = jobs.get_job(uow.session, job_id)
-        if job.state != jobs.QUEUED:
+        job = tracked_jobs.get_job(uow.session, job_id)
+        if job.state != tracked_jobs.QUEUED:
             # delivered twice: handled, or being handled (a batch committed is never
             # run again: the rows already imported would come back as duplicates)
             return job.state
         spec = uow.session.get(Import, job_id)
         if spec is None:
-            jobs.mark_failed(uow.session, job_id, "L'import n'a plus de fichier.")
-            return jobs.FAILED
+            tracked_jobs.mark_failed(uow.session, job_id, "L'import n'a plus de fichier.")
+            return tracked_jobs.FAILED
         run = _prepare(uow.session, job, spec)
         if run is None:
-            jobs.mark_failed(uow.session, job_id, "L'utilisateur de l'import est désactivé.")
-            return jobs.FAILED
+            tracked_jobs.mark_failed(
+                uow.session, job_id, "L'utilisateur de l'import est désactivé."
+            )
+            return tracked_jobs.FAILED
         key = spec.file_key
-        jobs.mark_running(uow.session, job_id)
+        tracked_jobs.mark_running(uow.session, job_id)
     store = _store(db.files)
     try:
         content = store.path(key).read_bytes() if key else b""
@@ -149,8 +151,8 @@ def run_import(db: Database, job_id: str, *, on_progress: Progress | None = None
         spec = uow.session.get(Import, job_id)
         if spec is not None:
             spec.file_key = None
-        jobs.mark_done(uow.session, job_id, _result(run))
-    return jobs.DONE
+        tracked_jobs.mark_done(uow.session, job_id, _result(run))
+    return tracked_jobs.DONE
 
 
 def _prepare(session: Session, job: Job, spec: Import) -> ImportRun | None:
@@ -188,9 +190,9 @@ def _result(run: ImportRun) -> dict[str, Any]:
 
 def _fail(db: Database, run: ImportRun, message: str) -> str:
     with db.unit_of_work() as uow:
-        job = jobs.mark_failed(uow.session, run.job_id, message)
+        job = tracked_jobs.mark_failed(uow.session, run.job_id, message)
         job.result = _result(run)
-    return jobs.FAILED
+    return tracked_jobs.FAILED
 
 
 def _run_batches(db: Database, run: ImportRun, sheet: Sheet, on_progress: Progress | None) -> None:
@@ -241,7 +243,7 @@ def _commit_batch(
 
 
 def get_import(session: Session, job_id: str, *, user_id: int | None) -> tuple[Job, Import]:
-    job = jobs.get_job(session, job_id, user_id=user_id)
+    job = tracked_jobs.get_job(session, job_id, user_id=user_id)
     spec = session.get(Import, job_id)
     if job.kind != JOB_KIND or spec is None:
         raise NotFoundError(f"Job {job_id} is not an import.")

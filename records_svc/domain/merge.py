@@ -25,8 +25,8 @@ from records_svc.db import UnitOfWork
 from records_svc.domain import access, accounts, contacts, duplicates, history, search_changes
 from records_svc.domain.errors import ConflictError, FieldValidationError, PermissionDeniedError
 from records_svc.domain.models import Account, Contact, Document, Job, utcnow
+from records_svc.domain.opportunity_models import Action, Opportunity, opportunity_contacts
 from records_svc.domain.rights import ERP_SYNC
-from records_svc.domain.sales_models import Action, Opportunity, opportunity_contacts
 
 SOURCE, TARGET = "source", "target"
 #: the account fields a merge may take from the source (API names; ``address`` whole)

@@ -17,7 +17,7 @@ from records_svc.domain import access, listing, users
 from records_svc.domain.accounts import check_version
 from records_svc.domain.errors import FieldValidationError, NotFoundError
 from records_svc.domain.models import Account, Contact, utcnow
-from records_svc.domain.sales_models import Opportunity
+from records_svc.domain.opportunity_models import Opportunity
 
 #: stage → the probability (percent) it gets when none is given
 STAGES = {"qualification": 10, "proposal": 40, "negotiation": 70, "won": 100, "lost": 0}

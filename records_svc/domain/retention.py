@@ -21,7 +21,7 @@ from records_svc.db import Database
 from records_svc.domain import accounts, history
 from records_svc.domain.history_models import HistoryEntry
 from records_svc.domain.models import Account, Contact
-from records_svc.domain.sales_models import Action, Opportunity
+from records_svc.domain.opportunity_models import Action, Opportunity
 
 #: prospects deleted per transaction
 BATCH = 100

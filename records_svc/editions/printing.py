@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 
 from httpkit.error_codes import field_error
 from records_svc.db import Database, UnitOfWork
-from records_svc.domain import field_declarations, jobs
+from records_svc.domain import field_declarations, tracked_jobs
 from records_svc.domain.accounts import get_account
 from records_svc.domain.contacts import get_contact
 from records_svc.domain.documents import Owner, attach_file, check_owner, sanitise_name
@@ -23,7 +23,7 @@ from records_svc.editions.formatting import address_lines
 from records_svc.editions.limits import EditionLimitError, EditionLimits, check_output, within
 from records_svc.editions.templates import get_template
 from records_svc.files import EDITIONS, FileStore
-from records_svc.jobs import JobQueue
+from records_svc.job_queue import JobQueue
 
 log = logging.getLogger(__name__)
 
@@ -122,7 +122,7 @@ def start_edition(
                 )
             ]
         )
-    job = jobs.create_job(
+    job = tracked_jobs.create_job(
         uow.session, JOB_KIND, created_by=user_id, target_kind=kind, target_id=record_id
     )
     job.result = {"template_id": template_id, "attach": attach}
@@ -180,10 +180,10 @@ def run_edition(
     Past ``limits`` (time, pages, size) the job fails with the limit's French message."""
     limits = limits or EditionLimits()
     with db.unit_of_work() as uow:
-        state = jobs.get_job(uow.session, job_id).state
-        if state in (jobs.DONE, jobs.FAILED):
+        state = tracked_jobs.get_job(uow.session, job_id).state
+        if state in (tracked_jobs.DONE, tracked_jobs.FAILED):
             return state  # delivered twice: already handled
-        jobs.mark_running(uow.session, job_id)
+        tracked_jobs.mark_running(uow.session, job_id)
     try:
         fmt, source, context, name = _read(db, template_id, kind, record_id, user_id)
         render.load_renderers()  # once per process, before forking the render
@@ -211,7 +211,7 @@ def run_edition(
                 owner = Owner(kind, record_id)
                 document = attach_file(uow, owner, copy, name, uploaded_by=user_id)
                 result["document_id"] = document.id
-            jobs.mark_done(
+            tracked_jobs.mark_done(
                 uow.session,
                 job_id,
                 result,
@@ -221,13 +221,13 @@ def run_edition(
             )
     except DomainError as exc:  # the record was deleted while printing
         return _fail(db, job_id, f"The edition could not be kept: {exc.detail}")
-    return jobs.DONE
+    return tracked_jobs.DONE
 
 
 def _fail(db: Database, job_id: str, message: str) -> str:
     with db.unit_of_work() as uow:
-        jobs.mark_failed(uow.session, job_id, message)
-    return jobs.FAILED
+        tracked_jobs.mark_failed(uow.session, job_id, message)
+    return tracked_jobs.FAILED
 
 
 def _store(db: Database) -> FileStore:

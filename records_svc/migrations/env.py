@@ -10,7 +10,7 @@ from records_svc.domain import (  # noqa: F401 - register their tables
     idempotency,
     import_models,
     list_models,
-    sales_models,
+    opportunity_models,
 )
 from records_svc.domain.models import Base
 

@@ -12,7 +12,7 @@ from flask import Flask
 from sqlalchemy import select
 
 from records_svc.db import Database
-from records_svc.domain import jobs, outbox, rights
+from records_svc.domain import outbox, rights, tracked_jobs
 from records_svc.domain.models import IndexEvent
 from search_svc.backends.sqlite_fts import SqliteFtsBackend
 from tests.conftest import Api, make_user
@@ -79,7 +79,7 @@ def furnish(user: Api, database: Database, account: dict[str, Any]) -> dict[str,
     )
     assert opportunity.status_code == 201, opportunity.json
     with database.unit_of_work() as uow:
-        job = jobs.create_job(
+        job = tracked_jobs.create_job(
             uow.session, "edition", created_by=user.user_id, target_kind="prospect", target_id=aid
         )
         job_id = job.id
@@ -135,7 +135,7 @@ def test_a_merge_moves_everything_and_search_and_history_follow(
     opportunity = merger.get(f"{API}/opportunities/{held['opportunity']['id']}").json
     assert opportunity["account_id"] == tid
     with database.read() as session:
-        job = jobs.get_job(session, held["job_id"])
+        job = tracked_jobs.get_job(session, held["job_id"])
         assert (job.target_kind, job.target_id) == ("prospect", tid)
 
     history = merger.get(f"{API}/prospects/{tid}/history").json["items"]

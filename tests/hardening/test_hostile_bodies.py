@@ -12,7 +12,7 @@ from config import load_settings
 from httpkit.inputs import MAX_SAFE_INTEGER
 from records_svc import create_app
 from records_svc.composition import records_database
-from records_svc.jobs import NullJobQueue
+from records_svc.job_queue import NullJobQueue
 from search_svc import create_app as create_search_app
 from search_svc.backends.sqlite_fts import SqliteFtsBackend
 from tests.conftest import Api

@@ -15,7 +15,7 @@ from records_svc.db import Database
 from records_svc.domain import retention
 from records_svc.domain.history_models import DeletedRecord, HistoryEntry
 from records_svc.domain.models import Account, Contact
-from records_svc.domain.sales_models import Action, Opportunity
+from records_svc.domain.opportunity_models import Action, Opportunity
 from tests.conftest import Api
 
 API = "/api/v1"

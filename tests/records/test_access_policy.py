@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 
 from records_svc.db import Database
-from records_svc.domain import jobs
+from records_svc.domain import tracked_jobs
 from tests.conftest import Api
 
 API = "/api/v1"
@@ -43,7 +43,7 @@ def closed_client(erp: Api, seller: Api, database: Database) -> dict[str, Any]:
     opportunity = _new_opportunity(seller, cid)
     assert action.status_code == opportunity.status_code == 201
     with database.unit_of_work() as uow:
-        job = jobs.create_job(
+        job = tracked_jobs.create_job(
             uow.session, "edition", created_by=seller.user_id, target_kind="client", target_id=cid
         )
     closed = erp.put(f"{API}/sync/clients/C1", json={"name": "Fermée SA", "closed": True})

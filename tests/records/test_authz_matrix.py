@@ -42,9 +42,9 @@ from records_svc.domain import (
     actions,
     calendar_feeds,
     imports,
-    jobs,
     opportunities,
     rights,
+    tracked_jobs,
     users,
     views,
 )
@@ -53,7 +53,7 @@ from records_svc.domain import fields as fields_domain
 from records_svc.domain.documents import Owner, Upload, add_documents
 from records_svc.editions import templates as templates_domain
 from records_svc.files import EDITIONS
-from records_svc.jobs import NullJobQueue
+from records_svc.job_queue import NullJobQueue
 from search_svc import create_app as create_search_app
 from search_svc.backends.sqlite_fts import SqliteFtsBackend
 from tests.conftest import PASSWORD, TEST_HASHING
@@ -196,14 +196,14 @@ class World:
         assert self.database.files is not None
         stored = self.database.files.write_bytes(b"%PDF-1.4 fiche", area=EDITIONS)
         with self.database.unit_of_work() as uow:
-            job = jobs.create_job(
+            job = tracked_jobs.create_job(
                 uow.session,
                 "edition",
                 created_by=user_id,
                 target_kind="client" if closed else "prospect",
                 target_id=account,
             )
-            jobs.mark_done(
+            tracked_jobs.mark_done(
                 uow.session,
                 job.id,
                 None,

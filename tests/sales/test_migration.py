@@ -13,7 +13,7 @@ from sqlalchemy import inspect
 from records_svc import migrate
 from records_svc.db import Database
 from records_svc.domain.models import Base
-from records_svc.domain.sales_models import Action  # noqa: F401 - registers the tables
+from records_svc.domain.opportunity_models import Action  # noqa: F401 - registers the tables
 from tests.services import scratch_postgres_database
 
 TABLES = {"opportunities", "opportunity_contacts", "actions"}

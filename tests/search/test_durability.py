@@ -26,7 +26,7 @@ from config import load_settings
 from records_svc import create_app
 from records_svc.composition import records_database
 from records_svc.domain import outbox
-from records_svc.jobs import NullJobQueue
+from records_svc.job_queue import NullJobQueue
 from tests.conftest import make_user
 from tests.search.conftest import SECRET
 from tests.search.test_worker import eventually, free_port

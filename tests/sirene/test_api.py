@@ -217,7 +217,7 @@ def test_a_look_up_delivered_twice_is_applied_once(
     worker_context: Any,
     fake: fp.FakeProvider,
 ) -> None:
-    from records_svc.sirene.jobs import run_lookup_job
+    from records_svc.sirene.lookup_jobs import run_lookup_job
 
     fill(seller, blank, fp.DINUM_SIRET, **{"If-Match": '"1"'})
     with database.read() as session:

@@ -23,7 +23,7 @@ from config import Settings, load_settings
 from records_svc import create_app, migrate
 from records_svc.composition import Components, records_database
 from records_svc.domain import outbox
-from records_svc.jobs import INDEX_EVENTS_TASK, NullJobQueue
+from records_svc.job_queue import INDEX_EVENTS_TASK, NullJobQueue
 from tests.conftest import make_user
 from tests.search.test_worker import ROOT, env_of, eventually, start_redis, stop
 from tests.stack.conftest import free_port

@@ -16,7 +16,7 @@ from config.logs import JsonFormatter, reset_request_id, set_request_id
 from records_svc import create_app
 from records_svc.composition import records_database
 from records_svc.db import Database
-from records_svc.jobs import NullJobQueue
+from records_svc.job_queue import NullJobQueue
 from tests.services import redis_url
 from tests.stack.conftest import ROOT, free_port
 from workers.heartbeat import Heartbeat

@@ -13,10 +13,10 @@ from dataclasses import dataclass
 from typing import Any
 
 from records_svc.db import Database
-from records_svc.domain import accounts, jobs
+from records_svc.domain import accounts, tracked_jobs
 from records_svc.domain import sirene as sirene_domain
 from records_svc.domain.errors import DomainError
-from records_svc.jobs import JobQueue
+from records_svc.job_queue import JobQueue
 from records_svc.sirene.errors import (
     LookupFailedError,
     ProviderUnavailableError,
@@ -58,7 +58,7 @@ def request_lookup(
         if account_id is not None:
             account = accounts.get_account(uow.session, account_id, accounts.PROSPECT)
             accounts.check_version(account.version, expected_version, "prospect")
-        job = jobs.create_job(
+        job = tracked_jobs.create_job(
             uow.session,
             APPLY_JOB if account_id is not None else LOOKUP_JOB,
             created_by=user_id,
@@ -88,7 +88,7 @@ def request_lookup(
 
 def _fail(db: Database, job_id: str, problem: dict[str, Any]) -> None:
     with db.unit_of_work() as uow:
-        job = jobs.mark_failed(uow.session, job_id, problem["detail"])
+        job = tracked_jobs.mark_failed(uow.session, job_id, problem["detail"])
         job.result = {"problem": problem}
 
 
@@ -107,14 +107,14 @@ def run_lookup_job(
     one transaction.
     """
     with db.unit_of_work() as uow:
-        job = jobs.get_job(uow.session, job_id)
-        if job.state in (jobs.DONE, jobs.FAILED):
+        job = tracked_jobs.get_job(uow.session, job_id)
+        if job.state in (tracked_jobs.DONE, tracked_jobs.FAILED):
             # Delivered again (late acks after a worker was lost): the outcome stands.
             outcome = dict(job.result or {})
-            if job.state == jobs.DONE:
+            if job.state == tracked_jobs.DONE:
                 return {"ok": True, **outcome}
             return {"ok": False, "problem": outcome.get("problem") or {"detail": job.error}}
-        jobs.mark_running(uow.session, job_id)
+        tracked_jobs.mark_running(uow.session, job_id)
     try:
         lookup = service().lookup(number).to_dict()
         result: dict[str, Any] = {"lookup": lookup}
@@ -129,7 +129,7 @@ def run_lookup_job(
                     "version": account.version,
                     "link": f"/api/v1/prospects/{account.id}",
                 }
-            jobs.mark_done(uow.session, job_id, result)
+            tracked_jobs.mark_done(uow.session, job_id, result)
         return {"ok": True, **result}
     except SireneError as exc:
         problem = exc.to_dict()

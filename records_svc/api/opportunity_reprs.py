@@ -6,7 +6,7 @@ from typing import Any
 
 from records_svc.api.common import API, account_path, account_ref, iso
 from records_svc.domain.opportunities import CLOSED_STAGES, CalendarDay
-from records_svc.domain.sales_models import Action, Opportunity
+from records_svc.domain.opportunity_models import Action, Opportunity
 
 
 def opportunity_path(opportunity_id: int) -> str:
