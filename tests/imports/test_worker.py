@@ -3,6 +3,7 @@ the portal follows it (``GET /imports/{id}`` until done)."""
 
 from __future__ import annotations
 
+import gc
 import time
 import uuid
 from collections.abc import Iterator
@@ -51,6 +52,11 @@ def celery_app(worker_settings: Settings) -> Iterator[Celery]:
     ):
         yield app
     context.db.dispose()
+    # The pub/sub connection that waited for results: collected results unsubscribe
+    # through it, so collect them before closing it (as tests/sirene/test_worker.py does).
+    gc.collect()
+    app.backend.result_consumer.stop()
+    app.close()
 
 
 @pytest.fixture
