@@ -24,12 +24,12 @@ from typing import Any
 
 from carnet.bench.data import scratch_database
 from carnet.fakedata import companies
-from config import load_settings
+from config import Settings, load_settings
 from httpkit.tokens import issue_token
 from records_svc import create_app, migrate
+from records_svc.composition import records_database
 from records_svc.db import Database
 from records_svc.domain import imports, users
-from records_svc.files import FileStore
 from records_svc.job_queue import NullJobQueue
 
 HEADER = ("Raison sociale", "Nom", "Adresse", "Code postal", "Ville", "Tél.", "E-mail",
@@ -78,15 +78,15 @@ def _body(row: list[str]) -> dict[str, Any]:
     }
 
 
-def baseline(db: Database, options: Options, user_id: int) -> dict[str, Any]:
+def baseline(db: Database, settings: Settings, options: Options, user_id: int) -> dict[str, Any]:
     """The same kind of rows, one API POST each (in process): rows/s."""
-    secret = "bench-secret-" + secrets.token_hex(16)
-    settings = load_settings(
-        data_dir=options.workdir / "var", database_url=db.url, secret_key=secret
-    )
     app = create_app(settings, database=db, job_queue=NullJobQueue())
     token = issue_token(
-        secret, user_id=user_id, username="bench-importer", rights=[], ttl_seconds=3600
+        settings.resolved_secret_key(),
+        user_id=user_id,
+        username="bench-importer",
+        rights=[],
+        ttl_seconds=3600,
     )
     headers = {"Authorization": f"Bearer {token}"}
     content = lead_file(options.baseline_rows, options.seed + 1).decode("utf-8-sig")
@@ -132,8 +132,12 @@ def run(options: Options, say: Callable[[str], None]) -> dict[str, Any]:
     content = lead_file(options.rows, options.seed)
     result: dict[str, Any] = {"rows": options.rows, "file_bytes": len(content)}
     with scratch_database(options.admin_url, "imports") as url:
-        db = Database(url)
-        db.files = FileStore(options.workdir / "files")
+        settings = load_settings(
+            data_dir=options.workdir / "var",
+            database_url=url,
+            secret_key="bench-secret-" + secrets.token_hex(16),
+        )
+        db = records_database(settings, NullJobQueue())
         try:
             migrate.upgrade(db.engine)
             with db.unit_of_work() as uow:
@@ -141,7 +145,7 @@ def run(options: Options, say: Callable[[str], None]) -> dict[str, Any]:
                     uow.session, "bench-importer", secrets.token_urlsafe(16)
                 ).id
             say(f"baseline: {options.baseline_rows} prospects, one API POST each…")
-            result["baseline_api_posts"] = baseline(db, options, user_id)
+            result["baseline_api_posts"] = baseline(db, settings, options, user_id)
             say(f"dry run of {options.rows} rows…")
             result["dry_run"] = one_import(db, content, user_id, dry_run=True)
             say(f"import of {options.rows} rows…")

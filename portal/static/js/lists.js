@@ -210,12 +210,18 @@ export function listPage(key) {
 
   const exporter = exportLinks(screen, () => ({ ...query(), sort: sort.value }));
 
+  // Each load is numbered: an answer that comes back after a newer load was asked for (the
+  // first page, slower than the filtered one typed meanwhile) is dropped, never shown.
+  let latest = 0;
+
   async function load(append = false) {
     exporter?.refresh();
     const params = new URLSearchParams({ ...query(), sort: sort.value, limit: "50" });
     if (append && cursor) params.set("cursor", cursor);
+    const asked = ++latest;
     try {
       const { data } = await get(`${API}/${screen.path}?${params}`);
+      if (asked !== latest) return;
       if (!append) clear(cards);
       for (const item of data.items) {
         cards.append(screen.entity === "actions" ? actionCard(item, () => load()) : CARDS[screen.entity](item));
@@ -224,6 +230,7 @@ export function listPage(key) {
       more.hidden = !cursor;
       status.textContent = cards.childElementCount ? "" : "Aucun résultat.";
     } catch (exc) {
+      if (asked !== latest) return;
       status.textContent = exc instanceof ApiError ? exc.message : String(exc);
     }
   }
