@@ -46,9 +46,11 @@ def backend(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[SearchBa
         made = SqliteFtsBackend(tmp_path / "search.db")
     else:
         url = request.getfixturevalue("es_url")
-        # Writes visible at once, so that a test reads what it just wrote.
+        # Writes visible at once, so that a test reads what it just wrote. The name ends
+        # with a letter: the ES-compatible test server silently makes no index whose name
+        # holds a 10-digit segment (a hex draw of only digits, about one test in 110).
         made = ElasticsearchBackend(
-            es_client(url), f"carnet-test-{uuid.uuid4().hex[:10]}", refresh=True
+            es_client(url), f"carnet-test-{uuid.uuid4().hex[:10]}x", refresh=True
         )
         made.rebuild().commit()  # the index of an empty database
     yield made

@@ -37,7 +37,7 @@ from workers.maintenance import SWEEP_TASK
 @pytest.fixture
 def es(es_url: str) -> Iterator[ElasticsearchBackend]:
     backend = ElasticsearchBackend(
-        es_client(es_url), f"carnet-heal-{uuid.uuid4().hex[:10]}", refresh=True
+        es_client(es_url), f"carnet-heal-{uuid.uuid4().hex[:10]}x", refresh=True
     )
     backend.rebuild().commit()
     yield backend

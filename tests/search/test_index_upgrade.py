@@ -59,7 +59,7 @@ OLD_FTS = (
 def old_es(es_url: str) -> Iterator[ElasticsearchBackend]:
     """An alias with the previous release's index behind it (and its index template)."""
     backend = ElasticsearchBackend(
-        es_client(es_url), f"carnet-old-{uuid.uuid4().hex[:10]}", refresh=True
+        es_client(es_url), f"carnet-old-{uuid.uuid4().hex[:10]}x", refresh=True
     )
     template = {"settings": es_backend.SETTINGS, "mappings": OLD_MAPPINGS}
     backend.client.indices.put_index_template(
