@@ -1,5 +1,5 @@
 """Duplicates in the portal: the prospect form warns while it is filled, *Fusionner* on a
-fiche merges it into another (phone and desktop)."""
+prospect's or a contact's fiche merges it into another (phone and desktop)."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from playwright.sync_api import expect
 
 from records_svc.domain.numbers import luhn_complete
 from tests.browser.checks import Size, check_screen
-from tests.browser.conftest import Server
+from tests.browser.conftest import JUNIOR, JUNIOR_PASSWORD, Server, sign_in
 from tests.sirene.fake_provider import DINUM_SIREN, DINUM_SIRET
 
 pytestmark = pytest.mark.browser
@@ -127,3 +127,98 @@ def test_merge_a_prospect_into_another(server: Server, sized_page: Any, size: Si
     assert moved["account_id"] == target["id"]
     history = api.get(f"{base}/prospects/{target['id']}/history").json()["items"]
     assert history[0]["action"] == "merged"
+
+
+def test_merge_a_contact_into_another_after_a_conflict(
+    server: Server, sized_page: Any, size: Size
+) -> None:
+    page = sized_page
+    api, base = server.api(), f"{server.base_url}{API}"
+    home = arrange(server, name=f"Maison des Contacts {size.name}")
+    person = {"first_name": "Jeanne", "last_name": f"Doublon-{size.name}"}
+    target = api.post(
+        f"{base}/accounts/{home['id']}/contacts",
+        json={**person, "email": f"jeanne.{size.name}@example.fr"},
+    ).json()
+    source = api.post(
+        f"{base}/accounts/{home['id']}/contacts",
+        json={**person, "mobile": "06 11 22 33 44", "job_title": "Gérante"},
+    ).json()
+    action = api.post(
+        f"{base}/contacts/{source['id']}/actions", json={"type": "call", "subject": "Rappel"}
+    )
+    assert action.status_code == 201, action.text
+    name = f"Jeanne {person['last_name']}"
+
+    page.goto(f"{server.base_url}/#/contacts/{source['id']}")
+    expect(page.locator(".record-name")).to_have_text(name)
+    page.get_by_role("button", name="Actions").click()
+    page.get_by_role("menuitem", name="Fusionner…").click()
+    dialog = page.get_by_role("dialog", name=f"Fusionner « {name} »")
+    expect(dialog).to_be_visible()
+    # the likely duplicate is offered before anything is typed, with its reason
+    offered = dialog.get_by_role("button", name=re.compile(f"^{name} — .*même nom"))
+    expect(offered).to_have_count(1)
+    check_screen(page, size, "fusion de contacts, choix du contact")
+    offered.click()
+    mobile = dialog.locator("fieldset", has_text="Mobile")
+    expect(mobile.get_by_role("radio", name=re.compile("Ce contact"))).to_be_checked()
+    email = dialog.locator("fieldset", has_text="E-mail")
+    expect(email.get_by_role("radio", name=re.compile("Contact gardé"))).to_be_checked()
+    job = dialog.locator("fieldset", has_text="Fonction")
+    expect(job.get_by_role("radio", name=re.compile("Ce contact"))).to_be_checked()
+    job.get_by_role("radio", name=re.compile("Contact gardé")).check()
+    check_screen(page, size, "fusion de contacts, choix des champs")
+
+    # someone changes the kept contact meanwhile: the merge is refused, said in French
+    changed = api.patch(
+        f"{base}/contacts/{target['id']}",
+        json={"direct_line": "01 40 00 00 07"},
+        headers={"If-Match": f'"{target["version"]}"'},
+    )
+    assert changed.status_code == 200, changed.text
+    dialog.get_by_role("button", name="Fusionner définitivement").click()
+    expect(dialog.get_by_role("status")).to_have_text(
+        "L'un des deux contacts a été modifié entre-temps : rechargez-les, "
+        "puis fusionnez de nouveau."
+    )
+    assert api.get(f"{base}/contacts/{source['id']}").status_code == 200
+    dialog.get_by_role("button", name="Recharger").click()
+    line = dialog.locator("fieldset", has_text="Ligne directe")
+    expect(line.get_by_role("radio", name=re.compile("Contact gardé"))).to_be_checked()
+    # the choices made before the reload stay
+    expect(job.get_by_role("radio", name=re.compile("Contact gardé"))).to_be_checked()
+    check_screen(page, size, "fusion de contacts, rechargée")
+    dialog.get_by_role("button", name="Fusionner définitivement").click()
+
+    expect(page).to_have_url(re.compile(f"#/contacts/{target['id']}$"))
+    expect(page.locator(".record-name")).to_have_text(name)
+    assert api.get(f"{base}/contacts/{source['id']}").status_code == 404
+    kept = api.get(f"{base}/contacts/{target['id']}").json()
+    assert kept["mobile"] == "+33611223344"
+    assert kept["email"] == f"jeanne.{size.name}@example.fr"
+    assert kept["job_title"] is None  # the kept contact's (empty) value, as chosen
+    assert kept["direct_line"] == "+33140000007"
+    moved = api.get(f"{base}/actions/{action.json()['id']}").json()
+    assert moved["target"]["id"] == target["id"]
+    history = api.get(f"{base}/contacts/{target['id']}/history").json()["items"]
+    assert history[0]["action"] == "merged"
+
+
+def test_no_merge_offered_without_the_right(server: Server, page: Any) -> None:
+    api, base = server.api(), f"{server.base_url}{API}"
+    home = arrange(server, name="Maison Sans Fusion")
+    contact = api.post(
+        f"{base}/accounts/{home['id']}/contacts", json={"last_name": "Sans-Droit"}
+    ).json()
+    page.goto(f"{server.base_url}/#/contacts/{contact['id']}")
+    page.get_by_role("button", name="Actions").click()
+    expect(page.get_by_role("menuitem", name="Fusionner…")).to_be_visible()
+
+    page.get_by_role("button", name="Se déconnecter").click()
+    sign_in(page, JUNIOR, JUNIOR_PASSWORD)
+    for path in (f"#/contacts/{contact['id']}", f"#/prospects/{home['id']}"):
+        page.goto(f"{server.base_url}/{path}")
+        page.get_by_role("button", name="Actions").click()
+        expect(page.get_by_role("menuitem", name="Éditer…")).to_be_visible()
+        expect(page.get_by_role("menuitem", name="Fusionner…")).to_have_count(0)

@@ -15,6 +15,14 @@ export const ACCOUNT_REASONS = {
   website: "même site web",
 };
 
+/** The reasons the API gives for contacts, in French. */
+export const CONTACT_REASONS = {
+  email: "même e-mail",
+  mobile: "même mobile",
+  direct_line: "même ligne directe",
+  name_account: "même nom dans le même compte",
+};
+
 const PROBED = ["name", "address.postal_code", "address.city", "siren", "siret", "phone", "email", "website"];
 const WAIT_MS = 350;
 

@@ -2,7 +2,7 @@
 
 import { API, ApiError, del, download, get, post, waitForJob } from "./api.js";
 import { append, confirmDialog, h, newId, toast } from "./dom.js";
-import { MERGE_ACCOUNTS, mergeDialog } from "./merge.js";
+import { ACCOUNT, CONTACT, MERGE_ACCOUNTS, mergeDialog } from "./merge.js";
 import { hasRight } from "./session.js";
 
 const VALIDATE_PROSPECT = "validate_prospect";
@@ -152,8 +152,11 @@ export function actionsMenu(kind, id, state, { onChanged, onConflict, refreshDoc
       }
     }
     append(menu, [item("Éditer…", () => printDialog(kind, id, { refreshDocuments }))]);
-    if (kind === "prospect" && hasRight(MERGE_ACCOUNTS)) {
-      append(menu, [item("Fusionner…", () => mergeDialog(state, { beforeLeave }))]);
+    // A prospect merges into another account, a contact into another contact (the API
+    // asks merge_accounts for both); a client belongs to the ERP.
+    const entity = { prospect: ACCOUNT, contact: CONTACT }[kind];
+    if (entity && hasRight(MERGE_ACCOUNTS)) {
+      append(menu, [item("Fusionner…", () => mergeDialog(entity, state, { beforeLeave }))]);
     }
     // A client belongs to the ERP: only the ERP deletes it.
     if (kind !== "client" || hasRight(ERP_SYNC)) append(menu, [item("Supprimer…", remove, "danger")]);
