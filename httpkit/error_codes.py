@@ -1,10 +1,15 @@
-"""Every ``code`` an entry of a problem's ``errors[]`` may carry, and the one helper that
-builds an entry.
+"""Every ``code`` an entry of a problem's ``errors[]`` may carry, every ``code`` a problem
+itself may carry at its top level, and the one helper that builds an entry.
 
 An entry is ``{"field": …, "code": …, "message": …}``: ``field`` names the input at
 fault, ``message`` says why in English, and ``code`` is the stable, snake_case name of
 the case that clients translate (the portal's French texts are keyed by it). A message
 may be reworded; a code is a contract: add codes, never rename one.
+
+A problem whose status alone does not say what happened (a sign-in refused, a CSRF
+check failed, a URL no endpoint answers, a SIRENE look-up that failed) carries a
+top-level ``code`` of ``PROBLEM_CODES`` beside its English ``detail``: clients match
+that code, never the ``detail`` or the ``title``.
 
 Validation errors of marshmallow/webargs carry messages only: ``code_of_message`` maps
 each of their message templates to a code.
@@ -71,6 +76,19 @@ CODES: dict[str, str] = {
     "invalid_header": "a header's value does not have the expected form",
     "key_reused": "an Idempotency-Key already used for another request",
     "in_flight": "the first request with this Idempotency-Key is still running",
+    # a problem's own top-level code (PROBLEM_CODES)
+    "bad_credentials": "sign-in refused: unknown user, wrong password or disabled account",
+    "csrf_failed": "a request signed in by the session cookie lacks its CSRF header",
+    "unknown_url": "no endpoint answers this URL (a feature this server does not offer)",
+    # SIRENE look-ups (records_svc/sirene/errors.py); invalid_number is above
+    "sirene_error": "a SIRENE look-up failed (no finer code applies)",
+    "sirene_not_configured": "no SIRENE provider is configured on this server",
+    "provider_key_rejected": "the SIRENE provider refused the server's key",
+    "provider_unavailable": "the SIRENE provider (or the job queue) cannot be reached now",
+    "provider_timeout": "the SIRENE provider did not answer in time",
+    "quota_exhausted": "the SIRENE provider's quota is used up for now (see Retry-After)",
+    "unknown_number": "the SIRENE register has no such SIREN or SIRET",
+    "failed": "a SIRENE look-up's result could not be applied to the prospect",
 }
 
 REQUIRED = "required"
@@ -119,6 +137,37 @@ TEMPLATE_SYNTAX = "template_syntax"
 INVALID_HEADER = "invalid_header"
 KEY_REUSED = "key_reused"
 IN_FLIGHT = "in_flight"
+BAD_CREDENTIALS = "bad_credentials"
+CSRF_FAILED = "csrf_failed"
+UNKNOWN_URL = "unknown_url"
+SIRENE_ERROR = "sirene_error"
+SIRENE_NOT_CONFIGURED = "sirene_not_configured"
+PROVIDER_KEY_REJECTED = "provider_key_rejected"
+PROVIDER_UNAVAILABLE = "provider_unavailable"
+PROVIDER_TIMEOUT = "provider_timeout"
+QUOTA_EXHAUSTED = "quota_exhausted"
+UNKNOWN_NUMBER = "unknown_number"
+FAILED = "failed"
+
+#: the codes that name a whole problem (its top-level ``code``): the portal's text for
+#: each is a whole sentence, which says a problem without ``errors[]``. (A problem may
+#: also carry an entry's code at its top level, with ``errors[]`` saying why: SIRENE's
+#: ``invalid_number``.)
+PROBLEM_CODES = frozenset(
+    {
+        BAD_CREDENTIALS,
+        CSRF_FAILED,
+        UNKNOWN_URL,
+        SIRENE_ERROR,
+        SIRENE_NOT_CONFIGURED,
+        PROVIDER_KEY_REJECTED,
+        PROVIDER_UNAVAILABLE,
+        PROVIDER_TIMEOUT,
+        QUOTA_EXHAUSTED,
+        UNKNOWN_NUMBER,
+        FAILED,
+    }
+)
 
 
 class UnknownErrorCodeError(ValueError):

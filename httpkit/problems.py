@@ -6,16 +6,26 @@ from collections.abc import Iterable, Mapping
 from http import HTTPStatus
 from typing import Any
 
-from flask import Flask, Response, current_app, json
+from flask import Flask, Response, current_app, json, request
 from werkzeug.exceptions import HTTPException
 
-from httpkit.error_codes import code_of_message, field_error
+from httpkit.error_codes import (
+    CODES,
+    UNKNOWN_URL,
+    UnknownErrorCodeError,
+    code_of_message,
+    field_error,
+)
 
 PROBLEM_MEDIA_TYPE = "application/problem+json"
 
 
 class ProblemError(Exception):
-    """An error with an HTTP status, rendered as application/problem+json."""
+    """An error with an HTTP status, rendered as application/problem+json.
+
+    ``code`` (in ``extra``), when given, is the problem's own registered code
+    (``httpkit.error_codes``): what clients match, never the ``detail``.
+    """
 
     status = 400
     title: str | None = None
@@ -31,6 +41,9 @@ class ProblemError(Exception):
         **extra: Any,
     ) -> None:
         super().__init__(detail)
+        code = extra.get("code")
+        if code is not None and code not in CODES:
+            raise UnknownErrorCodeError(f"problem code {code!r} is not in error_codes.CODES")
         self.detail = detail
         if status is not None:
             self.status = status
@@ -134,6 +147,10 @@ def init_app(app: Flask) -> None:
         headers = {}
         if status == 405 and error.get_response().headers.get("Allow"):
             headers["Allow"] = error.get_response().headers["Allow"]
+        if status == 404 and request.routing_exception is error:
+            # no endpoint has this URL (not a record that is missing): a feature this
+            # server does not offer, which a client says so
+            return problem_response(status, detail, headers=headers, code=UNKNOWN_URL)
         return problem_response(status, detail, headers=headers)
 
     @app.errorhandler(Exception)

@@ -15,6 +15,7 @@ from typing import Any, TypeVar, cast
 import jwt
 from flask import Response, g, request
 
+from httpkit.error_codes import CSRF_FAILED
 from httpkit.problems import ProblemError
 
 ISSUER = "carnet"
@@ -51,8 +52,8 @@ class Principal:
 class UnauthorizedError(ProblemError):
     status = 401
 
-    def __init__(self, detail: str) -> None:
-        super().__init__(detail, headers={"WWW-Authenticate": 'Bearer realm="carnet"'})
+    def __init__(self, detail: str, **extra: Any) -> None:
+        super().__init__(detail, headers={"WWW-Authenticate": 'Bearer realm="carnet"'}, **extra)
 
 
 class ForbiddenError(ProblemError):
@@ -167,6 +168,7 @@ def check_csrf(session_token: str) -> None:
             f"A request signed in by the session cookie must carry the {CSRF_HEADER} header "
             f"(the value of the {CSRF_COOKIE} cookie).",
             title="CSRF check failed",
+            code=CSRF_FAILED,
         )
 
 

@@ -47,13 +47,16 @@ def _root_logger_level() -> Iterator[None]:
 @pytest.fixture(autouse=True)
 def _error_entries_carry_codes() -> Iterator[None]:
     """Every problem any Carnet app answers in a test: each entry of its ``errors[]`` is
-    {field, code, message} with a code of httpkit.error_codes (the portal translates it)."""
+    {field, code, message} with a code of httpkit.error_codes, and so is its own top-level
+    ``code`` when it has one (the portal translates them)."""
     faults: list[str] = []
 
     def check(sender: Flask, response: Response, **extra: Any) -> None:
         if response.mimetype != PROBLEM_MEDIA_TYPE or response.is_streamed:
             return
         body = json.loads(response.get_data())
+        if "code" in body and body["code"] not in CODES:
+            faults.append(f"{body.get('status')} {body.get('detail')!r}: code {body['code']!r}")
         for entry in body.get("errors") or []:
             if not {"field", "code", "message"} <= set(entry) or entry["code"] not in CODES:
                 faults.append(f"{body.get('status')} {body.get('detail')!r}: {entry!r}")

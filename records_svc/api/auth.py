@@ -8,6 +8,7 @@ from flask import Response, jsonify
 from flask_smorest import Blueprint
 from marshmallow import Schema, fields
 
+from httpkit.error_codes import BAD_CREDENTIALS
 from httpkit.problems import ProblemError
 from httpkit.tokens import (
     UnauthorizedError,
@@ -51,7 +52,9 @@ def _sign_in(credentials: dict[str, Any]) -> tuple[str, dict[str, Any]]:
             hashing=svc.settings.password_hashing,
         )
         if user is None:
-            raise UnauthorizedError("Unknown user, wrong password or disabled account.")
+            raise UnauthorizedError(
+                "Unknown user, wrong password or disabled account.", code=BAD_CREDENTIALS
+            )
         token = issue_token(
             svc.secret_key,
             user_id=user.id,

@@ -9,14 +9,16 @@ from __future__ import annotations
 import math
 from typing import Any
 
+from httpkit import error_codes
 from httpkit.problems import ProblemError
 
 
 class SireneError(ProblemError):
-    """A look-up that could not give an answer; ``code`` names the case for clients."""
+    """A look-up that could not give an answer; ``code`` (registered in
+    ``httpkit.error_codes``) names the case for clients."""
 
     status = 503
-    code = "sirene_error"
+    code = error_codes.SIRENE_ERROR
 
     def __init__(
         self,
@@ -40,39 +42,39 @@ class SireneError(ProblemError):
 
 
 class SireneNotConfiguredError(SireneError):
-    status, code = 503, "sirene_not_configured"
+    status, code = 503, error_codes.SIRENE_NOT_CONFIGURED
 
 
 class InvalidCompanyNumberError(SireneError):
     """The number is not a SIREN or SIRET (length, characters, checksum), or the provider said so."""
 
-    status, code = 422, "invalid_number"
+    status, code = 422, error_codes.INVALID_NUMBER
 
 
 class UnknownCompanyError(SireneError):
-    status, code = 404, "unknown_number"
+    status, code = 404, error_codes.UNKNOWN_NUMBER
 
 
 class ProviderKeyRejectedError(SireneError):
-    status, code = 503, "provider_key_rejected"
+    status, code = 503, error_codes.PROVIDER_KEY_REJECTED
 
 
 class ProviderUnavailableError(SireneError):
-    status, code = 503, "provider_unavailable"
+    status, code = 503, error_codes.PROVIDER_UNAVAILABLE
 
 
 class ProviderTimeoutError(SireneError):
-    status, code = 504, "provider_timeout"
+    status, code = 504, error_codes.PROVIDER_TIMEOUT
 
 
 class QuotaExhaustedError(SireneError):
-    status, code = 429, "quota_exhausted"
+    status, code = 429, error_codes.QUOTA_EXHAUSTED
 
 
 class LookupFailedError(SireneError):
     """The look-up could not be applied (stale version, unknown prospect…) or failed."""
 
-    code = "failed"
+    code = error_codes.FAILED
 
     def __init__(
         self,

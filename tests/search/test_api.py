@@ -217,6 +217,18 @@ def test_the_fast_path_takes_the_session_cookie_and_leaves_errors_to_flask(
     assert len(seen) == 4
 
 
+def test_an_unknown_url_is_a_404_with_its_code_by_either_path(search_app: Flask) -> None:
+    """The portal says "not offered by this server" by the code, on the search service too;
+    the fast path leaves it to the Flask app, which answers it byte for byte the same."""
+    searcher = Searcher(search_app)
+    fast = searcher.client.get("/api/v1/search/nowhere", headers=searcher.headers)
+    slow = _flask_only(search_app).get("/api/v1/search/nowhere", headers=searcher.headers)
+    assert fast.status_code == slow.status_code == 404
+    assert fast.mimetype == "application/problem+json"
+    assert fast.get_json()["code"] == "unknown_url"
+    assert fast.get_data() == slow.get_data()
+
+
 def test_the_fast_path_sends_hsts_behind_https(tmp_path: Any, backend: Any) -> None:
     from config import load_settings
     from search_svc import create_app

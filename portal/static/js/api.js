@@ -124,7 +124,7 @@ export async function waitForJob(location, { intervalMs = 300, timeoutMs = 12000
       throw error;
     }
     if (Date.now() - started > timeoutMs) {
-      throw new ApiError(504, { detail: "job timeout" });
+      throw new ApiError(504, {});
     }
     await new Promise((resolve) => setTimeout(resolve, intervalMs));
   }

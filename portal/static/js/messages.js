@@ -31,9 +31,11 @@ const FIELD_NAMES = {
   number: "Numéro",
 };
 
-// What each ``code`` of an error entry means (httpkit/error_codes.py lists every code the
-// API emits; a test fails when one has no French text here). The English ``message`` is
-// never read: the code alone says what went wrong, the field's label says where.
+// What each ``code`` means (httpkit/error_codes.py lists every code the API emits; a test
+// fails when one has no French text here). The English ``message``, ``detail`` and
+// ``title`` are never read: the code alone says what went wrong, the field's label where.
+// An error entry's code reads after its field's label; a problem's own (top-level) code
+// reads alone, as a whole sentence.
 export const BY_CODE = {
   required: "obligatoire",
   not_null: "obligatoire",
@@ -81,6 +83,18 @@ export const BY_CODE = {
   stale: "modifiée entre-temps",
   ambiguous: "correspond à plusieurs fiches : précisez",
   invalid_file: "fichier illisible (CSV ou Excel .xlsx attendu)",
+  // a problem's own code (error_codes.PROBLEM_CODES): a whole sentence
+  bad_credentials: "Identifiant ou mot de passe incorrect (ou compte désactivé).",
+  csrf_failed: "La demande n'a pas pu être authentifiée : rechargez la page.",
+  unknown_url: "Cette fonction n'est pas disponible sur ce serveur.",
+  sirene_error: "La recherche SIRENE a échoué.",
+  sirene_not_configured: "La recherche SIRENE n'est pas configurée sur ce serveur : un administrateur peut la mettre en place.",
+  provider_key_rejected: "La recherche SIRENE n'est pas disponible pour le moment : la clé du serveur a été refusée.",
+  provider_unavailable: "La recherche SIRENE n'est pas disponible pour le moment.",
+  provider_timeout: "La recherche SIRENE a mis trop de temps à répondre : réessayez dans un instant.",
+  quota_exhausted: "Le quota de recherches SIRENE est épuisé pour le moment : réessayez plus tard.",
+  unknown_number: "Aucune entreprise ni aucun établissement ne porte ce numéro dans SIRENE.",
+  failed: "Le résultat de la recherche SIRENE n'a pas pu être appliqué à la fiche : rechargez-la, puis réessayez.",
 };
 
 /** Seconds to wait, from a Retry-After value (seconds or an HTTP date); null if unknown. */
@@ -121,31 +135,23 @@ export function fieldName(field, labels = {}) {
   return labels[field] || labels[key] || learned || FIELD_NAMES[field] || key;
 }
 
-/** One French sentence for a problem (status, title, detail, errors). */
+/** One French sentence for a problem (its status, its own code, its errors), by code. */
 export function problemMessage(status, problem = {}, labels = {}) {
   if (status === 0) return "Le serveur est injoignable : vérifiez votre connexion.";
-  if (status === 401 && problem.detail && /wrong password|Unknown user/i.test(problem.detail)) {
-    return "Identifiant ou mot de passe incorrect (ou compte désactivé).";
-  }
   if (status === 403 && problem.missing_right) {
     return `Vous n'avez pas le droit de faire cela (droit « ${problem.missing_right} » requis).`;
-  }
-  if (status === 403 && /CSRF/i.test(problem.title || "")) {
-    return "La demande n'a pas pu être authentifiée : rechargez la page.";
-  }
-  if (status === 503 && /SIRENE/i.test(problem.detail || "")) {
-    return "La recherche SIRENE n'est pas disponible pour le moment.";
-  }
-  if (status === 404 && /requested URL was not found/i.test(problem.detail || "")) {
-    return "Cette fonction n'est pas disponible sur ce serveur.";
   }
   if (status === 429) {
     const seconds = retryAfterSeconds(problem.retry_after);
     const when = seconds === null ? "dans un instant" : frDelay(seconds);
     return `Trop de tentatives : réessayez ${when}.`;
   }
-  let message = BY_STATUS[status] || `Erreur inattendue (${status}).`;
   const errors = Array.isArray(problem.errors) ? problem.errors : [];
+  // A problem's own code says what happened; its errors[], when it has some, say it
+  // field by field.
+  const own = typeof problem.code === "string" && !errors.length ? BY_CODE[problem.code] : undefined;
+  if (own) return own;
+  let message = BY_STATUS[status] || `Erreur inattendue (${status}).`;
   if (errors.length && status !== 412) {
     const parts = errors.map((e) => `${fieldName(e.field, labels)} : ${fieldMessage(e)}`);
     message += ` ${parts.join(" ; ")}.`;

@@ -100,9 +100,7 @@ export function sireneButton(getForm, alert, getRecord = () => ({})) {
       alert.hidden = false;
     } catch (exc) {
       let message = exc instanceof ApiError ? exc.message : String(exc);
-      if (exc instanceof ApiError && exc.status === 404) {
-        message = "Aucune entreprise ni aucun établissement ne porte ce numéro dans SIRENE.";
-      } else if (exc instanceof ApiError && exc.status === 422) {
+      if (exc instanceof ApiError && exc.problem.code === "invalid_number") {
         message = "Ce numéro n'est ni un SIRET (14 chiffres) ni un SIREN (9 chiffres) valide.";
       }
       alert.append(h("p", { class: "error" }, message));
