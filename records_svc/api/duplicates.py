@@ -128,7 +128,7 @@ def merge_accounts(data: dict[str, Any], account_id: int) -> Reply:
 
 
 @blp.route("/contacts/<id:contact_id>/merge", methods=["POST"])
-@login_required(MERGE_ACCOUNTS)
+@login_required()
 @blp.arguments(MergeSchema)
 @blp.response(200, MergedContactSchema)
 def merge_contacts(data: dict[str, Any], contact_id: int) -> Reply:
