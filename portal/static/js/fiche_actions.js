@@ -152,10 +152,10 @@ export function actionsMenu(kind, id, state, { onChanged, onConflict, refreshDoc
       }
     }
     append(menu, [item("Éditer…", () => printDialog(kind, id, { refreshDocuments }))]);
-    // A prospect merges into another account, a contact into another contact (the API
-    // asks merge_accounts for both); a client belongs to the ERP.
+    // A prospect merges into another account (the API asks merge_accounts), a contact
+    // into another contact (no right, as deleting one); a client belongs to the ERP.
     const entity = { prospect: ACCOUNT, contact: CONTACT }[kind];
-    if (entity && hasRight(MERGE_ACCOUNTS)) {
+    if (entity === CONTACT || (entity && hasRight(MERGE_ACCOUNTS))) {
       append(menu, [item("Fusionner…", () => mergeDialog(entity, state, { beforeLeave }))]);
     }
     // A client belongs to the ERP: only the ERP deletes it.
