@@ -33,8 +33,14 @@ class ShownSchema(Schema):
         return data
 
 
-def _text(max_length: int, **kwargs: object) -> fields.String:
-    return fields.String(allow_none=True, validate=validate.Length(max=max_length), **kwargs)  # type: ignore[arg-type]
+def nullable_text(max_length: int, **kwargs: Any) -> fields.String:
+    """A text that may be null, at most ``max_length`` characters long."""
+    return fields.String(allow_none=True, validate=validate.Length(max=max_length), **kwargs)
+
+
+def record_id(**kwargs: Any) -> fields.Integer:
+    """A record id: what the INTEGER keys hold (a bigger one is 422, not a database error)."""
+    return fields.Integer(strict=True, validate=validate.Range(min=1, max=MAX_ID), **kwargs)
 
 
 def _written(declared: DeclaredField) -> fields.String:
@@ -45,8 +51,8 @@ def _written(declared: DeclaredField) -> fields.String:
         if value is not None
     }
     if metadata:
-        return _text(declared.write_length, metadata=metadata)
-    return _text(declared.write_length)
+        return nullable_text(declared.write_length, metadata=metadata)
+    return nullable_text(declared.write_length)
 
 
 def _declared_address_fields() -> dict[str, fields.Field]:
@@ -85,9 +91,7 @@ class AccountWriteSchema(StrictSchema):
 
     # the declared standard fields (domain/field_declarations.py)
     locals().update(declared_write_fields(ACCOUNTS))
-    owner_id = fields.Integer(
-        allow_none=True, strict=True, validate=validate.Range(min=1, max=MAX_ID)
-    )
+    owner_id = record_id(allow_none=True)
     custom = fields.Dict(keys=fields.String(), values=fields.Raw(allow_none=True))
     closed = fields.Boolean(metadata={"description": "Closed in the ERP (clients; right erp_sync)"})
     external_ref = fields.String(
@@ -100,10 +104,8 @@ class ClientSyncSchema(AccountWriteSchema):
     class Meta(StrictSchema.Meta):
         exclude = ("external_ref",)  # the path names it
 
-    prospect_id = fields.Integer(
-        strict=True,
-        validate=validate.Range(min=1, max=MAX_ID),
-        metadata={"description": "The prospect this client comes from (kept, contacts included)"},
+    prospect_id = record_id(
+        metadata={"description": "The prospect this client comes from (kept, contacts included)"}
     )
 
 
@@ -116,7 +118,7 @@ class ConsentWriteSchema(StrictSchema):
         default_timezone=UTC,
         metadata={"description": "when it was given or refused (default: now, on a change)"},
     )
-    source = _text(200, metadata={"example": "formulaire salon, 12 mars"})
+    source = nullable_text(200, metadata={"example": "formulaire salon, 12 mars"})
 
 
 class ContactWriteSchema(StrictSchema):
