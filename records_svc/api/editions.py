@@ -13,7 +13,7 @@ from httpkit.error_codes import code_of_message, field_error
 from httpkit.tokens import current_principal
 from records_svc.api.common import API, etag, expected_version, iso, login_required, services
 from records_svc.api.jobs import JobSchema, job_repr
-from records_svc.api.schemas import record_id
+from records_svc.api.schemas import page_of, record_id
 from records_svc.domain import tracked_jobs
 from records_svc.domain.documents import sanitise_name
 from records_svc.domain.errors import FieldValidationError, NotFoundError
@@ -47,9 +47,7 @@ class TemplateSchema(Schema):
     links = fields.Dict()
 
 
-class TemplateListSchema(Schema):
-    items = fields.List(fields.Nested(TemplateSchema))
-    next_cursor = fields.String(allow_none=True)
+TemplateListSchema = page_of(TemplateSchema, "TemplateListSchema")
 
 
 class TemplateListArgsSchema(Schema):

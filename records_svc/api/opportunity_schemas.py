@@ -13,6 +13,7 @@ from records_svc.api.schemas import (
     ListArgsSchema,
     PageArgsSchema,
     StrictSchema,
+    page_of,
     record_id,
 )
 from records_svc.domain.actions import TARGET_KINDS, TYPES
@@ -126,9 +127,7 @@ class OpportunitySchema(Schema):
     links = fields.Nested(OpportunityLinksSchema)
 
 
-class OpportunityPageSchema(Schema):
-    items = fields.List(fields.Nested(OpportunitySchema))
-    next_cursor = fields.String(allow_none=True)
+OpportunityPageSchema = page_of(OpportunitySchema)
 
 
 class _OwnerArgs:
@@ -259,9 +258,7 @@ class ActionSchema(Schema):
     links = fields.Nested(ActionLinksSchema)
 
 
-class ActionPageSchema(Schema):
-    items = fields.List(fields.Nested(ActionSchema))
-    next_cursor = fields.String(allow_none=True)
+ActionPageSchema = page_of(ActionSchema)
 
 
 class TimelineArgsSchema(PageArgsSchema):

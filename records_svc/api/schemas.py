@@ -267,14 +267,19 @@ class ContactSchema(ShownSchema):
     links = ComputedNested(ContactLinksSchema, of=contact_links)
 
 
-class AccountPageSchema(Schema):
-    items = fields.List(fields.Nested(AccountSchema))
-    next_cursor = fields.String(allow_none=True)
+def page_of(item: type[Schema], name: str | None = None) -> type[Schema]:
+    """The schema of a page of ``item``: ``{items, next_cursor}`` (``next_cursor`` null on
+    the last page). Named ``<Item>PageSchema`` unless ``name`` says otherwise (the OpenAPI
+    document's component)."""
+    page: dict[str, fields.Field] = {
+        "items": fields.List(fields.Nested(item)),
+        "next_cursor": fields.String(allow_none=True),
+    }
+    return Schema.from_dict(page, name=name or f"{item.__name__.removesuffix('Schema')}PageSchema")
 
 
-class ContactPageSchema(Schema):
-    items = fields.List(fields.Nested(ContactSchema))
-    next_cursor = fields.String(allow_none=True)
+AccountPageSchema = page_of(AccountSchema)
+ContactPageSchema = page_of(ContactSchema)
 
 
 class PageArgsSchema(Schema):
