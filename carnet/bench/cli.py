@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import click
 
+from carnet.bench import report
 from config import load_settings
 
 QUICK_ENTRIES = 3000
+F = TypeVar("F", bound=Callable[..., Any])
+Echo = Callable[[str], None]
 
 
 @click.group()
@@ -21,16 +25,73 @@ def _admin_url(given: str | None) -> str:
     return given or load_settings().bench_postgres_url
 
 
+# --- the options the benchmarks share ------------------------------------------------------
+
+
+def _options(*decorators: Callable[[F], F]) -> Callable[[F], F]:
+    """Several click options as one decorator (listed in ``--help`` in this order)."""
+
+    def apply(command: F) -> F:
+        for decorator in reversed(decorators):
+            command = decorator(command)
+        return command
+
+    return apply
+
+
+def _entries(default: int, help: str) -> Callable[[F], F]:
+    return click.option("--entries", default=default, show_default=True, help=help)
+
+
+def _seed_and_quick(quick_help: str) -> Callable[[F], F]:
+    """``--seed`` (same seed, same data) and ``--quick`` (a small run, for CI)."""
+    return _options(
+        click.option("--seed", default=1, show_default=True, help="Same seed, same data."),
+        click.option("--quick", is_flag=True, help=quick_help),
+    )
+
+
+_results_dir = click.option(
+    "--results-dir", default="bench/results", show_default=True, type=click.Path()
+)
+
+
+def _on_postgres(workdir_help: str) -> Callable[[F], F]:
+    """``--postgres-url``, ``--results-dir`` and ``--workdir``: every benchmark that makes
+    its scratch databases on a PostgreSQL server takes them."""
+    return _options(
+        click.option("--postgres-url", default=None, help="Admin URL (CARNET_BENCH_POSTGRES_URL)."),
+        _results_dir,
+        click.option("--workdir", default=None, type=click.Path(), help=workdir_help),
+    )
+
+
+def _measured(run: Callable[[Echo], dict[str, Any]]) -> dict[str, Any]:
+    """What ``run`` measured, with the machine's state before and after."""
+    result: dict[str, Any] = {"machine": report.machine()}
+    result.update(run(click.echo))
+    result["machine_after"] = report.machine()
+    return result
+
+
+def _finish(result: dict[str, Any], results_dir: str, name: str, lines: Iterable[str]) -> None:
+    """Print the summary ``lines`` and the load, and write the results' JSON file."""
+    click.echo("")
+    for line in lines:
+        click.echo(line)
+    click.echo(
+        f"load average {result['machine']['load_average']} on {result['machine']['cpus']} CPUs"
+    )
+    click.echo(f"results: {report.write_json(result, Path(results_dir), name)}")
+
+
 @bench.command("search")
-@click.option("--entries", default=100_000, show_default=True, help="Directory size.")
-@click.option("--seed", default=1, show_default=True, help="Same seed, same data and queries.")
-@click.option("--quick", is_flag=True, help=f"{QUICK_ENTRIES} entries, a short query log (CI).")
+@_entries(100_000, "Directory size.")
+@_seed_and_quick(f"{QUICK_ENTRIES} entries, a short query log (CI).")
 @click.option("--samples", default=None, type=int, help="Entries whose typing is replayed.")
 @click.option("--baseline-queries", default=None, type=int, help="Queries per PG baseline.")
 @click.option("--es-entries", default=None, type=int, help="Entries indexed in osmem-server.")
-@click.option("--postgres-url", default=None, help="Admin URL (CARNET_BENCH_POSTGRES_URL).")
-@click.option("--results-dir", default="bench/results", show_default=True, type=click.Path())
-@click.option("--workdir", default=None, type=click.Path(), help="Where the index is built.")
+@_on_postgres("Where the index is built.")
 def search(
     entries: int,
     seed: int,
@@ -43,7 +104,6 @@ def search(
     workdir: str | None,
 ) -> None:
     """Carnet's search beside the PostgreSQL approaches, on one generated directory."""
-    from carnet.bench import report
     from carnet.bench import search as search_bench
 
     if quick:
@@ -59,12 +119,9 @@ def search(
         family_queries=20 if quick else 200,
         baseline_family_queries=10 if quick else 40,
     )
-    result = {"machine": report.machine()}
-    result.update(search_bench.run(options, click.echo))
-    result["machine_after"] = report.machine()
-    click.echo("")
+    result = _measured(lambda echo: search_bench.run(options, echo))
     build = result["index_build"]
-    click.echo(
+    summary = [
         f"{result['entries']} entries; index build {build['entries_per_s']:.0f} entries/s "
         f"({build['seconds']:.1f} s, {build['file_mb']:.0f} MB, {build['processes']} "
         f"process(es), {build['entries_per_cpu_s']:.0f} entries per CPU second; "
@@ -73,21 +130,13 @@ def search(
         f"{result['search_service']['resident_mb']:.0f} MB resident "
         f"({result['search_service']['server']}), "
         f"{result['search_service']['cpu_ms_per_request']:.2f} ms CPU per request "
-        f"({result['search_service']['cpu_ms_per_request_beyond_search']:.2f} beyond the search)"
-    )
-    for line in report.latency_table(result["backends"]):
-        click.echo(line)
-    for line in report.families_table(result["families"]):
-        click.echo(line)
-    for name, ratio in result["ratios"].items():
-        click.echo(f"{name}: {ratio:.0f}×")
-    for line in report.targets_table(result["targets"]):
-        click.echo(line)
-    click.echo(
-        f"load average {result['machine']['load_average']} on {result['machine']['cpus']} CPUs"
-    )
-    path = report.write_json(result, Path(results_dir), "search")
-    click.echo(f"results: {path}")
+        f"({result['search_service']['cpu_ms_per_request_beyond_search']:.2f} beyond the search)",
+        *report.latency_table(result["backends"]),
+        *report.families_table(result["families"]),
+        *(f"{name}: {ratio:.0f}×" for name, ratio in result["ratios"].items()),
+        *report.targets_table(result["targets"]),
+    ]
+    _finish(result, results_dir, "search", summary)
 
 
 @bench.command("pipeline")
@@ -107,13 +156,10 @@ def search(
     type=click.Choice(["celery", "embedded"]),
     help="Runtime(s) measured (default: both).",
 )
-@click.option("--entries", default=10_000, show_default=True, help="Directory already indexed.")
-@click.option("--seed", default=1, show_default=True)
-@click.option("--quick", is_flag=True, help="100 writes at 20/s, a 200-write burst, 1000 entries.")
-@click.option("--postgres-url", default=None, help="Admin URL (CARNET_BENCH_POSTGRES_URL).")
+@_entries(10_000, "Directory already indexed.")
+@_seed_and_quick("100 writes at 20/s, a 200-write burst, 1000 entries.")
 @click.option("--redis-url", default=None, help="Broker (CARNET_BENCH_REDIS_URL).")
-@click.option("--results-dir", default="bench/results", show_default=True, type=click.Path())
-@click.option("--workdir", default=None, type=click.Path(), help="Where the index is built.")
+@_on_postgres("Where the index is built.")
 def pipeline(
     writes: int,
     rates: tuple[float, ...],
@@ -129,7 +175,6 @@ def pipeline(
 ) -> None:
     """Write→searchable lag at steady rates and a burst's drain time, on each runtime."""
     from carnet.bench import pipeline as pipeline_bench
-    from carnet.bench import report
 
     if quick:
         writes, entries, burst, rates = 100, 1000, 200, rates or (20.0,)
@@ -144,36 +189,25 @@ def pipeline(
         redis_url=redis_url or load_settings().bench_redis_url,
         workdir=Path(workdir) if workdir else None,
     )
-    result: dict[str, Any] = {"machine": report.machine()}
-    result.update(pipeline_bench.run(options, click.echo))
-    result["machine_after"] = report.machine()
-    click.echo("")
+    result = _measured(lambda echo: pipeline_bench.run(options, echo))
+    summary = []
     for run in result["runs"]:
         what = f"{run['rate_per_s']:g}/s" if run["mode"] == "steady" else run["mode"]
         drain = f", drained in {run['drain_s']} s" if "drain_s" in run else ""
-        click.echo(
+        summary.append(
             f"{run['runtime']:>8} {what:>8}: {run['count']} of {run['writes']} found, "
             f"p50 {run['p50_ms']:.1f} ms, p99 {run['p99_ms']:.1f} ms, "
             f"max {run['max_ms']:.1f} ms{drain} "
             f"({run['failed_writes']} failed, {run['never_found']} never found)"
         )
-    for line in report.targets_table(result["targets"]):
-        click.echo(line)
-    click.echo(
-        f"load average {result['machine']['load_average']} on {result['machine']['cpus']} CPUs"
-    )
-    path = report.write_json(result, Path(results_dir), "pipeline")
-    click.echo(f"results: {path}")
+    _finish(result, results_dir, "pipeline", [*summary, *report.targets_table(result["targets"])])
 
 
 @bench.command("lists")
-@click.option("--entries", default=100_000, show_default=True, help="Accounts and contacts.")
+@_entries(100_000, "Accounts and contacts.")
 @click.option("--pages", default=200, show_default=True, help="Pages walked per shape.")
-@click.option("--seed", default=1, show_default=True)
-@click.option("--quick", is_flag=True, help=f"{QUICK_ENTRIES} entries, 10 pages per shape (CI).")
-@click.option("--postgres-url", default=None, help="Admin URL (CARNET_BENCH_POSTGRES_URL).")
-@click.option("--results-dir", default="bench/results", show_default=True, type=click.Path())
-@click.option("--workdir", default=None, type=click.Path(), help="Where the SQLite file goes.")
+@_seed_and_quick(f"{QUICK_ENTRIES} entries, 10 pages per shape (CI).")
+@_on_postgres("Where the SQLite file goes.")
 def lists(
     entries: int,
     pages: int,
@@ -187,11 +221,9 @@ def lists(
     import tempfile
 
     from carnet.bench import lists as lists_bench
-    from carnet.bench import report
 
     if quick:
         entries, pages = QUICK_ENTRIES, 10
-    result = {"machine": report.machine()}
     with tempfile.TemporaryDirectory() as scratch:
         options = lists_bench.Options(
             entries=entries,
@@ -200,16 +232,8 @@ def lists(
             admin_url=_admin_url(postgres_url),
             workdir=Path(workdir or scratch),
         )
-        result.update(lists_bench.run(options, click.echo))
-    result["machine_after"] = report.machine()
-    click.echo("")
-    for line in report.targets_table(result["targets"]):
-        click.echo(line)
-    click.echo(
-        f"load average {result['machine']['load_average']} on {result['machine']['cpus']} CPUs"
-    )
-    path = report.write_json(result, Path(results_dir), "lists")
-    click.echo(f"results: {path}")
+        result = _measured(lambda echo: lists_bench.run(options, echo))
+    _finish(result, results_dir, "lists", report.targets_table(result["targets"]))
 
 
 @bench.command("export")
@@ -220,11 +244,8 @@ def lists(
     type=int,
     help="Entries (accounts and contacts) of a run; repeat (default: 100000 and 1000000).",
 )
-@click.option("--seed", default=1, show_default=True)
-@click.option("--quick", is_flag=True, help="1000 and 10000 entries (CI).")
-@click.option("--postgres-url", default=None, help="Admin URL (CARNET_BENCH_POSTGRES_URL).")
-@click.option("--results-dir", default="bench/results", show_default=True, type=click.Path())
-@click.option("--workdir", default=None, type=click.Path(), help="Unused (no local files).")
+@_seed_and_quick("1000 and 10000 entries (CI).")
+@_on_postgres("Unused (no local files).")
 def export(
     sizes: tuple[int, ...],
     seed: int,
@@ -235,24 +256,14 @@ def export(
 ) -> None:
     """Exports of whole lists (CSV, XLSX): rows/s and peak memory, beside loading all rows."""
     from carnet.bench import exports as exports_bench
-    from carnet.bench import report
 
     if quick:
         sizes = (1_000, 10_000)
     options = exports_bench.Options(
         sizes=sizes or (100_000, 1_000_000), seed=seed, admin_url=_admin_url(postgres_url)
     )
-    result = {"machine": report.machine()}
-    result.update(exports_bench.run(options, click.echo))
-    result["machine_after"] = report.machine()
-    click.echo("")
-    for line in exports_bench.table(result):
-        click.echo(line)
-    click.echo(
-        f"load average {result['machine']['load_average']} on {result['machine']['cpus']} CPUs"
-    )
-    path = report.write_json(result, Path(results_dir), "export")
-    click.echo(f"results: {path}")
+    result = _measured(lambda echo: exports_bench.run(options, echo))
+    _finish(result, results_dir, "export", exports_bench.table(result))
 
 
 @bench.command("writes")
@@ -263,12 +274,11 @@ def export(
 @click.option(
     "--database-url", default=None, help="A scratch database (default: SQLite in a temp dir)."
 )
-@click.option("--results-dir", default="bench/results", show_default=True, type=click.Path())
+@_results_dir
 def writes(count: int, rounds: int, database_url: str | None, results_dir: str) -> None:
     """The write path's cost with the history on and off (the ratio)."""
     import tempfile
 
-    from carnet.bench import report
     from carnet.bench import writes as writes_bench
     from records_svc import migrate
     from records_svc.db import Database
@@ -287,11 +297,8 @@ def writes(count: int, rounds: int, database_url: str | None, results_dir: str) 
 @bench.command("imports")
 @click.option("--rows", default=100_000, show_default=True, help="Rows of the generated file.")
 @click.option("--baseline-rows", default=2000, show_default=True, help="API POSTs of the baseline.")
-@click.option("--seed", default=1, show_default=True)
-@click.option("--quick", is_flag=True, help="2,000 rows, a 200-POST baseline (CI).")
-@click.option("--postgres-url", default=None, help="Admin URL (CARNET_BENCH_POSTGRES_URL).")
-@click.option("--results-dir", default="bench/results", show_default=True, type=click.Path())
-@click.option("--workdir", default=None, type=click.Path(), help="Where files are kept.")
+@_seed_and_quick("2,000 rows, a 200-POST baseline (CI).")
+@_on_postgres("Where files are kept.")
 def imports(
     rows: int,
     baseline_rows: int,
@@ -305,11 +312,9 @@ def imports(
     import tempfile
 
     from carnet.bench import imports as imports_bench
-    from carnet.bench import report
 
     if quick:
         rows, baseline_rows = 2000, 200
-    result = {"machine": report.machine()}
     with tempfile.TemporaryDirectory() as scratch:
         options = imports_bench.Options(
             rows=rows,
@@ -318,11 +323,6 @@ def imports(
             admin_url=_admin_url(postgres_url),
             workdir=Path(workdir or scratch),
         )
-        result.update(imports_bench.run(options, click.echo))
-    result["machine_after"] = report.machine()
-    click.echo("")
-    for line in report.targets_table(result["targets"]):
-        click.echo(line)
-    click.echo(f"import / API POSTs: {result['ratios']['import_over_api_posts']:.1f}×")
-    path = report.write_json(result, Path(results_dir), "imports")
-    click.echo(f"results: {path}")
+        result = _measured(lambda echo: imports_bench.run(options, echo))
+    ratio = f"import / API POSTs: {result['ratios']['import_over_api_posts']:.1f}×"
+    _finish(result, results_dir, "imports", [*report.targets_table(result["targets"]), ratio])
