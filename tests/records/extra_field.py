@@ -156,12 +156,13 @@ def main(data_dir: Path) -> None:
             account_document, contact_document = documents_of([values], [(person, values)])
             assert {"wombat", "cie"} <= set(account_document.terms)
             assert {"grand", "dede"} <= set(contact_document.terms)
-            # an edit of either changes its document: an index event, a new search version
+            # an edit of either changes its document: an index event (and a new search
+            # version: 2 above)
             for entity in ("account", "contact"):
-                versions = session.scalars(
-                    select(IndexEvent.version).where(IndexEvent.entity == entity)
+                events = session.scalars(
+                    select(IndexEvent.id).where(IndexEvent.entity == entity)
                 ).all()
-                assert versions == [1, 2], entity
+                assert len(events) == 2, entity
     finally:
         db.dispose()
     print("extra field: ok")
