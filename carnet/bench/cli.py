@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -19,10 +21,6 @@ Echo = Callable[[str], None]
 @click.group()
 def bench() -> None:
     """Benchmarks: search latency and the indexing pipeline's lag, on real servers."""
-
-
-def _admin_url(given: str | None) -> str:
-    return given or load_settings().bench_postgres_url
 
 
 # --- the options the benchmarks share ------------------------------------------------------
@@ -43,27 +41,48 @@ def _entries(default: int, help: str) -> Callable[[F], F]:
     return click.option("--entries", default=default, show_default=True, help=help)
 
 
-def _seed_and_quick(quick_help: str) -> Callable[[F], F]:
-    """``--seed`` (same seed, same data) and ``--quick`` (a small run, for CI)."""
-    return _options(
-        click.option("--seed", default=1, show_default=True, help="Same seed, same data."),
-        click.option("--quick", is_flag=True, help=quick_help),
-    )
-
-
 _results_dir = click.option(
     "--results-dir", default="bench/results", show_default=True, type=click.Path()
 )
 
 
-def _on_postgres(workdir_help: str) -> Callable[[F], F]:
-    """``--postgres-url``, ``--results-dir`` and ``--workdir``: every benchmark that makes
-    its scratch databases on a PostgreSQL server takes them."""
-    return _options(
-        click.option("--postgres-url", default=None, help="Admin URL (CARNET_BENCH_POSTGRES_URL)."),
-        _results_dir,
-        click.option("--workdir", default=None, type=click.Path(), help=workdir_help),
-    )
+@dataclass(frozen=True)
+class Run:
+    """What every benchmark on a PostgreSQL server takes: ``--seed``, ``--quick``,
+    ``--postgres-url``, ``--results-dir`` and ``--workdir``."""
+
+    seed: int
+    quick: bool
+    postgres_url: str | None
+    results_dir: str
+    workdir: str | None
+
+    @property
+    def admin_url(self) -> str:
+        return self.postgres_url or load_settings().bench_postgres_url
+
+
+def _run_options(quick_help: str, workdir_help: str) -> Callable[[F], F]:
+    """The shared options, handed to the command as one ``run: Run`` argument."""
+    names = ("seed", "quick", "postgres_url", "results_dir", "workdir")
+
+    def decorate(command: F) -> F:
+        @functools.wraps(command)
+        def packed(**kwargs: Any) -> Any:
+            run = Run(**{name: kwargs.pop(name) for name in names})
+            return command(run=run, **kwargs)
+
+        return _options(
+            click.option("--seed", default=1, show_default=True, help="Same seed, same data."),
+            click.option("--quick", is_flag=True, help=quick_help),
+            click.option(
+                "--postgres-url", default=None, help="Admin URL (CARNET_BENCH_POSTGRES_URL)."
+            ),
+            _results_dir,
+            click.option("--workdir", default=None, type=click.Path(), help=workdir_help),
+        )(packed)  # type: ignore[return-value]
+
+    return decorate
 
 
 def _measured(run: Callable[[Echo], dict[str, Any]]) -> dict[str, Any]:
@@ -87,37 +106,32 @@ def _finish(result: dict[str, Any], results_dir: str, name: str, lines: Iterable
 
 @bench.command("search")
 @_entries(100_000, "Directory size.")
-@_seed_and_quick(f"{QUICK_ENTRIES} entries, a short query log (CI).")
 @click.option("--samples", default=None, type=int, help="Entries whose typing is replayed.")
 @click.option("--baseline-queries", default=None, type=int, help="Queries per PG baseline.")
 @click.option("--es-entries", default=None, type=int, help="Entries indexed in osmem-server.")
-@_on_postgres("Where the index is built.")
+@_run_options(f"{QUICK_ENTRIES} entries, a short query log (CI).", "Where the index is built.")
 def search(
     entries: int,
-    seed: int,
-    quick: bool,
     samples: int | None,
     baseline_queries: int | None,
     es_entries: int | None,
-    postgres_url: str | None,
-    results_dir: str,
-    workdir: str | None,
+    run: Run,
 ) -> None:
     """Carnet's search beside the PostgreSQL approaches, on one generated directory."""
     from carnet.bench import search as search_bench
 
-    if quick:
+    if run.quick:
         entries = QUICK_ENTRIES
     options = search_bench.Options(
         entries=entries,
-        seed=seed,
-        samples=samples or (40 if quick else 200),
-        baseline_queries=baseline_queries or (60 if quick else 150),
+        seed=run.seed,
+        samples=samples or (40 if run.quick else 200),
+        baseline_queries=baseline_queries or (60 if run.quick else 150),
         es_entries=es_entries if es_entries is not None else min(entries, 20_000),
-        admin_url=_admin_url(postgres_url),
-        workdir=Path(workdir) if workdir else None,
-        family_queries=20 if quick else 200,
-        baseline_family_queries=10 if quick else 40,
+        admin_url=run.admin_url,
+        workdir=Path(run.workdir) if run.workdir else None,
+        family_queries=20 if run.quick else 200,
+        baseline_family_queries=10 if run.quick else 40,
     )
     result = _measured(lambda echo: search_bench.run(options, echo))
     build = result["index_build"]
@@ -136,7 +150,7 @@ def search(
         *(f"{name}: {ratio:.0f}×" for name, ratio in result["ratios"].items()),
         *report.targets_table(result["targets"]),
     ]
-    _finish(result, results_dir, "search", summary)
+    _finish(result, run.results_dir, "search", summary)
 
 
 @bench.command("pipeline")
@@ -157,26 +171,21 @@ def search(
     help="Runtime(s) measured (default: both).",
 )
 @_entries(10_000, "Directory already indexed.")
-@_seed_and_quick("100 writes at 20/s, a 200-write burst, 1000 entries.")
 @click.option("--redis-url", default=None, help="Broker (CARNET_BENCH_REDIS_URL).")
-@_on_postgres("Where the index is built.")
+@_run_options("100 writes at 20/s, a 200-write burst, 1000 entries.", "Where the index is built.")
 def pipeline(
     writes: int,
     rates: tuple[float, ...],
     burst: int,
     runtimes: tuple[str, ...],
     entries: int,
-    seed: int,
-    quick: bool,
-    postgres_url: str | None,
     redis_url: str | None,
-    results_dir: str,
-    workdir: str | None,
+    run: Run,
 ) -> None:
     """Write→searchable lag at steady rates and a burst's drain time, on each runtime."""
     from carnet.bench import pipeline as pipeline_bench
 
-    if quick:
+    if run.quick:
         writes, entries, burst, rates = 100, 1000, 200, rates or (20.0,)
     options = pipeline_bench.Options(
         writes=writes,
@@ -184,56 +193,53 @@ def pipeline(
         burst=burst,
         runtimes=runtimes or pipeline_bench.RUNTIMES,
         entries=entries,
-        seed=seed,
-        admin_url=_admin_url(postgres_url),
+        seed=run.seed,
+        admin_url=run.admin_url,
         redis_url=redis_url or load_settings().bench_redis_url,
-        workdir=Path(workdir) if workdir else None,
+        workdir=Path(run.workdir) if run.workdir else None,
     )
     result = _measured(lambda echo: pipeline_bench.run(options, echo))
     summary = []
-    for run in result["runs"]:
-        what = f"{run['rate_per_s']:g}/s" if run["mode"] == "steady" else run["mode"]
-        drain = f", drained in {run['drain_s']} s" if "drain_s" in run else ""
+    for one in result["runs"]:
+        what = f"{one['rate_per_s']:g}/s" if one["mode"] == "steady" else one["mode"]
+        drain = f", drained in {one['drain_s']} s" if "drain_s" in one else ""
         summary.append(
-            f"{run['runtime']:>8} {what:>8}: {run['count']} of {run['writes']} found, "
-            f"p50 {run['p50_ms']:.1f} ms, p99 {run['p99_ms']:.1f} ms, "
-            f"max {run['max_ms']:.1f} ms{drain} "
-            f"({run['failed_writes']} failed, {run['never_found']} never found)"
+            f"{one['runtime']:>8} {what:>8}: {one['count']} of {one['writes']} found, "
+            f"p50 {one['p50_ms']:.1f} ms, p99 {one['p99_ms']:.1f} ms, "
+            f"max {one['max_ms']:.1f} ms{drain} "
+            f"({one['failed_writes']} failed, {one['never_found']} never found)"
         )
-    _finish(result, results_dir, "pipeline", [*summary, *report.targets_table(result["targets"])])
+    _finish(
+        result, run.results_dir, "pipeline", [*summary, *report.targets_table(result["targets"])]
+    )
 
 
 @bench.command("lists")
 @_entries(100_000, "Accounts and contacts.")
 @click.option("--pages", default=200, show_default=True, help="Pages walked per shape.")
-@_seed_and_quick(f"{QUICK_ENTRIES} entries, 10 pages per shape (CI).")
-@_on_postgres("Where the SQLite file goes.")
+@_run_options(f"{QUICK_ENTRIES} entries, 10 pages per shape (CI).", "Where the SQLite file goes.")
 def lists(
     entries: int,
     pages: int,
-    seed: int,
-    quick: bool,
-    postgres_url: str | None,
-    results_dir: str,
-    workdir: str | None,
+    run: Run,
 ) -> None:
     """List pages (filters, sorts, keyset cursors) beside OFFSET paging, in process."""
     import tempfile
 
     from carnet.bench import lists as lists_bench
 
-    if quick:
+    if run.quick:
         entries, pages = QUICK_ENTRIES, 10
     with tempfile.TemporaryDirectory() as scratch:
         options = lists_bench.Options(
             entries=entries,
-            seed=seed,
+            seed=run.seed,
             pages=pages,
-            admin_url=_admin_url(postgres_url),
-            workdir=Path(workdir or scratch),
+            admin_url=run.admin_url,
+            workdir=Path(run.workdir or scratch),
         )
         result = _measured(lambda echo: lists_bench.run(options, echo))
-    _finish(result, results_dir, "lists", report.targets_table(result["targets"]))
+    _finish(result, run.results_dir, "lists", report.targets_table(result["targets"]))
 
 
 @bench.command("export")
@@ -244,26 +250,21 @@ def lists(
     type=int,
     help="Entries (accounts and contacts) of a run; repeat (default: 100000 and 1000000).",
 )
-@_seed_and_quick("1000 and 10000 entries (CI).")
-@_on_postgres("Unused (no local files).")
+@_run_options("1000 and 10000 entries (CI).", "Unused (no local files).")
 def export(
     sizes: tuple[int, ...],
-    seed: int,
-    quick: bool,
-    postgres_url: str | None,
-    results_dir: str,
-    workdir: str | None,
+    run: Run,
 ) -> None:
     """Exports of whole lists (CSV, XLSX): rows/s and peak memory, beside loading all rows."""
     from carnet.bench import exports as exports_bench
 
-    if quick:
+    if run.quick:
         sizes = (1_000, 10_000)
     options = exports_bench.Options(
-        sizes=sizes or (100_000, 1_000_000), seed=seed, admin_url=_admin_url(postgres_url)
+        sizes=sizes or (100_000, 1_000_000), seed=run.seed, admin_url=run.admin_url
     )
     result = _measured(lambda echo: exports_bench.run(options, echo))
-    _finish(result, results_dir, "export", exports_bench.table(result))
+    _finish(result, run.results_dir, "export", exports_bench.table(result))
 
 
 @bench.command("writes")
@@ -297,32 +298,27 @@ def writes(count: int, rounds: int, database_url: str | None, results_dir: str) 
 @bench.command("imports")
 @click.option("--rows", default=100_000, show_default=True, help="Rows of the generated file.")
 @click.option("--baseline-rows", default=2000, show_default=True, help="API POSTs of the baseline.")
-@_seed_and_quick("2,000 rows, a 200-POST baseline (CI).")
-@_on_postgres("Where files are kept.")
+@_run_options("2,000 rows, a 200-POST baseline (CI).", "Where files are kept.")
 def imports(
     rows: int,
     baseline_rows: int,
-    seed: int,
-    quick: bool,
-    postgres_url: str | None,
-    results_dir: str,
-    workdir: str | None,
+    run: Run,
 ) -> None:
     """A lead file imported into PostgreSQL (rows/s) beside row-by-row API POSTs."""
     import tempfile
 
     from carnet.bench import imports as imports_bench
 
-    if quick:
+    if run.quick:
         rows, baseline_rows = 2000, 200
     with tempfile.TemporaryDirectory() as scratch:
         options = imports_bench.Options(
             rows=rows,
             baseline_rows=baseline_rows,
-            seed=seed,
-            admin_url=_admin_url(postgres_url),
-            workdir=Path(workdir or scratch),
+            seed=run.seed,
+            admin_url=run.admin_url,
+            workdir=Path(run.workdir or scratch),
         )
         result = _measured(lambda echo: imports_bench.run(options, echo))
     ratio = f"import / API POSTs: {result['ratios']['import_over_api_posts']:.1f}×"
-    _finish(result, results_dir, "imports", [*report.targets_table(result["targets"]), ratio])
+    _finish(result, run.results_dir, "imports", [*report.targets_table(result["targets"]), ratio])
