@@ -81,15 +81,15 @@ class UnitOfWork:
         for callback in callbacks:
             callback()
 
-    def record_index_event(self, entity: str, entity_id: int, version: int, op: str) -> None:
+    def record_index_event(self, entity: str, entity_id: int) -> None:
         """Write an outbox row in this transaction; it is dispatched after commit.
 
         Account and contact changes need no call: ``search_changes`` records them.
         """
-        self._record_index_events([(entity, entity_id, version, op)])
+        self._record_index_events([(entity, entity_id)])
 
-    def _record_index_events(self, targets: list[tuple[str, int, int, str]]) -> None:
-        rows = [IndexEvent(entity=e, entity_id=i, version=v, op=op) for e, i, v, op in targets]
+    def _record_index_events(self, targets: list[tuple[str, int]]) -> None:
+        rows = [IndexEvent(entity=e, entity_id=i) for e, i in targets]
         if rows:
             self.session.add_all(rows)
             self.session.flush()

@@ -110,9 +110,17 @@ def contact_label(contact: Mapping[str, Any]) -> str:
     return " ".join(str(p).strip() for p in parts if p and str(p).strip())
 
 
-def contact_document(contact: Mapping[str, Any], account: Mapping[str, Any]) -> SearchDocument:
+def contact_document(
+    contact: Mapping[str, Any],
+    account: Mapping[str, Any],
+    *,
+    words: Sequence[str] = (),
+    numbers: Sequence[str] = (),
+) -> SearchDocument:
     """Searchable: first and last name (primary), e-mail, the account's city and postal
-    code; the account's name is the sub-label.
+    code, and the contact's values named by ``words`` and ``numbers`` (none by default:
+    the records service passes its declared searchable contact fields); the account's
+    name is the sub-label.
 
     The version is the contact's search version: the records service raises it
     whenever this document changes, its account's name or closed flag included.
@@ -134,6 +142,8 @@ def contact_document(contact: Mapping[str, Any], account: Mapping[str, Any]) -> 
             _email_words(contact.get("email")),
             _words([account.get("city")]),
             _postal_code(account),
+            _words([contact.get(key) for key in words]),
+            numbers=[contact.get(key) for key in numbers],
         ),
         sort_key=normalize.sort_text(label),
         primary=primary,

@@ -28,6 +28,9 @@ from records_svc.domain.models import Base, FieldDefinition
 from records_svc.job_queue import NullJobQueue
 from tests.services import scratch_postgres_database
 
+#: the real Celery worker's fixtures (worker_settings, celery_app, worker_app)
+pytest_plugins = ["tests.real_worker"]
+
 PASSWORD = "correct horse battery"
 #: how the suite's users are hashed: one PBKDF2 round instead of scrypt, which cost
 #: each user of each test most of its setup (scrypt: tests/records/test_auth.py)

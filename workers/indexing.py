@@ -35,8 +35,11 @@ def documents_of(
     contacts: Iterable[tuple[snapshots.Values, snapshots.Values]],
 ) -> list[SearchDocument]:
     words, numbers = field_declarations.searchable("words"), field_declarations.searchable("number")
+    contact_words = field_declarations.CONTACTS.searchable("words")
+    contact_numbers = field_declarations.CONTACTS.searchable("number")
     return [documents.account_document(a, words=words, numbers=numbers) for a in accounts] + [
-        documents.contact_document(c, a) for c, a in contacts
+        documents.contact_document(c, a, words=contact_words, numbers=contact_numbers)
+        for c, a in contacts
     ]
 
 

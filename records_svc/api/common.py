@@ -114,44 +114,5 @@ def account_path(account: Account) -> str:
     return f"{API}/{account.kind}s/{account.id}"
 
 
-def account_ref(account: Account) -> dict[str, Any]:
-    return {
-        "id": account.id,
-        "kind": account.kind,
-        "name": account.name,
-        "link": account_path(account),
-    }
-
-
-def contact_repr(contact: Contact) -> dict[str, Any]:
-    account = contact.account
-    reachable = not contact.do_not_contact
-    return {
-        "id": contact.id,
-        "account_id": contact.account_id,
-        "account": account_ref(account),
-        "civility": contact.civility,
-        "first_name": contact.first_name,
-        "last_name": contact.last_name,
-        "job_title": contact.job_title,
-        "direct_line": contact.direct_line,
-        "mobile": contact.mobile,
-        "email": contact.email,
-        "consent": {
-            "status": contact.consent_status,
-            "at": iso(contact.consent_at),
-            "source": contact.consent_source,
-        },
-        "do_not_contact": contact.do_not_contact,
-        "custom": contact.custom or {},
-        "version": contact.version,
-        "created_at": iso(contact.created_at),
-        "updated_at": iso(contact.updated_at),
-        "links": {
-            "self": f"{API}/contacts/{contact.id}",
-            "account": account_path(account),
-            # a person who objected is not called nor written to from Carnet
-            "tel": f"tel:{contact.direct_line}" if reachable and contact.direct_line else None,
-            "mailto": f"mailto:{contact.email}" if reachable and contact.email else None,
-        },
-    }
+def contact_path(contact: Contact) -> str:
+    return f"{API}/contacts/{contact.id}"

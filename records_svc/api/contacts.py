@@ -9,7 +9,8 @@ from flask_smorest import Blueprint
 
 from records_svc.api.common import (
     API,
-    contact_repr,
+    Shown,
+    contact_path,
     etag,
     expected_version,
     login_required,
@@ -27,10 +28,12 @@ from records_svc.api.schemas import (
 )
 from records_svc.domain import contacts
 from records_svc.domain.listing import LIST_FILTERS
+from records_svc.domain.models import Contact
 
 blp = Blueprint("contacts", __name__, url_prefix=API, description="Contacts")
 
-Reply = tuple[dict[str, Any], int, dict[str, str]]
+#: the contact (dumped by the response's schema), its status and headers
+Reply = tuple[Contact | Shown, int, dict[str, str]]
 
 
 @blp.route("/contacts", methods=["GET"])
@@ -44,7 +47,7 @@ def list_all_contacts(args: dict[str, Any]) -> dict[str, Any]:
         rows, next_cursor = contacts.list_all_contacts(
             session, query, cursor=args.get("cursor"), limit=args["limit"]
         )
-        return {"items": [contact_repr(c) for c in rows], "next_cursor": next_cursor}
+        return {"items": rows, "next_cursor": next_cursor}
 
 
 @blp.route("/accounts/<id:account_id>/contacts", methods=["GET"])
@@ -56,7 +59,7 @@ def list_contacts(args: dict[str, Any], account_id: int) -> dict[str, Any]:
         rows, next_cursor = contacts.list_contacts(
             session, account_id, cursor=args.get("cursor"), limit=args["limit"]
         )
-        return {"items": [contact_repr(c) for c in rows], "next_cursor": next_cursor}
+        return {"items": rows, "next_cursor": next_cursor}
 
 
 @blp.route("/accounts/<id:account_id>/contacts", methods=["POST"])
@@ -66,10 +69,10 @@ def list_contacts(args: dict[str, Any], account_id: int) -> dict[str, Any]:
 def create_contact(data: dict[str, Any], account_id: int) -> Reply:
     with services().db.unit_of_work() as uow:
         contact = contacts.create_contact(uow, account_id, data)
-        body = contact_repr(contact)
     with services().db.read() as session:
-        body["possible_duplicates"] = possible_contact_duplicates(session, contact)
-    return body, 201, {**etag(contact.version), "Location": body["links"]["self"]}
+        likely = possible_contact_duplicates(session, contact)
+    headers = {**etag(contact.version), "Location": contact_path(contact)}
+    return Shown(contact, possible_duplicates=likely), 201, headers
 
 
 @blp.route("/contacts/<id:contact_id>", methods=["GET"])
@@ -78,7 +81,7 @@ def create_contact(data: dict[str, Any], account_id: int) -> Reply:
 def get_contact(contact_id: int) -> Reply:
     with services().db.read() as session:
         contact = contacts.get_contact(session, contact_id)
-        return contact_repr(contact), 200, etag(contact.version)
+        return contact, 200, etag(contact.version)
 
 
 @blp.route("/contacts/<id:contact_id>", methods=["PATCH", "PUT"])
@@ -89,8 +92,7 @@ def edit_contact(data: dict[str, Any], contact_id: int) -> Reply:
     version = expected_version(request.headers.get("If-Match"))
     with services().db.unit_of_work() as uow:
         contact = contacts.update_contact(uow, contact_id, data, expected_version=version)
-        body = contact_repr(contact)
-    return body, 200, etag(contact.version)
+    return contact, 200, etag(contact.version)
 
 
 @blp.route("/contacts/<id:contact_id>", methods=["DELETE"])

@@ -11,7 +11,7 @@ from marshmallow import Schema, fields
 
 from httpkit.tokens import current_principal
 from records_svc.api.common import API, iso, login_required, services
-from records_svc.api.schemas import PageArgsSchema
+from records_svc.api.schemas import PageArgsSchema, page_of
 from records_svc.domain import documents
 from records_svc.domain.documents import Owner, Upload
 from records_svc.domain.errors import NotFoundError
@@ -37,9 +37,7 @@ class DocumentSchema(Schema):
     links = fields.Nested(DocumentLinksSchema)
 
 
-class DocumentPageSchema(Schema):
-    items = fields.List(fields.Nested(DocumentSchema))
-    next_cursor = fields.String(allow_none=True)
+DocumentPageSchema = page_of(DocumentSchema)
 
 
 UPLOAD_BODY = {

@@ -4,54 +4,37 @@ from __future__ import annotations
 
 from marshmallow import Schema, fields, validate
 
-from records_svc.api.converters import MAX_ID
 from records_svc.api.schemas import (
     AccountSchema,
     AddressSchema,
     ContactSchema,
     StrictSchema,
+    declared_write_fields,
+    record_id,
 )
+from records_svc.domain.field_declarations import ACCOUNTS, CONTACTS
 
 ACCOUNT_REASONS = ["siret", "siren", "name_city", "phone", "email_domain", "website"]
 CONTACT_REASONS = ["email", "mobile", "direct_line", "name_account"]
 
 
-def _text(max_length: int) -> fields.String:
-    return fields.String(allow_none=True, validate=validate.Length(max=max_length))
-
-
-def _id(**kwargs: object) -> fields.Integer:
-    return fields.Integer(strict=True, validate=validate.Range(min=1, max=MAX_ID), **kwargs)  # type: ignore[arg-type]
-
-
 class AccountProbeSchema(StrictSchema):
     """Any of an account's fields: what it is compared by (the rest is ignored)."""
 
-    name = _text(200)
-    legal_name = _text(200)
-    siren = _text(20)
-    siret = _text(20)
-    ape_code = _text(10)
+    # the declared standard fields (domain/field_declarations.py), as written
+    locals().update(declared_write_fields(ACCOUNTS))
     address = fields.Nested(AddressSchema, allow_none=True)
-    phone = _text(32)
-    email = _text(254)
-    website = _text(300)
     owner_id = fields.Integer(allow_none=True)
     custom = fields.Dict(keys=fields.String(), values=fields.Raw(allow_none=True))
-    exclude_id = _id(metadata={"description": "An account left out (the one being edited)"})
+    exclude_id = record_id(metadata={"description": "An account left out (the one being edited)"})
     limit = fields.Integer(strict=True, validate=validate.Range(min=1, max=50), load_default=10)
 
 
 class ContactProbeSchema(StrictSchema):
-    civility = _text(20)
-    first_name = _text(100)
-    last_name = _text(100)
-    job_title = _text(150)
-    direct_line = _text(32)
-    mobile = _text(32)
-    email = _text(254)
-    account_id = _id(metadata={"description": "The account: same name within it"})
-    exclude_id = _id(metadata={"description": "A contact left out (the one being edited)"})
+    # the declared standard fields (domain/field_declarations.py), as written
+    locals().update(declared_write_fields(CONTACTS))
+    account_id = record_id(metadata={"description": "The account: same name within it"})
+    exclude_id = record_id(metadata={"description": "A contact left out (the one being edited)"})
     limit = fields.Integer(strict=True, validate=validate.Range(min=1, max=50), load_default=10)
 
 
@@ -84,7 +67,7 @@ class CreatedContactSchema(ContactSchema):
 
 
 class MergeSchema(StrictSchema):
-    source_id = _id(required=True, metadata={"description": "The record that goes"})
+    source_id = record_id(required=True, metadata={"description": "The record that goes"})
     choices = fields.Dict(
         data_key="fields",
         keys=fields.String(validate=validate.Length(min=1, max=80)),

@@ -13,7 +13,6 @@ from sqlalchemy.orm import Session
 from records_svc.api.common import (
     API,
     Shown,
-    contact_repr,
     etag,
     expected_version,
     login_required,
@@ -46,10 +45,7 @@ def account_items(candidates: list[Candidate]) -> list[dict[str, Any]]:
 
 
 def contact_items(candidates: list[Candidate]) -> list[dict[str, Any]]:
-    return [
-        {"contact": contact_repr(c.record), "score": c.score, "reasons": c.reasons}
-        for c in candidates
-    ]
+    return [{"contact": c.record, "score": c.score, "reasons": c.reasons} for c in candidates]
 
 
 def possible_account_duplicates(session: Session, account: Account) -> list[dict[str, Any]]:
@@ -143,5 +139,4 @@ def merge_contacts(data: dict[str, Any], contact_id: int) -> Reply:
             expected_version=version,
             source_version=data.get("source_version"),
         )
-        body = {**contact_repr(target), "merged": moved}
-    return body, 200, etag(target.version)
+    return Shown(target, merged=moved), 200, etag(target.version)

@@ -12,8 +12,8 @@ from marshmallow import Schema, ValidationError, fields, validate
 from httpkit.error_codes import code_of_message, field_error
 from httpkit.tokens import current_principal
 from records_svc.api.common import API, etag, expected_version, iso, login_required, services
-from records_svc.api.converters import MAX_ID
 from records_svc.api.jobs import JobSchema, job_repr
+from records_svc.api.schemas import page_of, record_id
 from records_svc.domain import tracked_jobs
 from records_svc.domain.documents import sanitise_name
 from records_svc.domain.errors import FieldValidationError, NotFoundError
@@ -47,9 +47,7 @@ class TemplateSchema(Schema):
     links = fields.Dict()
 
 
-class TemplateListSchema(Schema):
-    items = fields.List(fields.Nested(TemplateSchema))
-    next_cursor = fields.String(allow_none=True)
+TemplateListSchema = page_of(TemplateSchema, "TemplateListSchema")
 
 
 class TemplateListArgsSchema(Schema):
@@ -57,9 +55,7 @@ class TemplateListArgsSchema(Schema):
 
 
 class EditionRequestSchema(Schema):
-    template_id = fields.Integer(
-        required=True, strict=True, validate=validate.Range(min=1, max=MAX_ID)
-    )
+    template_id = record_id(required=True)
     attach = fields.Boolean(load_default=False)
 
 

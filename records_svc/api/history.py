@@ -6,7 +6,7 @@ from typing import Any
 
 from flask_smorest import Blueprint
 
-from records_svc.api.common import API, contact_repr, iso, login_required, services
+from records_svc.api.common import API, iso, login_required, services
 from records_svc.api.documents import document_repr
 from records_svc.api.history_schemas import (
     DeletedArgsSchema,
@@ -76,7 +76,7 @@ def export_contact(contact_id: int) -> tuple[dict[str, Any], int, dict[str, str]
         data = history_log.person_data(session, contact_id)
         owner = Owner("contact", contact_id)
         body = {
-            "contact": contact_repr(data.contact),
+            "contact": data.contact,
             "actions": [action_repr(action) for action in data.actions],
             "documents": [document_repr(document, owner) for document in data.documents],
             "history": [entry_repr(entry) for entry in data.history],

@@ -10,7 +10,7 @@ from records_svc.api.common import iso
 from records_svc.api.converters import MAX_ID
 from records_svc.api.documents import DocumentSchema
 from records_svc.api.opportunity_schemas import ActionSchema
-from records_svc.api.schemas import ContactSchema, PageArgsSchema
+from records_svc.api.schemas import ContactSchema, PageArgsSchema, page_of
 from records_svc.domain.history_models import DeletedRecord, HistoryEntry
 from records_svc.domain.models import User
 
@@ -41,9 +41,7 @@ class HistoryEntrySchema(Schema):
     at = fields.String()
 
 
-class HistoryPageSchema(Schema):
-    items = fields.List(fields.Nested(HistoryEntrySchema))
-    next_cursor = fields.String(allow_none=True)
+HistoryPageSchema = page_of(HistoryEntrySchema, "HistoryPageSchema")
 
 
 class PersonExportSchema(Schema):
@@ -70,9 +68,7 @@ class DeletedRecordSchema(Schema):
     deleted_at = fields.String()
 
 
-class DeletedPageSchema(Schema):
-    items = fields.List(fields.Nested(DeletedRecordSchema))
-    next_cursor = fields.String(allow_none=True)
+DeletedPageSchema = page_of(DeletedRecordSchema, "DeletedPageSchema")
 
 
 class DeletedArgsSchema(PageArgsSchema):

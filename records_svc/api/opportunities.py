@@ -10,7 +10,7 @@ from flask import request
 from flask_smorest import Blueprint
 
 from httpkit.tokens import current_principal
-from records_svc.api.common import API, contact_repr, etag, expected_version, login_required
+from records_svc.api.common import API, etag, expected_version, login_required
 from records_svc.api.common import services as svc
 from records_svc.api.lists import list_query, user_id_of
 from records_svc.api.opportunity_reprs import calendar_day_repr, opportunity_repr
@@ -144,7 +144,7 @@ def delete_opportunity(opportunity_id: int) -> tuple[str, int]:
 def list_opportunity_contacts(opportunity_id: int) -> dict[str, Any]:
     with svc().db.read() as session:
         opportunity = opportunities.get_opportunity(session, opportunity_id)
-        return {"items": [contact_repr(c) for c in opportunity.contacts], "next_cursor": None}
+        return {"items": opportunity.contacts, "next_cursor": None}
 
 
 @blp.route("/opportunities/<id:opportunity_id>/contacts", methods=["POST"])

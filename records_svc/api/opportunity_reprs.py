@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from records_svc.api.common import API, account_path, account_ref, iso
+from records_svc.api.common import API, account_path, iso
 from records_svc.domain.opportunities import CLOSED_STAGES, CalendarDay
 from records_svc.domain.opportunity_models import Action, Opportunity
 
@@ -18,7 +18,7 @@ def opportunity_repr(opportunity: Opportunity) -> dict[str, Any]:
     return {
         "id": opportunity.id,
         "account_id": opportunity.account_id,
-        "account": account_ref(opportunity.account),
+        "account": opportunity.account,  # dumped by AccountRefSchema
         "title": opportunity.title,
         "amount": f"{opportunity.amount:.2f}",
         "currency": opportunity.currency,
@@ -73,7 +73,7 @@ def action_repr(action: Action) -> dict[str, Any]:
         "author_id": action.author_id,
         "assignee_id": action.assignee_id,
         "target": {"kind": kind, "id": target_id, "link": target_link},
-        "account": account_ref(action.account),
+        "account": action.account,  # dumped by AccountRefSchema
         "opportunity_id": action.opportunity_id,
         "version": action.version,
         "created_at": iso(action.created_at),

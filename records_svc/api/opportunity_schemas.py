@@ -13,6 +13,8 @@ from records_svc.api.schemas import (
     ListArgsSchema,
     PageArgsSchema,
     StrictSchema,
+    page_of,
+    record_id,
 )
 from records_svc.domain.actions import TARGET_KINDS, TYPES
 from records_svc.domain.opportunities import SORTS, STAGES
@@ -34,11 +36,6 @@ def _text(min_length: int, max_length: int, **kwargs: Any) -> fields.String:
         validate=[validate.Length(min=min_length, max=max_length), _no_control_characters],
         **kwargs,
     )
-
-
-def _id(**kwargs: Any) -> fields.Integer:
-    """A record id: what the INTEGER keys hold (a bigger one is 422, not a database error)."""
-    return fields.Integer(strict=True, validate=validate.Range(min=1, max=MAX_ID), **kwargs)
 
 
 def _amount(**kwargs: Any) -> fields.Decimal:
@@ -79,16 +76,16 @@ class OpportunityEditSchema(_AmountPlaces, StrictSchema):
         metadata={"description": "Percent; defaults to the stage's when the stage changes"},
     )
     expected_signing_date = fields.Date(metadata={"description": "A calendar date (no time)"})
-    owner_id = _id(allow_none=True)
+    owner_id = record_id(allow_none=True)
     contact_ids = fields.List(
-        _id(),
+        record_id(),
         validate=validate.Length(max=200),
         metadata={"description": "Contacts of the opportunity's account"},
     )
 
 
 class OpportunityCreateSchema(OpportunityEditSchema):
-    account_id = _id(required=True)
+    account_id = record_id(required=True)
     title = _text(1, 200, required=True)
     amount = _amount(required=True)
     expected_signing_date = fields.Date(
@@ -130,9 +127,7 @@ class OpportunitySchema(Schema):
     links = fields.Nested(OpportunityLinksSchema)
 
 
-class OpportunityPageSchema(Schema):
-    items = fields.List(fields.Nested(OpportunitySchema))
-    next_cursor = fields.String(allow_none=True)
+OpportunityPageSchema = page_of(OpportunitySchema)
 
 
 class _OwnerArgs:
@@ -198,12 +193,12 @@ class CalendarSchema(Schema):
 
 
 class OpportunityContactSchema(StrictSchema):
-    contact_id = _id(required=True)
+    contact_id = record_id(required=True)
 
 
 class TargetSchema(StrictSchema):
     kind = fields.String(required=True, validate=validate.OneOf(TARGET_KINDS))
-    id = _id(required=True)
+    id = record_id(required=True)
 
 
 class ActionEditSchema(StrictSchema):
@@ -217,7 +212,7 @@ class ActionEditSchema(StrictSchema):
     done_at = fields.AwareDateTime(
         format="iso", metadata={"description": "Defaults to the moment it is marked done"}
     )
-    assignee_id = _id(metadata={"description": "Whose action it is (default: its author)"})
+    assignee_id = record_id(metadata={"description": "Whose action it is (default: its author)"})
 
 
 class ActionCreateSchema(ActionEditSchema):
@@ -263,9 +258,7 @@ class ActionSchema(Schema):
     links = fields.Nested(ActionLinksSchema)
 
 
-class ActionPageSchema(Schema):
-    items = fields.List(fields.Nested(ActionSchema))
-    next_cursor = fields.String(allow_none=True)
+ActionPageSchema = page_of(ActionSchema)
 
 
 class TimelineArgsSchema(PageArgsSchema):

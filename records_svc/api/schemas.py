@@ -2,16 +2,15 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from datetime import UTC, datetime
 from typing import Any
 
 from marshmallow import EXCLUDE, RAISE, Schema, fields, missing, pre_dump, validate
 
-from records_svc.api.common import API, account_path, iso
+from records_svc.api.common import API, account_path, contact_path, iso
 from records_svc.api.converters import MAX_ID
-from records_svc.domain import field_declarations
-from records_svc.domain.field_declarations import AccountField
+from records_svc.domain.field_declarations import ACCOUNTS, CONTACTS, Declarations, DeclaredField
 
 
 class StrictSchema(Schema):
@@ -34,11 +33,17 @@ class ShownSchema(Schema):
         return data
 
 
-def _text(max_length: int, **kwargs: object) -> fields.String:
-    return fields.String(allow_none=True, validate=validate.Length(max=max_length), **kwargs)  # type: ignore[arg-type]
+def nullable_text(max_length: int, **kwargs: Any) -> fields.String:
+    """A text that may be null, at most ``max_length`` characters long."""
+    return fields.String(allow_none=True, validate=validate.Length(max=max_length), **kwargs)
 
 
-def _written(declared: AccountField) -> fields.String:
+def record_id(**kwargs: Any) -> fields.Integer:
+    """A record id: what the INTEGER keys hold (a bigger one is 422, not a database error)."""
+    return fields.Integer(strict=True, validate=validate.Range(min=1, max=MAX_ID), **kwargs)
+
+
+def _written(declared: DeclaredField) -> fields.String:
     """The write schema's field of a declared standard field."""
     metadata = {
         name: value
@@ -46,22 +51,18 @@ def _written(declared: AccountField) -> fields.String:
         if value is not None
     }
     if metadata:
-        return _text(declared.write_length, metadata=metadata)
-    return _text(declared.write_length)
+        return nullable_text(declared.write_length, metadata=metadata)
+    return nullable_text(declared.write_length)
 
 
 def _declared_address_fields() -> dict[str, fields.Field]:
-    return {
-        f.address_part: _written(f)
-        for f in field_declarations.account_fields()
-        if f.address_part is not None
-    }
+    return {f.address_part: _written(f) for f in ACCOUNTS.fields() if f.address_part is not None}
 
 
-def _declared_write_fields() -> dict[str, fields.Field]:
+def declared_write_fields(declared: Declarations) -> dict[str, fields.Field]:
     """The top-level write fields of the declared standard fields (``address`` nested)."""
     out: dict[str, fields.Field] = {}
-    for f in field_declarations.account_fields():
+    for f in declared.fields():
         if f.address_part is None:
             out[f.key] = _written(f)
         elif "address" not in out:
@@ -69,10 +70,10 @@ def _declared_write_fields() -> dict[str, fields.Field]:
     return out
 
 
-def _declared_read_fields() -> dict[str, fields.Field]:
+def _declared_read_fields(declared: Declarations) -> dict[str, fields.Field]:
     """The top-level read fields of the declared standard fields (``address`` nested)."""
     out: dict[str, fields.Field] = {}
-    for f in field_declarations.account_fields():
+    for f in declared.fields():
         if f.address_part is None:
             out[f.key] = fields.String() if f.required else fields.String(allow_none=True)
         elif "address" not in out:
@@ -89,10 +90,8 @@ class AccountWriteSchema(StrictSchema):
     """What the portal may write on a prospect or client; the field library decides the rest."""
 
     # the declared standard fields (domain/field_declarations.py)
-    locals().update(_declared_write_fields())
-    owner_id = fields.Integer(
-        allow_none=True, strict=True, validate=validate.Range(min=1, max=MAX_ID)
-    )
+    locals().update(declared_write_fields(ACCOUNTS))
+    owner_id = record_id(allow_none=True)
     custom = fields.Dict(keys=fields.String(), values=fields.Raw(allow_none=True))
     closed = fields.Boolean(metadata={"description": "Closed in the ERP (clients; right erp_sync)"})
     external_ref = fields.String(
@@ -105,10 +104,8 @@ class ClientSyncSchema(AccountWriteSchema):
     class Meta(StrictSchema.Meta):
         exclude = ("external_ref",)  # the path names it
 
-    prospect_id = fields.Integer(
-        strict=True,
-        validate=validate.Range(min=1, max=MAX_ID),
-        metadata={"description": "The prospect this client comes from (kept, contacts included)"},
+    prospect_id = record_id(
+        metadata={"description": "The prospect this client comes from (kept, contacts included)"}
     )
 
 
@@ -121,17 +118,12 @@ class ConsentWriteSchema(StrictSchema):
         default_timezone=UTC,
         metadata={"description": "when it was given or refused (default: now, on a change)"},
     )
-    source = _text(200, metadata={"example": "formulaire salon, 12 mars"})
+    source = nullable_text(200, metadata={"example": "formulaire salon, 12 mars"})
 
 
 class ContactWriteSchema(StrictSchema):
-    civility = _text(20)
-    first_name = _text(100)
-    last_name = _text(100)
-    job_title = _text(150)
-    direct_line = _text(32)
-    mobile = _text(32)
-    email = _text(254)
+    # the declared standard fields (domain/field_declarations.py)
+    locals().update(declared_write_fields(CONTACTS))
     consent = fields.Nested(ConsentWriteSchema)
     do_not_contact = fields.Boolean(
         metadata={"description": "the person objected to being contacted"}
@@ -169,11 +161,24 @@ class CustomValues(fields.Dict):
         return super()._serialize(value or {}, attr, obj, **kwargs)
 
 
-class AccountLinks(fields.Nested):
-    """An account's links, from the account itself."""
+class _Computed:
+    """A field whose value is computed from the whole record (``of(record)``), not read
+    from one of its attributes: its links, its consent, its path."""
+
+    def __init__(self, *args: Any, of: Callable[[Any], Any], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._of = of
 
     def get_value(self, obj: Any, attr: str, accessor: Any = None, default: Any = missing) -> Any:
-        return account_links(obj)
+        return self._of(obj)
+
+
+class ComputedNested(_Computed, fields.Nested):
+    pass
+
+
+class ComputedString(_Computed, fields.String):
+    pass
 
 
 def account_links(account: Any) -> dict[str, str]:
@@ -192,7 +197,7 @@ class AccountSchema(ShownSchema):
     id = fields.Integer()
     kind = fields.String(validate=validate.OneOf(["prospect", "client"]))
     # the declared standard fields (domain/field_declarations.py)
-    locals().update(_declared_read_fields())
+    locals().update(_declared_read_fields(ACCOUNTS))
     status = fields.String(allow_none=True, validate=validate.OneOf(["draft", "validated"]))
     closed = Flag()
     external_ref = fields.String(allow_none=True)
@@ -201,14 +206,16 @@ class AccountSchema(ShownSchema):
     version = fields.Integer()
     created_at = Instant()
     updated_at = Instant()
-    links = AccountLinks(AccountLinksSchema)
+    links = ComputedNested(AccountLinksSchema, of=account_links)
 
 
 class AccountRefSchema(ShownSchema):
+    """An account named from another record, dumped from the model object."""
+
     id = fields.Integer()
     kind = fields.String()
     name = fields.String()
-    link = fields.String()
+    link = ComputedString(of=account_path)
 
 
 class ContactLinksSchema(ShownSchema):
@@ -220,38 +227,59 @@ class ContactLinksSchema(ShownSchema):
 
 class ConsentSchema(ShownSchema):
     status = fields.String()
-    at = fields.String(allow_none=True)
+    at = Instant(allow_none=True)
     source = fields.String(allow_none=True)
 
 
+def contact_links(contact: Any) -> dict[str, str | None]:
+    # a person who objected is not called nor written to from Carnet
+    reachable = not contact.do_not_contact
+    return {
+        "self": contact_path(contact),
+        "account": account_path(contact.account),
+        "tel": f"tel:{contact.direct_line}" if reachable and contact.direct_line else None,
+        "mailto": f"mailto:{contact.email}" if reachable and contact.email else None,
+    }
+
+
+def consent_of(contact: Any) -> dict[str, Any]:
+    return {
+        "status": contact.consent_status,
+        "at": contact.consent_at,
+        "source": contact.consent_source,
+    }
+
+
 class ContactSchema(ShownSchema):
+    """A contact as the API shows it, dumped from the model object."""
+
     id = fields.Integer()
     account_id = fields.Integer()
     account = fields.Nested(AccountRefSchema)
-    civility = fields.String(allow_none=True)
-    first_name = fields.String(allow_none=True)
-    last_name = fields.String()
-    job_title = fields.String(allow_none=True)
-    direct_line = fields.String(allow_none=True)
-    mobile = fields.String(allow_none=True)
-    email = fields.String(allow_none=True)
-    consent = fields.Nested(ConsentSchema)
+    # the declared standard fields (domain/field_declarations.py)
+    locals().update(_declared_read_fields(CONTACTS))
+    consent = ComputedNested(ConsentSchema, of=consent_of)
     do_not_contact = fields.Boolean()
-    custom = fields.Dict()
+    custom = CustomValues()
     version = fields.Integer()
-    created_at = fields.String()
-    updated_at = fields.String()
-    links = fields.Nested(ContactLinksSchema)
+    created_at = Instant()
+    updated_at = Instant()
+    links = ComputedNested(ContactLinksSchema, of=contact_links)
 
 
-class AccountPageSchema(Schema):
-    items = fields.List(fields.Nested(AccountSchema))
-    next_cursor = fields.String(allow_none=True)
+def page_of(item: type[Schema], name: str | None = None) -> type[Schema]:
+    """The schema of a page of ``item``: ``{items, next_cursor}`` (``next_cursor`` null on
+    the last page). Named ``<Item>PageSchema`` unless ``name`` says otherwise (the OpenAPI
+    document's component)."""
+    page: dict[str, fields.Field] = {
+        "items": fields.List(fields.Nested(item)),
+        "next_cursor": fields.String(allow_none=True),
+    }
+    return Schema.from_dict(page, name=name or f"{item.__name__.removesuffix('Schema')}PageSchema")
 
 
-class ContactPageSchema(Schema):
-    items = fields.List(fields.Nested(ContactSchema))
-    next_cursor = fields.String(allow_none=True)
+AccountPageSchema = page_of(AccountSchema)
+ContactPageSchema = page_of(ContactSchema)
 
 
 class PageArgsSchema(Schema):

@@ -7,19 +7,21 @@ from dataclasses import replace
 from typing import Any
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session, contains_eager
+from sqlalchemy.orm import Session, contains_eager, immediateload
+from sqlalchemy.orm.attributes import set_committed_value
 
 from httpkit.error_codes import field_error
 from records_svc.db import UnitOfWork
-from records_svc.domain import access, fields, listing, record_files
+from records_svc.domain import access, field_declarations, fields, listing, record_files
 from records_svc.domain.accounts import check_version, get_account
 from records_svc.domain.errors import FieldValidationError, NotFoundError
 from records_svc.domain.models import Account, Contact, ContactWord, FieldDefinition, utcnow
 from records_svc.domain.paging import decode_cursor, encode_cursor
 
+#: the standard contact fields (API names, their columns' too): what a merge may take
+#: from its source (domain/field_declarations.py)
+COLUMNS = tuple(field_declarations.CONTACTS.columns())
 #: a person's answer to "may we contact you?" (GDPR consent)
-#: the contact fields a merge may take from its source (API names)
-COLUMNS = ("civility", "first_name", "last_name", "job_title", "direct_line", "mobile", "email")
 UNKNOWN = "unknown"
 CONSENT_STATUSES = (UNKNOWN, "granted", "refused")
 
@@ -39,6 +41,7 @@ def list_contacts(
     stmt = (
         select(Contact)
         .where(Contact.account_id == account_id)
+        .options(immediateload(Contact.account))  # the account read above: no query
         .order_by(Contact.id)
         .limit(limit + 1)
     )
@@ -162,6 +165,8 @@ def create_contact(uow: UnitOfWork, account_id: int, data: Mapping[str, Any]) ->
     contact = new_contact(uow.session, account, data)
     uow.session.add(contact)
     uow.session.flush()
+    # shown with the contact (its reference, its links) once the unit of work is over
+    set_committed_value(contact, "account", account)
     return contact
 
 

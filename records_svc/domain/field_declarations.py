@@ -1,20 +1,25 @@
-"""One declaration per standard account field: everything else about it derives from here.
+"""One declaration per standard field of accounts and of contacts: everything else about
+it derives from here.
 
 A field is declared once, with its API key, its column, its French label, its type and
 limits, who owns it and where it shows. From this tuple come:
 
+- the model's columns (``Account``, ``Contact``),
 - the field library's standard entries (``fields.STANDARD_FIELDS``, the form's tabs),
-- the API key → column map (``accounts.COLUMNS``) and the ERP-owned keys (``access``),
-- the read and write schemas (``AccountSchema``, ``AccountWriteSchema``, ``AddressSchema``),
-- the values the indexing job reads (``snapshots.ACCOUNT_COLUMNS``) and which of them
-  the search document matches (``search`` flag),
-- the data an edition template sees (``editions.printing.account_data``),
+- the API key → column maps (``accounts.COLUMNS``, ``contacts.COLUMNS``) and the ERP-owned
+  keys of accounts (``access``),
+- the read and write schemas (``AccountSchema``, ``AccountWriteSchema``, ``AddressSchema``,
+  ``ContactSchema``, ``ContactWriteSchema``, the duplicate probes),
+- the values the indexing job reads (``snapshots.ACCOUNT_COLUMNS``, ``CONTACT_COLUMNS``)
+  and which of them the search document matches (``search`` flag),
+- the data an edition template sees (``editions.printing.account_data``, ``contact_data``),
 - the portal's labels (it reads them from the field library at run time).
 
-Adding a standard account field: declare it here (the model maps its column from the
-declaration; a typed line in ``Account`` only helps readers and mypy), write a migration
-(the column and its field library rows), and set ``search`` if search matches it.
-docs/records.md ("Adding a standard field") says it step by step.
+Adding a standard field: declare it here (in ``_DECLARED`` for accounts,
+``_CONTACT_DECLARED`` for contacts; the model maps its column from the declaration, a
+typed line in the model only helps readers and mypy), write a migration (the column and
+its field library rows), and set ``search`` if search matches it.
+docs/contributing.md ("Adding a field") says it step by step.
 """
 
 from __future__ import annotations
@@ -29,12 +34,12 @@ IDENTIFICATION, DETAILS, MARKETING = "Identification", "Coordonnées", "Marketin
 
 
 @dataclass(frozen=True)
-class AccountField:
-    """A standard field of prospects and clients."""
+class DeclaredField:
+    """A standard field of prospects and clients, or of contacts."""
 
     #: the API's name: a top-level key, or ``address.<part>`` inside ``address``
     key: str
-    #: the ``Account`` attribute (and database column) that stores it
+    #: the model's attribute (and database column) that stores it
     column: str
     #: the French label the form and the error messages show
     label: str
@@ -52,11 +57,11 @@ class AccountField:
     input_length: int | None = None
     #: the database column's width
     column_length: int = 200
-    #: sent by the ERP: read-only on a client without the right erp_sync
+    #: sent by the ERP: read-only on a client without the right erp_sync (accounts only)
     erp_owned: bool = True
     #: matched by the search document (None: not searchable)
     search: Search | None = None
-    #: shown to edition templates (``account.<key>``)
+    #: shown to edition templates (``account.<key>``, ``contact.<key>``)
     in_editions: bool = True
     #: the OpenAPI description and example of the write schema's field
     description: str | None = None
@@ -78,7 +83,10 @@ class AccountField:
         return self.input_length or self.max_length or self.column_length
 
 
-_DECLARED: list[AccountField] = [
+#: the names callers know them by (one dataclass for both kinds of record)
+AccountField = ContactField = DeclaredField
+
+_DECLARED: list[DeclaredField] = [
     AccountField(
         "name",
         "name",
@@ -182,57 +190,120 @@ _DECLARED: list[AccountField] = [
         "website", "website", "Site web", "url", DETAILS, 100, max_length=300, column_length=300
     ),
 ]
-#: set once the model has read the declarations: a later one would silently miss it
-_model_built = False
+_CONTACT_DECLARED: list[DeclaredField] = [
+    ContactField(
+        "civility",
+        "civility",
+        "Civilité",
+        "choice",
+        IDENTIFICATION,
+        10,
+        max_length=20,
+        column_length=20,
+        choices=("M.", "Mme"),
+    ),
+    ContactField(
+        "first_name",
+        "first_name",
+        "Prénom",
+        "text",
+        IDENTIFICATION,
+        20,
+        max_length=100,
+        column_length=100,
+    ),
+    ContactField(
+        "last_name",
+        "last_name",
+        "Nom",
+        "text",
+        IDENTIFICATION,
+        30,
+        required=True,
+        max_length=100,
+        column_length=100,
+    ),
+    ContactField(
+        "job_title",
+        "job_title",
+        "Fonction",
+        "text",
+        IDENTIFICATION,
+        40,
+        max_length=150,
+        column_length=150,
+    ),
+    ContactField(
+        "direct_line", "direct_line", "Ligne directe", "phone", DETAILS, 50, column_length=32
+    ),
+    ContactField("mobile", "mobile", "Mobile", "phone", DETAILS, 60, column_length=32),
+    ContactField("email", "email", "E-mail", "email", DETAILS, 70, column_length=254),
+]
 
 
-def account_fields() -> tuple[AccountField, ...]:
-    """The standard account fields, in the API's order."""
-    return tuple(_DECLARED)
+class Declarations:
+    """The declared standard fields of one kind of record (accounts, or contacts)."""
+
+    def __init__(self, entity: str, declared: list[DeclaredField]) -> None:
+        self.entity = entity
+        self._declared = declared
+        #: set once the model has read them: a later declaration would silently miss it
+        self._model_built = False
+
+    def fields(self) -> tuple[DeclaredField, ...]:
+        """The standard fields, in the API's order."""
+        return tuple(self._declared)
+
+    def library_order(self) -> tuple[DeclaredField, ...]:
+        """The standard fields in the field library's (the form's) order."""
+        return tuple(sorted(self._declared, key=lambda f: f.position))
+
+    def by_key(self) -> dict[str, DeclaredField]:
+        return {f.key: f for f in self._declared}
+
+    def columns(self) -> dict[str, str]:
+        """Flat API key → model attribute."""
+        return {f.key: f.column for f in self._declared}
+
+    def searchable(self, kind: Search) -> tuple[str, ...]:
+        """The columns the search document matches as ``kind`` (words or numbers)."""
+        return tuple(f.column for f in self._declared if f.search == kind)
+
+    def declare(self, extra: DeclaredField) -> DeclaredField:
+        """Declare one more standard field (an extension's, or a test's).
+
+        The model, the schemas and the snapshots are built from the declarations present
+        when they are imported, and importing the ``records_svc`` package imports them all:
+        declare before (tests/records/extra_field.py loads this module alone to do so). A
+        later declaration raises rather than being half applied.
+        """
+        if self._model_built:
+            raise RuntimeError(f"declare {extra.key} before the records model is imported")
+        if extra.key in self.by_key() or extra.column in {f.column for f in self._declared}:
+            raise ValueError(f"the {self.entity} field {extra.key} is declared already")
+        self._declared.append(extra)
+        return extra
+
+    def model_columns(self) -> tuple[DeclaredField, ...]:
+        """The declarations the model maps (called once, when the model is built)."""
+        self._model_built = True
+        return self.fields()
 
 
-def library_order() -> tuple[AccountField, ...]:
-    """The standard account fields in the field library's (the form's) order."""
-    return tuple(sorted(_DECLARED, key=lambda f: f.position))
+ACCOUNTS = Declarations("account", _DECLARED)
+CONTACTS = Declarations("contact", _CONTACT_DECLARED)
 
-
-def by_key() -> dict[str, AccountField]:
-    return {f.key: f for f in _DECLARED}
-
-
-def columns() -> dict[str, str]:
-    """Flat API key → ``Account`` attribute."""
-    return {f.key: f.column for f in _DECLARED}
+# the accounts' declarations, as the modules that predate contacts' call them
+account_fields = ACCOUNTS.fields
+library_order = ACCOUNTS.library_order
+by_key = ACCOUNTS.by_key
+columns = ACCOUNTS.columns
+searchable = ACCOUNTS.searchable
+declare = ACCOUNTS.declare
+model_columns = ACCOUNTS.model_columns
+contact_fields = CONTACTS.fields
 
 
 def erp_owned_keys() -> tuple[str, ...]:
     """The top-level API keys the ERP owns on a client (``address`` for its parts)."""
     return tuple(dict.fromkeys(f.api_key for f in _DECLARED if f.erp_owned))
-
-
-def searchable(kind: Search) -> tuple[str, ...]:
-    """The columns the search document matches as ``kind`` (words or numbers)."""
-    return tuple(f.column for f in _DECLARED if f.search == kind)
-
-
-def declare(extra: AccountField) -> AccountField:
-    """Declare one more standard account field (an extension's, or a test's).
-
-    The model, the schemas and the snapshots are built from the declarations present
-    when they are imported, and importing the ``records_svc`` package imports them all:
-    declare before (tests/records/extra_field.py loads this module alone to do so). A
-    later declaration raises rather than being half applied.
-    """
-    if _model_built:
-        raise RuntimeError(f"declare {extra.key} before the records model is imported")
-    if extra.key in by_key() or extra.column in {f.column for f in _DECLARED}:
-        raise ValueError(f"the account field {extra.key} is declared already")
-    _DECLARED.append(extra)
-    return extra
-
-
-def model_columns() -> tuple[AccountField, ...]:
-    """The declarations the model maps (called once, when the model is built)."""
-    global _model_built
-    _model_built = True
-    return account_fields()

@@ -38,21 +38,22 @@ class StandardField:
     required: bool = False
     max_length: int | None = None
     choices: tuple[str, ...] | None = None
+    #: the form's order (its declaration's)
+    position: int = 0
 
 
-_ACCOUNT_FIELDS = tuple(
-    StandardField(f.key, f.label, f.type, f.tab, f.required, f.max_length, f.choices)
-    for f in field_declarations.library_order()
-)
-_CONTACT_FIELDS = (
-    StandardField("civility", "Civilité", "choice", "Identification", False, 20, ("M.", "Mme")),
-    StandardField("first_name", "Prénom", "text", "Identification", False, 100),
-    StandardField("last_name", "Nom", "text", "Identification", True, 100),
-    StandardField("job_title", "Fonction", "text", "Identification", False, 150),
-    StandardField("direct_line", "Ligne directe", "phone", "Coordonnées"),
-    StandardField("mobile", "Mobile", "phone", "Coordonnées"),
-    StandardField("email", "E-mail", "email", "Coordonnées"),
-)
+def _library(declared: field_declarations.Declarations) -> tuple[StandardField, ...]:
+    """The field library's standard entries of declared fields, in the form's order."""
+    return tuple(
+        StandardField(
+            f.key, f.label, f.type, f.tab, f.required, f.max_length, f.choices, f.position
+        )
+        for f in declared.library_order()
+    )
+
+
+_ACCOUNT_FIELDS = _library(field_declarations.ACCOUNTS)
+_CONTACT_FIELDS = _library(field_declarations.CONTACTS)
 STANDARD_FIELDS: dict[str, tuple[StandardField, ...]] = {
     "prospect": _ACCOUNT_FIELDS,
     "client": _ACCOUNT_FIELDS,
@@ -64,7 +65,7 @@ def standard_rows() -> list[dict[str, Any]]:
     """The seed rows of the library (used by the migration and by tests)."""
     rows = []
     for entity, fields in STANDARD_FIELDS.items():
-        for position, f in enumerate(fields, start=1):
+        for f in fields:
             rows.append(
                 {
                     "entity": entity,
@@ -72,7 +73,7 @@ def standard_rows() -> list[dict[str, Any]]:
                     "label": f.label,
                     "type": f.type,
                     "tab": f.tab,
-                    "position": position * 10,
+                    "position": f.position,
                     "required": f.required,
                     "standard": True,
                     "choices": list(f.choices) if f.choices else None,

@@ -79,13 +79,13 @@ class UserRight(Base):
 _INDEXED = {"siren", "siret"}
 
 
-def _declared_columns() -> dict[str, Any]:
-    """A column per declared standard account field (``Account``'s class body)."""
+def _declared_columns(declared: field_declarations.Declarations) -> dict[str, Any]:
+    """A column per declared standard field (``Account``'s or ``Contact``'s class body)."""
     return {
         f.column: mapped_column(
             String(f.column_length), nullable=not f.required, index=f.column in _INDEXED or None
         )
-        for f in field_declarations.model_columns()
+        for f in declared.model_columns()
     }
 
 
@@ -132,7 +132,7 @@ class Account(Base):
     phone: Mapped[str | None]
     email: Mapped[str | None]
     website: Mapped[str | None]
-    locals().update(_declared_columns())
+    locals().update(_declared_columns(field_declarations.ACCOUNTS))
     status: Mapped[str | None] = mapped_column(String(16))
     closed: Mapped[bool] = mapped_column(Boolean, default=False)
     external_ref: Mapped[str | None] = mapped_column(String(64), unique=True)
@@ -165,7 +165,7 @@ class Account(Base):
         """The postal address as the API and templates show it."""
         return {
             f.address_part: getattr(self, f.column)
-            for f in field_declarations.account_fields()
+            for f in field_declarations.ACCOUNTS.fields()
             if f.address_part
         }
 
@@ -189,13 +189,16 @@ class Contact(Base):
     account_id: Mapped[int] = mapped_column(
         ForeignKey("accounts.id", ondelete="CASCADE"), index=True
     )
-    civility: Mapped[str | None] = mapped_column(String(20))
-    first_name: Mapped[str | None] = mapped_column(String(100))
-    last_name: Mapped[str] = mapped_column(String(100))
-    job_title: Mapped[str | None] = mapped_column(String(150))
-    direct_line: Mapped[str | None] = mapped_column(String(32))
-    mobile: Mapped[str | None] = mapped_column(String(32))
-    email: Mapped[str | None] = mapped_column(String(254))
+    # The standard fields' columns: their width and nullability come from their
+    # declaration (domain/field_declarations.py); the annotations type them for readers.
+    civility: Mapped[str | None]
+    first_name: Mapped[str | None]
+    last_name: Mapped[str]
+    job_title: Mapped[str | None]
+    direct_line: Mapped[str | None]
+    mobile: Mapped[str | None]
+    email: Mapped[str | None]
+    locals().update(_declared_columns(field_declarations.CONTACTS))
     #: the e-mail address lowercased: a likely duplicate whatever its case
     email_key: Mapped[str | None] = mapped_column(String(254))
     #: GDPR consent to be contacted: unknown, granted or refused; when and how it was given
@@ -313,8 +316,6 @@ class IndexEvent(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     entity: Mapped[str] = mapped_column(String(16))
     entity_id: Mapped[int] = mapped_column(Integer)
-    version: Mapped[int] = mapped_column(Integer)
-    op: Mapped[str] = mapped_column(String(8))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     processed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
     attempts: Mapped[int] = mapped_column(Integer, default=0)

@@ -41,7 +41,8 @@ class SearchChanges:
     """What the flushes of one unit of work changed in search documents."""
 
     upserted: list[Account | Contact] = field(default_factory=list)
-    deleted: dict[Target, int] = field(default_factory=dict)  # target → search version
+    #: in the order they were deleted (a dict keeps it)
+    deleted: dict[Target, None] = field(default_factory=dict)
     #: accounts whose contacts' documents follow them
     cascade: set[int] = field(default_factory=set)
 
@@ -69,16 +70,13 @@ def before_flush(session: Session, _context: Any, _instances: Any) -> None:
             changes.upserted.append(obj)
     for obj in session.deleted:
         if isinstance(obj, Account):
-            changes.deleted[("account", obj.id)] = obj.search_version + 1
+            changes.deleted[("account", obj.id)] = None
             with session.no_autoflush:
                 # The database removes them (ON DELETE CASCADE): the ORM never sees them.
-                rows = session.execute(
-                    select(Contact.id, Contact.search_version).where(Contact.account_id == obj.id)
-                )
-                for contact_id, version in rows:
-                    changes.deleted[("contact", contact_id)] = version + 1
+                rows = session.scalars(select(Contact.id).where(Contact.account_id == obj.id))
+                changes.deleted.update(dict.fromkeys(("contact", i) for i in rows))
         elif isinstance(obj, Contact):
-            changes.deleted[("contact", obj.id)] = obj.search_version + 1
+            changes.deleted[("contact", obj.id)] = None
 
 
 def touch(session: Session, obj: Account | Contact) -> None:
@@ -88,8 +86,9 @@ def touch(session: Session, obj: Account | Contact) -> None:
     changes.upserted.append(obj)
 
 
-def pending_targets(session: Session) -> list[tuple[str, int, int, str]]:
-    """(entity, id, search version, op) of every document the unit of work changed.
+def pending_targets(session: Session) -> list[Target]:
+    """(entity, id) of every document the unit of work changed, written or deleted (the
+    indexing job reads the current rows to tell which).
 
     Called once, after the unit of work's last flush and before its commit: it
     raises the search version of the contacts of a renamed, closed or reopened
@@ -117,17 +116,15 @@ def pending_targets(session: Session) -> list[tuple[str, int, int, str]]:
             select(Contact.id).where(Contact.account_id.in_(cascade))
         ):
             upserts[("contact", contact_id)] = None
-    found = _search_versions(session, list(upserts))
-    targets = [(e, i, v, "upsert") for (e, i), v in found.items()]
-    targets += [(e, i, v, "delete") for (e, i), v in deleted.items()]
-    return targets
+    return [*_existing(session, list(upserts)), *deleted]
 
 
-def _search_versions(session: Session, targets: list[Target]) -> dict[Target, int]:
-    found: dict[Target, int] = {}
+def _existing(session: Session, targets: list[Target]) -> list[Target]:
+    """The targets whose row is still there, accounts then contacts, by id."""
+    found: list[Target] = []
     for entity, model in (("account", Account), ("contact", Contact)):
         ids = sorted(i for e, i in targets if e == entity)
         if ids:
-            rows = session.execute(select(model.id, model.search_version).where(model.id.in_(ids)))
-            found.update({(entity, i): v for i, v in rows})
+            rows = session.scalars(select(model.id).where(model.id.in_(ids)).order_by(model.id))
+            found.extend((entity, i) for i in rows)
     return found

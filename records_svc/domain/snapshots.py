@@ -16,7 +16,7 @@ ACCOUNT_COLUMNS = (
     Account.kind,
     Account.name,
     # the fields search matches (their declaration's ``search`` flag)…
-    *(getattr(Account, f.column) for f in field_declarations.account_fields() if f.search),
+    *(getattr(Account, f.column) for f in field_declarations.ACCOUNTS.fields() if f.search),
     # …and what places and badges the document
     Account.postal_code,
     Account.status,
@@ -27,9 +27,16 @@ ACCOUNT_COLUMNS = (
 CONTACT_COLUMNS = (
     Contact.id,
     Contact.account_id,
+    # the label and the e-mail's words…
     Contact.first_name,
     Contact.last_name,
     Contact.email,
+    # …and the other fields search matches (their declaration's ``search`` flag)
+    *(
+        getattr(Contact, f.column)
+        for f in field_declarations.CONTACTS.fields()
+        if f.search and f.column not in ("first_name", "last_name", "email")
+    ),
     Contact.search_version.label("version"),
 )
 

@@ -56,22 +56,19 @@ def account_data(account: Account) -> dict[str, Any]:
 
 
 def contact_data(contact: Contact) -> dict[str, Any]:
-    full_name = " ".join(p for p in (contact.first_name, contact.last_name) if p)
-    return {
-        "id": contact.id,
-        "account_id": contact.account_id,
-        "civility": contact.civility,
-        "first_name": contact.first_name,
-        "last_name": contact.last_name,
-        "full_name": full_name,
-        "job_title": contact.job_title,
-        "direct_line": contact.direct_line,
-        "mobile": contact.mobile,
-        "email": contact.email,
-        "custom": dict(contact.custom or {}),
-        "created_at": contact.created_at,
-        "updated_at": contact.updated_at,
-    }
+    """A contact as templates see it: its declared fields (domain/field_declarations.py),
+    its full name and its dates."""
+    data: dict[str, Any] = {"id": contact.id, "account_id": contact.account_id}
+    for declared in field_declarations.CONTACTS.fields():
+        if declared.in_editions:
+            data[declared.key] = getattr(contact, declared.column)
+    data.update(
+        full_name=" ".join(p for p in (contact.first_name, contact.last_name) if p),
+        custom=dict(contact.custom or {}),
+        created_at=contact.created_at,
+        updated_at=contact.updated_at,
+    )
+    return data
 
 
 def build_context(

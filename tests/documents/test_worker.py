@@ -2,66 +2,25 @@
 
 from __future__ import annotations
 
-import uuid
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from celery import Celery
-from celery.contrib.testing.worker import start_worker
 from flask import Flask
 
-from config import Settings, load_settings
-from records_svc import create_app
-from records_svc.composition import records_database
 from records_svc.db import Database
 from records_svc.domain import accounts, contacts
 from records_svc.editions import templates as templates_domain
-from tests.conftest import _reset_postgres, make_user
+from tests.conftest import make_user
 from tests.documents.editing import download, pdf_text, print_record
-from tests.services import redis_url
 from tests.wait import wait_until
-from workers.celery_app import CeleryJobQueue, components, create_celery
 
 pytestmark = [pytest.mark.redis, pytest.mark.postgres, pytest.mark.slow]
 
 
 @pytest.fixture(scope="module")
-def worker_settings(postgres_url: str, tmp_path_factory: pytest.TempPathFactory) -> Settings:
-    broker = redis_url()
-    return load_settings(
-        data_dir=tmp_path_factory.mktemp("worker") / "var",
-        database_url=postgres_url,
-        secret_key="test-secret-key-" * 4,
-        broker_url=broker,
-        result_backend=broker,
-    )
-
-
-@pytest.fixture(scope="module")
-def celery_app(worker_settings: Settings) -> Iterator[Celery]:
-    """One worker for the module, on its own key prefix (other runs share this Redis)."""
-    app = create_celery(worker_settings)
-    app.conf.broker_transport_options = {
-        **app.conf.broker_transport_options,
-        "global_keyprefix": f"carnet-test-{uuid.uuid4().hex}:",
-    }
-    with start_worker(
-        app, pool="solo", perform_ping_check=False, queues=["editions"], shutdown_timeout=30
-    ):
-        yield app
-    components(app).db.dispose()
-
-
-@pytest.fixture
-def worker_app(worker_settings: Settings, celery_app: Celery) -> Iterator[tuple[Flask, Database]]:
-    database = records_database(worker_settings, CeleryJobQueue(celery_app))
-    _reset_postgres(database)
-    yield (
-        create_app(worker_settings, database=database, job_queue=CeleryJobQueue(celery_app)),
-        database,
-    )
-    database.dispose()
+def worker_queues() -> list[str]:
+    """The queue the worker of tests/real_worker.py consumes."""
+    return ["editions"]
 
 
 def wait_for_job(api: Any, location: str, deadline_seconds: float = 60) -> dict[str, Any]:

@@ -3,69 +3,24 @@ the portal follows it (``GET /imports/{id}`` until done)."""
 
 from __future__ import annotations
 
-import gc
 import time
-import uuid
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from celery import Celery
-from celery.contrib.testing.worker import start_worker
 from flask import Flask
 
-from config import Settings, load_settings
-from records_svc import create_app
-from records_svc.composition import records_database
 from records_svc.db import Database
-from tests.conftest import _reset_postgres, make_user
+from tests.conftest import make_user
 from tests.imports.helpers import csv_bytes, outcomes, post_import, siret
-from tests.services import redis_url
-from workers.celery_app import ROUTES, CeleryJobQueue, components, create_celery
+from workers.celery_app import ROUTES
 
 pytestmark = [pytest.mark.redis, pytest.mark.postgres, pytest.mark.slow]
 
 
 @pytest.fixture(scope="module")
-def worker_settings(postgres_url: str, tmp_path_factory: pytest.TempPathFactory) -> Settings:
-    broker = redis_url()
-    return load_settings(
-        data_dir=tmp_path_factory.mktemp("imports-worker") / "var",
-        database_url=postgres_url,
-        secret_key="test-secret-key-" * 4,
-        broker_url=broker,
-        result_backend=broker,
-    )
-
-
-@pytest.fixture(scope="module")
-def celery_app(worker_settings: Settings) -> Iterator[Celery]:
-    app = create_celery(worker_settings)
-    context = components(app)
-    app.conf.broker_transport_options = {
-        **app.conf.broker_transport_options,
-        "global_keyprefix": f"carnet-test-{uuid.uuid4().hex}:",
-    }
-    queue = ROUTES["carnet.imports.*"]["queue"]
-    with start_worker(
-        app, pool="solo", perform_ping_check=False, queues=[queue], shutdown_timeout=30
-    ):
-        yield app
-    context.db.dispose()
-    # The pub/sub connection that waited for results: collected results unsubscribe
-    # through it, so collect them before closing it (as tests/sirene/test_worker.py does).
-    gc.collect()
-    app.backend.result_consumer.stop()
-    app.close()
-
-
-@pytest.fixture
-def worker_app(worker_settings: Settings, celery_app: Celery) -> Iterator[tuple[Flask, Database]]:
-    jobs = CeleryJobQueue(celery_app)
-    database = records_database(worker_settings, jobs)
-    _reset_postgres(database)
-    yield create_app(worker_settings, database=database, job_queue=jobs), database
-    database.dispose()
+def worker_queues() -> list[str]:
+    """The queue the worker of tests/real_worker.py consumes."""
+    return [ROUTES["carnet.imports.*"]["queue"]]
 
 
 def test_a_real_worker_imports_and_the_import_is_followed(

@@ -1,4 +1,5 @@
-"""One declaration per standard account field: everything else derives from it."""
+"""One declaration per standard field of accounts and contacts: everything else derives
+from it."""
 
 from __future__ import annotations
 
@@ -9,10 +10,18 @@ from pathlib import Path
 import pytest
 from marshmallow import Schema
 
-from records_svc.api import schemas
+from records_svc.api import duplicate_schemas, schemas
 from records_svc.api.sirene import FilledProspectSchema
-from records_svc.domain import access, accounts, field_declarations, fields, snapshots
-from records_svc.domain.models import Account
+from records_svc.domain import (
+    access,
+    accounts,
+    contacts,
+    field_declarations,
+    fields,
+    merge,
+    snapshots,
+)
+from records_svc.domain.models import Account, Contact
 from search_svc import documents
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -40,6 +49,24 @@ def test_each_declared_field_reaches_every_place_that_shows_or_takes_it() -> Non
     assert [f.key for f in fields.STANDARD_FIELDS["prospect"]] == [
         f.key for f in field_declarations.library_order()
     ]
+
+
+def test_each_declared_contact_field_reaches_every_place_that_shows_or_takes_it() -> None:
+    read, write = schemas.ContactSchema().fields, schemas.ContactWriteSchema().fields
+    probe = duplicate_schemas.ContactProbeSchema().fields
+    library = {f.key: f for f in fields.STANDARD_FIELDS["contact"]}
+    for declared in field_declarations.contact_fields():
+        assert declared.key in read and declared.key in write and declared.key in probe
+        assert library[declared.key].label == declared.label
+        assert declared.key in contacts.COLUMNS and declared.key in merge.CONTACT_FIELDS
+        column = Contact.__table__.c[declared.column]
+        assert column.type.length == declared.column_length, declared.key
+        assert column.nullable is not declared.required, declared.key
+    assert set(library) == {f.key for f in field_declarations.contact_fields()}
+    # what search matches of a contact: its label, its e-mail, and its searchable fields
+    read_for_search = {c.key for c in snapshots.CONTACT_COLUMNS}
+    assert {"first_name", "last_name", "email"} <= read_for_search
+    assert set(field_declarations.CONTACTS.searchable("words")) <= read_for_search
 
 
 def test_the_search_snapshot_reads_the_searchable_fields_and_the_document_matches_them() -> None:

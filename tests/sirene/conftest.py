@@ -7,15 +7,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from celery import Celery
-from flask import Flask
 
 from config import Settings, load_settings
-from records_svc import create_app
-from records_svc.composition import Components, records_database
-from records_svc.db import Database
+from tests.eager_celery import app, celery, database, worker_context  # noqa: F401 (fixtures)
 from tests.sirene.fake_provider import INSEE_KEY, FakeProvider, running
-from workers.celery_app import CeleryJobQueue, components, create_celery
 
 #: quick faults: short timeout, two attempts, tiny backoff, a generous quota
 FAST = {
@@ -72,34 +67,3 @@ def settings(
 ) -> Settings:
     overrides = {"sirene_provider": "insee", **sirene_overrides}
     return sirene_settings(tmp_path, fake, database_url=database_url, **overrides)
-
-
-@pytest.fixture
-def celery(settings: Settings) -> Iterator[Celery]:
-    """The Celery app and its components (Celery eager, as embedded)."""
-    app = create_celery(settings)
-    yield app
-    built = components(app)
-    if "sirene" in built.__dict__:
-        built.sirene.close()
-    if "db" in built.__dict__:
-        built.db.dispose()
-
-
-@pytest.fixture
-def worker_context(celery: Celery) -> Components:
-    return components(celery)
-
-
-@pytest.fixture
-def database(settings: Settings, celery: Celery) -> Iterator[Database]:
-    """The app's database: the index events of its writes go to Celery."""
-    db = records_database(settings, CeleryJobQueue(celery))
-    yield db
-    db.dispose()
-
-
-@pytest.fixture
-def app(settings: Settings, database: Database, celery: Celery) -> Flask:
-    """The records app with its jobs run inline (Celery eager, as embedded)."""
-    return create_app(settings, database=database, job_queue=CeleryJobQueue(celery))

@@ -11,7 +11,7 @@ from sqlalchemy import select
 from config import Settings
 from records_svc import create_app
 from records_svc.db import Database
-from records_svc.domain.models import IndexEvent, Job
+from records_svc.domain.models import Account, IndexEvent, Job
 from tests.conftest import Api, make_user
 from tests.sirene import fake_provider as fp
 
@@ -131,14 +131,16 @@ def test_a_prospect_filled_from_a_siret_has_exactly_the_four_fields_set(
     assert filled["version"] == 2 and reply.headers["ETag"] == '"2"'
     assert filled["sirene"]["company"]["legal_name"] == "DIRECTION INTERMINISTERIELLE DU NUMERIQUE"
     assert seller.get(blank["links"]["self"]).json["name"] == filled["name"]
-    # re-indexed like any edit: the outbox holds the event for the new version
+    # re-indexed like any edit: an event for the creation, one for the fill, and a new
+    # version of its search document
     with database.read() as session:
         events = session.scalars(
             select(IndexEvent).where(
                 IndexEvent.entity == "account", IndexEvent.entity_id == blank["id"]
             )
         ).all()
-    assert [e.version for e in events] == [1, 2]
+        shown = session.scalar(select(Account.search_version).where(Account.id == blank["id"]))
+    assert len(events) == 2 and shown == 2
 
 
 def test_masked_values_leave_the_fields_as_they_were(seller: Api, blank: dict[str, Any]) -> None:

@@ -1,0 +1,38 @@
+"""The options of every ``carnet bench`` command (docs/performance.md names them)."""
+
+from __future__ import annotations
+
+import pytest
+from click.testing import CliRunner
+
+from carnet.bench.cli import bench
+
+ON_POSTGRES = {"--seed", "--quick", "--postgres-url", "--results-dir", "--workdir"}
+OPTIONS = {
+    "search": {"--entries", "--samples", "--baseline-queries", "--es-entries", *ON_POSTGRES},
+    "pipeline": {"--writes", "--rate", "--burst", "--runtime", "--entries", "--redis-url"}
+    | ON_POSTGRES,
+    "lists": {"--entries", "--pages", *ON_POSTGRES},
+    "export": {"--size", *ON_POSTGRES},
+    "imports": {"--rows", "--baseline-rows", *ON_POSTGRES},
+    "writes": {"--count", "--rounds", "--database-url", "--results-dir"},
+}
+
+
+@pytest.mark.parametrize("name", sorted(OPTIONS))
+def test_each_bench_command_takes_its_options(name: str) -> None:
+    command = bench.commands[name]
+    assert {o for p in command.params for o in p.opts} == OPTIONS[name]
+    shown = CliRunner().invoke(bench, [name, "--help"])
+    assert shown.exit_code == 0, shown.output
+    for option in OPTIONS[name]:
+        assert option in shown.output, option
+
+
+def test_the_shared_options_mean_the_same_everywhere() -> None:
+    for name in ("search", "pipeline", "lists", "export", "imports"):
+        params = {p.opts[0]: p for p in bench.commands[name].params}
+        assert params["--results-dir"].default == "bench/results", name
+        assert params["--seed"].default == 1, name
+        assert params["--quick"].is_flag, name  # type: ignore[attr-defined]
+        assert params["--postgres-url"].default is None, name
