@@ -137,7 +137,8 @@ def search(
     build = result["index_build"]
     summary = [
         f"{result['entries']} entries; index build {build['entries_per_s']:.0f} entries/s "
-        f"({build['seconds']:.1f} s, {build['file_mb']:.0f} MB, {build['processes']} "
+        f"({build['seconds']:.1f} s: fill {build['fill_seconds']:.1f} s, commit "
+        f"{build['commit_seconds']:.1f} s; {build['file_mb']:.0f} MB, {build['processes']} "
         f"process(es), {build['entries_per_cpu_s']:.0f} entries per CPU second; "
         f"{build['ratio_to_sqlite_alone']:.2f}× the rate of writing SQLite alone, "
         f"{build['sqlite_alone_entries_per_s']:.0f}/s); search service "

@@ -23,6 +23,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from enum import IntEnum
+from functools import lru_cache
 from typing import Protocol
 
 from search_svc import normalize, typos
@@ -49,6 +50,13 @@ class Tier(IntEnum):
 
 def exact_key(words: Iterable[str]) -> str:
     return "".join(sorted(words))
+
+
+@lru_cache(maxsize=65536)
+def _name_keys(sort_key: str) -> tuple[str, str]:
+    """A name's head word and exact key; names repeat, so a rebuild computes each once."""
+    words = sort_key.split()
+    return normalize.head_word(words), exact_key(words)
 
 
 #: the format of the search index (its tables or mapping): stored with the index, and an
@@ -115,13 +123,13 @@ class SearchDocument:
     @property
     def head(self) -> str:
         """The name's first word that is not weak (a particle or a legal form)."""
-        return normalize.head_word(self.sort_key.split())
+        return _name_keys(self.sort_key)[0]
 
     @property
     def exact_key(self) -> str:
         """The name's words sorted and joined ("Marie Le Floc'h" → flochlemarie): the
         EXACT tier finds the name typed whole, in any order, without a ranking."""
-        return exact_key(self.sort_key.split())
+        return _name_keys(self.sort_key)[1]
 
     @property
     def order_key(self) -> str:

@@ -43,6 +43,8 @@ def test_bench_search_quick_measures_every_backend(tmp_path: Path) -> None:
     assert build["entries"] == 3000
     assert build["sqlite_alone_entries_per_s"] > 0 and build["ratio_to_sqlite_alone"] > 0
     assert build["entries_per_cpu_s"] > 0
+    assert build["fill_seconds"] > 0 and build["commit_seconds"] > 0
+    assert build["fill_seconds"] + build["commit_seconds"] == pytest.approx(build["seconds"])
     assert result["families"]["carnet_sqlite"]["shared_prefix"]["count"] > 0
     backends = result["backends"]
     assert set(backends) == {

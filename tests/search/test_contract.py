@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import dataclasses
+import itertools
 from typing import Any
 
 import pytest
 
 from search_svc import documents
 from search_svc.backends.base import SearchBackend, SearchDocument, SearchQuery
+from search_svc.backends.sqlite_fts import SqliteFtsBackend
 from tests.search.conftest import Searcher
 
 
@@ -235,6 +237,23 @@ def test_rebuild_swaps_in_a_new_index(directory: SearchBackend) -> None:
     rebuild.commit()
     assert [h.label for h in directory.search(SearchQuery("r"))] == ["Reconstruit"]
     assert directory.search(SearchQuery("oreal")) == []
+
+
+def test_a_rebuild_puts_entries_in_name_order(backend: SearchBackend) -> None:
+    """Written in several batches in no order, the rebuilt index answers in name order
+    (SQLite: positions rise with the name and are evenly spaced)."""
+    names = [f"Maison {(i * 37) % 300:04d}" for i in range(300)]
+    rebuild = backend.rebuild()
+    for start in range(0, 300, 70):
+        rebuild.write([account(5000 + n, names[n]) for n in range(start, min(start + 70, 300))])
+    rebuild.commit()
+    labels = [h.label for h in backend.search(SearchQuery("maison", limit=50))]
+    assert labels == sorted(names)[:50]
+    if isinstance(backend, SqliteFtsBackend):
+        rows = backend._conn().execute("SELECT pos, order_key FROM entries ORDER BY pos")
+        positions, keys = zip(*rows, strict=True)
+        assert list(keys) == sorted(keys)
+        assert len({b - a for a, b in itertools.pairwise((0, *positions))}) == 1
 
 
 def test_many_entries_keep_their_order(backend: SearchBackend) -> None:
