@@ -9,6 +9,7 @@ opportunity hangs off, so that "my contacts in Gironde" means what a salesperson
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -276,8 +277,9 @@ WORD_RANGES = "carnet_word_ranges"
 MAX_WORDS = 32
 #: the letters of a word kept in the words' ``head`` column (migration 0017_list_sort_keys)
 HEAD = 3
-#: the candidates read in a page's first round (times the page), and at most per round
-FIRST_ROUND, LAST_ROUND = 2, 4000
+#: the candidates read in a round at most (the first reads one and a half pages' worth,
+#: the next as many as the share of candidates the last one kept says, with a margin)
+LAST_ROUND = 4000
 
 
 def vocabulary(session: Session, words: Any, token: str) -> list[str] | None:
@@ -338,10 +340,10 @@ class WordRanges:
     walking the name index from "a" and testing each row reads everything before them,
     and gathering thousands of rows to sort them costs thousands of rows a page. The
     ranges read only the word's own rows, after the cursor, in order: a page costs
-    about ``2 × limit`` index entries per range, then those rows gathered by id and
+    about 1.5 × ``limit`` index entries per range, then those rows gathered by id and
     filtered; when the other filters (or the rest of the word, for a ``head`` range)
-    leave too few, the next round reads on from the last candidate, four times as many
-    (up to ``LAST_ROUND``).
+    leave too few, the next round reads on from the last candidate, as many as the
+    share the last round kept says are needed, with a margin (up to ``LAST_ROUND``).
     """
 
     words: Any
@@ -382,7 +384,7 @@ class WordRanges:
         rows: list[Any] = []
         if not self.ranges:
             return rows
-        count = FIRST_ROUND * wanted
+        count = wanted + wanted // 2  # a margin for the rows the other filters leave out
         seen: set[int] = set()
         # sorted after the gather (a planner would walk the sort's index otherwise)
         order = (func.coalesce(self.sort_column, self.sort_column), id_column)
@@ -391,13 +393,19 @@ class WordRanges:
             found = self.candidates(session, after, descending, count)
             ids = sorted({i for _k, i in found} - seen)
             seen.update(ids)
+            kept: list[Any] = []
             if ids:
                 batch = stmt.where(_among(session, id_column, ids))
-                rows += session.scalars(batch.order_by(*ordered).limit(wanted - len(rows))).unique()
+                kept = list(
+                    session.scalars(batch.order_by(*ordered).limit(wanted - len(rows))).unique()
+                )
+                rows += kept
             if len(found) < count:
                 break
             after = found[-1]
-            count = min(count * 4, LAST_ROUND)
+            # as many as the last round's share of kept rows says, with a margin
+            share = max(len(kept) / len(found), 1 / 64)
+            count = min(LAST_ROUND, max(8, math.ceil((wanted - len(rows)) / share * 1.5)))
         return rows
 
 

@@ -110,7 +110,6 @@ def test_q_by_name_reads_the_words_in_name_order(
     short prefix walks the name index): the same pages as the list without ``q``,
     filtered by the prefix rule, in rounds when ``owner`` leaves few candidates."""
     monkeypatch.setattr(listing, "MAX_WORDS", max_words)
-    monkeypatch.setattr(listing, "FIRST_ROUND", 1)
     monkeypatch.setattr(listing, "LAST_ROUND", 8)
     names = [
         "Marché Dupont",
