@@ -181,7 +181,8 @@ def test_the_sort_keys_follow_every_write_path(
     database: Database, seller: Api, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """The words' sort names and the department, through an edit, bulk SQL that changes
-    only the sort name or the postal code, a merge and a delete."""
+    only the sort name or the postal code, and a merge (an import:
+    tests/imports/test_imports.py)."""
     monkeypatch.setattr(listing, "FEW_MATCHES", 0)  # q reads the words in name order
     me = seller.user_id
     target = add_prospect(database, me, "Marin Zèbre", **address("Arcachon", "33120"))
