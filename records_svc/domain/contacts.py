@@ -83,6 +83,8 @@ def list_all_contacts(
             Contact.id,
             Contact.search_text,
             query.q,
+            Contact.sort_name,
+            by_name=listing.by_name(query.sort),
         )
     if query.custom:
         stmt = stmt.where(

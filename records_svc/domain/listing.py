@@ -9,12 +9,25 @@ opportunity hangs off, so that "my contacts in Gironde" means what a salesperson
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, TypeVar
 
-from sqlalchemy import ARRAY, ColumnElement, Integer, Select, any_, func, literal, select, tuple_
+from sqlalchemy import (
+    ARRAY,
+    ColumnElement,
+    Integer,
+    Select,
+    any_,
+    func,
+    literal,
+    select,
+    tuple_,
+    union_all,
+)
+from sqlalchemy import text as sql_text
 from sqlalchemy.orm import InstrumentedAttribute, Session
 
 from httpkit.error_codes import field_error
@@ -140,25 +153,32 @@ def keyset_page(
     name, descending = sort_of(sort, keys, default)
     key = keys[name]
     label = f"{'-' if descending else ''}{name}"
-    after = decode_keyset_cursor(cursor)
-    if after is not None:
-        text, last_id = after
-        cursor_sort, _, value_text = text.partition(":")
+    decoded = decode_keyset_cursor(cursor)
+    after: tuple[Any, int] | None = None
+    if decoded is not None:
+        cursor_text, last_id = decoded
+        cursor_sort, _, value_text = cursor_text.partition(":")
         try:
             if cursor_sort != label:
                 raise ValueError(cursor_sort)
-            value = key.parse(value_text)
+            after = (key.parse(value_text), last_id)
         except (ArithmeticError, ValueError):
             raise InvalidCursorError() from None
         # a row-value comparison: both databases turn it into one index range scan
         after_last = tuple_(key.column, id_column)
-        bound = tuple_(literal(value, key.column.type), literal(last_id, id_column.type))
+        bound = tuple_(literal(after[0], key.column.type), literal(last_id, id_column.type))
         stmt = stmt.where(after_last < bound if descending else after_last > bound)
+    options = stmt.get_execution_options()
     if gather is None:
-        gather = bool(stmt.get_execution_options().get(GATHER))
-    column = func.coalesce(key.column, key.column) if gather else key.column  # no index order
-    order = (column.desc(), id_column.desc()) if descending else (column, id_column)
-    rows = list(session.scalars(stmt.order_by(*order).limit(limit + 1)).unique())
+        gather = bool(options.get(GATHER))
+    ranges: WordRanges | None = options.get(WORD_RANGES)
+    rows: list[Any] | None = None
+    if ranges is not None and ranges.sort_column is key.column:
+        rows = ranges.page(session, stmt, id_column, after, descending, limit + 1)
+    if rows is None:
+        column = func.coalesce(key.column, key.column) if gather else key.column  # no index
+        order = (column.desc(), id_column.desc()) if descending else (column, id_column)
+        rows = list(session.scalars(stmt.order_by(*order).limit(limit + 1)).unique())
     next_cursor = None
     if len(rows) > limit:
         last = rows[limit - 1]
@@ -205,22 +225,40 @@ def _among(session: Session, id_column: Any, ids: list[int]) -> ColumnElement[bo
 
 
 def filter_words(
-    session: Session, stmt: S, words: Any, key: Any, id_column: Any, text: Any, q: str
+    session: Session,
+    stmt: S,
+    words: Any,
+    key: Any,
+    id_column: Any,
+    text: Any,
+    q: str,
+    sort_column: Any,
+    *,
+    by_name: bool = False,
 ) -> S:
     """``stmt`` narrowed to the rows (``id_column``) whose words begin with each word
     of ``q``: ``words`` is ``AccountWord`` or ``ContactWord`` (``key`` its row id),
-    ``text`` the rows' ``search_text``.
+    ``text`` the rows' ``search_text``, ``sort_column`` their ``sort_name``.
 
-    Each query word is first counted in the words' index (up to ``FEW_MATCHES``). One
-    found in few rows gives their ids, and the statement is marked to be gathered by id
-    and sorted (``GATHER``): a planner would rather walk the sort's index testing every
-    row, thousands of them when the few are far down the order. A frequent word is
-    tested in the row (``words_match``): walking the sort's index finds a page soon,
-    and the test costs no look-up. Every word is tested in the row too: a row renamed
-    between the count and the page is listed as it is now.
+    Sorted by name (``by_name``), the list reads one query word's rows from the words'
+    index in name order (:func:`word_ranges`, the ``WORD_RANGES`` option): a page costs
+    its own rows, however many the word has and wherever they are in the order.
+    Otherwise each query word is first counted in the words' index (up to
+    ``FEW_MATCHES``). One found in few rows gives their ids, and the statement is marked
+    to be gathered by id and sorted (``GATHER``): a planner would rather walk the sort's
+    index testing every row, thousands of them when the few are far down the order. A
+    frequent word is tested in the row (``words_match``): walking the sort's index finds
+    a page soon. Every word is tested in the row too: a row renamed between the look-up
+    and the page is listed as it is now.
     """
+    tokens = query_tokens(q)
+    if by_name:
+        ranges = word_ranges(session, words, key, sort_column, tokens)
+        if ranges is not None:
+            stmt = stmt.execution_options(**{WORD_RANGES: ranges})
+            return stmt.where(*words_match(text, q))
     few: set[int] | None = None
-    for token in query_tokens(q):
+    for token in tokens:
         ids = session.scalars(
             select(key).where(_word_prefix(session, words.word, token)).limit(FEW_MATCHES + 1)
         ).all()
@@ -230,6 +268,145 @@ def filter_words(
         stmt = stmt.where(_among(session, id_column, sorted(few)))
         stmt = stmt.execution_options(**{GATHER: True})
     return stmt.where(*words_match(text, q))
+
+
+#: the execution option carrying the :class:`WordRanges` of a list sorted by name
+WORD_RANGES = "carnet_word_ranges"
+#: a query word is read through its words when it begins at most this many distinct
+#: words (one ordered range each); beyond, through its first ``HEAD`` letters
+MAX_WORDS = 32
+#: the letters of a word kept in the words' ``head`` column (migration 0017_list_sort_keys)
+HEAD = 3
+#: the candidates read in a round at most (the first reads one and a half pages' worth,
+#: the next as many as the share of candidates the last one kept says, with a margin)
+LAST_ROUND = 4000
+
+
+def vocabulary(session: Session, words: Any, token: str) -> list[str] | None:
+    """The distinct words ``token`` begins (None: more than ``MAX_WORDS``), one index
+    step each (a loose scan: a recursive query that jumps to the next word)."""
+    last = token[-1]
+    if ord(last) >= 0x10FFFF:
+        return None
+    table = words.__table__.name
+    if session.get_bind().dialect.name == "postgresql":
+        # byte order, the order of the varchar_pattern_ops index
+        lt, ge, gt, order = "~<~", "~>=~", "~>~", "USING ~<~"
+    else:
+        lt, ge, gt, order = "<", ">=", ">", ""
+    sql = f"""WITH RECURSIVE found(word) AS (
+  SELECT (SELECT word FROM {table} WHERE word {ge} :low AND word {lt} :high
+          ORDER BY word {order} LIMIT 1)
+  UNION ALL
+  SELECT (SELECT w.word FROM {table} AS w WHERE w.word {gt} found.word AND w.word {lt} :high
+          ORDER BY w.word {order} LIMIT 1)
+  FROM found WHERE found.word IS NOT NULL
+) SELECT word FROM found WHERE word IS NOT NULL LIMIT :most"""
+    params = {"low": token, "high": token[:-1] + chr(ord(last) + 1), "most": MAX_WORDS + 1}
+    found = list(session.scalars(sql_text(sql), params))
+    return None if len(found) > MAX_WORDS else found
+
+
+def word_ranges(
+    session: Session, words: Any, key: Any, sort_column: Any, tokens: list[str]
+) -> WordRanges | None:
+    """How to read the rows of one of ``tokens`` in name order: a longest token of
+    ``HEAD`` letters is one range of ``(head, sort_name, id)``; otherwise the first
+    token (longest first) that begins at most ``MAX_WORDS`` distinct words, one range
+    of ``(word, sort_name, id)`` each; else the first ``HEAD`` letters of the longest,
+    one ``head`` range (the row tests the rest of the word); None when every token is
+    shorter and begins many words (such a prefix is in so many rows that walking the
+    name index finds a page soon)."""
+    longest = max(tokens, key=len, default="")
+    if len(longest) == HEAD:  # its head range holds exactly its rows
+        return WordRanges(words, key, sort_column, (words.head == longest,))
+    for token in sorted(tokens, key=len, reverse=True):
+        found = vocabulary(session, words, token)
+        if found is not None:
+            return WordRanges(words, key, sort_column, tuple(words.word == w for w in found))
+    if len(longest) > HEAD:
+        return WordRanges(words, key, sort_column, (words.head == longest[:HEAD],))
+    return None
+
+
+@dataclass(frozen=True, eq=False)
+class WordRanges:
+    """Rows of a query word in name order, read from the words' index: the merge of
+    ordered ranges (``ranges``: one condition each, on ``word`` or ``head``) of the
+    words' ``(…, sort_name, id)``.
+
+    A word frequent in the table may still be rare at the top of the name order
+    ("boulangerie": its accounts are all named *Boulangerie …*, 10 % down the list);
+    walking the name index from "a" and testing each row reads everything before them,
+    and gathering thousands of rows to sort them costs thousands of rows a page. The
+    ranges read only the word's own rows, after the cursor, in order: a page costs
+    about 1.5 × ``limit`` index entries per range, then those rows gathered by id and
+    filtered; when the other filters (or the rest of the word, for a ``head`` range)
+    leave too few, the next round reads on from the last candidate, as many as the
+    share the last round kept says are needed, with a margin (up to ``LAST_ROUND``).
+    """
+
+    words: Any
+    key: Any
+    sort_column: Any
+    ranges: tuple[ColumnElement[bool], ...]
+
+    def candidates(
+        self, session: Session, after: tuple[Any, int] | None, descending: bool, count: int
+    ) -> list[tuple[Any, int]]:
+        """The next ``count`` (sort key, id) of the ranges after ``after``, merged."""
+        sort_name, key = self.words.sort_name, self.key
+        parts = []
+        for condition in self.ranges:
+            one = select(sort_name.label("k"), key.label("i")).where(condition)
+            if after is not None:
+                here = tuple_(sort_name, key)
+                bound = tuple_(literal(after[0], sort_name.type), literal(after[1], key.type))
+                one = one.where(here < bound if descending else here > bound)
+            order = (sort_name.desc(), key.desc()) if descending else (sort_name, key)
+            parts.append(select(one.order_by(*order).limit(count).subquery()))
+        merged = union_all(*parts).subquery()
+        order = (merged.c.k.desc(), merged.c.i.desc()) if descending else (merged.c.k, merged.c.i)
+        stmt = select(merged.c.k, merged.c.i).order_by(*order).limit(count)
+        return [(k, i) for k, i in session.execute(stmt)]
+
+    def page(
+        self,
+        session: Session,
+        stmt: Select[Any],
+        id_column: Any,
+        after: tuple[Any, int] | None,
+        descending: bool,
+        wanted: int,
+    ) -> list[Any]:
+        """Up to ``wanted`` rows of ``stmt`` (filtered, after the cursor) in order, read
+        round by round from the ranges."""
+        rows: list[Any] = []
+        if not self.ranges:
+            return rows
+        count = wanted + wanted // 2  # a margin for the rows the other filters leave out
+        seen: set[int] = set()
+        # sorted after the gather (a planner would walk the sort's index otherwise)
+        order = (func.coalesce(self.sort_column, self.sort_column), id_column)
+        ordered = [c.desc() for c in order] if descending else list(order)
+        while len(rows) < wanted:
+            found = self.candidates(session, after, descending, count)
+            ids = sorted({i for _k, i in found} - seen)
+            seen.update(ids)
+            kept: list[Any] = []
+            if ids:
+                batch = stmt.where(_among(session, id_column, ids))
+                kept = list(
+                    session.scalars(batch.order_by(*ordered).limit(wanted - len(rows))).unique()
+                )
+                rows += kept
+            if len(found) < count:
+                break
+            after = found[-1]
+            # as many as the last round's share of kept rows says, with a margin
+            share = max(len(kept) / len(found), 1 / 64)
+            count = min(LAST_ROUND, max(8, math.ceil((wanted - len(rows)) / share * 1.5)))
+        return rows
 
 
 def account_words_match(session: Session, q: str) -> list[ColumnElement[bool]]:
@@ -255,9 +432,15 @@ def filter_accounts(session: Session, stmt: S, query: ListQuery, entities: Colle
     if query.closed is not None:
         stmt = stmt.where(Account.closed.is_(query.closed))
     if query.city is not None:
+        # with a sort by name: one range of (sort_city, sort_name, id)
         stmt = stmt.where(Account.sort_city == sort_text(query.city))
     if query.postal_code is not None:
-        stmt = stmt.where(Account.postal_code.like(_like_prefix(query.postal_code), escape="\\"))
+        prefix = query.postal_code
+        if len(prefix) >= 2:
+            # the department's rows in name order: one range of (department, sort_name, id)
+            stmt = stmt.where(Account.department == prefix[:2])
+        if len(prefix) != 2:
+            stmt = stmt.where(Account.postal_code.like(_like_prefix(prefix), escape="\\"))
     if query.q:
         stmt = filter_words(
             session,
@@ -267,10 +450,17 @@ def filter_accounts(session: Session, stmt: S, query: ListQuery, entities: Colle
             Account.id,
             Account.search_text,
             query.q,
+            Account.sort_name,
+            by_name=by_name(query.sort),
         )
     if query.custom:
         stmt = stmt.where(*custom_conditions(session, Account.custom, entities, query.custom))
     return stmt
+
+
+def by_name(sort: str | None) -> bool:
+    """``sort`` is by name, either way."""
+    return (sort or "").removeprefix("-") == "name"
 
 
 def filter_updated_since(stmt: S, column: Any, since: datetime | None) -> S:

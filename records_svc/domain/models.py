@@ -8,6 +8,7 @@ from typing import Any
 from sqlalchemy import (
     JSON,
     Boolean,
+    Computed,
     DateTime,
     FetchedValue,
     ForeignKey,
@@ -25,6 +26,11 @@ from sqlalchemy.orm import DeclarativeBase, Mapped, Mapper, mapped_column, relat
 
 from records_svc.domain import dupkeys, field_declarations
 from search_svc.normalize import digits, sort_text
+
+#: the department of a postal code (its first two characters), as the lists filter on it
+DEPARTMENT = "substr(postal_code, 1, 2)"
+#: a word's first three letters (``listing.HEAD``)
+WORD_HEAD = "substr(word, 1, 3)"
 
 NAMING = {
     "ix": "ix_%(column_0_label)s",
@@ -101,6 +107,9 @@ class Account(Base):
         Index("ix_accounts_updated_at", "updated_at", "id"),
         Index("ix_accounts_kind_sort_name", "kind", "sort_name", "id"),
         Index("ix_accounts_owner_sort_name", "owner_id", "sort_name", "id"),
+        # the department (postal_code=33) and the city filters, in name order: one range
+        Index("ix_accounts_department_sort_name", "department", "sort_name", "id"),
+        Index("ix_accounts_city_sort_name", "sort_city", "sort_name", "id"),
         # a prefix (LIKE '33%') uses it on PostgreSQL whatever the database's collation
         Index(
             "ix_accounts_postal_code",
@@ -142,6 +151,10 @@ class Account(Base):
     sort_name: Mapped[str] = mapped_column(String(200), default="", server_default="")
     sort_city: Mapped[str] = mapped_column(String(120), default="", server_default="")
     search_text: Mapped[str] = mapped_column(Text, default="", server_default="")
+    #: the postal code's first two characters, computed by the database on every write
+    #: (what ``postal_code=33`` asks, in one index range by name); stored on PostgreSQL,
+    #: virtual on SQLite (whose ALTER TABLE adds no stored column; its index holds it)
+    department: Mapped[str | None] = mapped_column(String(2), Computed(DEPARTMENT, persisted=True))
     #: the keys likely duplicates are found by (``dupkeys``, kept by ``_account_keys``)
     name_key: Mapped[str] = mapped_column(String(200), default="", server_default="")
     email_domain: Mapped[str | None] = mapped_column(String(254))
@@ -249,18 +262,26 @@ class AccountWord(Base):
     __tablename__ = "account_words"
     __table_args__ = (
         # a prefix (LIKE 'boul%') uses it on PostgreSQL whatever the database's collation
+        # a word's rows in name order (one range per word), and a prefix's (LIKE 'boul%')
         Index(
-            "ix_account_words_word",
+            "ix_account_words_word_sort_name",
             "word",
+            "sort_name",
             "account_id",
             postgresql_ops={"word": "varchar_pattern_ops"},
         ),
+        Index("ix_account_words_head_sort_name", "head", "sort_name", "account_id"),
     )
 
     account_id: Mapped[int] = mapped_column(
         ForeignKey("accounts.id", ondelete="CASCADE"), primary_key=True
     )
     word: Mapped[str] = mapped_column(String, primary_key=True)
+    #: the account's ``sort_name`` (kept by the same triggers, migration 0017_list_sort_keys)
+    sort_name: Mapped[str] = mapped_column(String(200), server_default="")
+    #: the word's first letters (``listing.HEAD``), computed by the database: a short
+    #: prefix that begins too many distinct words reads its rows in name order by it
+    head: Mapped[str] = mapped_column(String(3), Computed(WORD_HEAD, persisted=True))
 
 
 class ContactWord(Base):
@@ -269,17 +290,22 @@ class ContactWord(Base):
     __tablename__ = "contact_words"
     __table_args__ = (
         Index(
-            "ix_contact_words_word",
+            "ix_contact_words_word_sort_name",
             "word",
+            "sort_name",
             "contact_id",
             postgresql_ops={"word": "varchar_pattern_ops"},
         ),
+        Index("ix_contact_words_head_sort_name", "head", "sort_name", "contact_id"),
     )
 
     contact_id: Mapped[int] = mapped_column(
         ForeignKey("contacts.id", ondelete="CASCADE"), primary_key=True
     )
     word: Mapped[str] = mapped_column(String, primary_key=True)
+    #: the contact's ``sort_name``
+    sort_name: Mapped[str] = mapped_column(String(200), server_default="")
+    head: Mapped[str] = mapped_column(String(3), Computed(WORD_HEAD, persisted=True))
 
 
 class FieldDefinition(Base):

@@ -196,7 +196,9 @@ def _filtered(session: Session, query: PortfolioQuery) -> Select[Opportunity]:
         select(Opportunity).join(Opportunity.account).options(contains_eager(Opportunity.account))
     )
     stmt = access.of(session).visible_accounts(stmt)
-    stmt = listing.filter_accounts(session, stmt, replace(query.accounts, owner_id=None), ())
+    # sort=None: the account's name is not the opportunities' (their title is)
+    account_query = replace(query.accounts, owner_id=None, sort=None)
+    stmt = listing.filter_accounts(session, stmt, account_query, ())
     stmt = listing.filter_updated_since(stmt, Opportunity.updated_at, query.accounts.updated_since)
     if query.owner_id is not None:
         stmt = stmt.where(Opportunity.owner_id == query.owner_id)

@@ -23,6 +23,8 @@ from tests.imports.helpers import (
     siret,
     xlsx_bytes,
 )
+from tests.records.test_list_indexes import assert_indexes_true
+from tests.records.test_lists import every_page
 
 HEADER = ["Raison sociale", "Nom", "Code postal", "Ville", "Tél.", "E-mail", "SIRET", "Site web"]
 
@@ -439,3 +441,16 @@ def test_a_rejected_row_does_not_make_its_correction_a_duplicate(seller: Api) ->
     assert "ligne 3" in rows[4]["message"]
     assert [(f["field"], f["code"]) for f in rows[5]["fields"]] == [("siret", "duplicate")]
     assert rows[5]["record_id"] == existing["id"]
+
+
+def test_imported_accounts_are_in_the_lists_indexes(seller: Api, database: Database) -> None:
+    """The words (with the sort name) and the department of imported rows: the lists'
+    ``q`` by name and ``postal_code`` read them."""
+    rows = [["Nom", "Code postal", "Ville"], ["Marin Dauphin", "33500", "Libourne"]]
+    rows += [["Marin Abeille", "33000", "Bordeaux"], ["Marin Castor", "69002", "Lyon"]]
+    body = run_import(seller, csv_bytes(rows))
+    assert body["counts"]["created"] == 3
+    assert_indexes_true(database)
+    query = {"q": "marin", "sort": "name", "postal_code": "33", "limit": 1}
+    listed = every_page(seller, f"{API}/accounts", **query)
+    assert [a["name"] for a in listed] == ["Marin Abeille", "Marin Dauphin"]

@@ -18,7 +18,7 @@ from hypothesis import strategies as st
 from sqlalchemy import select, text, update
 
 from records_svc.db import Database
-from records_svc.domain import accounts, listing
+from records_svc.domain import accounts, listing, merge
 from records_svc.domain import contacts as contacts_domain
 from records_svc.domain.models import Account, AccountWord, Contact, ContactWord
 from search_svc.normalize import query_tokens
@@ -30,20 +30,25 @@ CONTACTS = "/api/v1/contacts"
 
 
 def assert_indexes_true(database: Database) -> None:
-    """Each row's words are the words of its search text; each contact's owner is its
-    account's."""
+    """Each row's words are the words of its search text, with its sort name; each
+    contact's owner is its account's; each account's department is its postal code's."""
     with database.read() as session:
         for model, words, key in (
             (Account, AccountWord, AccountWord.account_id),
             (Contact, ContactWord, ContactWord.contact_id),
         ):
+            rows = select(model.id, model.search_text, model.sort_name)
             expected = {
-                (row_id, word)
-                for row_id, search_text in session.execute(select(model.id, model.search_text))
+                (row_id, word, sort_name)
+                for row_id, search_text, sort_name in session.execute(rows)
                 for word in search_text.split()
             }
-            found = {(k, w) for k, w in session.execute(select(key, words.word))}
+            found = {
+                tuple(row) for row in session.execute(select(key, words.word, words.sort_name))
+            }
             assert found == expected, model.__name__
+        departments = session.execute(select(Account.postal_code, Account.department)).all()
+        assert [d for _p, d in departments] == [p[:2] if p else p for p, _d in departments]
         owners = session.execute(
             select(Contact.id, Contact.owner_id, Account.owner_id).join(Contact.account)
         ).all()
@@ -92,6 +97,46 @@ def test_q_finds_through_the_words_what_the_prefix_rule_finds(
         assert [a["id"] for a in paged] == [a["id"] for a in whole]
 
 
+@pytest.mark.parametrize("max_words", [listing.MAX_WORDS, 1, 0])
+def test_q_by_name_reads_the_words_in_name_order(
+    database: Database,
+    seller: Api,
+    manager: Api,
+    monkeypatch: pytest.MonkeyPatch,
+    max_words: int,
+) -> None:
+    """Sorted by name, ``q`` reads a word's rows in name order (the merge of its words'
+    ranges, or of its first letters' when it begins more than ``MAX_WORDS`` words; a
+    short prefix walks the name index): the same pages as the list without ``q``,
+    filtered by the prefix rule, in rounds when ``owner`` leaves few candidates."""
+    monkeypatch.setattr(listing, "MAX_WORDS", max_words)
+    monkeypatch.setattr(listing, "LAST_ROUND", 8)
+    names = [
+        "Marché Dupont",
+        "Martin Frères",
+        "marbrerie Alpha",
+        "Boulangerie Marc",
+        "Zinc Mars",
+        "Amar",
+        "Mariage & Co",
+        "Ma Maison",
+        "Boulangerie Zoé",
+        "Boulangeries Réunies",
+        "Boulangerie Marc",
+        "Bouquet",
+    ]
+    for n, name in enumerate(names):
+        add_prospect(database, manager.user_id if n % 3 == 0 else seller.user_id, name)
+    for q in ("mar", "ma", "boulangerie", "marc", "mar dup", "boul mar", "m", "zzz"):
+        wanted = set(matching(database, q))
+        for sort, limit in (("name", 1), ("-name", 3), ("name", 50)):
+            for owner in ({}, {"owner": "me"}):
+                whole = every_page(seller, ACCOUNTS, sort=sort, **owner)
+                expected = [a["id"] for a in whole if a["id"] in wanted]
+                paged = every_page(seller, ACCOUNTS, q=q, sort=sort, limit=limit, **owner)
+                assert [a["id"] for a in paged] == expected, (q, sort, limit, owner)
+
+
 def test_the_words_follow_every_write_path(database: Database, seller: Api, erp: Api) -> None:
     me = seller.user_id
     first = add_prospect(database, me, "Atelier Rivière", **address("Lyon"))
@@ -130,6 +175,44 @@ def test_the_words_follow_every_write_path(database: Database, seller: Api, erp:
     assert deleted.status_code == 204, deleted.json
     assert listed_ids(seller, CONTACTS, q="lefe") == []
     assert_indexes_true(database)
+
+
+def test_the_sort_keys_follow_every_write_path(
+    database: Database, seller: Api, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The words' sort names and the department, through an edit, bulk SQL that changes
+    only the sort name or the postal code, and a merge (an import:
+    tests/imports/test_imports.py)."""
+    monkeypatch.setattr(listing, "FEW_MATCHES", 0)  # q reads the words in name order
+    me = seller.user_id
+    target = add_prospect(database, me, "Marin Zèbre", **address("Arcachon", "33120"))
+    source = add_prospect(database, me, "Marin Abeille", **address("Paris", "75011"))
+    other = add_prospect(database, me, "Marin Castor", **address("Lyon", "69002"))
+    reply = seller.edit(f"/api/v1/prospects/{target}", {"name": "Marin Bison"})
+    assert reply.status_code == 200, reply.json
+    assert [a["id"] for a in every_page(seller, ACCOUNTS, q="marin", sort="name", limit=1)] == [
+        source,
+        target,
+        other,
+    ]
+    assert listed_ids(seller, ACCOUNTS, postal_code="33") == [target]
+    assert_indexes_true(database)
+    with database.unit_of_work() as uow:
+        uow.session.execute(update(Account).where(Account.id == other).values(sort_name="aaa"))
+        uow.session.execute(update(Account).where(Account.id == source).values(postal_code="33000"))
+    assert_indexes_true(database)
+    assert listed_ids(seller, ACCOUNTS, postal_code="33") == [target, source]
+    assert listed_ids(seller, ACCOUNTS, postal_code="3312") == [target]
+    assert [a["id"] for a in every_page(seller, ACCOUNTS, q="marin", sort="-name")] == [
+        target,
+        source,
+        other,
+    ]
+    with database.unit_of_work() as uow:
+        merge.merge_accounts(uow, target, source, fields={"name": "source"}, expected_version=None)
+    assert_indexes_true(database)
+    assert [a["id"] for a in every_page(seller, ACCOUNTS, q="marin abei", sort="name")] == [target]
+    assert listed_ids(seller, ACCOUNTS, postal_code="75") == []
 
 
 def test_my_contacts_follow_the_accounts_owner(
