@@ -111,3 +111,50 @@ def test_a_file_that_cannot_be_read_fails(runner: CliRunner, tmp_path: Path) -> 
         ],
     )
     assert reply.exit_code != 0 and "not a JSON object" in reply.output
+
+
+def test_batches_checked_ahead_give_each_row_its_outcome_history_and_search_document(
+    runner: CliRunner, tmp_path: Path, database_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Batches of 3: each is checked while the one before is written. A row repeating a
+    row of an earlier batch is found in the database (that batch is committed), errors
+    keep their messages, and every record created has its history entry, its outbox
+    event and its search document (``search verify`` finds nothing to repair)."""
+    from records_svc.domain import imports
+    from records_svc.domain.import_models import ImportRow
+    from records_svc.domain.models import IndexEvent
+
+    monkeypatch.setattr(imports, "BATCH", 3)
+    leads = tmp_path / "salon.csv"
+    rows = [["Nom", "SIRET", "E-mail"]]
+    rows += [[f"Prospect {n}", siret(n), ""] for n in range(1, 8)]
+    rows[3][2] = "pas-un-email"  # row 4, in the first batch
+    rows.append(["Prospect 2 encore", siret(2), ""])  # row 9 repeats row 3 (first batch)
+    rows.append(["Prospect 8", siret(8), "non"])  # row 10, the last batch
+    leads.write_bytes(csv_bytes(rows))
+    done = runner.invoke(carnet, ["import", str(leads), "--entity", "prospects"])
+    assert done.exit_code == 0, done.output
+    db = Database(database_url)
+    try:
+        with db.read() as session:
+            report = {r.row: r for r in session.scalars(select(ImportRow))}
+            entries = list(session.execute(select(HistoryEntry.entity_id, HistoryEntry.action)))
+            events = list(session.scalars(select(IndexEvent.entity_id)))
+    finally:
+        db.dispose()
+    assert {n: r.outcome for n, r in report.items()} == {
+        **{n: "created" for n in (2, 3, 5, 6, 7, 8)},
+        4: "error",
+        9: "duplicate",
+        10: "error",
+    }
+    assert report[4].message == report[10].message == "E-mail : adresse e-mail invalide."
+    assert report[9].message == (
+        f"Doublon : même SIRET que « Prospect 2 » (n° {report[3].record_id}) ; rien n'a été écrit."
+    )
+    created = {r.record_id for r in report.values() if r.outcome == "created"}
+    assert len(created) == 6
+    assert sorted(entries) == sorted((i, "imported") for i in created)
+    assert sorted(events) == sorted(created)
+    verify = runner.invoke(carnet, ["search", "verify"])
+    assert verify.exit_code == 0, verify.output
