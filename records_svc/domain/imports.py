@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Iterator, Mapping
-from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
 
@@ -46,6 +46,8 @@ BATCH = 500
 #: 0.57 ms of CPU per imported row)
 PAGE_SIZE = 20
 Progress = Callable[[int, int], object]
+#: (row number, cells) of the rows of one batch
+Batch = list[tuple[int, list[Any]]]
 
 
 @dataclass(frozen=True)
@@ -197,30 +199,31 @@ def _fail(db: Database, run: ImportRun, message: str) -> str:
 
 
 def _run_batches(db: Database, run: ImportRun, sheet: Sheet, on_progress: Progress | None) -> None:
-    """Batch after batch, each checked (``prepare``) in a thread while the one before is
-    written: the checking is this process's CPU, the writing mostly PostgreSQL's (2 cores).
-    The checking reads no record and keeps the file's order, so the outcomes are those
-    of checking and writing each batch in turn."""
+    """Batch after batch, each read and checked (``prepare``) in a thread while the one
+    before is written: the reading and checking are this process's CPU, the writing
+    mostly PostgreSQL's (2 cores). The checking reads no record and keeps the file's
+    order, so the outcomes are those of checking and writing each batch in turn."""
     statistics = _Statistics(db, run)
     batches = _batches(sheet)
     checking = ThreadPoolExecutor(max_workers=1, thread_name_prefix="import-check")
     with checking as checker, db.read() as reader:
-        ahead: Future[list[Prepared]] | None = None
-        batch = next(batches, None)
-        if batch is not None:
-            ahead = checker.submit(prepare, reader, run, batch)
-        while batch is not None and ahead is not None:
-            prepared = ahead.result()
-            following = next(batches, None)
-            if following is not None:
-                ahead = checker.submit(prepare, reader, run, following)
+        ahead = checker.submit(_next_prepared, batches, reader, run)
+        while (found := ahead.result()) is not None:
+            batch, prepared = found
+            ahead = checker.submit(_next_prepared, batches, reader, run)
             _commit_batch(db, run, batch, prepared, on_progress)
             statistics.after_batch()
-            batch = following
 
 
-def _batches(sheet: Sheet) -> Iterator[list[tuple[int, list[Any]]]]:
-    batch: list[tuple[int, list[Any]]] = []
+def _next_prepared(
+    batches: Iterator[Batch], reader: Session, run: ImportRun
+) -> tuple[Batch, list[Prepared]] | None:
+    batch = next(batches, None)
+    return None if batch is None else (batch, prepare(reader, run, batch))
+
+
+def _batches(sheet: Sheet) -> Iterator[Batch]:
+    batch: Batch = []
     for row in sheet.rows():
         batch.append(row)
         if len(batch) == BATCH:
