@@ -15,6 +15,9 @@ stopped. History entries say ``imported``; the search index follows through the 
 from __future__ import annotations
 
 import logging
+import multiprocessing
+import os
+import queue
 from collections.abc import Callable, Iterator, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -45,6 +48,9 @@ BATCH = 500
 #: cost of one of 500 rows × 25 columns outweighs the round trips saved (measured: 0.73 →
 #: 0.57 ms of CPU per imported row)
 PAGE_SIZE = 20
+#: an import of at least this many rows on PostgreSQL is checked in a forked process
+#: (checking and writing then use both cores; a thread would share this one's GIL)
+CHECK_PROCESS_FROM = 5000
 Progress = Callable[[int, int], object]
 #: (row number, cells) of the rows of one batch
 Batch = list[tuple[int, list[Any]]]
@@ -199,20 +205,31 @@ def _fail(db: Database, run: ImportRun, message: str) -> str:
 
 
 def _run_batches(db: Database, run: ImportRun, sheet: Sheet, on_progress: Progress | None) -> None:
-    """Batch after batch, each read and checked (``prepare``) in a thread while the one
-    before is written: the reading and checking are this process's CPU, the writing
-    mostly PostgreSQL's (2 cores). The checking reads no record and keeps the file's
-    order, so the outcomes are those of checking and writing each batch in turn."""
+    """Batch after batch, each read and checked (``prepare``) ahead while the one before
+    is written: in a forked process for a large import on PostgreSQL (its own core, no
+    shared GIL), in a thread otherwise. The checking reads no record the writing
+    changes and keeps the file's order, so the outcomes are those of checking and
+    writing each batch in turn, wherever it runs."""
     statistics = _Statistics(db, run)
+    if db.engine.dialect.name == "postgresql" and run.total >= CHECK_PROCESS_FROM:
+        checked = _checked_in_process(db, run, sheet)
+    else:
+        checked = _checked_in_thread(db, run, sheet)
+    for batch, prepared in checked:
+        _commit_batch(db, run, batch, prepared, on_progress)
+        statistics.after_batch()
+
+
+def _checked_in_thread(
+    db: Database, run: ImportRun, sheet: Sheet
+) -> Iterator[tuple[Batch, list[Prepared]]]:
     batches = _batches(sheet)
     checking = ThreadPoolExecutor(max_workers=1, thread_name_prefix="import-check")
     with checking as checker, db.read() as reader:
         ahead = checker.submit(_next_prepared, batches, reader, run)
         while (found := ahead.result()) is not None:
-            batch, prepared = found
             ahead = checker.submit(_next_prepared, batches, reader, run)
-            _commit_batch(db, run, batch, prepared, on_progress)
-            statistics.after_batch()
+            yield found
 
 
 def _next_prepared(
@@ -220,6 +237,78 @@ def _next_prepared(
 ) -> tuple[Batch, list[Prepared]] | None:
     batch = next(batches, None)
     return None if batch is None else (batch, prepare(reader, run, batch))
+
+
+#: what the checking process sends after its last batch, or instead of one when it failed
+_END = "end"
+_FAILED = "failed"
+
+
+def _checked_in_process(
+    db: Database, run: ImportRun, sheet: Sheet
+) -> Iterator[tuple[Batch, list[Prepared]]]:
+    """The batches checked by a forked process (as the index rebuild forks its workers),
+    which reads the file and sends each batch with its checks (pickled: the refusals
+    and the prospects built, not yet added to any session). Two batches wait at most."""
+    context = multiprocessing.get_context("fork")
+    sent: multiprocessing.Queue[Any] = context.Queue(maxsize=2)
+    checker = context.Process(
+        target=_check_batches,
+        args=(db, run, sheet, sent, os.getpid()),
+        name="import-check",
+        daemon=True,
+    )
+    checker.start()
+    log.info("import %s: checked in process %s", run.job_id, checker.pid)
+    try:
+        while True:
+            try:
+                item = sent.get(timeout=1)
+            except queue.Empty:
+                if not checker.is_alive():
+                    raise RuntimeError(
+                        f"la vérification des lignes s'est arrêtée ({checker.exitcode})"
+                    ) from None
+                continue
+            if item == _END:
+                return
+            if isinstance(item, tuple) and item[0] == _FAILED:
+                raise RuntimeError(item[1])
+            yield item
+    finally:
+        if checker.is_alive():
+            checker.terminate()
+        checker.join()
+        sent.close()
+
+
+def _check_batches(
+    db: Database, run: ImportRun, sheet: Sheet, sent: multiprocessing.Queue[Any], parent: int
+) -> None:
+    """In the forked process: a database of its own (the connections inherited are the
+    parent's: left alone), each batch checked and sent; stops when the parent is gone."""
+    db.engine.dispose(close=False)
+    own = Database(db.url, current_policy=db.current_policy, current_actor=db.current_actor)
+
+    def send(item: object) -> bool:
+        while True:
+            try:
+                sent.put(item, timeout=1)
+                return True
+            except queue.Full:
+                if os.getppid() != parent:
+                    return False
+
+    try:
+        with own.read() as reader:
+            for batch in _batches(sheet):
+                if not send((batch, prepare(reader, run, batch))):
+                    return
+        send(_END)
+    except Exception as exc:
+        send((_FAILED, str(exc)))
+    finally:
+        own.dispose()
 
 
 def _batches(sheet: Sheet) -> Iterator[Batch]:

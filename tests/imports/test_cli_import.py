@@ -113,18 +113,30 @@ def test_a_file_that_cannot_be_read_fails(runner: CliRunner, tmp_path: Path) -> 
     assert reply.exit_code != 0 and "not a JSON object" in reply.output
 
 
+@pytest.mark.parametrize("checking", ["thread", "process"])
 def test_batches_checked_ahead_give_each_row_its_outcome_history_and_search_document(
-    runner: CliRunner, tmp_path: Path, database_url: str, monkeypatch: pytest.MonkeyPatch
+    runner: CliRunner,
+    tmp_path: Path,
+    database_url: str,
+    monkeypatch: pytest.MonkeyPatch,
+    caplog: pytest.LogCaptureFixture,
+    checking: str,
 ) -> None:
-    """Batches of 3: each is checked while the one before is written. A row repeating a
-    row of an earlier batch is found in the database (that batch is committed), errors
-    keep their messages, and every record created has its history entry, its outbox
-    event and its search document (``search verify`` finds nothing to repair)."""
+    """Batches of 3: each is checked while the one before is written, in a thread or (a
+    large import on PostgreSQL) in a forked process, with the same outcomes. A row
+    repeating a row of an earlier batch is found in the database (that batch is
+    committed), errors keep their messages, and every record created has its history
+    entry, its outbox event and its search document (``search verify`` finds nothing to
+    repair)."""
     from records_svc.domain import imports
     from records_svc.domain.import_models import ImportRow
     from records_svc.domain.models import IndexEvent
 
+    if checking == "process" and not database_url.startswith("postgresql"):
+        pytest.skip("the checking process is PostgreSQL's")
     monkeypatch.setattr(imports, "BATCH", 3)
+    monkeypatch.setattr(imports, "CHECK_PROCESS_FROM", 1 if checking == "process" else 10**9)
+    caplog.set_level("INFO", logger=imports.__name__)
     leads = tmp_path / "salon.csv"
     rows = [["Nom", "SIRET", "E-mail"]]
     rows += [[f"Prospect {n}", siret(n), ""] for n in range(1, 8)]
@@ -134,6 +146,8 @@ def test_batches_checked_ahead_give_each_row_its_outcome_history_and_search_docu
     leads.write_bytes(csv_bytes(rows))
     done = runner.invoke(carnet, ["import", str(leads), "--entity", "prospects"])
     assert done.exit_code == 0, done.output
+    forked = [r for r in caplog.records if "checked in process" in r.getMessage()]
+    assert len(forked) == (1 if checking == "process" else 0)
     db = Database(database_url)
     try:
         with db.read() as session:
