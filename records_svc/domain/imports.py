@@ -18,8 +18,9 @@ import logging
 import multiprocessing
 import os
 import queue
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Generator, Iterator, Mapping
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import closing
 from dataclasses import dataclass
 from typing import Any
 
@@ -215,14 +216,15 @@ def _run_batches(db: Database, run: ImportRun, sheet: Sheet, on_progress: Progre
         checked = _checked_in_process(db, run, sheet)
     else:
         checked = _checked_in_thread(db, run, sheet)
-    for batch, prepared in checked:
-        _commit_batch(db, run, batch, prepared, on_progress)
-        statistics.after_batch()
+    with closing(checked):  # a batch that fails to commit stops the checking at once
+        for batch, prepared in checked:
+            _commit_batch(db, run, batch, prepared, on_progress)
+            statistics.after_batch()
 
 
 def _checked_in_thread(
     db: Database, run: ImportRun, sheet: Sheet
-) -> Iterator[tuple[Batch, list[Prepared]]]:
+) -> Generator[tuple[Batch, list[Prepared]], None, None]:
     batches = _batches(sheet)
     checking = ThreadPoolExecutor(max_workers=1, thread_name_prefix="import-check")
     with checking as checker, db.read() as reader:
@@ -246,7 +248,7 @@ _FAILED = "failed"
 
 def _checked_in_process(
     db: Database, run: ImportRun, sheet: Sheet
-) -> Iterator[tuple[Batch, list[Prepared]]]:
+) -> Generator[tuple[Batch, list[Prepared]], None, None]:
     """The batches checked by a forked process (as the index rebuild forks its workers),
     which reads the file and sends each batch with its checks (pickled: the refusals
     and the prospects built, not yet added to any session). Two batches wait at most."""

@@ -391,12 +391,16 @@ def test_the_report_is_paged_and_filtered(seller: Api) -> None:
     assert [r["row"] for r in errors["report"]] == [2 + i for i in range(0, 30, 3)]
 
 
+@pytest.mark.parametrize("checking", ["thread", "process"])
 def test_a_crash_loses_the_batch_being_written_only(
-    seller: Api, database: Database, monkeypatch: pytest.MonkeyPatch
+    seller: Api, database: Database, monkeypatch: pytest.MonkeyPatch, checking: str
 ) -> None:
     from records_svc.domain import imports
 
+    if checking == "process" and database.engine.dialect.name != "postgresql":
+        pytest.skip("the checking process is PostgreSQL's")
     monkeypatch.setattr(imports, "BATCH", 2)
+    monkeypatch.setattr(imports, "CHECK_PROCESS_FROM", 1 if checking == "process" else 10**9)
     calls = iter(range(100))
     real = imports.process
 
