@@ -49,8 +49,9 @@ BATCH = 500
 #: cost of one of 500 rows × 25 columns outweighs the round trips saved (measured: 0.73 →
 #: 0.57 ms of CPU per imported row)
 PAGE_SIZE = 20
-#: an import of at least this many rows on PostgreSQL is checked in a forked process
-#: (checking and writing then use both cores; a thread would share this one's GIL)
+#: an import (not a dry run) of at least this many rows on PostgreSQL is checked in a
+#: forked process (checking and writing then use both cores; a thread would share this
+#: one's GIL)
 CHECK_PROCESS_FROM = 5000
 Progress = Callable[[int, int], object]
 #: (row number, cells) of the rows of one batch
@@ -208,11 +209,13 @@ def _fail(db: Database, run: ImportRun, message: str) -> str:
 def _run_batches(db: Database, run: ImportRun, sheet: Sheet, on_progress: Progress | None) -> None:
     """Batch after batch, each read and checked (``prepare``) ahead while the one before
     is written: in a forked process for a large import on PostgreSQL (its own core, no
-    shared GIL), in a thread otherwise. The checking reads no record the writing
-    changes and keeps the file's order, so the outcomes are those of checking and
-    writing each batch in turn, wherever it runs."""
+    shared GIL; not a dry run, which writes little), in a thread otherwise. The checking
+    reads no record the writing changes and keeps the file's order, so the outcomes are
+    those of checking and writing each batch in turn, wherever it runs."""
     statistics = _Statistics(db, run)
-    if db.engine.dialect.name == "postgresql" and run.total >= CHECK_PROCESS_FROM:
+    # a dry run writes little: checking is most of it, in a process or not (measured)
+    forked = not run.dry_run and run.total >= CHECK_PROCESS_FROM
+    if forked and db.engine.dialect.name == "postgresql":
         checked = _checked_in_process(db, run, sheet)
     else:
         checked = _checked_in_thread(db, run, sheet)
