@@ -123,11 +123,11 @@ def test_batches_checked_ahead_give_each_row_its_outcome_history_and_search_docu
     checking: str,
 ) -> None:
     """Batches of 3: each is checked while the one before is written, in a thread or (a
-    large import on PostgreSQL) in a forked process, with the same outcomes. A row
-    repeating a row of an earlier batch is found in the database (that batch is
-    committed), errors keep their messages, and every record created has its history
-    entry, its outbox event and its search document (``search verify`` finds nothing to
-    repair)."""
+    large import on PostgreSQL, not a dry run) in a forked process, with the same
+    outcomes. A row repeating a row of an earlier batch is found in the database (that
+    batch is committed), errors keep their messages, and every record created has its
+    history entry, its outbox event and its search document (``search verify`` finds
+    nothing to repair)."""
     from records_svc.domain import imports
     from records_svc.domain.import_models import ImportRow
     from records_svc.domain.models import IndexEvent
@@ -144,10 +144,19 @@ def test_batches_checked_ahead_give_each_row_its_outcome_history_and_search_docu
     rows.append(["Prospect 2 encore", siret(2), ""])  # row 9 repeats row 3 (first batch)
     rows.append(["Prospect 8", siret(8), "non"])  # row 10, the last batch
     leads.write_bytes(csv_bytes(rows))
+
+    def forked() -> int:
+        return sum("checked in process" in r.getMessage() for r in caplog.records)
+
+    dry = runner.invoke(carnet, ["import", str(leads), "--entity", "prospects", "--dry-run"])
+    assert dry.exit_code == 0, dry.output
+    assert (
+        "9 rows: 6 would be created, 0 would be updated, 1 duplicate(s), 2 rejected" in dry.output
+    )
+    assert forked() == 0  # a dry run, which writes little, keeps the thread
     done = runner.invoke(carnet, ["import", str(leads), "--entity", "prospects"])
     assert done.exit_code == 0, done.output
-    forked = [r for r in caplog.records if "checked in process" in r.getMessage()]
-    assert len(forked) == (1 if checking == "process" else 0)
+    assert forked() == (1 if checking == "process" else 0)
     db = Database(database_url)
     try:
         with db.read() as session:
