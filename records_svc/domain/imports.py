@@ -38,6 +38,7 @@ from records_svc.domain.import_rows import ImportRun, Prepared, prepare, process
 from records_svc.domain.models import Job, User
 from records_svc.files import FileStore
 from records_svc.job_queue import JobQueue
+from records_svc.processes import daemonic
 
 log = logging.getLogger(__name__)
 
@@ -209,12 +210,14 @@ def _fail(db: Database, run: ImportRun, message: str) -> str:
 def _run_batches(db: Database, run: ImportRun, sheet: Sheet, on_progress: Progress | None) -> None:
     """Batch after batch, each read and checked (``prepare``) ahead while the one before
     is written: in a forked process for a large import on PostgreSQL (its own core, no
-    shared GIL; not a dry run, which writes little), in a thread otherwise. The checking
+    shared GIL; not a dry run, which writes little; not in a daemonic process, such as
+    a Celery prefork worker's child, which may not fork), in a thread otherwise. The checking
     reads no record the writing changes and keeps the file's order, so the outcomes are
     those of checking and writing each batch in turn, wherever it runs."""
     statistics = _Statistics(db, run)
     # a dry run writes little: checking is most of it, in a process or not (measured)
-    forked = not run.dry_run and run.total >= CHECK_PROCESS_FROM
+    # …nor a process that may not have children (a Celery prefork worker's)
+    forked = not run.dry_run and run.total >= CHECK_PROCESS_FROM and not daemonic()
     if forked and db.engine.dialect.name == "postgresql":
         checked = _checked_in_process(db, run, sheet)
     else:

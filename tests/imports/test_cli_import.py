@@ -113,7 +113,7 @@ def test_a_file_that_cannot_be_read_fails(runner: CliRunner, tmp_path: Path) -> 
     assert reply.exit_code != 0 and "not a JSON object" in reply.output
 
 
-@pytest.mark.parametrize("checking", ["thread", "process"])
+@pytest.mark.parametrize("checking", ["thread", "process", "daemonic"])
 def test_batches_checked_ahead_give_each_row_its_outcome_history_and_search_document(
     runner: CliRunner,
     tmp_path: Path,
@@ -123,8 +123,8 @@ def test_batches_checked_ahead_give_each_row_its_outcome_history_and_search_docu
     checking: str,
 ) -> None:
     """Batches of 3: each is checked while the one before is written, in a thread or (a
-    large import on PostgreSQL, not a dry run) in a forked process, with the same
-    outcomes. A row repeating a row of an earlier batch is found in the database (that
+    large import on PostgreSQL, not a dry run, by a process that may fork) in a forked
+    process, with the same outcomes. A row repeating a row of an earlier batch is found in the database (that
     batch is committed), errors keep their messages, and every record created has its
     history entry, its outbox event and its search document (``search verify`` finds
     nothing to repair)."""
@@ -132,10 +132,14 @@ def test_batches_checked_ahead_give_each_row_its_outcome_history_and_search_docu
     from records_svc.domain.import_models import ImportRow
     from records_svc.domain.models import IndexEvent
 
-    if checking == "process" and not database_url.startswith("postgresql"):
+    if checking != "thread" and not database_url.startswith("postgresql"):
         pytest.skip("the checking process is PostgreSQL's")
     monkeypatch.setattr(imports, "BATCH", 3)
-    monkeypatch.setattr(imports, "CHECK_PROCESS_FROM", 1 if checking == "process" else 10**9)
+    monkeypatch.setattr(imports, "CHECK_PROCESS_FROM", 1 if checking != "thread" else 10**9)
+    if checking == "daemonic":  # a Celery prefork worker's child may not fork: a thread
+        import multiprocessing
+
+        monkeypatch.setattr(multiprocessing.current_process(), "daemon", True)
     caplog.set_level("INFO", logger=imports.__name__)
     leads = tmp_path / "salon.csv"
     rows = [["Nom", "SIRET", "E-mail"]]
