@@ -7,7 +7,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine, create_engine, event, make_url
+from sqlalchemy import Engine, create_engine, event, insert, make_url
 from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.orm.exc import StaleDataError
 
@@ -89,11 +89,13 @@ class UnitOfWork:
         self._record_index_events([(entity, entity_id)])
 
     def _record_index_events(self, targets: list[tuple[str, int]]) -> None:
-        rows = [IndexEvent(entity=e, entity_id=i) for e, i in targets]
-        if rows:
-            self.session.add_all(rows)
-            self.session.flush()
-            self._index_event_ids.extend(row.id for row in rows)
+        if not targets:
+            return
+        rows = [{"entity": e, "entity_id": i} for e, i in targets]
+        # one multi-row statement with its ids back (an import's batch: hundreds of rows)
+        self.session.flush()
+        stmt = insert(IndexEvent).returning(IndexEvent.id)
+        self._index_event_ids.extend(self.session.connection().execute(stmt, rows).scalars())
 
     def commit(self) -> None:
         self.session.flush()

@@ -5,7 +5,6 @@ from __future__ import annotations
 import logging
 import multiprocessing
 import os
-import sys
 import threading
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Sequence
@@ -20,6 +19,7 @@ from records_svc.composition import Components
 from records_svc.db import Database
 from records_svc.domain import outbox, snapshots
 from records_svc.job_queue import INDEX_EVENTS_TASK
+from records_svc.processes import daemonic
 from search_svc.backends.base import Rebuild, SearchBackend, SearchDocument
 from workers import indexing
 from workers.indexing import HEAL_INDEX_TASK
@@ -126,20 +126,10 @@ def reindex(
 PARALLEL_FROM = 20_000
 
 
-def _daemonic() -> bool:
-    """Whether this process may not have children: a daemonic process of the standard
-    library's or of billiard's (a Celery prefork worker's child)."""
-    if multiprocessing.current_process().daemon:
-        return True
-    billiard = sys.modules.get("billiard.process")
-    current = getattr(billiard, "current_process", None)
-    return bool(current is not None and getattr(current(), "daemon", False))
-
-
 def _default_processes(db: Database) -> int:
     """One process per core for a large rebuild; none where a process may not have children
     (a daemonic one, such as a Celery prefork worker) or for a small database."""
-    if _daemonic():
+    if daemonic():
         return 1
     cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
     if not cores or cores < 2:

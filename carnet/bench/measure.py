@@ -17,6 +17,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import sqlalchemy
+
 from carnet.bench.queries import Query
 
 
@@ -100,6 +102,33 @@ def _cpu(pid: int) -> float:
     except OSError:
         return 0.0
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def postgres_backends_cpu(engine: sqlalchemy.Engine) -> dict[int, float] | None:
+    """CPU seconds so far of each PostgreSQL backend serving ``engine``'s database (client
+    connections), or None when the server is not on this machine (its processes unseen).
+
+    What a write costs PostgreSQL, which a busy machine's wall clock hides: difference two
+    readings (a backend that appeared in between counts from zero; one that closed in
+    between is missing, so the difference is a lower bound)."""
+    with engine.connect() as conn:
+        pids = list(
+            conn.scalars(
+                sqlalchemy.text(
+                    "SELECT pid FROM pg_stat_activity "
+                    "WHERE datname = current_database() AND backend_type = 'client backend'"
+                )
+            )
+        )
+    found: dict[int, float] = {}
+    for pid in pids:
+        try:
+            if Path(f"/proc/{pid}/comm").read_text().strip() != "postgres":
+                return None
+        except OSError:
+            return None
+        found[pid] = _cpu(pid)
+    return found
 
 
 def _children(pid: int) -> list[int]:

@@ -14,6 +14,18 @@ class DomainError(Exception):
         self.errors = errors or []
         self.extra = extra
 
+    def __reduce__(self) -> tuple[Any, ...]:
+        """Pickled whole (an import's checking process sends its refusals): the default
+        would call ``__init__`` again with ``args`` alone."""
+        return (_restored, (type(self), self.args, self.__dict__))
+
+
+def _restored(cls: type[DomainError], args: tuple[Any, ...], state: dict[str, Any]) -> DomainError:
+    error = cls.__new__(cls)
+    error.args = args
+    error.__dict__.update(state)
+    return error
+
 
 class NotFoundError(DomainError):
     status = 404

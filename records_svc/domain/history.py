@@ -25,7 +25,7 @@ from decimal import Decimal
 from functools import cache
 from typing import Any
 
-from sqlalchemy import delete, inspect, select
+from sqlalchemy import delete, insert, inspect, select
 from sqlalchemy.orm import InstanceState, Session
 
 from config.logs import current_request_id
@@ -251,8 +251,22 @@ def write_pending(session: Session) -> None:
         return
     actor, request_id = actor_of(session), current_request_id()
     gone = set(notes.tombstones)
-    rows: list[HistoryEntry] = []
+    rows: list[dict[str, Any]] = []
     merged_changes: dict[tuple[str, int], list[dict[str, Any]]] = {}
+
+    def entry(entity: str, entity_id: int, action: str, **values: Any) -> None:
+        rows.append(
+            {
+                "entity": entity,
+                "entity_id": entity_id,
+                "action": action,
+                "changes": values.get("changes") or [],
+                "detail": values.get("detail"),
+                "user_id": values.get("user_id", actor),
+                "request_id": request_id,
+            }
+        )
+
     for record in notes.records.values():
         if (record.entity, record.obj.id) in gone or not _persistent(record.obj):
             continue
@@ -265,49 +279,32 @@ def write_pending(session: Session) -> None:
             merged_changes[(record.entity, record.obj.id)] = changes
         elif record.created:
             created = IMPORTED if session.info.get(_TAG) == IMPORTED else CREATED
-            rows.append(HistoryEntry(entity=record.entity, entity_id=record.obj.id, action=created))
+            entry(record.entity, record.obj.id, created)
         elif changes:
-            action = _action(session, record)
-            rows.append(
-                HistoryEntry(
-                    entity=record.entity, entity_id=record.obj.id, action=action, changes=changes
-                )
-            )
+            entry(record.entity, record.obj.id, _action(session, record), changes=changes)
     for (entity, entity_id), detail in notes.merges.items():
         if (entity, entity_id) not in gone:
-            rows.append(
-                HistoryEntry(
-                    entity=entity,
-                    entity_id=entity_id,
-                    action=MERGED,
-                    changes=merged_changes.get((entity, entity_id), []),
-                    detail=detail,
-                )
-            )
+            changes = merged_changes.get((entity, entity_id), [])
+            entry(entity, entity_id, MERGED, changes=changes, detail=detail)
     for event in notes.documents:
         if event.owner in gone:
             continue
         document = event.document
-        rows.append(
-            HistoryEntry(
-                entity=event.owner[0],
-                entity_id=event.owner[1],
-                action=event.action,
-                detail={"document_id": document.id, "name": document.name},
-                # an edition's worker acts for whoever asked for it
-                user_id=actor if actor is not None else document.uploaded_by,
-            )
+        entry(
+            event.owner[0],
+            event.owner[1],
+            event.action,
+            detail={"document_id": document.id, "name": document.name},
+            # an edition's worker acts for whoever asked for it
+            user_id=actor if actor is not None else document.uploaded_by,
         )
-    for row in rows:
-        row.changes = row.changes or []
-        if row.user_id is None:
-            row.user_id = actor
-        row.request_id = request_id
     for tombstone in notes.tombstones.values():
         tombstone.user_id, tombstone.request_id = actor, request_id
     session.info[_WRITING] = True
     try:
-        session.add_all([*rows, *notes.tombstones.values()])
+        if rows:  # one multi-row statement (an import writes hundreds per transaction)
+            session.connection().execute(insert(HistoryEntry), rows)
+        session.add_all(notes.tombstones.values())
         for entity, entity_id in gone:
             session.execute(
                 delete(HistoryEntry).where(

@@ -57,20 +57,68 @@ class Outcome:
     record: Account | Contact | None = None
 
 
-def process(uow: UnitOfWork, run: ImportRun, batch: list[tuple[int, list[Any]]]) -> list[Outcome]:
-    parsed = [mapping_.body(cells, run.columns, run.mapping, run.known) for _, cells in batch]
-    for data, keys in parsed:  # a prospect's SIRET is a field, and its first matching key
+@dataclass
+class Prepared:
+    """What a row needs of no database: its body, its matching keys, the body through the
+    API's request schema and, for a prospect, the record built and validated from it.
+    Each is kept with the refusal it raised, given back where the API would raise it
+    (``loaded``, ``built``): checking a batch while the one before is written changes
+    no row's outcome or message."""
+
+    data: dict[str, Any]
+    keys: dict[str, str]
+    _loaded: dict[str, Any] | DomainError
+    _built: Account | DomainError | None = None
+
+    def loaded(self) -> dict[str, Any]:
+        if isinstance(self._loaded, DomainError):
+            raise self._loaded
+        return self._loaded
+
+    def built(self) -> Account | None:
+        if isinstance(self._built, DomainError):
+            raise self._built
+        return self._built
+
+
+def prepare(session: Session, run: ImportRun, batch: list[tuple[int, list[Any]]]) -> list[Prepared]:
+    """Check a batch's rows as far as no record is read: ``session`` is only read from,
+    and never the one the batch is written with (this runs beside the writing)."""
+    schema = _account_schema() if run.entity == PROSPECTS else _contact_schema()
+    prepared = []
+    for _number, cells in batch:
+        data, keys = mapping_.body(cells, run.columns, run.mapping, run.known)
+        # a prospect's SIRET is a field, and its first matching key
         siret = _siret_key(data.get("siret")) if run.entity == PROSPECTS else None
         if siret:
             data["siret"] = keys["siret"] = siret
-    if run.entity == PROSPECTS:
-        matcher: _Matcher = _ProspectMatcher(uow.session, run, [keys for _, keys in parsed])
-    else:
-        matcher = _ContactMatcher(uow.session, run, [keys for _, keys in parsed])
-    outcomes = []
-    for (number, _cells), (data, keys) in zip(batch, parsed, strict=True):
         try:
-            outcomes.append(matcher.row(uow, number, data, keys))
+            row = Prepared(data, keys, _load(schema, data))
+        except DomainError as exc:
+            row = Prepared(data, keys, exc)
+        if run.entity == PROSPECTS and not isinstance(row._loaded, DomainError):
+            try:
+                row._built = accounts.new_prospect(
+                    session, run.user_id, row._loaded, definitions=run.definitions["prospect"]
+                )
+            except DomainError as exc:
+                row._built = exc
+        prepared.append(row)
+    return prepared
+
+
+def process(
+    uow: UnitOfWork, run: ImportRun, batch: list[tuple[int, list[Any]]], prepared: list[Prepared]
+) -> list[Outcome]:
+    keys = [row.keys for row in prepared]
+    if run.entity == PROSPECTS:
+        matcher: _Matcher = _ProspectMatcher(uow.session, run, keys)
+    else:
+        matcher = _ContactMatcher(uow.session, run, keys)
+    outcomes = []
+    for (number, _cells), row in zip(batch, prepared, strict=True):
+        try:
+            outcomes.append(matcher.row(uow, number, row))
         except DomainError as exc:  # a 422 (or 409, 404…) the API would have answered
             found = exc.errors or [{"field": "", "code": "invalid", "message": exc.detail}]
             errors = report.with_codes(found, run.known)
@@ -103,9 +151,7 @@ class _Matcher:
         self.session = session
         self.run = run
 
-    def row(
-        self, uow: UnitOfWork, number: int, data: dict[str, Any], keys: dict[str, str]
-    ) -> Outcome:
+    def row(self, uow: UnitOfWork, number: int, prepared: Prepared) -> Outcome:
         raise NotImplementedError
 
     def _earlier(self, keys: Sequence[tuple[str, str]]) -> int | None:
@@ -140,7 +186,6 @@ def _siret_key(value: str | None) -> str | None:
 class _ProspectMatcher(_Matcher):
     def __init__(self, session: Session, run: ImportRun, keys: list[dict[str, str]]) -> None:
         super().__init__(session, run)
-        self.schema = _account_schema()
         self.by_id = self._accounts(Account.id, {_int(k.get("id")) for k in keys} - {None})
         self.by_siret = self._accounts(Account.siret, {k.get("siret") for k in keys} - {None})
         self.by_ref = self._accounts(
@@ -156,10 +201,9 @@ class _ProspectMatcher(_Matcher):
             found.setdefault(getattr(account, column.key), account)
         return found
 
-    def row(
-        self, uow: UnitOfWork, number: int, data: dict[str, Any], keys: dict[str, str]
-    ) -> Outcome:
-        loaded = _load(self.schema, data)
+    def row(self, uow: UnitOfWork, number: int, prepared: Prepared) -> Outcome:
+        keys = prepared.keys
+        loaded = prepared.loaded()
         found, match = self._match(keys)
         if found is None:
             file_keys = [(k, str(keys[k])) for k in ("siret", "external_ref") if keys.get(k)]
@@ -171,9 +215,8 @@ class _ProspectMatcher(_Matcher):
                     "rien n'a été écrit.",
                     [{"field": file_keys[0][0], "code": "duplicate", "message": "earlier row"}],
                 )
-            account = accounts.new_prospect(
-                self.session, self.run.user_id, loaded, definitions=self.run.definitions["prospect"]
-            )
+            account = prepared.built()
+            assert account is not None
             self._note(file_keys, number)
             if not self.run.dry_run:
                 self.session.add(account)
@@ -217,7 +260,6 @@ class _ProspectMatcher(_Matcher):
 class _ContactMatcher(_Matcher):
     def __init__(self, session: Session, run: ImportRun, keys: list[dict[str, str]]) -> None:
         super().__init__(session, run)
-        self.schema = _contact_schema()
         self.accounts: dict[tuple[str, Any], list[Account]] = {}
         wanted: dict[str, tuple[Any, set[Any]]] = {
             "account.id": (Account.id, {_int(k.get("account.id")) for k in keys} - {None}),
@@ -273,11 +315,10 @@ class _ContactMatcher(_Matcher):
             [{"field": "account.id", "code": "required", "message": "is required"}]
         )
 
-    def row(
-        self, uow: UnitOfWork, number: int, data: dict[str, Any], keys: dict[str, str]
-    ) -> Outcome:
+    def row(self, uow: UnitOfWork, number: int, prepared: Prepared) -> Outcome:
+        data, keys = prepared.data, prepared.keys
         account = self._account(keys)
-        loaded = _load(self.schema, data)
+        loaded = prepared.loaded()
         contact_id = _int(keys.get("id"))
         if contact_id is not None:
             found = self.by_id.get(contact_id)

@@ -124,6 +124,8 @@ def test_bench_imports_quick_imports_the_file_and_its_baseline(tmp_path: Path) -
         counts = run["counts"]
         assert counts["duplicate"] == 20 and counts["error"] >= 20 and counts["updated"] == 0
         assert sum(counts.values()) == 2000
+        assert "postgres_cpu_ms_per_row" in run, name  # None when PostgreSQL runs elsewhere
+        assert run["checking_process_cpu_ms_per_row"] >= 0, name
     assert result["dry_run"]["counts"] == result["import"]["counts"]
     assert result["ratios"]["import_over_api_posts"] > 0
     assert "import_rows_per_s" in result["targets"]

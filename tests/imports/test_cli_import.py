@@ -111,3 +111,77 @@ def test_a_file_that_cannot_be_read_fails(runner: CliRunner, tmp_path: Path) -> 
         ],
     )
     assert reply.exit_code != 0 and "not a JSON object" in reply.output
+
+
+@pytest.mark.parametrize("checking", ["thread", "process", "daemonic"])
+def test_batches_checked_ahead_give_each_row_its_outcome_history_and_search_document(
+    runner: CliRunner,
+    tmp_path: Path,
+    database_url: str,
+    monkeypatch: pytest.MonkeyPatch,
+    caplog: pytest.LogCaptureFixture,
+    checking: str,
+) -> None:
+    """Batches of 3: each is checked while the one before is written, in a thread or (a
+    large import on PostgreSQL, not a dry run, by a process that may fork) in a forked
+    process, with the same outcomes. A row repeating a row of an earlier batch is found in the database (that
+    batch is committed), errors keep their messages, and every record created has its
+    history entry, its outbox event and its search document (``search verify`` finds
+    nothing to repair)."""
+    from records_svc.domain import imports
+    from records_svc.domain.import_models import ImportRow
+    from records_svc.domain.models import IndexEvent
+
+    if checking != "thread" and not database_url.startswith("postgresql"):
+        pytest.skip("the checking process is PostgreSQL's")
+    monkeypatch.setattr(imports, "BATCH", 3)
+    monkeypatch.setattr(imports, "CHECK_PROCESS_FROM", 1 if checking != "thread" else 10**9)
+    if checking == "daemonic":  # a Celery prefork worker's child may not fork: a thread
+        import multiprocessing
+
+        monkeypatch.setattr(multiprocessing.current_process(), "daemon", True)
+    caplog.set_level("INFO", logger=imports.__name__)
+    leads = tmp_path / "salon.csv"
+    rows = [["Nom", "SIRET", "E-mail"]]
+    rows += [[f"Prospect {n}", siret(n), ""] for n in range(1, 8)]
+    rows[3][2] = "pas-un-email"  # row 4, in the first batch
+    rows.append(["Prospect 2 encore", siret(2), ""])  # row 9 repeats row 3 (first batch)
+    rows.append(["Prospect 8", siret(8), "non"])  # row 10, the last batch
+    leads.write_bytes(csv_bytes(rows))
+
+    def forked() -> int:
+        return sum("checked in process" in r.getMessage() for r in caplog.records)
+
+    dry = runner.invoke(carnet, ["import", str(leads), "--entity", "prospects", "--dry-run"])
+    assert dry.exit_code == 0, dry.output
+    assert (
+        "9 rows: 6 would be created, 0 would be updated, 1 duplicate(s), 2 rejected" in dry.output
+    )
+    assert forked() == 0  # a dry run, which writes little, keeps the thread
+    done = runner.invoke(carnet, ["import", str(leads), "--entity", "prospects"])
+    assert done.exit_code == 0, done.output
+    assert forked() == (1 if checking == "process" else 0)
+    db = Database(database_url)
+    try:
+        with db.read() as session:
+            report = {r.row: r for r in session.scalars(select(ImportRow))}
+            entries = list(session.execute(select(HistoryEntry.entity_id, HistoryEntry.action)))
+            events = list(session.scalars(select(IndexEvent.entity_id)))
+    finally:
+        db.dispose()
+    assert {n: r.outcome for n, r in report.items()} == {
+        **{n: "created" for n in (2, 3, 5, 6, 7, 8)},
+        4: "error",
+        9: "duplicate",
+        10: "error",
+    }
+    assert report[4].message == report[10].message == "E-mail : adresse e-mail invalide."
+    assert report[9].message == (
+        f"Doublon : même SIRET que « Prospect 2 » (n° {report[3].record_id}) ; rien n'a été écrit."
+    )
+    created = {r.record_id for r in report.values() if r.outcome == "created"}
+    assert len(created) == 6
+    assert sorted(entries) == sorted((i, "imported") for i in created)
+    assert sorted(events) == sorted(created)
+    verify = runner.invoke(carnet, ["search", "verify"])
+    assert verify.exit_code == 0, verify.output

@@ -393,12 +393,16 @@ def test_the_report_is_paged_and_filtered(seller: Api) -> None:
     assert [r["row"] for r in errors["report"]] == [2 + i for i in range(0, 30, 3)]
 
 
+@pytest.mark.parametrize("checking", ["thread", "process"])
 def test_a_crash_loses_the_batch_being_written_only(
-    seller: Api, database: Database, monkeypatch: pytest.MonkeyPatch
+    seller: Api, database: Database, monkeypatch: pytest.MonkeyPatch, checking: str
 ) -> None:
     from records_svc.domain import imports
 
+    if checking == "process" and database.engine.dialect.name != "postgresql":
+        pytest.skip("the checking process is PostgreSQL's")
     monkeypatch.setattr(imports, "BATCH", 2)
+    monkeypatch.setattr(imports, "CHECK_PROCESS_FROM", 1 if checking == "process" else 10**9)
     calls = iter(range(100))
     real = imports.process
 
@@ -454,3 +458,44 @@ def test_imported_accounts_are_in_the_lists_indexes(seller: Api, database: Datab
     query = {"q": "marin", "sort": "name", "postal_code": "33", "limit": 1}
     listed = every_page(seller, f"{API}/accounts", **query)
     assert [a["name"] for a in listed] == ["Marin Abeille", "Marin Dauphin"]
+
+
+def test_a_checking_process_that_stops_fails_the_import_after_the_last_batch_written(
+    seller: Api, database: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """On PostgreSQL a large import is checked in a forked process: when it stops, the
+    job fails after the last batch written, which stays imported, as after a crash."""
+    from records_svc.domain import imports
+
+    if database.engine.dialect.name != "postgresql":
+        pytest.skip("the checking process is PostgreSQL's")
+    monkeypatch.setattr(imports, "BATCH", 2)
+    monkeypatch.setattr(imports, "CHECK_PROCESS_FROM", 1)
+    calls = iter(range(100))
+    real = imports.prepare
+
+    def check_then_stop(*args: Any, **kwargs: Any) -> Any:
+        if next(calls) == 1:  # the second batch, in the forked process
+            raise RuntimeError("mémoire épuisée")
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(imports, "prepare", check_then_stop)
+    rows = [["Nom", "SIRET"], *[[f"Prospect {n}", siret(n)] for n in range(5)]]
+    body = post_import(seller, csv_bytes(rows)).json
+    assert body["state"] == "failed"
+    assert body["error"] == "L'import s'est arrêté après la ligne 2 : mémoire épuisée"
+    assert outcomes(body) == {2: "created", 3: "created"}
+    names = [p["name"] for p in seller.get(f"{API}/prospects?sort=name").json["items"]]
+    assert names == ["Prospect 0", "Prospect 1"]
+
+
+def test_a_refusal_crosses_processes_whole() -> None:
+    """The checking process sends its refusals pickled: fields, codes and messages kept."""
+    import pickle
+
+    from records_svc.domain.errors import FieldValidationError
+
+    refused = FieldValidationError([{"field": "siret", "code": "invalid", "message": "bad"}])
+    back = pickle.loads(pickle.dumps(refused))
+    assert type(back) is FieldValidationError
+    assert (back.errors, back.detail, back.args) == (refused.errors, refused.detail, refused.args)

@@ -1,7 +1,7 @@
 """index events name their record only: ``version`` and ``op`` go
 
 Revision ID: 0019_outbox_columns
-Revises: 0017_list_sort_keys
+Revises: 0018_import_speed
 Create Date: 2026-12-01 22:10:00
 
 An event said which version it was written for and whether the record was written
@@ -16,7 +16,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0019_outbox_columns"
-down_revision = "0017_list_sort_keys"
+down_revision = "0018_import_speed"
 branch_labels = None
 depends_on = None
 
