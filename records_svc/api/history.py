@@ -16,7 +16,6 @@ from records_svc.api.history_schemas import (
     deleted_repr,
     entry_repr,
 )
-from records_svc.api.opportunity_reprs import action_repr
 from records_svc.api.schemas import PageArgsSchema
 from records_svc.domain import history_log
 from records_svc.domain.documents import Owner
@@ -77,7 +76,7 @@ def export_contact(contact_id: int) -> tuple[dict[str, Any], int, dict[str, str]
         owner = Owner("contact", contact_id)
         body = {
             "contact": data.contact,
-            "actions": [action_repr(action) for action in data.actions],
+            "actions": data.actions,
             "documents": [document_repr(document, owner) for document in data.documents],
             "history": [entry_repr(entry) for entry in data.history],
             "exported_at": iso(utcnow()),

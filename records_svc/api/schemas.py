@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
+from decimal import Decimal
 from typing import Any
 
 from marshmallow import EXCLUDE, RAISE, Schema, fields, missing, pre_dump, validate
@@ -179,6 +180,49 @@ class ComputedNested(_Computed, fields.Nested):
 
 class ComputedString(_Computed, fields.String):
     pass
+
+
+class ComputedInteger(_Computed, fields.Integer):
+    pass
+
+
+class ComputedBoolean(_Computed, fields.Boolean):
+    pass
+
+
+class ComputedList(_Computed, fields.List):
+    pass
+
+
+class Day(fields.String):
+    """A calendar date as the API writes it: YYYY-MM-DD (a string stays as it is)."""
+
+    def _serialize(self, value: Any, attr: str | None, obj: Any, **kwargs: Any) -> Any:
+        if isinstance(value, date):
+            value = value.isoformat()
+        return super()._serialize(value, attr, obj, **kwargs)
+
+
+def money(value: Decimal) -> str:
+    """An amount as the API writes it: a string with two decimals ("12500.00")."""
+    return f"{value:.2f}"
+
+
+class Amount(fields.String):
+    """An exact amount, written as a string with two decimals."""
+
+    def _serialize(self, value: Any, attr: str | None, obj: Any, **kwargs: Any) -> Any:
+        return None if value is None else money(value)
+
+
+class Amounts(fields.Dict):
+    """Amounts by currency, currencies in alphabetical order, each written like ``Amount``."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(keys=fields.String(), values=fields.String(), **kwargs)
+
+    def _serialize(self, value: Any, attr: str | None, obj: Any, **kwargs: Any) -> Any:
+        return {currency: money(amount) for currency, amount in sorted(value.items())}
 
 
 def account_links(account: Any) -> dict[str, str]:
