@@ -6,8 +6,8 @@ from typing import Any
 
 from flask_smorest import Blueprint
 
+from records_svc.api import documents
 from records_svc.api.common import API, iso, login_required, services
-from records_svc.api.documents import document_repr
 from records_svc.api.history_schemas import (
     DeletedArgsSchema,
     DeletedPageSchema,
@@ -77,7 +77,7 @@ def export_contact(contact_id: int) -> tuple[dict[str, Any], int, dict[str, str]
         body = {
             "contact": data.contact,
             "actions": data.actions,
-            "documents": [document_repr(document, owner) for document in data.documents],
+            "documents": documents.shown(data.documents, owner),
             "history": [entry_repr(entry) for entry in data.history],
             "exported_at": iso(utcnow()),
         }
