@@ -12,12 +12,12 @@ from marshmallow import Schema, ValidationError, fields, validate
 from httpkit.error_codes import code_of_message, field_error
 from httpkit.tokens import current_principal
 from records_svc.api.common import API, etag, expected_version, iso, login_required, services
-from records_svc.api.jobs import JobSchema, job_repr
+from records_svc.api.jobs import JobSchema, job_path
 from records_svc.api.schemas import page_of, record_id
 from records_svc.domain import tracked_jobs
 from records_svc.domain.documents import sanitise_name
 from records_svc.domain.errors import FieldValidationError, NotFoundError
-from records_svc.domain.models import EditionTemplate
+from records_svc.domain.models import EditionTemplate, Job
 from records_svc.domain.rights import MANAGE_TEMPLATES
 from records_svc.editions import printing, render
 from records_svc.editions import templates as templates_domain
@@ -25,6 +25,7 @@ from records_svc.editions import templates as templates_domain
 blp = Blueprint("editions", __name__, url_prefix=API, description="Editions")
 
 Reply = tuple[dict[str, Any], int, dict[str, str]]
+JobReply = tuple[Job, int, dict[str, str]]
 
 
 class TemplateWriteSchema(Schema):
@@ -199,7 +200,7 @@ def template_file(template_id: int) -> Response:
     )
 
 
-def _print(kind: str, record_id: int, args: dict[str, Any]) -> Reply:
+def _print(kind: str, record_id: int, args: dict[str, Any]) -> JobReply:
     svc = services()
     with svc.db.unit_of_work() as uow:
         job = printing.start_edition(
@@ -213,8 +214,7 @@ def _print(kind: str, record_id: int, args: dict[str, Any]) -> Reply:
         )
         job_id = job.id
     with svc.db.read() as session:  # eager jobs have already run: report their state
-        body = job_repr(tracked_jobs.get_job(session, job_id))
-    return body, 202, {"Location": body["links"]["self"]}
+        return tracked_jobs.get_job(session, job_id), 202, {"Location": job_path(job_id)}
 
 
 def _edition_route(kind: str) -> None:
@@ -222,7 +222,7 @@ def _edition_route(kind: str) -> None:
     @login_required()
     @blp.arguments(EditionRequestSchema)
     @blp.response(202, JobSchema)
-    def print_record(args: dict[str, Any], record_id: int) -> Reply:
+    def print_record(args: dict[str, Any], record_id: int) -> JobReply:
         """Print the record through a template of its kind: a job on the editions queue."""
         return _print(kind, record_id, args)
 
