@@ -194,6 +194,10 @@ class ComputedList(_Computed, fields.List):
     pass
 
 
+class ComputedDict(_Computed, fields.Dict):
+    pass
+
+
 class Day(fields.String):
     """A calendar date as the API writes it: YYYY-MM-DD (a string stays as it is)."""
 
@@ -371,10 +375,12 @@ class AccountListArgsSchema(ListArgsSchema):
     pass
 
 
-class UserSchema(Schema):
+class UserSchema(ShownSchema):
+    """A user in a picker, dumped from the model object (no display name: the username)."""
+
     id = fields.Integer()
     username = fields.String()
-    display_name = fields.String()
+    display_name = ComputedString(of=lambda user: user.display_name or user.username)
 
 
 class UserListSchema(Schema):
