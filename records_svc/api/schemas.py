@@ -403,7 +403,9 @@ class TokenSchema(Schema):
     expires_in = fields.Integer()
 
 
-class FieldDefinitionSchema(Schema):
+class FieldDefinitionSchema(ShownSchema):
+    """A field definition, dumped from the model object."""
+
     id = fields.Integer()
     entity = fields.String()
     key = fields.String()
@@ -417,12 +419,12 @@ class FieldDefinitionSchema(Schema):
     max_length = fields.Integer(allow_none=True)
 
 
-class FieldTabSchema(Schema):
+class FieldTabSchema(ShownSchema):
     name = fields.String()
     fields = fields.List(fields.Nested(FieldDefinitionSchema))  # type: ignore[assignment]
 
 
-class FieldLibrarySchema(Schema):
+class FieldLibrarySchema(ShownSchema):
     entity = fields.String()
     tabs = fields.List(fields.Nested(FieldTabSchema))
     items = fields.List(fields.Nested(FieldDefinitionSchema))
