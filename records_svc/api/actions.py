@@ -11,7 +11,6 @@ from httpkit.tokens import current_principal
 from records_svc.api.common import API, etag, expected_version, login_required
 from records_svc.api.common import services as svc
 from records_svc.api.lists import check_query, user_id_of
-from records_svc.api.opportunity_reprs import action_repr
 from records_svc.api.opportunity_schemas import (
     ActionCreateSchema,
     ActionEditSchema,
@@ -26,12 +25,11 @@ from records_svc.domain.opportunity_models import Action
 
 blp = Blueprint("actions", __name__, url_prefix=API, description="Actions (activities)")
 
-Reply = tuple[dict[str, Any], int, dict[str, str]]
+Reply = tuple[Action, int, dict[str, str]]
 
 
 def _created(action: Action) -> Reply:
-    body = action_repr(action)
-    return body, 201, {**etag(action.version), "Location": body["links"]["self"]}
+    return action, 201, {**etag(action.version), "Location": f"{API}/actions/{action.id}"}
 
 
 @blp.route("/opportunities/<id:opportunity_id>/actions", methods=["GET"])
@@ -43,7 +41,7 @@ def opportunity_actions(args: dict[str, Any], opportunity_id: int) -> dict[str, 
         rows, next_cursor = actions.opportunity_actions(
             session, opportunity_id, cursor=args.get("cursor"), limit=args["limit"]
         )
-        return {"items": [action_repr(a) for a in rows], "next_cursor": next_cursor}
+        return {"items": rows, "next_cursor": next_cursor}
 
 
 @blp.route("/opportunities/<id:opportunity_id>/actions", methods=["POST"])
@@ -75,7 +73,7 @@ def _record_routes(segment: str, kind: str) -> None:
                 cursor=args.get("cursor"),
                 limit=args["limit"],
             )
-            return {"items": [action_repr(a) for a in rows], "next_cursor": next_cursor}
+            return {"items": rows, "next_cursor": next_cursor}
 
     @blp.route(
         f"/{segment}/<id:record_id>/actions", methods=["POST"], endpoint=f"add_{kind}_action"
@@ -114,7 +112,7 @@ def list_actions(args: dict[str, Any]) -> dict[str, Any]:
         rows, next_cursor = actions.list_actions(
             session, query, cursor=args.get("cursor"), limit=args["limit"]
         )
-        return {"items": [action_repr(a) for a in rows], "next_cursor": next_cursor}
+        return {"items": rows, "next_cursor": next_cursor}
 
 
 @blp.route("/actions/<id:action_id>", methods=["GET"])
@@ -123,7 +121,7 @@ def list_actions(args: dict[str, Any]) -> dict[str, Any]:
 def get_action(action_id: int) -> Reply:
     with svc().db.read() as session:
         action = actions.get_action(session, action_id)
-        return action_repr(action), 200, etag(action.version)
+        return action, 200, etag(action.version)
 
 
 @blp.route("/actions/<id:action_id>", methods=["PATCH", "PUT"])
@@ -134,7 +132,7 @@ def edit_action(data: dict[str, Any], action_id: int) -> Reply:
     version = expected_version(request.headers.get("If-Match"))
     with svc().db.unit_of_work() as uow:
         action = actions.update_action(uow, action_id, data, expected_version=version)
-        return action_repr(action), 200, etag(action.version)
+        return action, 200, etag(action.version)
 
 
 @blp.route("/actions/<id:action_id>/done", methods=["POST"])
@@ -144,7 +142,7 @@ def mark_action_done(action_id: int) -> Reply:
     version = expected_version(request.headers.get("If-Match"), required=False)
     with svc().db.unit_of_work() as uow:
         action = actions.mark_done(uow, action_id, expected_version=version)
-        return action_repr(action), 200, etag(action.version)
+        return action, 200, etag(action.version)
 
 
 @blp.route("/actions/<id:action_id>", methods=["DELETE"])

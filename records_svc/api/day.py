@@ -5,11 +5,11 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from flask import Response, request, url_for
+from flask import Response, request
 from flask_smorest import Blueprint
 
 from httpkit.tokens import current_principal
-from records_svc.api.common import API, etag, expected_version, iso, login_required, services
+from records_svc.api.common import API, Shown, etag, expected_version, login_required, services
 from records_svc.api.day_schemas import (
     CalendarFeedSchema,
     ViewCreateSchema,
@@ -20,11 +20,11 @@ from records_svc.api.day_schemas import (
 )
 from records_svc.api.schemas import UserListSchema
 from records_svc.domain import calendar_feeds, users, views
-from records_svc.domain.list_models import CalendarFeed, SavedView
+from records_svc.domain.list_models import SavedView
 
 blp = Blueprint("day", __name__, url_prefix=API, description="Owners, saved views, calendar")
 
-Reply = tuple[dict[str, Any], int, dict[str, str]]
+Reply = tuple[SavedView, int, dict[str, str]]
 
 
 @blp.route("/users", methods=["GET"])
@@ -33,32 +33,10 @@ Reply = tuple[dict[str, Any], int, dict[str, str]]
 def list_users() -> dict[str, Any]:
     """Active users, for owner and assignee pickers."""
     with services().db.read() as session:
-        found = users.list_active_users(session)
-        return {
-            "items": [
-                {"id": u.id, "username": u.username, "display_name": u.display_name or u.username}
-                for u in found
-            ]
-        }
+        return {"items": users.list_active_users(session)}
 
 
 # --- saved views ---------------------------------------------------------------------------
-
-
-def view_repr(view: SavedView) -> dict[str, Any]:
-    return {
-        "id": view.id,
-        "name": view.name,
-        "entity": view.entity,
-        "filters": view.filters or {},
-        "sort": view.sort,
-        "shared": bool(view.shared),
-        "owner_id": view.user_id,
-        "mine": view.user_id == current_principal().user_id,
-        "version": view.version,
-        "created_at": iso(view.created_at),
-        "updated_at": iso(view.updated_at),
-    }
 
 
 @blp.route("/views", methods=["GET"])
@@ -69,7 +47,7 @@ def list_views(args: dict[str, Any]) -> dict[str, Any]:
     """My views and the shared ones."""
     with services().db.read() as session:
         found = views.list_views(session, current_principal().user_id, args.get("entity"))
-        return {"items": [view_repr(v) for v in found]}
+        return {"items": found}
 
 
 @blp.route("/views", methods=["POST"])
@@ -80,7 +58,7 @@ def create_view(data: dict[str, Any]) -> Reply:
     with services().db.unit_of_work() as uow:
         view = views.create_view(uow.session, current_principal().user_id, data)
         headers = {**etag(view.version), "Location": f"{API}/views/{view.id}"}
-        return view_repr(view), 201, headers
+        return view, 201, headers
 
 
 @blp.route("/views/<id:view_id>", methods=["GET"])
@@ -89,7 +67,7 @@ def create_view(data: dict[str, Any]) -> Reply:
 def get_view(view_id: int) -> Reply:
     with services().db.read() as session:
         view = views.get_view(session, current_principal().user_id, view_id)
-        return view_repr(view), 200, etag(view.version)
+        return view, 200, etag(view.version)
 
 
 @blp.route("/views/<id:view_id>", methods=["PATCH", "PUT"])
@@ -102,7 +80,7 @@ def edit_view(data: dict[str, Any], view_id: int) -> Reply:
         view = views.update_view(
             uow.session, current_principal().user_id, view_id, data, expected_version=version
         )
-        return view_repr(view), 200, etag(view.version)
+        return view, 200, etag(view.version)
 
 
 @blp.route("/views/<id:view_id>", methods=["DELETE"])
@@ -120,28 +98,23 @@ def delete_view(view_id: int) -> tuple[str, int]:
 # --- the calendar feed ---------------------------------------------------------------------
 
 
-def _feed_repr(feed: CalendarFeed, token: str | None) -> dict[str, Any]:
-    url = url_for("day.calendar", token=token, _external=True) if token else None
-    return {"url": url, "created_at": iso(feed.created_at)}
-
-
 @blp.route("/calendar/feeds/me", methods=["POST"])
 @login_required()
 @blp.response(201, CalendarFeedSchema)
-def create_calendar_feed() -> dict[str, Any]:
+def create_calendar_feed() -> Shown:
     """A new secret URL of my calendar (the previous one stops working)."""
     with services().db.unit_of_work() as uow:
         feed, token = calendar_feeds.create_feed(uow.session, current_principal().user_id)
-        return _feed_repr(feed, token)
+        return Shown(feed, token=token)
 
 
 @blp.route("/calendar/feeds/me", methods=["GET"])
 @login_required()
 @blp.response(200, CalendarFeedSchema)
-def get_calendar_feed() -> dict[str, Any]:
+def get_calendar_feed() -> Shown:
     """Whether I have a feed (its URL was shown once, when made: only its hash is kept)."""
     with services().db.read() as session:
-        return _feed_repr(calendar_feeds.get_feed(session, current_principal().user_id), None)
+        return Shown(calendar_feeds.get_feed(session, current_principal().user_id), token=None)
 
 
 @blp.route("/calendar/feeds/me", methods=["DELETE"])

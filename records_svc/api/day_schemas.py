@@ -2,9 +2,21 @@
 
 from __future__ import annotations
 
+from flask import url_for
 from marshmallow import EXCLUDE, Schema, fields, validate
 
-from records_svc.api.schemas import StrictSchema
+from httpkit.tokens import current_principal
+from records_svc.api.common import Shown
+from records_svc.api.schemas import (
+    ComputedBoolean,
+    ComputedDict,
+    ComputedString,
+    Flag,
+    Instant,
+    ShownSchema,
+    StrictSchema,
+)
+from records_svc.domain.list_models import SavedView
 from records_svc.domain.views import ENTITIES
 
 ENTITY = validate.OneOf(list(ENTITIES))
@@ -27,18 +39,26 @@ class ViewCreateSchema(ViewWriteSchema):
     entity = fields.String(required=True, validate=ENTITY)
 
 
-class ViewSchema(Schema):
+def _mine(view: SavedView) -> bool:
+    return bool(view.user_id == current_principal().user_id)
+
+
+class ViewSchema(ShownSchema):
+    """A saved view as the signed-in user sees it, dumped from the model object."""
+
     id = fields.Integer()
     name = fields.String()
     entity = fields.String()
-    filters = fields.Dict()
+    filters = ComputedDict(of=lambda view: view.filters or {})
     sort = fields.String(allow_none=True)
-    shared = fields.Boolean()
-    owner_id = fields.Integer(metadata={"description": "Who saved it (alone may change it)"})
-    mine = fields.Boolean()
+    shared = Flag()
+    owner_id = fields.Integer(
+        attribute="user_id", metadata={"description": "Who saved it (alone may change it)"}
+    )
+    mine = ComputedBoolean(of=_mine)
     version = fields.Integer()
-    created_at = fields.String()
-    updated_at = fields.String()
+    created_at = Instant()
+    updated_at = Instant()
 
 
 class ViewListSchema(Schema):
@@ -52,9 +72,17 @@ class ViewListArgsSchema(Schema):
     entity = fields.String(validate=ENTITY)
 
 
-class CalendarFeedSchema(Schema):
-    url = fields.String(
+def _feed_url(feed: Shown) -> str | None:
+    token = feed.token
+    return url_for("day.calendar", token=token, _external=True) if token else None
+
+
+class CalendarFeedSchema(ShownSchema):
+    """A calendar feed: ``Shown(feed, token=…)``, the token only when just made."""
+
+    url = ComputedString(
+        of=_feed_url,
         allow_none=True,
         metadata={"description": "The secret URL: shown when made (POST), null afterwards"},
     )
-    created_at = fields.String()
+    created_at = Instant()

@@ -7,11 +7,11 @@ from typing import Any
 
 from flask import Response, request, send_file
 from flask_smorest import Blueprint
-from marshmallow import Schema, fields
+from marshmallow import fields
 
 from httpkit.tokens import current_principal
-from records_svc.api.common import API, iso, login_required, services
-from records_svc.api.schemas import PageArgsSchema, page_of
+from records_svc.api.common import API, Shown, login_required, services
+from records_svc.api.schemas import ComputedNested, Instant, PageArgsSchema, ShownSchema, page_of
 from records_svc.domain import documents
 from records_svc.domain.documents import Owner, Upload
 from records_svc.domain.errors import NotFoundError
@@ -20,21 +20,36 @@ from records_svc.domain.models import Document
 blp = Blueprint("documents", __name__, url_prefix=API, description="Documents")
 
 
-class DocumentLinksSchema(Schema):
+class DocumentLinksSchema(ShownSchema):
     self = fields.String()
     content = fields.String()
 
 
-class DocumentSchema(Schema):
+def document_links(document: Document) -> dict[str, str]:
+    path = f"{API}/documents/{document.id}"
+    return {"self": path, "content": f"{path}/content"}
+
+
+class OwnerField(fields.Dict):
+    """Whose document it is (an ``Owner``): ``{"kind": …, "id": …}``."""
+
+    def _serialize(self, value: Any, attr: str | None, obj: Any, **kwargs: Any) -> Any:
+        return {"kind": value.kind, "id": value.id}
+
+
+class DocumentSchema(ShownSchema):
+    """A document as the API shows it: a ``Document`` shown with its ``owner``
+    (``Shown(document, owner=…)``, the owner the request named)."""
+
     id = fields.Integer()
     name = fields.String(metadata={"description": "The original file name (sanitised)"})
     size = fields.Integer(metadata={"description": "Bytes"})
     media_type = fields.String(metadata={"description": "Sniffed from the content"})
     sha256 = fields.String()
     uploaded_by = fields.Integer(allow_none=True)
-    created_at = fields.String()
-    owner = fields.Dict(metadata={"description": '{"kind": …, "id": …}'})
-    links = fields.Nested(DocumentLinksSchema)
+    created_at = Instant()
+    owner = OwnerField(metadata={"description": '{"kind": …, "id": …}'})
+    links = ComputedNested(DocumentLinksSchema, of=document_links)
 
 
 DocumentPageSchema = page_of(DocumentSchema)
@@ -65,19 +80,9 @@ def owner_of(document: Document) -> Owner:
     return Owner(kind, document.account_id or 0)
 
 
-def document_repr(document: Document, owner: Owner) -> dict[str, Any]:
-    path = f"{API}/documents/{document.id}"
-    return {
-        "id": document.id,
-        "name": document.name,
-        "size": document.size,
-        "media_type": document.media_type,
-        "sha256": document.sha256,
-        "uploaded_by": document.uploaded_by,
-        "created_at": iso(document.created_at),
-        "owner": {"kind": owner.kind, "id": owner.id},
-        "links": {"self": path, "content": f"{path}/content"},
-    }
+def shown(documents: list[Document], owner: Owner) -> list[Shown]:
+    """``documents`` of ``owner``, as ``DocumentSchema`` dumps them."""
+    return [Shown(document, owner=owner) for document in documents]
 
 
 def _list(owner: Owner, args: dict[str, Any]) -> dict[str, Any]:
@@ -85,7 +90,7 @@ def _list(owner: Owner, args: dict[str, Any]) -> dict[str, Any]:
         rows, next_cursor = documents.list_documents(
             session, owner, cursor=args.get("cursor"), limit=args["limit"]
         )
-        return {"items": [document_repr(d, owner) for d in rows], "next_cursor": next_cursor}
+        return {"items": shown(rows, owner), "next_cursor": next_cursor}
 
 
 def _upload(owner: Owner) -> tuple[dict[str, Any], int]:
@@ -99,7 +104,7 @@ def _upload(owner: Owner) -> tuple[dict[str, Any], int]:
             uploaded_by=current_principal().user_id,
             max_bytes=svc.settings.max_upload_bytes,
         )
-        body = {"items": [document_repr(d, owner) for d in rows], "next_cursor": None}
+        body = {"items": shown(rows, owner), "next_cursor": None}
     return body, 201
 
 
@@ -129,10 +134,10 @@ for _kind in documents.OWNER_KINDS:
 @blp.route("/documents/<id:document_id>", methods=["GET"])
 @login_required()
 @blp.response(200, DocumentSchema)
-def get_document(document_id: int) -> dict[str, Any]:
+def get_document(document_id: int) -> Shown:
     with services().db.read() as session:
         document = documents.get_document(session, document_id)
-        return document_repr(document, owner_of(document))
+        return Shown(document, owner=owner_of(document))
 
 
 @blp.route("/documents/<id:document_id>/content", methods=["GET"])

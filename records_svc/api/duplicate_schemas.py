@@ -8,6 +8,7 @@ from records_svc.api.schemas import (
     AccountSchema,
     AddressSchema,
     ContactSchema,
+    ShownSchema,
     StrictSchema,
     declared_write_fields,
     record_id,
@@ -38,14 +39,18 @@ class ContactProbeSchema(StrictSchema):
     limit = fields.Integer(strict=True, validate=validate.Range(min=1, max=50), load_default=10)
 
 
-class AccountCandidateSchema(Schema):
-    account = fields.Nested(AccountSchema)
+class AccountCandidateSchema(ShownSchema):
+    """A likely duplicate account (a ``duplicates.Candidate``)."""
+
+    account = fields.Nested(AccountSchema, attribute="record")
     score = fields.Float(metadata={"description": "0–1: how likely the same company"})
     reasons = fields.List(fields.String(validate=validate.OneOf(ACCOUNT_REASONS)))
 
 
-class ContactCandidateSchema(Schema):
-    contact = fields.Nested(ContactSchema)
+class ContactCandidateSchema(ShownSchema):
+    """A likely duplicate contact (a ``duplicates.Candidate``)."""
+
+    contact = fields.Nested(ContactSchema, attribute="record")
     score = fields.Float(metadata={"description": "0–1: how likely the same person"})
     reasons = fields.List(fields.String(validate=validate.OneOf(CONTACT_REASONS)))
 

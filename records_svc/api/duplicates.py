@@ -40,23 +40,15 @@ blp = Blueprint("duplicates", __name__, url_prefix=API, description="Duplicates 
 Reply = tuple[dict[str, Any] | Shown, int, dict[str, str]]
 
 
-def account_items(candidates: list[Candidate]) -> list[dict[str, Any]]:
-    return [{"account": c.record, "score": c.score, "reasons": c.reasons} for c in candidates]
-
-
-def contact_items(candidates: list[Candidate]) -> list[dict[str, Any]]:
-    return [{"contact": c.record, "score": c.score, "reasons": c.reasons} for c in candidates]
-
-
-def possible_account_duplicates(session: Session, account: Account) -> list[dict[str, Any]]:
+def possible_account_duplicates(session: Session, account: Account) -> list[Candidate]:
     """The likely duplicates of a record just written (a 201 carries them)."""
     probe = AccountProbe.of(account)
-    return account_items(duplicates.account_candidates(session, probe, exclude_id=account.id))
+    return duplicates.account_candidates(session, probe, exclude_id=account.id)
 
 
-def possible_contact_duplicates(session: Session, contact: Contact) -> list[dict[str, Any]]:
+def possible_contact_duplicates(session: Session, contact: Contact) -> list[Candidate]:
     probe = ContactProbe.of(contact)
-    return contact_items(duplicates.contact_candidates(session, probe, exclude_id=contact.id))
+    return duplicates.contact_candidates(session, probe, exclude_id=contact.id)
 
 
 @contextmanager
@@ -87,7 +79,7 @@ def account_duplicates(data: dict[str, Any]) -> dict[str, Any]:
         found = duplicates.account_candidates(
             session, probe, exclude_id=data.get("exclude_id"), limit=data["limit"]
         )
-        return {"items": account_items(found)}
+        return {"items": found}
 
 
 @blp.route("/contacts/duplicates", methods=["POST"])
@@ -101,7 +93,7 @@ def contact_duplicates(data: dict[str, Any]) -> dict[str, Any]:
         found = duplicates.contact_candidates(
             session, probe, exclude_id=data.get("exclude_id"), limit=data["limit"]
         )
-        return {"items": contact_items(found)}
+        return {"items": found}
 
 
 @blp.route("/accounts/<id:account_id>/merge", methods=["POST"])

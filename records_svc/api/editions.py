@@ -11,20 +11,21 @@ from marshmallow import Schema, ValidationError, fields, validate
 
 from httpkit.error_codes import code_of_message, field_error
 from httpkit.tokens import current_principal
-from records_svc.api.common import API, etag, expected_version, iso, login_required, services
-from records_svc.api.jobs import JobSchema, job_repr
-from records_svc.api.schemas import page_of, record_id
+from records_svc.api.common import API, etag, expected_version, login_required, services
+from records_svc.api.jobs import JobSchema, job_path
+from records_svc.api.schemas import ComputedDict, Instant, ShownSchema, page_of, record_id
 from records_svc.domain import tracked_jobs
 from records_svc.domain.documents import sanitise_name
 from records_svc.domain.errors import FieldValidationError, NotFoundError
-from records_svc.domain.models import EditionTemplate
+from records_svc.domain.models import EditionTemplate, Job
 from records_svc.domain.rights import MANAGE_TEMPLATES
 from records_svc.editions import printing, render
 from records_svc.editions import templates as templates_domain
 
 blp = Blueprint("editions", __name__, url_prefix=API, description="Editions")
 
-Reply = tuple[dict[str, Any], int, dict[str, str]]
+Reply = tuple[EditionTemplate, int, dict[str, str]]
+JobReply = tuple[Job, int, dict[str, str]]
 
 
 class TemplateWriteSchema(Schema):
@@ -34,17 +35,28 @@ class TemplateWriteSchema(Schema):
     body = fields.String(metadata={"description": "The HTML Jinja2 template (format html)"})
 
 
-class TemplateSchema(Schema):
+def template_path(template_id: int) -> str:
+    return f"{API}/edition-templates/{template_id}"
+
+
+def template_links(template: EditionTemplate) -> dict[str, str | None]:
+    path = template_path(template.id)
+    return {"self": path, "file": f"{path}/file" if template.docx is not None else None}
+
+
+class TemplateSchema(ShownSchema):
+    """An edition template as the API shows it, dumped from the model object."""
+
     id = fields.Integer()
     name = fields.String()
     entity = fields.String()
     format = fields.String()
     body = fields.String(allow_none=True)
-    file_name = fields.String(allow_none=True)
+    file_name = fields.String(attribute="docx_name", allow_none=True)
     version = fields.Integer()
-    created_at = fields.String()
-    updated_at = fields.String()
-    links = fields.Dict()
+    created_at = Instant()
+    updated_at = Instant()
+    links = ComputedDict(of=template_links)
 
 
 TemplateListSchema = page_of(TemplateSchema, "TemplateListSchema")
@@ -79,23 +91,6 @@ TEMPLATE_BODY = {
         },
     }
 }
-
-
-def template_repr(template: EditionTemplate) -> dict[str, Any]:
-    path = f"{API}/edition-templates/{template.id}"
-    links = {"self": path, "file": f"{path}/file" if template.docx is not None else None}
-    return {
-        "id": template.id,
-        "name": template.name,
-        "entity": template.entity,
-        "format": template.format,
-        "body": template.body,
-        "file_name": template.docx_name,
-        "version": template.version,
-        "created_at": iso(template.created_at),
-        "updated_at": iso(template.updated_at),
-        "links": links,
-    }
 
 
 def _template_input() -> templates_domain.TemplateInput:
@@ -136,7 +131,7 @@ def _template_input() -> templates_domain.TemplateInput:
 def list_templates(args: dict[str, Any]) -> dict[str, Any]:
     with services().db.read() as session:
         rows = templates_domain.list_templates(session, args.get("entity"))
-        return {"items": [template_repr(t) for t in rows], "next_cursor": None}
+        return {"items": rows, "next_cursor": None}
 
 
 @blp.route("/edition-templates", methods=["POST"])
@@ -147,8 +142,8 @@ def create_template() -> Reply:
     data = _template_input()
     with services().db.unit_of_work() as uow:
         template = templates_domain.create_template(uow, data)
-        body = template_repr(template)
-    return body, 201, {**etag(template.version), "Location": body["links"]["self"]}
+    headers = {**etag(template.version), "Location": template_path(template.id)}
+    return template, 201, headers
 
 
 @blp.route("/edition-templates/<id:template_id>", methods=["GET"])
@@ -157,7 +152,7 @@ def create_template() -> Reply:
 def get_template(template_id: int) -> Reply:
     with services().db.read() as session:
         template = templates_domain.get_template(session, template_id)
-        return template_repr(template), 200, etag(template.version)
+        return template, 200, etag(template.version)
 
 
 @blp.route("/edition-templates/<id:template_id>", methods=["PUT"])
@@ -171,8 +166,7 @@ def replace_template(template_id: int) -> Reply:
         template = templates_domain.replace_template(
             uow, template_id, data, expected_version=version
         )
-        body = template_repr(template)
-    return body, 200, etag(template.version)
+    return template, 200, etag(template.version)
 
 
 @blp.route("/edition-templates/<id:template_id>", methods=["DELETE"])
@@ -199,7 +193,7 @@ def template_file(template_id: int) -> Response:
     )
 
 
-def _print(kind: str, record_id: int, args: dict[str, Any]) -> Reply:
+def _print(kind: str, record_id: int, args: dict[str, Any]) -> JobReply:
     svc = services()
     with svc.db.unit_of_work() as uow:
         job = printing.start_edition(
@@ -213,8 +207,7 @@ def _print(kind: str, record_id: int, args: dict[str, Any]) -> Reply:
         )
         job_id = job.id
     with svc.db.read() as session:  # eager jobs have already run: report their state
-        body = job_repr(tracked_jobs.get_job(session, job_id))
-    return body, 202, {"Location": body["links"]["self"]}
+        return tracked_jobs.get_job(session, job_id), 202, {"Location": job_path(job_id)}
 
 
 def _edition_route(kind: str) -> None:
@@ -222,7 +215,7 @@ def _edition_route(kind: str) -> None:
     @login_required()
     @blp.arguments(EditionRequestSchema)
     @blp.response(202, JobSchema)
-    def print_record(args: dict[str, Any], record_id: int) -> Reply:
+    def print_record(args: dict[str, Any], record_id: int) -> JobReply:
         """Print the record through a template of its kind: a job on the editions queue."""
         return _print(kind, record_id, args)
 

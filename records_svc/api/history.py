@@ -6,17 +6,14 @@ from typing import Any
 
 from flask_smorest import Blueprint
 
-from records_svc.api.common import API, iso, login_required, services
-from records_svc.api.documents import document_repr
+from records_svc.api import documents
+from records_svc.api.common import API, Shown, login_required, services
 from records_svc.api.history_schemas import (
     DeletedArgsSchema,
     DeletedPageSchema,
     HistoryPageSchema,
     PersonExportSchema,
-    deleted_repr,
-    entry_repr,
 )
-from records_svc.api.opportunity_reprs import action_repr
 from records_svc.api.schemas import PageArgsSchema
 from records_svc.domain import history_log
 from records_svc.domain.documents import Owner
@@ -31,7 +28,7 @@ def _history(kind: str, record_id: int, args: dict[str, Any]) -> dict[str, Any]:
         rows, next_cursor = history_log.list_history(
             session, kind, record_id, cursor=args.get("cursor"), limit=args["limit"]
         )
-        return {"items": [entry_repr(row) for row in rows], "next_cursor": next_cursor}
+        return {"items": rows, "next_cursor": next_cursor}
 
 
 def _routes(kind: str) -> None:
@@ -64,23 +61,20 @@ def deleted_records(args: dict[str, Any]) -> dict[str, Any]:
             cursor=args.get("cursor"),
             limit=args["limit"],
         )
-        return {"items": [deleted_repr(row) for row in rows], "next_cursor": next_cursor}
+        return {"items": rows, "next_cursor": next_cursor}
 
 
 @blp.route("/contacts/<id:contact_id>/export", methods=["GET"])
 @login_required()
 @blp.response(200, PersonExportSchema)
-def export_contact(contact_id: int) -> tuple[dict[str, Any], int, dict[str, str]]:
+def export_contact(contact_id: int) -> tuple[Shown, int, dict[str, str]]:
     """Everything held on the person (an access request): a JSON file."""
     with services().db.read() as session:
         data = history_log.person_data(session, contact_id)
-        owner = Owner("contact", contact_id)
-        body = {
-            "contact": data.contact,
-            "actions": [action_repr(action) for action in data.actions],
-            "documents": [document_repr(document, owner) for document in data.documents],
-            "history": [entry_repr(entry) for entry in data.history],
-            "exported_at": iso(utcnow()),
-        }
+    export = Shown(
+        data,
+        documents=documents.shown(data.documents, Owner("contact", contact_id)),
+        exported_at=utcnow(),
+    )
     disposition = f'attachment; filename="contact-{contact_id}.json"'
-    return body, 200, {"Content-Disposition": disposition}
+    return export, 200, {"Content-Disposition": disposition}

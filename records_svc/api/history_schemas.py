@@ -1,21 +1,25 @@
-"""Schemas and representations of history entries and tombstones."""
+"""Schemas of history entries, tombstones and a person's data."""
 
 from __future__ import annotations
 
-from typing import Any
-
 from marshmallow import EXCLUDE, Schema, fields, validate
 
-from records_svc.api.common import iso
 from records_svc.api.converters import MAX_ID
 from records_svc.api.documents import DocumentSchema
 from records_svc.api.opportunity_schemas import ActionSchema
-from records_svc.api.schemas import ContactSchema, PageArgsSchema, page_of
-from records_svc.domain.history_models import DeletedRecord, HistoryEntry
-from records_svc.domain.models import User
+from records_svc.api.schemas import (
+    ComputedList,
+    ContactSchema,
+    Instant,
+    PageArgsSchema,
+    ShownSchema,
+    page_of,
+)
 
 
-class UserRefSchema(Schema):
+class UserRefSchema(ShownSchema):
+    """A user named by a history entry or a tombstone, dumped from the model object."""
+
     id = fields.Integer()
     username = fields.String()
 
@@ -26,7 +30,9 @@ class FieldChangeSchema(Schema):
     new = fields.Raw(allow_none=True)
 
 
-class HistoryEntrySchema(Schema):
+class HistoryEntrySchema(ShownSchema):
+    """A history entry, dumped from the model object."""
+
     id = fields.Integer()
     action = fields.String(
         metadata={
@@ -34,27 +40,30 @@ class HistoryEntrySchema(Schema):
             "sirene_filled, document_added, document_removed, edition_attached, merged, imported"
         }
     )
-    changes = fields.List(fields.Nested(FieldChangeSchema))
+    changes = ComputedList(fields.Nested(FieldChangeSchema), of=lambda e: e.changes or [])
     detail = fields.Dict(allow_none=True)
     user = fields.Nested(UserRefSchema, allow_none=True)
     request_id = fields.String(allow_none=True)
-    at = fields.String()
+    at = Instant()
 
 
 HistoryPageSchema = page_of(HistoryEntrySchema, "HistoryPageSchema")
 
 
-class PersonExportSchema(Schema):
-    """All that Carnet holds on a person: fields, actions, documents listed, history."""
+class PersonExportSchema(ShownSchema):
+    """All that Carnet holds on a person: fields, actions, documents listed, history
+    (``history_log.PersonData``, shown with its documents' owner and ``exported_at``)."""
 
     contact = fields.Nested(ContactSchema)
     actions = fields.List(fields.Nested(ActionSchema))
     documents = fields.List(fields.Nested(DocumentSchema))
     history = fields.List(fields.Nested(HistoryEntrySchema))
-    exported_at = fields.String()
+    exported_at = Instant()
 
 
-class DeletedRecordSchema(Schema):
+class DeletedRecordSchema(ShownSchema):
+    """A tombstone, dumped from the model object."""
+
     id = fields.Integer()
     kind = fields.String()
     record_id = fields.Integer()
@@ -65,7 +74,7 @@ class DeletedRecordSchema(Schema):
     reason = fields.String(allow_none=True)
     user = fields.Nested(UserRefSchema, allow_none=True)
     request_id = fields.String(allow_none=True)
-    deleted_at = fields.String()
+    deleted_at = Instant()
 
 
 DeletedPageSchema = page_of(DeletedRecordSchema, "DeletedPageSchema")
@@ -77,33 +86,3 @@ class DeletedArgsSchema(PageArgsSchema):
 
     kind = fields.String(validate=validate.OneOf(["prospect", "client", "contact"]))
     account_id = fields.Integer(validate=validate.Range(min=1, max=MAX_ID))
-
-
-def user_ref(user: User | None) -> dict[str, Any] | None:
-    return None if user is None else {"id": user.id, "username": user.username}
-
-
-def entry_repr(entry: HistoryEntry) -> dict[str, Any]:
-    return {
-        "id": entry.id,
-        "action": entry.action,
-        "changes": entry.changes or [],
-        "detail": entry.detail,
-        "user": user_ref(entry.user),
-        "request_id": entry.request_id,
-        "at": iso(entry.at),
-    }
-
-
-def deleted_repr(row: DeletedRecord) -> dict[str, Any]:
-    return {
-        "id": row.id,
-        "kind": row.kind,
-        "record_id": row.record_id,
-        "name": row.name,
-        "account_id": row.account_id,
-        "reason": row.reason,
-        "user": user_ref(row.user),
-        "request_id": row.request_id,
-        "deleted_at": iso(row.deleted_at),
-    }

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -12,8 +13,10 @@ from flask_smorest import Blueprint
 from marshmallow import EXCLUDE, Schema, fields, validate
 
 from httpkit.tokens import current_principal
-from records_svc.api.common import API, iso, login_required, services
+from records_svc.api.common import API, login_required, services
 from records_svc.api.converters import MAX_ID
+from records_svc.api.jobs import job_path
+from records_svc.api.schemas import ComputedDict, Instant, ShownSchema
 from records_svc.domain import import_mapping as mapping_
 from records_svc.domain import import_report as report
 from records_svc.domain import imports, tracked_jobs
@@ -23,7 +26,7 @@ from records_svc.domain.models import Job
 
 blp = Blueprint("imports", __name__, url_prefix=API, description="Imports")
 
-Reply = tuple[dict[str, Any], int, dict[str, str]]
+Reply = tuple["ImportState", int, dict[str, str]]
 PARIS = ZoneInfo("Europe/Paris")
 
 IMPORT_BODY = {
@@ -61,12 +64,55 @@ class ImportFormSchema(Schema):
     update_existing = fields.Boolean(load_default=False)
 
 
+@dataclass
+class ImportState:
+    """An import as ``ImportSchema`` shows it: its job, what was asked, a page of its report
+    (the rows after ``cursor``) and the fields its columns may map to."""
+
+    job: Job
+    spec: Import
+    rows: list[ImportRow]
+    next_row: int | None
+    known: dict[str, mapping_.Target]
+
+    @property
+    def targets(self) -> list[mapping_.Target]:
+        return list(self.known.values())
+
+    @property
+    def progress(self) -> dict[str, int]:
+        return dict((self.job.result or {}).get("progress", {"done": 0, "total": 0}))
+
+    @property
+    def counts(self) -> dict[str, int]:
+        return dict((self.job.result or {}).get("counts", {}))
+
+    @property
+    def next_cursor(self) -> str | None:
+        return str(self.next_row) if self.next_row is not None else None
+
+    @property
+    def path(self) -> str:
+        return import_path(self.job.id)
+
+
+def import_path(job_id: str) -> str:
+    return f"{API}/imports/{job_id}"
+
+
+def import_links(state: ImportState) -> dict[str, str]:
+    path = state.path
+    return {"self": path, "errors": f"{path}/errors", "job": job_path(state.job.id)}
+
+
 class ImportProgressSchema(Schema):
     done = fields.Integer()
     total = fields.Integer()
 
 
-class ImportReportRowSchema(Schema):
+class ImportReportRowSchema(ShownSchema):
+    """A row of an import's report, dumped from the ``ImportRow``."""
+
     row = fields.Integer()
     outcome = fields.String(validate=validate.OneOf(report.OUTCOMES))
     message = fields.String(allow_none=True)
@@ -74,30 +120,34 @@ class ImportReportRowSchema(Schema):
     fields = fields.List(fields.Dict())  # type: ignore[assignment]
 
 
-class ImportTargetSchema(Schema):
+class ImportTargetSchema(ShownSchema):
+    """A field a column may map to (an ``import_mapping.Target``)."""
+
     key = fields.String()
     label = fields.String()
     type = fields.String()
 
 
-class ImportSchema(Schema):
-    id = fields.String()
-    state = fields.String()
-    error = fields.String(allow_none=True)
-    entity = fields.String()
-    dry_run = fields.Boolean()
-    update_existing = fields.Boolean()
-    file_name = fields.String()
-    columns = fields.List(fields.String())
-    mapping = fields.Dict(keys=fields.String(), values=fields.String())
+class ImportSchema(ShownSchema):
+    """An import (an ``ImportState``)."""
+
+    id = fields.String(attribute="job.id")
+    state = fields.String(attribute="job.state")
+    error = fields.String(attribute="job.error", allow_none=True)
+    entity = fields.String(attribute="spec.entity")
+    dry_run = fields.Boolean(attribute="spec.dry_run")
+    update_existing = fields.Boolean(attribute="spec.update_existing")
+    file_name = fields.String(attribute="spec.file_name")
+    columns = fields.List(fields.String(), attribute="spec.columns")
+    mapping = fields.Dict(keys=fields.String(), values=fields.String(), attribute="spec.mapping")
     targets = fields.List(fields.Nested(ImportTargetSchema))
     progress = fields.Nested(ImportProgressSchema)
     counts = fields.Dict(keys=fields.String(), values=fields.Integer())
-    report = fields.List(fields.Nested(ImportReportRowSchema))
+    report = fields.List(fields.Nested(ImportReportRowSchema), attribute="rows")
     next_cursor = fields.String(allow_none=True)
-    created_at = fields.String()
-    updated_at = fields.String()
-    links = fields.Dict()
+    created_at = Instant(attribute="job.created_at")
+    updated_at = Instant(attribute="job.updated_at")
+    links = ComputedDict(of=import_links)
 
 
 class ImportReportArgsSchema(Schema):
@@ -109,46 +159,7 @@ class ImportReportArgsSchema(Schema):
     limit = fields.Integer(validate=validate.Range(min=1, max=1000), load_default=200)
 
 
-def import_repr(
-    job: Job,
-    spec: Import,
-    rows: list[ImportRow],
-    next_row: int | None,
-    known: dict[str, mapping_.Target],
-) -> dict[str, Any]:
-    path = f"{API}/imports/{job.id}"
-    result = job.result or {}
-    return {
-        "id": job.id,
-        "state": job.state,
-        "error": job.error,
-        "entity": spec.entity,
-        "dry_run": spec.dry_run,
-        "update_existing": spec.update_existing,
-        "file_name": spec.file_name,
-        "columns": spec.columns,
-        "mapping": spec.mapping,
-        "targets": [{"key": t.key, "label": t.label, "type": t.type} for t in known.values()],
-        "progress": result.get("progress", {"done": 0, "total": 0}),
-        "counts": result.get("counts", {}),
-        "report": [
-            {
-                "row": r.row,
-                "outcome": r.outcome,
-                "message": r.message,
-                "fields": r.fields,
-                "record_id": r.record_id,
-            }
-            for r in rows
-        ],
-        "next_cursor": str(next_row) if next_row is not None else None,
-        "created_at": iso(job.created_at),
-        "updated_at": iso(job.updated_at),
-        "links": {"self": path, "errors": f"{path}/errors", "job": f"{API}/jobs/{job.id}"},
-    }
-
-
-def _read(job_id: str, args: dict[str, Any]) -> dict[str, Any]:
+def _read(job_id: str, args: dict[str, Any]) -> ImportState:
     with services().db.read() as session:
         job, spec = imports.get_import(session, job_id, user_id=current_principal().user_id)
         rows, next_row = imports.report_page(
@@ -159,7 +170,7 @@ def _read(job_id: str, args: dict[str, Any]) -> dict[str, Any]:
             limit=args["limit"],
         )
         known = mapping_.targets(session, spec.entity)
-        return import_repr(job, spec, rows, next_row, known)
+        return ImportState(job, spec, rows, next_row, known)
 
 
 def _mapping(text: str | None) -> dict[str, Any] | None:
@@ -205,15 +216,15 @@ def start_import(form: dict[str, Any]) -> Reply:
     with svc.db.unit_of_work() as uow:
         job = imports.start_import(uow, svc.jobs, data, user_id=current_principal().user_id)
         job_id = job.id
-    body = _read(job_id, {"limit": 200})  # an eager job has run already: its report
-    return body, 202, {"Location": body["links"]["self"]}
+    state = _read(job_id, {"limit": 200})  # an eager job has run already: its report
+    return state, 202, {"Location": import_path(job_id)}
 
 
 @blp.route("/imports/<string:job_id>", methods=["GET"])
 @login_required()
 @blp.arguments(ImportReportArgsSchema, location="query")
 @blp.response(200, ImportSchema)
-def get_import(args: dict[str, Any], job_id: str) -> dict[str, Any]:
+def get_import(args: dict[str, Any], job_id: str) -> ImportState:
     """The import's state, progress and report (paged by row: ``cursor``, ``limit``)."""
     return _read(job_id, args)
 

@@ -2,15 +2,14 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from flask import Response
 from flask_smorest import Blueprint
-from marshmallow import Schema, fields
+from marshmallow import fields
 
 from httpkit.tokens import current_principal
-from records_svc.api.common import API, iso, login_required, services
+from records_svc.api.common import API, login_required, services
 from records_svc.api.documents import attachment
+from records_svc.api.schemas import ComputedNested, Instant, ShownSchema
 from records_svc.domain import tracked_jobs
 from records_svc.domain.errors import NotFoundError
 from records_svc.domain.models import Job
@@ -18,43 +17,40 @@ from records_svc.domain.models import Job
 blp = Blueprint("jobs", __name__, url_prefix=API, description="Jobs")
 
 
-class JobLinksSchema(Schema):
+class JobLinksSchema(ShownSchema):
     self = fields.String()
     download = fields.String(allow_none=True)
 
 
-class JobSchema(Schema):
+def job_path(job_id: str) -> str:
+    return f"{API}/jobs/{job_id}"
+
+
+def job_links(job: Job) -> dict[str, str | None]:
+    path = job_path(job.id)
+    download = f"{path}/download" if job.state == tracked_jobs.DONE and job.file_path else None
+    return {"self": path, "download": download}
+
+
+class JobSchema(ShownSchema):
+    """A job as the API shows it, dumped from the model object."""
+
     id = fields.String()
     kind = fields.String()
     state = fields.String()
     error = fields.String(allow_none=True)
     result = fields.Dict(allow_none=True)
-    created_at = fields.String()
-    updated_at = fields.String()
-    links = fields.Nested(JobLinksSchema)
-
-
-def job_repr(job: Job) -> dict[str, Any]:
-    path = f"{API}/jobs/{job.id}"
-    download = f"{path}/download" if job.state == tracked_jobs.DONE and job.file_path else None
-    return {
-        "id": job.id,
-        "kind": job.kind,
-        "state": job.state,
-        "error": job.error,
-        "result": job.result,
-        "created_at": iso(job.created_at),
-        "updated_at": iso(job.updated_at),
-        "links": {"self": path, "download": download},
-    }
+    created_at = Instant()
+    updated_at = Instant()
+    links = ComputedNested(JobLinksSchema, of=job_links)
 
 
 @blp.route("/jobs/<string:job_id>", methods=["GET"])
 @login_required()
 @blp.response(200, JobSchema)
-def get_job(job_id: str) -> dict[str, Any]:
+def get_job(job_id: str) -> Job:
     with services().db.read() as session:
-        return job_repr(tracked_jobs.get_job(session, job_id, user_id=current_principal().user_id))
+        return tracked_jobs.get_job(session, job_id, user_id=current_principal().user_id)
 
 
 @blp.route("/jobs/<string:job_id>/download", methods=["GET"])

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from dataclasses import replace
-from decimal import Decimal
 from typing import Any
 
 from flask import request
@@ -13,7 +12,6 @@ from httpkit.tokens import current_principal
 from records_svc.api.common import API, etag, expected_version, login_required
 from records_svc.api.common import services as svc
 from records_svc.api.lists import list_query, user_id_of
-from records_svc.api.opportunity_reprs import calendar_day_repr, opportunity_repr
 from records_svc.api.opportunity_schemas import (
     CalendarArgsSchema,
     CalendarSchema,
@@ -23,16 +21,18 @@ from records_svc.api.opportunity_schemas import (
     OpportunityPageSchema,
     OpportunitySchema,
     PortfolioArgsSchema,
+    opportunity_path,
 )
 from records_svc.api.schemas import ContactPageSchema
 from records_svc.domain import opportunities
-from records_svc.domain.opportunities import PortfolioQuery
+from records_svc.domain.opportunities import PortfolioQuery, SignatureCalendar
+from records_svc.domain.opportunity_models import Opportunity
 
 blp = Blueprint(
     "opportunities", __name__, url_prefix=API, description="Opportunities and their calendar"
 )
 
-Reply = tuple[dict[str, Any], int, dict[str, str]]
+Reply = tuple[Opportunity, int, dict[str, str]]
 
 
 def _owner(args: dict[str, Any]) -> int | None:
@@ -69,29 +69,18 @@ def portfolio(args: dict[str, Any]) -> dict[str, Any]:
         rows, next_cursor = opportunities.list_portfolio(
             session, query, cursor=args.get("cursor"), limit=args["limit"]
         )
-        return {"items": [opportunity_repr(o) for o in rows], "next_cursor": next_cursor}
+        return {"items": rows, "next_cursor": next_cursor}
 
 
 @blp.route("/opportunities/signature-calendar", methods=["GET"])
 @login_required()
 @blp.arguments(CalendarArgsSchema, location="query")
 @blp.response(200, CalendarSchema)
-def signature_calendar(args: dict[str, Any]) -> dict[str, Any]:
-    start, end = args["from_"], args["to"]
+def signature_calendar(args: dict[str, Any]) -> SignatureCalendar:
     with svc().db.read() as session:
-        days = opportunities.signature_calendar(
-            session, owner_id=_owner(args), start=start, end=end
+        return opportunities.signature_calendar(
+            session, owner_id=_owner(args), start=args["from_"], end=args["to"]
         )
-        totals: dict[str, Decimal] = {}
-        for day in days:
-            for currency, amount in day.totals.items():
-                totals[currency] = totals.get(currency, Decimal("0.00")) + amount
-        return {
-            "from_": start.isoformat(),
-            "to": end.isoformat(),
-            "days": [calendar_day_repr(d) for d in days],
-            "totals": {c: f"{v:.2f}" for c, v in sorted(totals.items())},
-        }
 
 
 @blp.route("/opportunities", methods=["POST"])
@@ -101,8 +90,8 @@ def signature_calendar(args: dict[str, Any]) -> dict[str, Any]:
 def create_opportunity(data: dict[str, Any]) -> Reply:
     with svc().db.unit_of_work() as uow:
         opportunity = opportunities.create_opportunity(uow, current_principal().user_id, data)
-        body = opportunity_repr(opportunity)
-    return body, 201, {**etag(opportunity.version), "Location": body["links"]["self"]}
+    headers = {**etag(opportunity.version), "Location": opportunity_path(opportunity.id)}
+    return opportunity, 201, headers
 
 
 @blp.route("/opportunities/<id:opportunity_id>", methods=["GET"])
@@ -111,7 +100,7 @@ def create_opportunity(data: dict[str, Any]) -> Reply:
 def get_opportunity(opportunity_id: int) -> Reply:
     with svc().db.read() as session:
         opportunity = opportunities.get_opportunity(session, opportunity_id)
-        return opportunity_repr(opportunity), 200, etag(opportunity.version)
+        return opportunity, 200, etag(opportunity.version)
 
 
 @blp.route("/opportunities/<id:opportunity_id>", methods=["PATCH", "PUT"])
@@ -124,8 +113,7 @@ def edit_opportunity(data: dict[str, Any], opportunity_id: int) -> Reply:
         opportunity = opportunities.update_opportunity(
             uow, opportunity_id, data, expected_version=version
         )
-        body = opportunity_repr(opportunity)
-    return body, 200, etag(opportunity.version)
+    return opportunity, 200, etag(opportunity.version)
 
 
 @blp.route("/opportunities/<id:opportunity_id>", methods=["DELETE"])
@@ -157,8 +145,7 @@ def add_opportunity_contact(data: dict[str, Any], opportunity_id: int) -> Reply:
         opportunity = opportunities.add_contact(
             uow, opportunity_id, data["contact_id"], expected_version=version
         )
-        body = opportunity_repr(opportunity)
-    return body, 200, etag(opportunity.version)
+    return opportunity, 200, etag(opportunity.version)
 
 
 @blp.route("/opportunities/<id:opportunity_id>/contacts/<id:contact_id>", methods=["DELETE"])
@@ -170,5 +157,4 @@ def remove_opportunity_contact(opportunity_id: int, contact_id: int) -> Reply:
         opportunity = opportunities.remove_contact(
             uow, opportunity_id, contact_id, expected_version=version
         )
-        body = opportunity_repr(opportunity)
-    return body, 200, etag(opportunity.version)
+    return opportunity, 200, etag(opportunity.version)

@@ -6,18 +6,31 @@ from typing import Any
 
 from marshmallow import EXCLUDE, Schema, ValidationError, fields, validate, validates_schema
 
+from records_svc.api.common import API, account_path, contact_path
 from records_svc.api.converters import MAX_ID
 from records_svc.api.schemas import (
     OWNER,
     AccountRefSchema,
+    Amount,
+    Amounts,
+    ComputedBoolean,
+    ComputedInteger,
+    ComputedList,
+    ComputedNested,
+    ComputedString,
+    Day,
+    Flag,
+    Instant,
     ListArgsSchema,
     PageArgsSchema,
+    ShownSchema,
     StrictSchema,
     page_of,
     record_id,
 )
 from records_svc.domain.actions import TARGET_KINDS, TYPES
-from records_svc.domain.opportunities import SORTS, STAGES
+from records_svc.domain.opportunities import CLOSED_STAGES, SORTS, STAGES
+from records_svc.domain.opportunity_models import Action, Opportunity
 
 AMOUNT_DOC = (
     "Exact decimal amount with at most 2 decimal places; sent as a JSON number or string, "
@@ -93,38 +106,58 @@ class OpportunityCreateSchema(OpportunityEditSchema):
     )
 
 
-class ContactRefSchema(Schema):
+class ContactRefSchema(ShownSchema):
+    """A contact named from an opportunity, dumped from the model object."""
+
     id = fields.Integer()
     first_name = fields.String(allow_none=True)
     last_name = fields.String()
-    link = fields.String()
+    link = ComputedString(of=contact_path)
 
 
-class OpportunityLinksSchema(Schema):
+def opportunity_path(opportunity_id: int) -> str:
+    return f"{API}/opportunities/{opportunity_id}"
+
+
+class OpportunityLinksSchema(ShownSchema):
     self = fields.String()
     account = fields.String()
     contacts = fields.String()
     actions = fields.String()
 
 
-class OpportunitySchema(Schema):
+def opportunity_links(opportunity: Opportunity) -> dict[str, str]:
+    path = opportunity_path(opportunity.id)
+    return {
+        "self": path,
+        "account": account_path(opportunity.account),
+        "contacts": f"{path}/contacts",
+        "actions": f"{path}/actions",
+    }
+
+
+class OpportunitySchema(ShownSchema):
+    """An opportunity as the API shows it, dumped from the model object."""
+
     id = fields.Integer()
     account_id = fields.Integer()
     account = fields.Nested(AccountRefSchema)
     title = fields.String()
-    amount = fields.String(metadata={"description": AMOUNT_DOC})
+    amount = Amount(metadata={"description": AMOUNT_DOC})
     currency = fields.String()
     stage = fields.String()
-    open = fields.Boolean(metadata={"description": "Not won and not lost"})
+    open = ComputedBoolean(
+        of=lambda o: o.stage not in CLOSED_STAGES, metadata={"description": "Not won and not lost"}
+    )
     probability = fields.Integer()
-    expected_signing_date = fields.String(metadata={"description": "YYYY-MM-DD"})
+    expected_signing_date = Day(metadata={"description": "YYYY-MM-DD"})
     owner_id = fields.Integer(allow_none=True)
-    contact_ids = fields.List(fields.Integer())
+    contact_ids = ComputedList(fields.Integer(), of=lambda o: [c.id for c in o.contacts])
     contacts = fields.List(fields.Nested(ContactRefSchema))
     version = fields.Integer()
-    created_at = fields.String()
-    updated_at = fields.String()
-    links = fields.Nested(OpportunityLinksSchema)
+    created_at = Instant()
+    updated_at = Instant()
+    links = ComputedNested(OpportunityLinksSchema, of=opportunity_links)
 
 
 OpportunityPageSchema = page_of(OpportunitySchema)
@@ -177,19 +210,23 @@ class CalendarArgsSchema(_OwnerArgs, Schema):
     to = fields.Date(required=True, metadata={"description": "Last day (inclusive)"})
 
 
-class CalendarDaySchema(Schema):
-    date = fields.String()
-    count = fields.Integer()
-    totals = fields.Dict(keys=fields.String(), values=fields.String())
-    weighted_totals = fields.Dict(keys=fields.String(), values=fields.String())
-    items = fields.List(fields.Nested(OpportunitySchema))
+class CalendarDaySchema(ShownSchema):
+    """A day of the signature calendar (``opportunities.CalendarDay``)."""
+
+    date = Day()
+    count = ComputedInteger(of=lambda day: len(day.opportunities))
+    totals = Amounts()
+    weighted_totals = Amounts()
+    items = fields.List(fields.Nested(OpportunitySchema), attribute="opportunities")
 
 
-class CalendarSchema(Schema):
-    from_ = fields.String(data_key="from")
-    to = fields.String()
+class CalendarSchema(ShownSchema):
+    """The signature calendar (``opportunities.SignatureCalendar``)."""
+
+    from_ = Day(data_key="from", attribute="start")
+    to = Day(attribute="end")
     days = fields.List(fields.Nested(CalendarDaySchema))
-    totals = fields.Dict(keys=fields.String(), values=fields.String())
+    totals = Amounts()
 
 
 class OpportunityContactSchema(StrictSchema):
@@ -227,35 +264,54 @@ class OpportunityActionCreateSchema(ActionCreateSchema):
     )
 
 
-class TargetOutSchema(Schema):
+class TargetOutSchema(ShownSchema):
     kind = fields.String()
     id = fields.Integer()
     link = fields.String()
 
 
-class ActionLinksSchema(Schema):
+def target_path(action: Action) -> str:
+    return f"{API}/{action.target_kind}s/{action.target_id}"
+
+
+def action_target(action: Action) -> dict[str, Any]:
+    return {"kind": action.target_kind, "id": action.target_id, "link": target_path(action)}
+
+
+class ActionLinksSchema(ShownSchema):
     self = fields.String()
     target = fields.String()
     opportunity = fields.String(allow_none=True)
 
 
-class ActionSchema(Schema):
+def action_links(action: Action) -> dict[str, str | None]:
+    opportunity_id = action.opportunity_id
+    return {
+        "self": f"{API}/actions/{action.id}",
+        "target": target_path(action),
+        "opportunity": opportunity_path(opportunity_id) if opportunity_id else None,
+    }
+
+
+class ActionSchema(ShownSchema):
+    """An action as the API shows it, dumped from the model object."""
+
     id = fields.Integer()
     type = fields.String()
     subject = fields.String()
     notes = fields.String(allow_none=True)
-    due_at = fields.String()
-    done = fields.Boolean()
-    done_at = fields.String(allow_none=True)
+    due_at = Instant()
+    done = Flag()
+    done_at = Instant(allow_none=True)
     author_id = fields.Integer(allow_none=True)
     assignee_id = fields.Integer(allow_none=True)
-    target = fields.Nested(TargetOutSchema)
+    target = ComputedNested(TargetOutSchema, of=action_target)
     account = fields.Nested(AccountRefSchema)
     opportunity_id = fields.Integer(allow_none=True)
     version = fields.Integer()
-    created_at = fields.String()
-    updated_at = fields.String()
-    links = fields.Nested(ActionLinksSchema)
+    created_at = Instant()
+    updated_at = Instant()
+    links = ComputedNested(ActionLinksSchema, of=action_links)
 
 
 ActionPageSchema = page_of(ActionSchema)

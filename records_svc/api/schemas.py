@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
+from decimal import Decimal
 from typing import Any
 
 from marshmallow import EXCLUDE, RAISE, Schema, fields, missing, pre_dump, validate
@@ -181,6 +182,53 @@ class ComputedString(_Computed, fields.String):
     pass
 
 
+class ComputedInteger(_Computed, fields.Integer):
+    pass
+
+
+class ComputedBoolean(_Computed, fields.Boolean):
+    pass
+
+
+class ComputedList(_Computed, fields.List):
+    pass
+
+
+class ComputedDict(_Computed, fields.Dict):
+    pass
+
+
+class Day(fields.String):
+    """A calendar date as the API writes it: YYYY-MM-DD (a string stays as it is)."""
+
+    def _serialize(self, value: Any, attr: str | None, obj: Any, **kwargs: Any) -> Any:
+        if isinstance(value, date):
+            value = value.isoformat()
+        return super()._serialize(value, attr, obj, **kwargs)
+
+
+def money(value: Decimal) -> str:
+    """An amount as the API writes it: a string with two decimals ("12500.00")."""
+    return f"{value:.2f}"
+
+
+class Amount(fields.String):
+    """An exact amount, written as a string with two decimals."""
+
+    def _serialize(self, value: Any, attr: str | None, obj: Any, **kwargs: Any) -> Any:
+        return None if value is None else money(value)
+
+
+class Amounts(fields.Dict):
+    """Amounts by currency, currencies in alphabetical order, each written like ``Amount``."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(keys=fields.String(), values=fields.String(), **kwargs)
+
+    def _serialize(self, value: Any, attr: str | None, obj: Any, **kwargs: Any) -> Any:
+        return {currency: money(amount) for currency, amount in sorted(value.items())}
+
+
 def account_links(account: Any) -> dict[str, str]:
     path = account_path(account)
     return {
@@ -327,10 +375,12 @@ class AccountListArgsSchema(ListArgsSchema):
     pass
 
 
-class UserSchema(Schema):
+class UserSchema(ShownSchema):
+    """A user in a picker, dumped from the model object (no display name: the username)."""
+
     id = fields.Integer()
     username = fields.String()
-    display_name = fields.String()
+    display_name = ComputedString(of=lambda user: user.display_name or user.username)
 
 
 class UserListSchema(Schema):
@@ -353,7 +403,9 @@ class TokenSchema(Schema):
     expires_in = fields.Integer()
 
 
-class FieldDefinitionSchema(Schema):
+class FieldDefinitionSchema(ShownSchema):
+    """A field definition, dumped from the model object."""
+
     id = fields.Integer()
     entity = fields.String()
     key = fields.String()
@@ -367,12 +419,12 @@ class FieldDefinitionSchema(Schema):
     max_length = fields.Integer(allow_none=True)
 
 
-class FieldTabSchema(Schema):
+class FieldTabSchema(ShownSchema):
     name = fields.String()
     fields = fields.List(fields.Nested(FieldDefinitionSchema))  # type: ignore[assignment]
 
 
-class FieldLibrarySchema(Schema):
+class FieldLibrarySchema(ShownSchema):
     entity = fields.String()
     tabs = fields.List(fields.Nested(FieldTabSchema))
     items = fields.List(fields.Nested(FieldDefinitionSchema))

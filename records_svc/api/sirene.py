@@ -17,7 +17,7 @@ from records_svc.api.common import (
     login_required,
     services,
 )
-from records_svc.api.jobs import JobSchema, job_repr
+from records_svc.api.jobs import JobSchema, job_path
 from records_svc.api.schemas import AccountSchema
 from records_svc.domain import accounts
 from records_svc.domain import tracked_jobs as jobs_domain
@@ -85,10 +85,10 @@ def _start(number: str, account_id: int | None = None, version: int | None = Non
 def _accepted(job_id: str) -> Response:
     """202 and the job to follow (a Response, so that the 200 schema does not apply)."""
     with services().db.read() as session:
-        body = JobSchema().dump(job_repr(jobs_domain.get_job(session, job_id)))
+        body = JobSchema().dump(jobs_domain.get_job(session, job_id))
     response = jsonify(body)
     response.status_code = 202
-    response.headers["Location"] = body["links"]["self"]
+    response.headers["Location"] = job_path(job_id)
     return response
 
 

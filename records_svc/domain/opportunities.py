@@ -75,6 +75,24 @@ class CalendarDay:
     weighted_totals: dict[str, Decimal] = field(default_factory=dict)
 
 
+@dataclass
+class SignatureCalendar:
+    """Open opportunities from ``start`` to ``end`` by day (days without any left out)."""
+
+    start: date
+    end: date
+    days: list[CalendarDay]
+
+    @property
+    def totals(self) -> dict[str, Decimal]:
+        """The whole period's amounts by currency."""
+        totals: dict[str, Decimal] = {}
+        for day in self.days:
+            for currency, amount in day.totals.items():
+                totals[currency] = totals.get(currency, Decimal("0.00")) + amount
+        return totals
+
+
 def get_opportunity(session: Session, opportunity_id: int) -> Opportunity:
     # its contacts come with their account (the opportunity's, read with it: no query)
     contacts = selectinload(Opportunity.contacts).immediateload(Contact.account)
@@ -233,7 +251,7 @@ def list_portfolio(
 
 def signature_calendar(
     session: Session, *, owner_id: int | None, start: date, end: date
-) -> list[CalendarDay]:
+) -> SignatureCalendar:
     """Open opportunities from ``start`` to ``end`` (calendar dates, inclusive), by day."""
     if end < start:
         raise FieldValidationError([field_error("to", "out_of_range", "must not be before from")])
@@ -257,4 +275,4 @@ def signature_calendar(
         day.weighted_totals[currency] = (
             day.weighted_totals.get(currency, Decimal("0.00")) + weighted
         )
-    return list(days.values())
+    return SignatureCalendar(start, end, list(days.values()))
