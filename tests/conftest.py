@@ -34,6 +34,15 @@ PASSWORD = "correct horse battery"
 TEST_HASHING = "insecure-fast-for-tests"
 
 
+def pytest_xdist_make_scheduler(config: pytest.Config, log: Any) -> Any:
+    """How a parallel run (``-n N``) shares the tests among its workers: the browser tests
+    and the files with module-scoped fixtures as one unit each, the long ones first
+    (tests/parallel.py)."""
+    from tests.parallel import UnitScheduling
+
+    return UnitScheduling(config, log)
+
+
 @pytest.fixture(autouse=True)
 def _root_logger_level() -> Iterator[None]:
     """An in-process Celery test worker sets the root logger's level (ERROR): put it back,
