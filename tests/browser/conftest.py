@@ -127,7 +127,7 @@ def server(tmp_path_factory: pytest.TempPathFactory, sirene_fake: FakeProvider) 
             return None  # not listening yet, or slow to answer on a busy machine
 
     try:
-        started = wait_until(state, 30, "carnet serve answers /healthz", interval=0.1)
+        started = wait_until(state, 120, "carnet serve answers /healthz", interval=0.1)
     except WaitTimeoutError:
         started = "timed out"
     if started != "up":
