@@ -54,6 +54,18 @@ def _root_logger_level() -> Iterator[None]:
 
 
 @pytest.fixture(autouse=True)
+def _celery_join_state() -> Iterator[None]:
+    """An in-process Celery worker tells Celery that this process runs tasks, and leaves it
+    so when it stops: a later test's eager job that waits for its result then fails ("Never
+    call result.get() within a task!"). Put it back, whatever order tests run in."""
+    from celery import _state
+
+    blocks = _state.task_join_will_block()
+    yield
+    _state._set_task_join_will_block(blocks)
+
+
+@pytest.fixture(autouse=True)
 def _error_entries_carry_codes() -> Iterator[None]:
     """Every problem any Carnet app answers in a test: each entry of its ``errors[]`` is
     {field, code, message} with a code of httpkit.error_codes (the portal translates it)."""
