@@ -8,11 +8,11 @@ go to the job queue that the composition injects.
 from __future__ import annotations
 
 from flask import Flask, Response
-from flask_smorest import Api
 
 import httpkit
 from config import Settings, load_settings
 from httpkit import problems
+from httpkit.openapi import Api
 from httpkit.userstate import UserStates
 from records_svc import composition, throttle
 from records_svc.api import (

@@ -9,10 +9,10 @@ written by the indexing jobs (workers/indexing.py).
 from __future__ import annotations
 
 from flask import Flask
-from flask_smorest import Api
 
 import httpkit
 from config import ConfigurationError, Settings, load_settings
+from httpkit.openapi import Api
 from httpkit.userstate import RedisUserStates, UserStates
 from search_svc import api
 from search_svc.backends import from_settings

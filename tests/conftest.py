@@ -37,6 +37,15 @@ PASSWORD = "correct horse battery"
 TEST_HASHING = "insecure-fast-for-tests"
 
 
+def pytest_xdist_make_scheduler(config: pytest.Config, log: Any) -> Any:
+    """How a parallel run (``-n N``) shares the tests among its workers: the browser tests
+    and the files with module-scoped fixtures as one unit each, the long ones first
+    (tests/parallel.py)."""
+    from tests.parallel import UnitScheduling
+
+    return UnitScheduling(config, log)
+
+
 @pytest.fixture(autouse=True)
 def _root_logger_level() -> Iterator[None]:
     """An in-process Celery test worker sets the root logger's level (ERROR): put it back,
@@ -45,6 +54,18 @@ def _root_logger_level() -> Iterator[None]:
     level = root.level
     yield
     root.setLevel(level)
+
+
+@pytest.fixture(autouse=True)
+def _celery_join_state() -> Iterator[None]:
+    """An in-process Celery worker tells Celery that this process runs tasks, and leaves it
+    so when it stops: a later test's eager job that waits for its result then fails ("Never
+    call result.get() within a task!"). Put it back, whatever order tests run in."""
+    from celery import _state
+
+    blocks = _state.task_join_will_block()
+    yield
+    _state._set_task_join_will_block(blocks)
 
 
 @pytest.fixture(autouse=True)

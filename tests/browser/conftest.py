@@ -127,7 +127,7 @@ def server(tmp_path_factory: pytest.TempPathFactory, sirene_fake: FakeProvider) 
             return None  # not listening yet, or slow to answer on a busy machine
 
     try:
-        started = wait_until(state, 30, "carnet serve answers /healthz", interval=0.1)
+        started = wait_until(state, 120, "carnet serve answers /healthz", interval=0.1)
     except WaitTimeoutError:
         started = "timed out"
     if started != "up":
@@ -135,7 +135,8 @@ def server(tmp_path_factory: pytest.TempPathFactory, sirene_fake: FakeProvider) 
         pytest.fail(f"carnet serve did not start: {(data_dir / 'serve.log').read_text()}")
     yield Server(base_url, data_dir, process)
     process.terminate()
-    process.wait(timeout=10)
+    # a graceful stop (the requests in flight, the outbox flush): a loaded machine is slower
+    process.wait(timeout=60)
     log.close()
 
 
