@@ -70,6 +70,8 @@ def _run_options(quick_help: str, workdir_help: str) -> Callable[[F], F]:
         @functools.wraps(command)
         def packed(**kwargs: Any) -> Any:
             run = Run(**{name: kwargs.pop(name) for name in names})
+            if run.workdir:  # a directory named for the run is made, not refused
+                Path(run.workdir).mkdir(parents=True, exist_ok=True)
             return command(run=run, **kwargs)
 
         return _options(

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
+import click
 import pytest
 from click.testing import CliRunner
 
-from carnet.bench.cli import bench
+from carnet.bench.cli import Run, _run_options, bench
 
 ON_POSTGRES = {"--seed", "--quick", "--postgres-url", "--results-dir", "--workdir"}
 OPTIONS = {
@@ -36,3 +39,17 @@ def test_the_shared_options_mean_the_same_everywhere() -> None:
         assert params["--seed"].default == 1, name
         assert params["--quick"].is_flag, name  # type: ignore[attr-defined]
         assert params["--postgres-url"].default is None, name
+
+
+def test_a_workdir_that_does_not_exist_yet_is_made(tmp_path: Path) -> None:
+    seen: list[Run] = []
+
+    @click.command()
+    @_run_options("quick", "workdir")
+    def probe(run: Run) -> None:
+        seen.append(run)
+
+    workdir = tmp_path / "not" / "yet"
+    result = CliRunner().invoke(probe, ["--workdir", str(workdir)])
+    assert result.exit_code == 0, result.output
+    assert workdir.is_dir() and seen[0].workdir == str(workdir)
