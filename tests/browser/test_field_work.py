@@ -136,6 +136,27 @@ def test_back_to_the_portfolio_keeps_its_filters(page: Any) -> None:
     expect(page.locator(".portfolio tbody tr").first).to_contain_text("Négociation")
 
 
+def test_a_late_first_page_never_replaces_the_filtered_portfolio(page: Any) -> None:
+    held: list[Any] = []
+
+    def hold_unfiltered(route: Any) -> None:
+        if "stage=" not in route.request.url and not held:
+            held.append(route)  # answered only after the filtered page is shown
+        else:
+            route.continue_()
+
+    page.route("**/api/v1/opportunities?*", hold_unfiltered)
+    nav_to_opportunities(page)
+    page.get_by_label("Étape").select_option(label="Négociation")
+    rows = page.locator(".portfolio tbody tr")
+    expect(rows.first).to_contain_text("Négociation")
+    shown = rows.all_inner_texts()
+    assert held, "the portfolio's first page was not asked for"
+    held[0].continue_()
+    page.wait_for_timeout(300)  # let the late answer arrive: it must change nothing
+    assert rows.all_inner_texts() == shown
+
+
 def test_escape_clears_the_box_the_count_and_the_list(page: Any) -> None:
     box = page.get_by_role("combobox")
     box.press_sequentially("bou", delay=60)

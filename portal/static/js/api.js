@@ -107,6 +107,16 @@ export async function request(method, path, options = {}) {
 }
 
 export const get = (path, options) => request("GET", path, options);
+
+/**
+ * Loads numbered in the order they are asked: `ask()` numbers one, `isNewest(n)` tells
+ * whether no other was asked since. A list drops an answer that comes back after a newer
+ * load was asked for (the first page, slower than the filtered one chosen meanwhile).
+ */
+export function newestOnly() {
+  let latest = 0;
+  return { ask: () => ++latest, isNewest: (asked) => asked === latest };
+}
 export const post = (path, json, options = {}) => request("POST", path, { ...options, json });
 export const patch = (path, json, options = {}) => request("PATCH", path, { ...options, json });
 export const del = (path, options) => request("DELETE", path, options);

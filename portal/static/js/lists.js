@@ -2,7 +2,7 @@
 // Filters and sort in the page, saved views (own and shared), a stack of cards on a phone;
 // actions: overdue ones first and in red, today, this week, done in one tap.
 
-import { API, ApiError, get, post } from "./api.js";
+import { API, ApiError, get, newestOnly, post } from "./api.js";
 import { clear, frAmount, frDate, frDateTime, h, newId, toast } from "./dom.js";
 import { ACTION_TYPES, STAGES } from "./tabs.js";
 
@@ -210,18 +210,17 @@ export function listPage(key) {
 
   const exporter = exportLinks(screen, () => ({ ...query(), sort: sort.value }));
 
-  // Each load is numbered: an answer that comes back after a newer load was asked for (the
-  // first page, slower than the filtered one typed meanwhile) is dropped, never shown.
-  let latest = 0;
+  // An answer that comes back after a newer load was asked for is dropped, never shown.
+  const loads = newestOnly();
 
   async function load(append = false) {
     exporter?.refresh();
     const params = new URLSearchParams({ ...query(), sort: sort.value, limit: "50" });
     if (append && cursor) params.set("cursor", cursor);
-    const asked = ++latest;
+    const asked = loads.ask();
     try {
       const { data } = await get(`${API}/${screen.path}?${params}`);
-      if (asked !== latest) return;
+      if (!loads.isNewest(asked)) return;
       if (!append) clear(cards);
       for (const item of data.items) {
         cards.append(screen.entity === "actions" ? actionCard(item, () => load()) : CARDS[screen.entity](item));
@@ -230,7 +229,7 @@ export function listPage(key) {
       more.hidden = !cursor;
       status.textContent = cards.childElementCount ? "" : "Aucun résultat.";
     } catch (exc) {
-      if (asked !== latest) return;
+      if (!loads.isNewest(asked)) return;
       status.textContent = exc instanceof ApiError ? exc.message : String(exc);
     }
   }

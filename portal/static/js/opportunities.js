@@ -1,7 +1,7 @@
 // Opportunités: the portfolio (filters, sort), the signature calendar (a month) and an
 // opportunity's page (its Contacts and Activités tabs, with a form to add an action).
 
-import { API, ApiError, get } from "./api.js";
+import { API, ApiError, get, newestOnly } from "./api.js";
 import { clear, frAmount, frDate, h, newId, select, setTitle, toast } from "./dom.js";
 import { restoreScroll, views } from "./memory.js";
 import { actionForm } from "./action_form.js";
@@ -35,14 +35,18 @@ export function portfolioPage() {
   const more = h("button", { type: "button", class: "secondary", hidden: true }, "Afficher plus");
   const status = h("p", { class: "muted", role: "status" });
   let cursor = null;
+  // The first page, slower than the filtered one chosen meanwhile, is dropped, never shown.
+  const loads = newestOnly();
 
   async function load(append = false) {
     const params = new URLSearchParams({ sort: sort.value, owner: owner.value, limit: "50" });
     if (stage.value) params.append("stage", stage.value);
     if (open.checked) params.set("open", "true");
     if (append && cursor) params.set("cursor", cursor);
+    const asked = loads.ask();
     try {
       const { data } = await get(`${API}/opportunities?${params}`);
+      if (!loads.isNewest(asked)) return;
       if (!append) clear(body);
       for (const o of data.items) {
         body.append(
@@ -65,6 +69,7 @@ export function portfolioPage() {
       if (first) restoreScroll();
       first = false;
     } catch (exc) {
+      if (!loads.isNewest(asked)) return;
       status.textContent = exc instanceof ApiError ? exc.message : String(exc);
     }
   }
