@@ -23,7 +23,11 @@ def machine() -> dict[str, Any]:
 def write_json(result: dict[str, Any], directory: Path, name: str) -> Path:
     directory.mkdir(parents=True, exist_ok=True)
     stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
-    path = directory / f"{name}-{result.get('entries', result.get('writes'))}-{stamp}.json"
+    # the run's size in the name: entries, writes, rows or exported rows, whichever it has
+    size = next((result[k] for k in ("entries", "writes", "rows", "size") if k in result), None)
+    path = directory / (
+        f"{name}-{size}-{stamp}.json" if size is not None else f"{name}-{stamp}.json"
+    )
     path.write_text(json.dumps(result, indent=2, default=str))
     return path
 

@@ -8,6 +8,7 @@ import click
 import pytest
 from click.testing import CliRunner
 
+from carnet.bench import report
 from carnet.bench.cli import Run, _run_options, bench
 
 ON_POSTGRES = {"--seed", "--quick", "--postgres-url", "--results-dir", "--workdir"}
@@ -53,3 +54,16 @@ def test_a_workdir_that_does_not_exist_yet_is_made(tmp_path: Path) -> None:
     result = CliRunner().invoke(probe, ["--workdir", str(workdir)])
     assert result.exit_code == 0, result.output
     assert workdir.is_dir() and seen[0].workdir == str(workdir)
+
+
+@pytest.mark.parametrize(
+    ("result", "size"),
+    [({"entries": 3000}, "3000"), ({"writes": 50}, "50"), ({"rows": 2000}, "2000"), ({}, None)],
+)
+def test_a_results_file_is_named_by_the_runs_size(
+    tmp_path: Path, result: dict[str, int], size: str | None
+) -> None:
+    path = report.write_json(result, tmp_path, "bench")
+    parts = path.stem.split("-")
+    assert parts[0] == "bench" and "None" not in parts
+    assert (parts[1] if len(parts) == 3 else None) == size
