@@ -2,19 +2,19 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine, create_engine, event, insert, make_url
+from sqlalchemy import Engine, create_engine, event, make_url
 from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.orm.exc import StaleDataError
 
 from config.private_files import create_private_file, private_dir
-from records_svc.domain import access, history, search_changes
+from records_svc.domain import access, bulk, history, search_changes
 from records_svc.domain.errors import StaleVersionError
-from records_svc.domain.models import IndexEvent
+from records_svc.domain.models import Account, Contact, IndexEvent
 from records_svc.files import FileStore
 
 AfterCommit = Callable[[], object]
@@ -88,14 +88,26 @@ class UnitOfWork:
         """
         self._record_index_events([(entity, entity_id)])
 
+    def add_new(self, records: Sequence[Account | Contact]) -> None:
+        """Create ``records`` (new, of one kind) as adding them and flushing would — the
+        same rows, history entries and outbox events —, by ``COPY`` when there are many
+        on PostgreSQL (``domain/bulk.py``: an import's batch)."""
+        if not bulk.uses_copy(self.session, len(records)):
+            self.session.add_all(records)
+            return
+        bulk.copy_new_records(self.session, records)
+        for record in records:
+            history.note_created(self.session, record)
+            search_changes.note_created(self.session, record)
+
     def _record_index_events(self, targets: list[tuple[str, int]]) -> None:
         if not targets:
             return
         rows = [{"entity": e, "entity_id": i} for e, i in targets]
-        # one multi-row statement with its ids back (an import's batch: hundreds of rows)
+        # one statement with its ids back (an import's batch: hundreds of rows)
         self.session.flush()
-        stmt = insert(IndexEvent).returning(IndexEvent.id)
-        self._index_event_ids.extend(self.session.connection().execute(stmt, rows).scalars())
+        ids = bulk.insert_rows(self.session, IndexEvent, rows, returning_ids=True)
+        self._index_event_ids.extend(ids)
 
     def commit(self) -> None:
         self.session.flush()

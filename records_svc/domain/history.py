@@ -25,10 +25,11 @@ from decimal import Decimal
 from functools import cache
 from typing import Any
 
-from sqlalchemy import delete, insert, inspect, select
+from sqlalchemy import delete, inspect, select
 from sqlalchemy.orm import InstanceState, Session
 
 from config.logs import current_request_id
+from records_svc.domain import bulk
 from records_svc.domain.history_models import DeletedRecord, HistoryEntry
 from records_svc.domain.models import Account, Contact, Document
 
@@ -182,8 +183,7 @@ def before_flush(session: Session, _context: Any, _instances: Any) -> None:
     notes: _Notes = session.info.setdefault(_KEY, _Notes())
     for obj in session.new:
         if isinstance(obj, Account | Contact):
-            entity = "account" if isinstance(obj, Account) else "contact"
-            notes.records.setdefault(id(obj), _Record(obj, entity, created=True))
+            note_created(session, obj)
         elif isinstance(obj, Document) and (owner := _owner(obj)) is not None:
             edition = session.info.get(_TAG) == EDITION_ATTACHED
             action = EDITION_ATTACHED if edition else DOCUMENT_ADDED
@@ -196,6 +196,15 @@ def before_flush(session: Session, _context: Any, _instances: Any) -> None:
                 record.changes.setdefault(name, [old, new])[1] = new
     for obj in session.deleted:
         _note_deleted(session, notes, obj)
+
+
+def note_created(session: Session, obj: Account | Contact) -> None:
+    """``obj`` is created in this unit of work (by a flush, or written by ``bulk.add_new``)."""
+    if session.info.get(_WRITING) or session.info.get(_PAUSED):
+        return
+    notes: _Notes = session.info.setdefault(_KEY, _Notes())
+    entity = "account" if isinstance(obj, Account) else "contact"
+    notes.records.setdefault(id(obj), _Record(obj, entity, created=True))
 
 
 def note_merge(session: Session, entity: str, target_id: int, source: Account | Contact) -> None:
@@ -302,8 +311,8 @@ def write_pending(session: Session) -> None:
         tombstone.user_id, tombstone.request_id = actor, request_id
     session.info[_WRITING] = True
     try:
-        if rows:  # one multi-row statement (an import writes hundreds per transaction)
-            session.connection().execute(insert(HistoryEntry), rows)
+        # one statement (an import writes hundreds per transaction)
+        bulk.insert_rows(session, HistoryEntry, rows)
         session.add_all(notes.tombstones.values())
         for entity, entity_id in gone:
             session.execute(

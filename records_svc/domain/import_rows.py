@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session
 
 from httpkit.problems import _webargs_errors
 from records_svc.db import UnitOfWork
-from records_svc.domain import access, accounts, contacts, fields, numbers
+from records_svc.domain import access, accounts, bulk, contacts, fields, numbers
 from records_svc.domain import import_mapping as mapping_
 from records_svc.domain import import_report as report
 from records_svc.domain.errors import DomainError, FieldValidationError
@@ -80,6 +80,19 @@ class Prepared:
             raise self._built
         return self._built
 
+    def __getstate__(self) -> dict[str, Any]:
+        # sent from the checking process: the prospect built as its values (pickling
+        # a mapped object carries its whole ORM state, several times the cost)
+        state = dict(self.__dict__)
+        if isinstance(self._built, Account):
+            state["_built"] = bulk.values_of(self._built)
+        return state
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        if isinstance(state.get("_built"), dict):
+            state["_built"] = bulk.new_from_values(Account, state["_built"])
+        self.__dict__.update(state)
+
 
 def prepare(session: Session, run: ImportRun, batch: list[tuple[int, list[Any]]]) -> list[Prepared]:
     """Check a batch's rows as far as no record is read: ``session`` is only read from,
@@ -123,6 +136,7 @@ def process(
             found = exc.errors or [{"field": "", "code": "invalid", "message": exc.detail}]
             errors = report.with_codes(found, run.known)
             outcomes.append(Outcome(report.ERROR, report.french(errors, run.known), errors))
+    uow.add_new(matcher.created)  # the batch's new records at once (COPY on PostgreSQL)
     return outcomes
 
 
@@ -150,6 +164,8 @@ class _Matcher:
     def __init__(self, session: Session, run: ImportRun) -> None:
         self.session = session
         self.run = run
+        #: the records this batch creates, written together after its last row
+        self.created: list[Any] = []
 
     def row(self, uow: UnitOfWork, number: int, prepared: Prepared) -> Outcome:
         raise NotImplementedError
@@ -219,7 +235,7 @@ class _ProspectMatcher(_Matcher):
             assert account is not None
             self._note(file_keys, number)
             if not self.run.dry_run:
-                self.session.add(account)
+                self.created.append(account)
             return Outcome(
                 report.CREATED,
                 report.created_message(PROSPECTS, self.run.dry_run),
@@ -343,7 +359,7 @@ class _ContactMatcher(_Matcher):
         )
         self._note(file_keys, number)
         if not self.run.dry_run:
-            self.session.add(contact)
+            self.created.append(contact)
         return Outcome(
             report.CREATED,
             report.created_message(CONTACTS, self.run.dry_run),

@@ -24,11 +24,11 @@ from contextlib import closing
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import func, insert, select, text
+from sqlalchemy import func, select, text
 from sqlalchemy.orm import Session
 
 from records_svc.db import Database, UnitOfWork
-from records_svc.domain import access, fields, history, tracked_jobs
+from records_svc.domain import access, bulk, fields, history, tracked_jobs
 from records_svc.domain import import_mapping as mapping_
 from records_svc.domain import import_report as report
 from records_svc.domain.errors import FieldValidationError, NotFoundError
@@ -389,8 +389,7 @@ def _commit_batch(
             }
             for (number, cells), outcome in zip(batch, rows, strict=True)
         ]
-        # on the connection (no ORM bulk grouping): one executemany for the batch
-        conn.execute(insert(ImportRow), values)
+        bulk.insert_rows(uow.session, ImportRow, values)
         for outcome in rows:
             run.counts[outcome.outcome] += 1
         run.done += len(batch)

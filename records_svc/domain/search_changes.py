@@ -57,7 +57,7 @@ def before_flush(session: Session, _context: Any, _instances: Any) -> None:
     changes: SearchChanges = session.info.setdefault(_KEY, SearchChanges())
     for obj in session.new:
         if isinstance(obj, Account | Contact):
-            changes.upserted.append(obj)
+            note_created(session, obj)
     for obj in session.dirty:
         if isinstance(obj, Account):
             if _changed(obj, ACCOUNT_SHOWN):
@@ -77,6 +77,12 @@ def before_flush(session: Session, _context: Any, _instances: Any) -> None:
                 changes.deleted.update(dict.fromkeys(("contact", i) for i in rows))
         elif isinstance(obj, Contact):
             changes.deleted[("contact", obj.id)] = None
+
+
+def note_created(session: Session, obj: Account | Contact) -> None:
+    """``obj`` is created in this unit of work (by a flush, or written by ``bulk.add_new``)."""
+    changes: SearchChanges = session.info.setdefault(_KEY, SearchChanges())
+    changes.upserted.append(obj)
 
 
 def touch(session: Session, obj: Account | Contact) -> None:

@@ -113,7 +113,7 @@ def test_a_file_that_cannot_be_read_fails(runner: CliRunner, tmp_path: Path) -> 
     assert reply.exit_code != 0 and "not a JSON object" in reply.output
 
 
-@pytest.mark.parametrize("checking", ["thread", "process", "daemonic"])
+@pytest.mark.parametrize("checking", ["thread", "process", "daemonic", "process+copy"])
 def test_batches_checked_ahead_give_each_row_its_outcome_history_and_search_document(
     runner: CliRunner,
     tmp_path: Path,
@@ -128,7 +128,7 @@ def test_batches_checked_ahead_give_each_row_its_outcome_history_and_search_docu
     batch is committed), errors keep their messages, and every record created has its
     history entry, its outbox event and its search document (``search verify`` finds
     nothing to repair)."""
-    from records_svc.domain import imports
+    from records_svc.domain import bulk, imports
     from records_svc.domain.import_models import ImportRow
     from records_svc.domain.models import IndexEvent
 
@@ -136,6 +136,8 @@ def test_batches_checked_ahead_give_each_row_its_outcome_history_and_search_docu
         pytest.skip("the checking process is PostgreSQL's")
     monkeypatch.setattr(imports, "BATCH", 3)
     monkeypatch.setattr(imports, "CHECK_PROCESS_FROM", 1 if checking != "thread" else 10**9)
+    if checking == "process+copy":  # each batch's rows by COPY (from 50 rows otherwise)
+        monkeypatch.setattr(bulk, "COPY_FROM", 1)
     if checking == "daemonic":  # a Celery prefork worker's child may not fork: a thread
         import multiprocessing
 
@@ -160,7 +162,7 @@ def test_batches_checked_ahead_give_each_row_its_outcome_history_and_search_docu
     assert forked() == 0  # a dry run, which writes little, keeps the thread
     done = runner.invoke(carnet, ["import", str(leads), "--entity", "prospects"])
     assert done.exit_code == 0, done.output
-    assert forked() == (1 if checking == "process" else 0)
+    assert forked() == (1 if checking.startswith("process") else 0)
     db = Database(database_url)
     try:
         with db.read() as session:
