@@ -1,10 +1,11 @@
 """Writing many rows in one go: ``COPY`` on PostgreSQL, one multi-row ``INSERT`` otherwise.
 
 An import's batch writes hundreds of new records, as many history entries, outbox
-events and report rows. Through multi-row ``INSERT … VALUES`` statements the writing
-process spent most of its time building statement text (psycopg parses a statement of
-hundreds of placeholders again each time, it caches only short ones) and PostgreSQL
-parsing it back; ``COPY`` sends the rows as data. A few rows (what the API writes)
+events and report rows. Through the ORM's flush and multi-row ``INSERT … VALUES``
+statements the writing process spent much of its time building statement text
+(psycopg parses a statement of hundreds of placeholders again each time: it caches
+only short ones) and PostgreSQL parsing it back; ``COPY`` sends the rows as data
+(docs/performance.md: the writer's CPU per imported row more than halved). A few rows (what the API writes)
 still go by ``INSERT``: one round trip, where ``COPY`` costs two.
 
 ``insert_rows`` writes plain rows of a table (the columns' Python defaults filled in as
@@ -41,7 +42,8 @@ def uses_copy(session: Session, rows: int) -> bool:
 def allocate_ids(session: Session, table: Table, count: int) -> list[int]:
     """``count`` new ids from the sequence of ``table``'s ``id`` (PostgreSQL), in order."""
     sequence = func.pg_get_serial_sequence(table.name, "id")
-    stmt = select(func.nextval(sequence)).select_from(func.generate_series(1, count))
+    new_id = func.nextval(sequence)
+    stmt = select(new_id).select_from(func.generate_series(1, count)).order_by(new_id)
     return [int(i) for i in session.connection().execute(stmt).scalars()]
 
 
