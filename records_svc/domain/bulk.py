@@ -23,8 +23,14 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import JSON, Table, func, insert, inspect, select
-from sqlalchemy.orm import MANYTOONE, RelationshipProperty, Session, make_transient_to_detached
+from sqlalchemy import JSON, Connection, Table, func, insert, inspect, select
+from sqlalchemy.orm import (
+    MANYTOONE,
+    Mapper,
+    RelationshipProperty,
+    Session,
+    make_transient_to_detached,
+)
 from sqlalchemy.sql.schema import Column
 
 from records_svc.domain.models import Account, Contact
@@ -89,44 +95,38 @@ def copy_new_records(session: Session, records: Sequence[Account | Contact]) -> 
     """Write new records of one kind by ``COPY`` (PostgreSQL) as a flush would insert
     them, and put them in ``session``, persistent and clean, as a flush leaves them."""
     mapper = records[0].__mapper__
-    table = mapper.local_table
-    assert isinstance(table, Table)
-    assert all(type(r) is type(records[0]) for r in records), "one kind of record per call"
+    assert all(r.__mapper__ is mapper for r in records), "one kind of record per call"
+    recipe = _recipe(mapper)
     conn = session.connection()
-    ids = allocate_ids(session, table, len(records))
-    (key,) = (mapper.get_property_by_column(c).key for c in mapper.primary_key)
-    version = mapper.version_id_col
-    version_key = mapper.get_property_by_column(version).key if version is not None else None
-    plan = _plan(table, None)
-    attributes = [mapper.get_property_by_column(c.column).key for c in plan]
-    many_to_one = [r for r in mapper.relationships if r.direction is MANYTOONE]
-    before_insert = mapper.dispatch.before_insert
+    ids = allocate_ids(session, recipe.table, len(records))
     rows = []
     for record, new_id in zip(records, ids, strict=True):
         values = record.__dict__  # written as a flush leaves them (see make_transient_to_detached)
-        values[key] = new_id
-        if version_key is not None:
-            values[version_key] = mapper.version_id_generator(None)  # type: ignore[misc,operator]
-        _sync_foreign_keys(record, many_to_one)
-        before_insert(mapper, conn, inspect(record))
-        line = []
-        for column, attribute in zip(plan, attributes, strict=True):
-            value = values.get(attribute)
-            if value is None and not column.evaluates_none:
-                # as a flush does: a value not given (or None) is the column's default
-                value = values[attribute] = column.default()
-            line.append(value if column.dump is None else column.dump(value))
-        rows.append(line)
-    _copy(session, table, plan, rows)
+        if not values.get(_READY):
+            _make_ready(record, recipe, conn)
+        values[recipe.key] = new_id
+        rows.append(
+            [
+                values[attribute] if column.dump is None else column.dump(values[attribute])
+                for column, attribute in zip(recipe.plan, recipe.attributes, strict=True)
+            ]
+        )
+    _copy(session, recipe.table, recipe.plan, rows)
     for record in records:
+        record.__dict__.pop(_READY, None)
         make_transient_to_detached(record)
         session.add(record)
 
 
 def values_of(record: Any) -> dict[str, Any]:
-    """The attribute values of a new record, no related record (to send it elsewhere)."""
-    mapper = record.__mapper__
-    return {k: v for k, v in record.__dict__.items() if k in mapper.column_attrs}
+    """The values of a new record as it will be inserted (the mapper's ``before_insert``
+    hooks run, the defaults filled), no related record: to send it to the process that
+    writes it, whose ``copy_new_records`` then has nothing left to compute but its id."""
+    recipe = _recipe(record.__mapper__)
+    if not record.__dict__.get(_READY):
+        _make_ready(record, recipe, None)
+    columns = recipe.mapper.column_attrs
+    return {k: v for k, v in record.__dict__.items() if k in columns or k == _READY}
 
 
 def new_from_values(model: type[Any], values: dict[str, Any]) -> Any:
@@ -137,7 +137,61 @@ def new_from_values(model: type[Any], values: dict[str, Any]) -> Any:
     return record
 
 
-def _sync_foreign_keys(record: Any, many_to_one: list[RelationshipProperty[Any]]) -> None:
+#: in a new record's ``__dict__``: its insert values are computed (``_make_ready``)
+_READY = "_carnet_bulk_ready"
+
+
+@dataclass(frozen=True)
+class _Recipe:
+    """What writing the new records of one mapper by ``COPY`` needs to know of it."""
+
+    mapper: Mapper[Any]
+    table: Table
+    #: the primary key's attribute, and the version counter's (None: not versioned)
+    key: str
+    version_key: str | None
+    plan: tuple[_Column, ...]
+    #: the attribute of each column of ``plan``
+    attributes: tuple[str, ...]
+    many_to_one: tuple[RelationshipProperty[Any], ...]
+
+
+@functools.cache
+def _recipe(mapper: Mapper[Any]) -> _Recipe:
+    table = mapper.local_table
+    assert isinstance(table, Table)
+    plan = _plan(table, None)
+    version = mapper.version_id_col
+    (key,) = (mapper.get_property_by_column(c).key for c in mapper.primary_key)
+    return _Recipe(
+        mapper=mapper,
+        table=table,
+        key=key,
+        version_key=mapper.get_property_by_column(version).key if version is not None else None,
+        plan=plan,
+        attributes=tuple(mapper.get_property_by_column(c.column).key for c in plan),
+        many_to_one=tuple(r for r in mapper.relationships if r.direction is MANYTOONE),
+    )
+
+
+def _make_ready(record: Any, recipe: _Recipe, conn: Connection | None) -> None:
+    """Compute what a flush computes before it inserts ``record``: its first version, the
+    foreign keys of the records it is given, the mapper's ``before_insert`` hooks (which
+    read no database: Carnet's compute keys from the record's own values), the defaults."""
+    values = record.__dict__
+    mapper = recipe.mapper
+    if recipe.version_key is not None:
+        values[recipe.version_key] = mapper.version_id_generator(None)  # type: ignore[misc,operator]
+    _sync_foreign_keys(record, recipe.many_to_one)
+    mapper.dispatch.before_insert(mapper, conn, inspect(record))
+    for column, attribute in zip(recipe.plan, recipe.attributes, strict=True):
+        if values.get(attribute) is None and not column.evaluates_none:
+            # as a flush does: a value not given (or None) is the column's default
+            values[attribute] = column.default()
+    values[_READY] = True
+
+
+def _sync_foreign_keys(record: Any, many_to_one: Iterable[RelationshipProperty[Any]]) -> None:
     """The foreign keys of the related records set (``contact.account = …``), as a flush
     sets them."""
     for relationship in many_to_one:
