@@ -78,13 +78,16 @@ def insert_rows(
         ids = allocate_ids(session, table, len(rows))
         rows = [{**row, "id": new_id} for row, new_id in zip(rows, ids, strict=True)]
     plan = _plan(table, frozenset(rows[0]))
+    # a default is taken once for the statement (a time: the same for its rows, as
+    # PostgreSQL's now() is for a transaction; reading the clock is slow on some machines)
+    defaults = {c.key: c.default() for c in plan if c.key not in rows[0]}
     values = []
     for row in rows:
         line = []
         for column in plan:
             value = row.get(column.key, _NO_VALUE)
             if value is _NO_VALUE:
-                value = column.default()
+                value = defaults[column.key] if column.key in defaults else column.default()
             line.append(value if column.dump is None else column.dump(value))
         values.append(line)
     _copy(session, table, plan, values)
