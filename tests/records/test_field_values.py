@@ -1,0 +1,211 @@
+"""The field library's value checks without a database: the e-mail shortcut against
+email_validator itself, string for string."""
+
+from __future__ import annotations
+
+import pytest
+from email_validator import EmailNotValidError, validate_email
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from httpkit.error_codes import CodedValueError
+from records_svc.domain import fields
+
+
+def _library(value: str) -> str:
+    """What validate_email makes of ``value``: its normalised form, or its refusal."""
+    try:
+        return validate_email(value, check_deliverability=False).normalized
+    except EmailNotValidError as exc:
+        return f"refused: is not a valid e-mail address ({exc})"
+
+
+def _ours(value: str) -> str:
+    try:
+        return fields.normalise_email(value)
+    except CodedValueError as exc:
+        assert exc.code == "invalid_email"
+        return f"refused: {exc}"
+
+
+def _same_as_the_library(value: str) -> None:
+    expected = _library(value)
+    assert _ours(value) == expected
+    plain = fields._plain_email(value)
+    assert plain is None or plain == expected  # the shortcut never accepts what it refuses
+
+
+_LONG_LABEL = "a" * 63
+EDGE_CASES = [
+    # what the shortcut takes
+    "contact@brasserie.fr",
+    "Jean.Dupont@Exemple.FR",
+    "JEAN@EXEMPLE.COM",
+    "a@b.co",
+    "a@b.c",
+    "x_y+tag@sub.domain.example.org",
+    "o'neil@exemple.ie",
+    "!#$%&'*+-/=?^_`{|}~@exemple.fr",
+    "a@1.fr",
+    "a@123.456.fr",
+    "a@a-b.fr",
+    "a@a-b-c.d-e.fr",
+    "a@x.b1c",
+    "1@2.fr",
+    f"a@{_LONG_LABEL}.fr",
+    f"{'l' * 64}@exemple.fr",
+    f"{'l' * 65}@exemple.fr",
+    f"{'l' * 200}@exemple.fr",
+    # the RFC 2142 role names, lower-cased by the library
+    "Info@exemple.fr",
+    "SALES@exemple.fr",
+    "postmaster@exemple.fr",
+    "Info.x@exemple.fr",
+    # refused or changed by the library, left to it
+    "",
+    "@",
+    "a",
+    "a@",
+    "@b.fr",
+    "a@b",
+    "a@localhost",
+    "a@b.123",
+    "a@b.fr1",
+    "a@b.f-",
+    "a@b.local",
+    "a@b.LOCAL",
+    "a@local",
+    "a@x.test",
+    "a@x.onion",
+    "a@invalid",
+    "a@x.invalid",
+    "a@10.in-addr.arpa",
+    "a@arpa.fr",
+    "a@test.fr",
+    "a..b@exemple.fr",
+    ".a@exemple.fr",
+    "a.@exemple.fr",
+    "a@exemple..fr",
+    "a@.exemple.fr",
+    "a@exemple.fr.",
+    "a@-exemple.fr",
+    "a@exemple-.fr",
+    "a@ex.-emple.fr",
+    "a@ab--cd.fr",
+    "a@a--b.fr",
+    "a@xn--bcher-kva.ch",
+    "a@XN--BCHER-KVA.CH",
+    "a@xn--x.fr",
+    "a@abxn--c.fr",
+    "a@a_b.fr",
+    f"a@{_LONG_LABEL}a.fr",
+    "a@exemple.fr\n",
+    " a@exemple.fr",
+    "a@exemple.fr ",
+    "a b@exemple.fr",
+    "a@b@exemple.fr",
+    '"a b"@exemple.fr',
+    '"ab"@exemple.fr',
+    '"a\\"b"@exemple.fr',
+    '"a@b"@exemple.fr',
+    '"info"@exemple.fr',
+    "Jean <jean@exemple.fr>",
+    "<jean@exemple.fr>",
+    "jean@[192.168.0.1]",
+    "jean@[IPv6:2001:db8::1]",
+    "jean@[300.1.1.1]",
+    "jean@exemple.fr>",
+    "é@exemple.fr",
+    "jean@exémple.fr",
+    "jean@bücher.ch",
+    "jean@EXÉMPLE.FR",
+    "\u212a@exemple.fr",  # KELVIN SIGN, which [a-z] matches under re.IGNORECASE
+    "jean@\u212aexemple.fr",
+    "jean@exemple.\u017ffr",  # LATIN SMALL LETTER LONG S
+    "jean\uff20exemple.fr",  # FULLWIDTH COMMERCIAL AT
+    "jean@exemple\u3002fr",  # IDEOGRAPHIC FULL STOP
+    "jean@exemple\uff0efr",
+    "a\u0301@exemple.fr",
+    "jean@exemple.fr\u200b",
+    "jean\x00@exemple.fr",
+    "jean\t@exemple.fr",
+]
+
+
+@pytest.mark.parametrize("value", EDGE_CASES)
+def test_an_address_normalises_as_email_validator_does(value: str) -> None:
+    _same_as_the_library(value)
+
+
+def _domain(length: int) -> str:
+    """A domain of ``length`` characters: labels of 63 ``b`` and a last one, then ``.fr``."""
+    body = "".join("." if i % 64 == 63 else "b" for i in range(length - 3))
+    assert not body.endswith(".")
+    return body + ".fr"
+
+
+@pytest.mark.parametrize("upper", [False, True])
+@pytest.mark.parametrize("domain_length", [250, 252, 253, 254])
+def test_long_domains_and_addresses_are_the_library_s(domain_length: int, upper: bool) -> None:
+    domain = _domain(domain_length)
+    assert len(domain) == domain_length
+    if upper:
+        domain = domain.upper()
+    _same_as_the_library(f"a@{domain}")
+    for address_length in (253, 254, 255):
+        local = "l" * (address_length - 1 - domain_length)
+        if local:
+            _same_as_the_library(f"{local}@{domain}")
+    for address_length in (253, 254, 255):
+        _same_as_the_library("l" * (address_length - len("@exemple.fr")) + "@exemple.fr")
+
+
+def test_the_usual_addresses_take_the_shortcut() -> None:
+    assert fields._plain_email("contact@Brasserie-Bellevue.FR") == "contact@brasserie-bellevue.fr"
+    assert fields._plain_email("Jean.Dupont@exemple.com") == "Jean.Dupont@exemple.com"
+    assert fields._plain_email("jean@exémple.fr") is None
+    assert fields._plain_email("Info@exemple.fr") is None
+
+
+_ATEXT = "abcXYZ0189!#$%&'*+-/=?^_`{|}~"
+_ODD = '.@"\\<>[]() \t\n,;:\u212a\u017fé\u0301\uff20\u3002\u200b\x00'
+_LABEL_CHARS = "abzAZ019-_"
+
+
+@settings(max_examples=600)
+@given(st.text(alphabet=_ATEXT + _ODD + _LABEL_CHARS, max_size=40))
+def test_any_string_normalises_as_email_validator_does(value: str) -> None:
+    _same_as_the_library(value)
+
+
+@st.composite
+def _addresses(draw: st.DrawFn) -> str:
+    """Addresses near the shortcut's edges: labels of 0 to 70 characters, hyphens, digits,
+    upper case, special-use and role names, now and then an odd character anywhere."""
+    local = draw(
+        st.one_of(
+            st.text(alphabet=_ATEXT + ".", min_size=0, max_size=70),
+            st.sampled_from(["info", "Info", "SALES", "www", "x.info", '"a"', '"a b"']),
+        )
+    )
+    labels = draw(
+        st.lists(
+            st.one_of(
+                st.text(alphabet=_LABEL_CHARS, min_size=0, max_size=70),
+                st.sampled_from(["xn--bcher-kva", "local", "test", "arpa", "Onion", "fr", "1"]),
+            ),
+            min_size=1,
+            max_size=6,
+        )
+    )
+    address = f"{local}@{'.'.join(labels)}"
+    if draw(st.booleans()) and address:
+        at = draw(st.integers(min_value=0, max_value=len(address)))
+        address = address[:at] + draw(st.sampled_from(_ODD)) + address[at:]
+    return address
+
+
+@settings(max_examples=1500)
+@given(_addresses())
+def test_generated_addresses_normalise_as_email_validator_does(value: str) -> None:
+    _same_as_the_library(value)
