@@ -172,7 +172,7 @@ _ODD = '.@"\\<>[]() \t\n,;:\u212a\u017fé\u0301\uff20\u3002\u200b\x00'
 _LABEL_CHARS = "abzAZ019-_"
 
 
-@settings(max_examples=600)
+@settings(max_examples=600, deadline=None)
 @given(st.text(alphabet=_ATEXT + _ODD + _LABEL_CHARS, max_size=40))
 def test_any_string_normalises_as_email_validator_does(value: str) -> None:
     _same_as_the_library(value)
@@ -205,7 +205,7 @@ def _addresses(draw: st.DrawFn) -> str:
     return address
 
 
-@settings(max_examples=1500)
+@settings(max_examples=1500, deadline=None)
 @given(_addresses())
 def test_generated_addresses_normalise_as_email_validator_does(value: str) -> None:
     _same_as_the_library(value)
