@@ -29,6 +29,9 @@ CUSTOM_TYPES = ("text", "number", "date", "boolean", "choice", "email", "phone")
 DEFAULT_TEXT_LENGTH = 200
 _APE = re.compile(r"^(\d{2})\.?(\d{2})([A-Za-z])$")
 _URL = re.compile(r"^(https?://)?[^\s/$.?#][^\s]*\.[^\s]{2,}$", re.IGNORECASE)
+_URL_SCHEME = re.compile(r"^https?://", re.IGNORECASE)
+#: what a text may not hold: the control characters but tab and line feed
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f]")
 
 
 @dataclass(frozen=True)
@@ -292,7 +295,7 @@ def _clean_value(definition: FieldDefinition, value: Any) -> Any:
         limit = definition.max_length or DEFAULT_TEXT_LENGTH
         if len(value) > limit:
             raise CodedValueError("too_long", f"is longer than {limit} characters")
-        if any(ord(c) < 32 and c not in "\t\n" for c in value):
+        if _CONTROL.search(value):
             raise CodedValueError("control_characters", "contains control characters")
         return value
     if kind == "email":
@@ -304,7 +307,7 @@ def _clean_value(definition: FieldDefinition, value: Any) -> Any:
     if kind == "url":
         if len(value) > (definition.max_length or 300) or not _URL.match(value):
             raise CodedValueError("invalid_url", "is not a valid web address")
-        return value if re.match(r"^https?://", value, re.I) else f"https://{value}"
+        return value if _URL_SCHEME.match(value) else f"https://{value}"
     if kind == "siren":
         try:
             return numbers.validate_siren(value)

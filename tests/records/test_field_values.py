@@ -10,6 +10,7 @@ from hypothesis import strategies as st
 
 from httpkit.error_codes import CodedValueError
 from records_svc.domain import fields
+from records_svc.domain.models import FieldDefinition
 
 
 def _library(value: str) -> str:
@@ -209,3 +210,23 @@ def _addresses(draw: st.DrawFn) -> str:
 @given(_addresses())
 def test_generated_addresses_normalise_as_email_validator_does(value: str) -> None:
     _same_as_the_library(value)
+
+
+def _definitions(entity: str) -> list[FieldDefinition]:
+    """The standard library of ``entity`` as the database holds it, and a custom choice."""
+    rows = [row for row in fields.standard_rows() if row["entity"] == entity]
+    custom = {"entity": entity, "key": "size", "label": "Taille", "type": "choice"}
+    custom |= {"tab": "Informations", "position": 999, "required": True, "standard": False}
+    return [FieldDefinition(**row) for row in [*rows, custom | {"choices": ["S", "M"]}]]
+
+
+def test_a_text_refuses_the_control_characters_but_tab_and_line_feed() -> None:
+    (legal_name,) = (d for d in _definitions("prospect") if d.key == "legal_name")
+    for code in [*range(0x250), 0x7F, 0x85, 0x2028, 0x200B, 0xFEFF]:
+        text = f"a{chr(code)}b"
+        refused = any(ord(c) < 32 and c not in "\t\n" for c in text)  # the rule as it was
+        try:
+            assert fields._clean_value(legal_name, text) == text
+            assert not refused
+        except CodedValueError as exc:
+            assert refused and exc.code == "control_characters", code
