@@ -25,7 +25,7 @@ from records_svc.domain import import_mapping as mapping_
 from records_svc.domain import import_report as report
 from records_svc.domain.errors import DomainError, FieldValidationError
 from records_svc.domain.import_mapping import CONTACTS, PROSPECTS, Target
-from records_svc.domain.models import Account, Contact, FieldDefinition
+from records_svc.domain.models import Account, Contact
 
 
 @dataclass
@@ -41,7 +41,8 @@ class ImportRun:
     user_id: int | None
     policy: access.AccessPolicy
     known: dict[str, Target] = field(default_factory=dict)
-    definitions: dict[str, list[FieldDefinition]] = field(default_factory=dict)
+    #: the field libraries by entity, read once (``fields.rules``)
+    definitions: dict[str, tuple[fields.FieldRule, ...]] = field(default_factory=dict)
     #: matching keys seen in earlier rows of the file → their row number
     seen: dict[tuple[str, str], int] = field(default_factory=dict)
     counts: dict[str, int] = field(default_factory=dict)

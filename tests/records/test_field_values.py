@@ -1,5 +1,5 @@
 """The field library's value checks without a database: the e-mail shortcut against
-email_validator itself, string for string."""
+email_validator itself, string for string; plain rules against the definitions read."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ from hypothesis import strategies as st
 
 from httpkit.error_codes import CodedValueError
 from records_svc.domain import fields
+from records_svc.domain.errors import FieldValidationError
 from records_svc.domain.models import FieldDefinition
 
 
@@ -218,6 +219,55 @@ def _definitions(entity: str) -> list[FieldDefinition]:
     custom = {"entity": entity, "key": "size", "label": "Taille", "type": "choice"}
     custom |= {"tab": "Informations", "position": 999, "required": True, "standard": False}
     return [FieldDefinition(**row) for row in [*rows, custom | {"choices": ["S", "M"]}]]
+
+
+def _outcome(definitions: fields.Definitions, body: dict, creating: bool) -> object:
+    try:
+        return fields.validate(
+            definitions, fields.flatten(body), body.get("custom"), creating=creating
+        )
+    except FieldValidationError as exc:
+        return exc.errors
+
+
+@pytest.mark.parametrize("creating", [True, False])
+@pytest.mark.parametrize(
+    "body",
+    [
+        {"name": "Brasserie", "custom": {"size": "S"}},
+        {
+            "name": " Brasserie ",
+            "legal_name": "BRASSERIE SAS",
+            "address": {"line1": "1 rue X", "postal_code": "69002", "city": "Lyon"},
+            "phone": "04 72 00 00 00",
+            "email": "Contact@Brasserie.FR",
+            "website": "www.brasserie.fr",
+            "siret": "73282932000074",
+            "siren": "732829320",
+            "ape_code": "5610a",
+            "custom": {"size": "M"},
+        },
+        {
+            "name": "",
+            "legal_name": "a\x07b",
+            "address": {"city": "x" * 121, "zip": "1"},
+            "phone": "12",
+            "email": "info@",
+            "website": "pas une adresse",
+            "siret": "73282932000075",
+            "siren": "552100554",
+            "ape_code": "ABC",
+            "nope": 1,
+            "custom": {"size": "XL", "other": 1},
+        },
+        {"email": 3, "siret": "73282932000074", "siren": "552100554"},
+        {},
+    ],
+)
+def test_plain_rules_validate_as_the_definitions_read(body: dict, creating: bool) -> None:
+    definitions = _definitions("prospect")
+    rules = fields.rules(definitions)
+    assert _outcome(rules, body, creating) == _outcome(definitions, body, creating)
 
 
 def test_a_text_refuses_the_control_characters_but_tab_and_line_feed() -> None:
