@@ -1,8 +1,12 @@
-"""The field library's value checks without a database: the e-mail shortcut against
-email_validator itself, string for string; plain rules against the definitions read."""
+"""The field library's value checks without a database: the e-mail and phone shortcuts
+against email_validator and phonenumbers themselves, string for string; plain rules against
+the definitions read."""
 
 from __future__ import annotations
 
+import random
+
+import phonenumbers
 import pytest
 from email_validator import EmailNotValidError, validate_email
 from hypothesis import given, settings
@@ -280,3 +284,97 @@ def test_a_text_refuses_the_control_characters_but_tab_and_line_feed() -> None:
             assert not refused
         except CodedValueError as exc:
             assert refused and exc.code == "control_characters", code
+
+
+def _phone_by_the_library(value: str) -> str:
+    """normalise_phone as it was, all through phonenumbers: E.164, or the refusal."""
+    if len(value) > 32:
+        return "refused: is too long for a phone number"
+    try:
+        parsed = phonenumbers.parse(value, "FR")
+    except phonenumbers.NumberParseException:
+        return "refused: is not a phone number"
+    if not phonenumbers.is_valid_number(parsed):
+        return "refused: is not a valid phone number"
+    return phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164)
+
+
+def _phone_same_as_the_library(value: str) -> None:
+    try:
+        ours = fields.normalise_phone(value)
+    except CodedValueError as exc:
+        assert exc.code == "invalid_phone"
+        ours = f"refused: {exc}"
+    assert ours == _phone_by_the_library(value)
+    shortcut = fields._french_number(value)
+    assert shortcut is None or shortcut == phonenumbers.parse(value, "FR")
+
+
+PHONES = [
+    "02 01 66 13 18",
+    "0142685300",
+    "01.42.68.53.00",
+    "01-42-68-53-00",
+    "01 42.68-53 00",
+    "06 12 34 56 78",
+    "07 00 00 00 00",
+    "08 00 12 34 56",
+    "09 12 34 56 78",
+    "05 00 00 00 00",
+    "0 142685300",
+    "00 33 1 42 68 53 00",
+    "0033142685300",
+    "0012345678",  # 00: the international prefix, not 0 then nine digits
+    "00 33 61 23 45",
+    "01 42 68 53 0",
+    "01 42 68 53 000",
+    "01  42 68 53 00",
+    "01/42/68/53/00",
+    "(01) 42 68 53 00",
+    "01 42 68 53 00 poste 12",
+    "+33 1 42 68 53 00",
+    "+33 (0)1 42 68 53 00",
+    "+44 20 7946 0958",
+    "10 42 68 53 00",
+    "0١ 42 68 53 00",  # ARABIC-INDIC DIGIT ONE, which \d would match
+    "01 42 68 53 00",
+    "٠١٤٢٦٨٥٣٠٠",
+    "01 42 68 53 00\n",
+    "tel:+33142685300",
+    "",
+    "0",
+    "12",
+]
+
+
+@pytest.mark.parametrize("value", PHONES)
+def test_a_phone_normalises_as_phonenumbers_does(value: str) -> None:
+    _phone_same_as_the_library(value)
+
+
+def test_every_french_prefix_normalises_as_phonenumbers_does() -> None:
+    """Each two-digit area after the 0, valid and not, in each way of typing it."""
+    draw = random.Random(20)
+    for area in range(10, 100):
+        for _ in range(6):
+            digits = f"0{area}{draw.randrange(10**7):07d}"
+            pairs = [digits[:2], *(digits[i : i + 2] for i in range(2, 10, 2))]
+            for separator in ("", " ", ".", "-"):
+                _phone_same_as_the_library(separator.join(pairs))
+            mixed = "".join(p + draw.choice(["", " ", ".", "-"]) for p in pairs)
+            _phone_same_as_the_library(mixed.rstrip(" .-"))
+
+
+@settings(max_examples=800, deadline=None)
+@given(
+    st.one_of(
+        st.text(alphabet="0123456789 .-+()/x\u00a0\u0661", max_size=20),
+        st.lists(
+            st.tuples(st.text("0123456789", min_size=1, max_size=3), st.sampled_from(" .-")),
+            min_size=1,
+            max_size=7,
+        ).map(lambda parts: "0" + "".join(d + s for d, s in parts)),
+    )
+)
+def test_any_phone_normalises_as_phonenumbers_does(value: str) -> None:
+    _phone_same_as_the_library(value)
