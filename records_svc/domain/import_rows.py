@@ -2,7 +2,9 @@
 
 A row's body goes through the API's own request schema and the field library's
 validation (``new_prospect``, ``new_contact``, ``update_account``…), so an import
-rejects what the API rejects, with the same fields, codes and messages. Matching:
+rejects what the API rejects, with the same fields, codes and messages (a body of plain
+texts takes the schema's shortcut, ``_PlainTexts``, which loads it as the schema does;
+the field library is read once, as ``fields.rules``). Matching:
 by ``id``, then SIRET, then ERP key (prospects); by ``id``, then e-mail within the
 account (contacts, whose account is found by id, SIRET, ERP key or name). Each batch
 reads what it may match in one query per key, never row by row.
