@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from typing import Any
 
 from sqlalchemy import select
@@ -25,7 +25,7 @@ from records_svc.domain.errors import (
     NotFoundError,
     StaleVersionError,
 )
-from records_svc.domain.models import Account, FieldDefinition
+from records_svc.domain.models import Account
 
 PROSPECT, CLIENT = "prospect", "client"
 DRAFT, VALIDATED = "draft", "validated"
@@ -100,7 +100,7 @@ def _apply(
     entity: str,
     creating: bool,
     enforce_required: bool = True,
-    definitions: Sequence[FieldDefinition] | None = None,
+    definitions: fields.Definitions | None = None,
 ) -> None:
     if definitions is None:
         definitions = fields.list_definitions(session, entity)
@@ -153,7 +153,7 @@ def new_prospect(
     actor_id: int | None,
     data: Mapping[str, Any],
     *,
-    definitions: Sequence[FieldDefinition] | None = None,
+    definitions: fields.Definitions | None = None,
 ) -> Account:
     """A prospect checked and built from ``data``, not added yet (an import adds a batch).
 
@@ -179,7 +179,7 @@ def update_account(
     *,
     expected_version: int | None,
     kind: str | None = None,
-    definitions: Sequence[FieldDefinition] | None = None,
+    definitions: fields.Definitions | None = None,
 ) -> Account:
     account = get_account(uow.session, account_id, kind)
     check_version(account.version, expected_version, account.kind)

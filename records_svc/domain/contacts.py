@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from dataclasses import replace
 from typing import Any
 
@@ -15,7 +15,7 @@ from records_svc.db import UnitOfWork
 from records_svc.domain import access, field_declarations, fields, listing, record_files
 from records_svc.domain.accounts import check_version, get_account
 from records_svc.domain.errors import FieldValidationError, NotFoundError
-from records_svc.domain.models import Account, Contact, ContactWord, FieldDefinition, utcnow
+from records_svc.domain.models import Account, Contact, ContactWord, utcnow
 from records_svc.domain.paging import decode_cursor, encode_cursor
 
 #: the standard contact fields (API names, their columns' too): what a merge may take
@@ -128,7 +128,7 @@ def _apply(
     data: Mapping[str, Any],
     *,
     creating: bool,
-    definitions: Sequence[FieldDefinition] | None = None,
+    definitions: fields.Definitions | None = None,
 ) -> None:
     _apply_consent(contact, data)
     data = {k: v for k, v in data.items() if k not in ("consent", "do_not_contact")}
@@ -154,7 +154,7 @@ def new_contact(
     account: Account,
     data: Mapping[str, Any],
     *,
-    definitions: Sequence[FieldDefinition] | None = None,
+    definitions: fields.Definitions | None = None,
 ) -> Contact:
     """A contact of ``account`` checked and built from ``data``, not added yet (imports)."""
     contact = Contact(account_id=account.id, custom={})
@@ -178,7 +178,7 @@ def update_contact(
     data: Mapping[str, Any],
     *,
     expected_version: int | None,
-    definitions: Sequence[FieldDefinition] | None = None,
+    definitions: fields.Definitions | None = None,
 ) -> Contact:
     contact = get_contact(uow.session, contact_id)
     check_version(contact.version, expected_version, "contact")

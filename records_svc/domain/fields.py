@@ -12,8 +12,10 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
+import email_validator
 import phonenumbers
 from email_validator import EmailNotValidError, validate_email
+from email_validator.rfc_constants import CASE_INSENSITIVE_MAILBOX_NAMES, EMAIL_MAX_LENGTH
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
@@ -27,6 +29,9 @@ CUSTOM_TYPES = ("text", "number", "date", "boolean", "choice", "email", "phone")
 DEFAULT_TEXT_LENGTH = 200
 _APE = re.compile(r"^(\d{2})\.?(\d{2})([A-Za-z])$")
 _URL = re.compile(r"^(https?://)?[^\s/$.?#][^\s]*\.[^\s]{2,}$", re.IGNORECASE)
+_URL_SCHEME = re.compile(r"^https?://", re.IGNORECASE)
+#: what a text may not hold: the control characters but tab and line feed
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f]")
 
 
 @dataclass(frozen=True)
@@ -208,6 +213,40 @@ def _identity_key(entity: str) -> str:
 # --- validating values ----------------------------------------------------------------
 
 
+@dataclass(frozen=True, slots=True)
+class FieldRule:
+    """What validation reads of a field definition, as plain values. A ``FieldDefinition``'s
+    columns are instrumented attributes, several times slower to read, and ``validate``
+    reads them all for each record: an import, which validates thousands with one library,
+    reads it once with ``rules``."""
+
+    key: str
+    type: str
+    required: bool
+    standard: bool
+    max_length: int | None
+    choices: list[str] | None
+
+
+#: a field library as ``validate`` takes it: as read (``list_definitions``) or as rules
+Definitions = Sequence[FieldDefinition] | Sequence[FieldRule]
+
+
+def rules(definitions: Sequence[FieldDefinition]) -> tuple[FieldRule, ...]:
+    """The field library's definitions as plain rules, to validate many records with."""
+    return tuple(
+        FieldRule(
+            d.key,
+            d.type,
+            d.required,
+            d.standard,
+            d.max_length,
+            list(d.choices) if d.choices is not None else None,
+        )
+        for d in definitions
+    )
+
+
 def flatten(data: Mapping[str, Any]) -> dict[str, Any]:
     """{"address": {"city": …}} → {"address.city": …}; ``custom`` is left out."""
     flat: dict[str, Any] = {}
@@ -223,7 +262,7 @@ def flatten(data: Mapping[str, Any]) -> dict[str, Any]:
 
 
 def validate(
-    definitions: Sequence[FieldDefinition],
+    definitions: Definitions,
     standard: Mapping[str, Any],
     custom: Mapping[str, Any] | None,
     *,
@@ -240,7 +279,7 @@ def validate(
     clean_standard: dict[str, Any] = {}
     clean_custom: dict[str, Any] = {}
 
-    def check(definition: FieldDefinition, field: str, value: Any) -> Any:
+    def check(definition: FieldDefinition | FieldRule, field: str, value: Any) -> Any:
         if isinstance(value, str):
             value = value.strip()
         if value is None or value == "":
@@ -281,7 +320,7 @@ def validate(
     return clean_standard, clean_custom
 
 
-def _clean_value(definition: FieldDefinition, value: Any) -> Any:
+def _clean_value(definition: FieldDefinition | FieldRule, value: Any) -> Any:
     kind = definition.type
     if kind in ("text", "url", "ape", "siren", "siret", "email", "phone", "choice", "date"):
         if not isinstance(value, str):
@@ -290,24 +329,19 @@ def _clean_value(definition: FieldDefinition, value: Any) -> Any:
         limit = definition.max_length or DEFAULT_TEXT_LENGTH
         if len(value) > limit:
             raise CodedValueError("too_long", f"is longer than {limit} characters")
-        if any(ord(c) < 32 and c not in "\t\n" for c in value):
+        if _CONTROL.search(value):
             raise CodedValueError("control_characters", "contains control characters")
         return value
     if kind == "email":
         if len(value) > 254:
             raise CodedValueError("too_long", "is longer than 254 characters")
-        try:
-            return validate_email(value, check_deliverability=False).normalized
-        except EmailNotValidError as exc:
-            raise CodedValueError(
-                "invalid_email", f"is not a valid e-mail address ({exc})"
-            ) from None
+        return normalise_email(value)
     if kind == "phone":
         return normalise_phone(value)
     if kind == "url":
         if len(value) > (definition.max_length or 300) or not _URL.match(value):
             raise CodedValueError("invalid_url", "is not a valid web address")
-        return value if re.match(r"^https?://", value, re.I) else f"https://{value}"
+        return value if _URL_SCHEME.match(value) else f"https://{value}"
     if kind == "siren":
         try:
             return numbers.validate_siren(value)
@@ -350,14 +384,83 @@ def clean_ape(value: str) -> str:
     return f"{match[1]}.{match[2]}{match[3].upper()}"
 
 
+def normalise_email(value: str) -> str:
+    """An e-mail address as ``email_validator`` normalises it (no DNS), or ``invalid_email``
+    with the library's reason. A plain address takes a shortcut (``_plain_email``)."""
+    plain = _plain_email(value)
+    if plain is not None:
+        return plain
+    try:
+        return validate_email(value, check_deliverability=False).normalized
+    except EmailNotValidError as exc:
+        raise CodedValueError("invalid_email", f"is not a valid e-mail address ({exc})") from None
+
+
+# The usual address: an ASCII dot-atom before the @-sign (RFC 5322's atext), an ASCII host
+# name of two labels or more after it (letters, digits, inner hyphens, 1 to 63 characters).
+# No flag: re.IGNORECASE would let [a-z] match "K" (U+212A) and "ſ".
+_ATOM = r"[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+"
+_LABEL = r"[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?"
+_PLAIN_EMAIL = re.compile(_ATOM + r"(?:\." + _ATOM + r")*@((?:" + _LABEL + r"\.)+" + _LABEL + ")")
+
+
+def _plain_email(value: str) -> str | None:
+    """``validate_email(value, check_deliverability=False).normalized`` for a plain address
+    the library accepts for sure; None for any other string (the library decides, and words
+    the refusal). What email_validator 2 does to such an address (``syntax.py``): nothing to
+    the local part, unless it is an RFC 2142 role name (``Info``: lower-cased, left to the
+    library); the domain lower-cased (UTS-46 maps A-Z to a-z, nothing else in ASCII). It
+    refuses, and so the shortcut leaves to it: more than 254 characters (so no domain of
+    more than 253 comes here), a last label not ending with a letter, a special-use domain
+    (``.local``, ``.test``…), and ``--`` (an R-LDH label such as ``ab--c``, or Punycode's
+    ``xn--``, which it decodes). ``tests/records/test_field_values.py`` holds the two side
+    by side."""
+    match = _PLAIN_EMAIL.fullmatch(value) if len(value) <= EMAIL_MAX_LENGTH else None
+    if match is None:
+        return None
+    local, domain = value[: match.start(1) - 1], match[1].lower()
+    if (
+        "--" in domain
+        or not domain[-1].isalpha()
+        or local.lower() in CASE_INSENSITIVE_MAILBOX_NAMES
+        or any(
+            domain == name or domain.endswith("." + name)
+            for name in email_validator.SPECIAL_USE_DOMAIN_NAMES
+        )
+    ):
+        return None
+    return f"{local}@{domain}"
+
+
 def normalise_phone(value: str) -> str:
     """Any way a French user types a number → E.164 (France is the default region)."""
     if len(value) > 32:
         raise CodedValueError("invalid_phone", "is too long for a phone number")
-    try:
-        parsed = phonenumbers.parse(value, "FR")
-    except phonenumbers.NumberParseException:
-        raise CodedValueError("invalid_phone", "is not a phone number") from None
+    parsed = _french_number(value)
+    if parsed is None:
+        try:
+            parsed = phonenumbers.parse(value, "FR")
+        except phonenumbers.NumberParseException:
+            raise CodedValueError("invalid_phone", "is not a phone number") from None
     if not phonenumbers.is_valid_number(parsed):
         raise CodedValueError("invalid_phone", "is not a valid phone number")
     return phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164)
+
+
+#: a French number as it is usually typed: 0, then nine digits, in pairs or not
+_FRENCH_NUMBER = re.compile(
+    r"0([1-9])[ .-]?([0-9]{2})[ .-]?([0-9]{2})[ .-]?([0-9]{2})[ .-]?([0-9]{2})"
+)
+
+
+def _french_number(value: str) -> phonenumbers.PhoneNumber | None:
+    """``phonenumbers.parse(value, "FR")`` for a French number typed as usual
+    (``01 42 68 53 00``, ``0142685300``, ``06.12.34.56.78``), without its parsing (two
+    thirds of a number's checking): France's country code, the national prefix 0 dropped,
+    the nine digits left the national number. None for anything else, which the library
+    parses. Whether the number is valid stays the library's (``is_valid_number``).
+    ``tests/records/test_field_values.py`` holds the two side by side."""
+    match = _FRENCH_NUMBER.fullmatch(value)
+    if match is None:
+        return None
+    return phonenumbers.PhoneNumber(country_code=33, national_number=int("".join(match.groups())))

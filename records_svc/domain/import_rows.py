@@ -2,7 +2,9 @@
 
 A row's body goes through the API's own request schema and the field library's
 validation (``new_prospect``, ``new_contact``, ``update_account``…), so an import
-rejects what the API rejects, with the same fields, codes and messages. Matching:
+rejects what the API rejects, with the same fields, codes and messages (a body of plain
+texts takes the schema's shortcut, ``_PlainTexts``, which loads it as the schema does;
+the field library is read once, as ``fields.rules``). Matching:
 by ``id``, then SIRET, then ERP key (prospects); by ``id``, then e-mail within the
 account (contacts, whose account is found by id, SIRET, ERP key or name). Each batch
 reads what it may match in one query per key, never row by row.
@@ -10,11 +12,15 @@ reads what it may match in one query per key, never row by row.
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from marshmallow import Schema, ValidationError
+from marshmallow import RAISE, Schema, ValidationError, missing
+from marshmallow import fields as schema_fields
+from marshmallow.decorators import POST_LOAD, PRE_LOAD, VALIDATES, VALIDATES_SCHEMA
+from marshmallow.validate import Length
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -25,7 +31,7 @@ from records_svc.domain import import_mapping as mapping_
 from records_svc.domain import import_report as report
 from records_svc.domain.errors import DomainError, FieldValidationError
 from records_svc.domain.import_mapping import CONTACTS, PROSPECTS, Target
-from records_svc.domain.models import Account, Contact, FieldDefinition
+from records_svc.domain.models import Account, Contact
 
 
 @dataclass
@@ -41,7 +47,8 @@ class ImportRun:
     user_id: int | None
     policy: access.AccessPolicy
     known: dict[str, Target] = field(default_factory=dict)
-    definitions: dict[str, list[FieldDefinition]] = field(default_factory=dict)
+    #: the field libraries by entity, read once (``fields.rules``)
+    definitions: dict[str, tuple[fields.FieldRule, ...]] = field(default_factory=dict)
     #: matching keys seen in earlier rows of the file → their row number
     seen: dict[tuple[str, str], int] = field(default_factory=dict)
     counts: dict[str, int] = field(default_factory=dict)
@@ -98,6 +105,7 @@ def prepare(session: Session, run: ImportRun, batch: list[tuple[int, list[Any]]]
     """Check a batch's rows as far as no record is read: ``session`` is only read from,
     and never the one the batch is written with (this runs beside the writing)."""
     schema = _account_schema() if run.entity == PROSPECTS else _contact_schema()
+    plain = _PlainTexts.of(schema)
     prepared = []
     for _number, cells in batch:
         data, keys = mapping_.body(cells, run.columns, run.mapping, run.known)
@@ -106,7 +114,7 @@ def prepare(session: Session, run: ImportRun, batch: list[tuple[int, list[Any]]]
         if siret:
             data["siret"] = keys["siret"] = siret
         try:
-            row = Prepared(data, keys, _load(schema, data))
+            row = Prepared(data, keys, _load(schema, data, plain))
         except DomainError as exc:
             row = Prepared(data, keys, exc)
         if run.entity == PROSPECTS and not isinstance(row._loaded, DomainError):
@@ -143,13 +151,86 @@ def process(
 # --- checking a row as the API does -------------------------------------------------------
 
 
-def _load(schema: Schema, data: dict[str, Any]) -> dict[str, Any]:
-    """The body through the API's request schema (its 422s, its messages)."""
+def _load(schema: Schema, data: dict[str, Any], plain: _PlainTexts | None) -> dict[str, Any]:
+    """The body through the API's request schema (its 422s, its messages); a body of plain
+    texts through its shortcut (``plain``), which loads it as the schema would."""
+    loaded_plain = plain.load(data) if plain is not None else None
+    if loaded_plain is not None:
+        return loaded_plain
     try:
         loaded: dict[str, Any] = schema.load(data)
     except ValidationError as exc:
         raise FieldValidationError(_webargs_errors({"json": exc.messages})) from None
     return loaded
+
+
+#: the hooks that take part in a schema's loading
+_LOAD_HOOKS = (PRE_LOAD, POST_LOAD, VALIDATES, VALIDATES_SCHEMA)
+
+
+@dataclass(frozen=True)
+class _PlainTexts:
+    """A request schema's loading of a body of plain texts, as marshmallow does it, without
+    its per-field machinery (a fifth of a row's checking, and a nested load for the address).
+
+    The schema qualifies when it loads nothing by itself: no load hook, no field required or
+    with a default, no ``data_key`` or ``attribute``, unknown keys refused (``RAISE``). Its
+    plain fields are ``fields.String`` that allow null with at most ``Length(max=…)``
+    validators (``nullable_text``), and ``Nested`` schemas of the same kind. ``load`` takes a
+    body (a dict) whose every key is a plain field, holding None or a str within its limit
+    for a text and such a dict for a nested one: marshmallow gives back the same values in
+    the schema's order of fields, and so does ``load``. For any other body (an unknown key, a
+    number, ``custom``, a text too long…) it answers None: the schema loads it, and words
+    the refusal. ``tests/imports/test_plain_load.py`` holds the two side by side."""
+
+    #: the plain fields in the schema's order: a text's longest length, or a nested schema's
+    fields: dict[str, int | _PlainTexts]
+
+    @classmethod
+    def of(cls, schema: Schema) -> _PlainTexts | None:
+        """The shortcut of ``schema``, or None when it loads more than plain texts."""
+        if schema.many or schema.partial not in (None, False) or schema.unknown != RAISE:
+            return None
+        if any(schema._hooks.get(hook) for hook in _LOAD_HOOKS):
+            return None
+        plain: dict[str, int | _PlainTexts] = {}
+        for name, field_ in schema.load_fields.items():
+            if field_.required or field_.load_default is not missing:
+                return None  # loaded even when the body leaves it out
+            if field_.data_key is not None or field_.attribute is not None or "." in name:
+                return None
+            if field_.pre_load or field_.post_load:
+                continue
+            validators = field_.validators
+            if type(field_) is schema_fields.String and field_.allow_none:
+                if all(type(v) is Length and v.min is None and v.equal is None for v in validators):
+                    limits = [
+                        v.max for v in validators if isinstance(v, Length) and v.max is not None
+                    ]
+                    plain[name] = min(limits, default=sys.maxsize)
+            elif type(field_) is schema_fields.Nested and not field_.many and not validators:
+                nested = cls.of(field_.schema) if field_.unknown is None else None
+                if nested is not None:
+                    plain[name] = nested
+        return cls(plain)
+
+    def load(self, data: Any) -> dict[str, Any] | None:
+        """``data`` as the schema loads it, or None (not a body of plain texts)."""
+        if type(data) is not dict or not data.keys() <= self.fields.keys():
+            return None
+        loaded: dict[str, Any] = {}
+        for name, rule in self.fields.items():
+            if name not in data:
+                continue
+            value = data[name]
+            if isinstance(rule, _PlainTexts):
+                value = rule.load(value)
+                if value is None:
+                    return None
+            elif value is not None and (type(value) is not str or len(value) > rule):
+                return None
+            loaded[name] = value
+        return loaded
 
 
 def _not_found(field_: str) -> FieldValidationError:

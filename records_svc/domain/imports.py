@@ -187,7 +187,7 @@ def _prepare(session: Session, job: Job, spec: Import) -> ImportRun | None:
     )
     run.known = mapping_.targets(session, spec.entity)
     for kind in ("prospect", "client", "contact"):
-        run.definitions[kind] = fields.list_definitions(session, kind)
+        run.definitions[kind] = fields.rules(fields.list_definitions(session, kind))
     return run
 
 
