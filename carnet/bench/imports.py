@@ -37,6 +37,11 @@ from records_svc.job_queue import NullJobQueue
 HEADER = ("Raison sociale", "Nom", "Adresse", "Code postal", "Ville", "Tél.", "E-mail",
           "Site web", "SIRET", "Code APE")  # fmt: skip
 TARGET_ROWS_PER_S = 2000.0
+#: the same target as a ratio to this run's baseline (rows created one API POST at a
+#: time), which a slower or busier machine divides too: 2,000 rows/s where the API
+#: created 54 prospects a second (the quiet run of 2026-12-01, docs/performance.md)
+BASELINE_WHEN_SET = 54.0
+TARGET_OVER_API_POSTS = TARGET_ROWS_PER_S / BASELINE_WHEN_SET
 
 
 @dataclass
@@ -190,12 +195,18 @@ def run(options: Options, say: Callable[[str], None]) -> dict[str, Any]:
             + (f" (+ PostgreSQL {postgres:.2f} ms)" if postgres is not None else "")
         )
     speed = result["import"]["rows_per_s"]
-    result["ratios"] = {"import_over_api_posts": speed / result["baseline_api_posts"]["rows_per_s"]}
+    ratio = speed / result["baseline_api_posts"]["rows_per_s"]
+    result["ratios"] = {"import_over_api_posts": ratio}
     result["targets"] = {
         "import_rows_per_s": {
             "measured": speed,
             "target": TARGET_ROWS_PER_S,
             "met": speed >= TARGET_ROWS_PER_S,
-        }
+        },
+        "import_over_api_posts": {
+            "measured": ratio,
+            "target": TARGET_OVER_API_POSTS,
+            "met": ratio >= TARGET_OVER_API_POSTS,
+        },
     }
     return result
