@@ -17,7 +17,7 @@ from celery import Celery, signals
 
 from records_svc.composition import Components
 from records_svc.db import Database
-from records_svc.domain import outbox, snapshots
+from records_svc.domain import imports, outbox, snapshots
 from records_svc.job_queue import INDEX_EVENTS_TASK
 from records_svc.processes import daemonic
 from search_svc.backends.base import Rebuild, SearchBackend, SearchDocument
@@ -54,6 +54,7 @@ def sweep(
         enqueue(ids[start : start + CHUNK])
     with db.unit_of_work() as uow:
         outbox.prune(uow.session, processed_before=outbox.ago(keep_processed_seconds))
+    imports.fail_stalled(db)  # an import whose process died says so, and where it stopped
     return len(ids)
 
 

@@ -22,6 +22,7 @@ from collections.abc import Callable, Generator, Iterator, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import closing
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import Any
 
 from sqlalchemy import func, select, text
@@ -35,7 +36,7 @@ from records_svc.domain.errors import FieldValidationError, NotFoundError
 from records_svc.domain.import_files import Sheet, UnreadableFileError, read_sheet
 from records_svc.domain.import_models import Import, ImportRow
 from records_svc.domain.import_rows import ImportRun, Prepared, prepare, process
-from records_svc.domain.models import Job, User
+from records_svc.domain.models import Job, User, utcnow
 from records_svc.files import FileStore
 from records_svc.job_queue import JobQueue
 from records_svc.processes import daemonic
@@ -54,6 +55,12 @@ PAGE_SIZE = 20
 #: forked process (checking and writing then use both cores; a thread would share this
 #: one's GIL)
 CHECK_PROCESS_FROM = 5000
+#: an import that committed no batch for this long has lost its process (``fail_stalled``)
+STALLED_AFTER = timedelta(minutes=5)
+INTERRUPTED = (
+    "son traitement a été interrompu. Importez à nouveau le fichier : les lignes déjà "
+    "importées seront signalées comme doublons."
+)
 Progress = Callable[[int, int], object]
 #: (row number, cells) of the rows of one batch
 Batch = list[tuple[int, list[Any]]]
@@ -165,6 +172,39 @@ def run_import(db: Database, job_id: str, *, on_progress: Progress | None = None
             spec.file_key = None
         tracked_jobs.mark_done(uow.session, job_id, _result(run))
     return tracked_jobs.DONE
+
+
+def fail_stalled(db: Database, *, quiet_for: timedelta | None = None) -> list[str]:
+    """Fail the imports left running by a process that stopped (killed, its machine
+    lost): no batch committed for ``quiet_for``. What they committed stays, with its
+    report, history and outbox; the job says where it stopped, as after an error, and
+    its file is removed. (A running import commits a batch every second or so, and
+    holds its job's row meanwhile: ``SKIP LOCKED`` leaves it alone.)"""
+    with db.unit_of_work() as uow:
+        stalled = uow.session.scalars(
+            select(Job)
+            .where(
+                Job.kind == JOB_KIND,
+                Job.state == tracked_jobs.RUNNING,
+                Job.updated_at < utcnow() - (STALLED_AFTER if quiet_for is None else quiet_for),
+            )
+            .with_for_update(skip_locked=True)
+        ).all()
+        keys = []
+        for job in stalled:
+            done = int((job.result or {}).get("progress", {}).get("done", 0))
+            job.state = tracked_jobs.FAILED
+            job.error = f"L'import s'est arrêté après la ligne {done} : {INTERRUPTED}"
+            spec = uow.session.get(Import, job.id)
+            if spec is not None and spec.file_key:
+                keys.append(spec.file_key)
+                spec.file_key = None
+        if keys and db.files is not None:
+            store = db.files
+            uow.after_commit(lambda: store.remove(keys))
+        if stalled:
+            log.warning("imports %s: stalled, failed", ", ".join(j.id for j in stalled))
+        return [job.id for job in stalled]
 
 
 def _prepare(session: Session, job: Job, spec: Import) -> ImportRun | None:

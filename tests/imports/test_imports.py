@@ -393,16 +393,18 @@ def test_the_report_is_paged_and_filtered(seller: Api) -> None:
     assert [r["row"] for r in errors["report"]] == [2 + i for i in range(0, 30, 3)]
 
 
-@pytest.mark.parametrize("checking", ["thread", "process"])
+@pytest.mark.parametrize("checking", ["thread", "process", "process+copy"])
 def test_a_crash_loses_the_batch_being_written_only(
     seller: Api, database: Database, monkeypatch: pytest.MonkeyPatch, checking: str
 ) -> None:
-    from records_svc.domain import imports
+    from records_svc.domain import bulk, imports
 
-    if checking == "process" and database.engine.dialect.name != "postgresql":
-        pytest.skip("the checking process is PostgreSQL's")
+    if checking != "thread" and database.engine.dialect.name != "postgresql":
+        pytest.skip("the checking process (and COPY) are PostgreSQL's")
     monkeypatch.setattr(imports, "BATCH", 2)
-    monkeypatch.setattr(imports, "CHECK_PROCESS_FROM", 1 if checking == "process" else 10**9)
+    monkeypatch.setattr(imports, "CHECK_PROCESS_FROM", 1 if checking != "thread" else 10**9)
+    if checking == "process+copy":  # the batch's rows written by COPY (from 50 otherwise)
+        monkeypatch.setattr(bulk, "COPY_FROM", 1)
     calls = iter(range(100))
     real = imports.process
 
