@@ -8,8 +8,11 @@ from typing import Any
 
 import pytest
 from flask import Flask
+from sqlalchemy import func, select
 
 from records_svc.db import Database
+from records_svc.domain.history_models import HistoryEntry
+from records_svc.domain.models import IndexEvent
 from tests.conftest import make_user
 from tests.imports.helpers import csv_bytes, outcomes, post_import, siret
 from workers.celery_app import ROUTES
@@ -28,7 +31,9 @@ def test_a_real_worker_imports_and_the_import_is_followed(
 ) -> None:
     app, database = worker_app
     seller = make_user(app, database, "alice")
-    content = csv_bytes([["Nom", "SIRET"], ["Martin", siret(1)], ["Faux", "123"]])
+    # enough rows for COPY (bulk.COPY_FROM), written from the worker's prefork child
+    leads = [[f"Prospect {n}", siret(n)] for n in range(1, 120)]
+    content = csv_bytes([["Nom", "SIRET"], *leads, ["Faux", "123"]])
     reply = post_import(seller, content)
     assert reply.status_code == 202, reply.json
     location = reply.headers["Location"]
@@ -38,6 +43,10 @@ def test_a_real_worker_imports_and_the_import_is_followed(
         time.sleep(0.1)
         body = seller.get(location).json
     assert body["state"] == "done", body
-    assert body["progress"] == {"done": 2, "total": 2}
-    assert outcomes(body) == {2: "created", 3: "error"}
+    assert body["progress"] == {"done": 120, "total": 120}
+    assert outcomes(body) == {**{n: "created" for n in range(2, 121)}, 121: "error"}
+    with database.read() as session:
+        entries = session.scalar(select(func.count()).select_from(HistoryEntry))
+        events = session.scalar(select(func.count()).select_from(IndexEvent))
+    assert entries == events == 119  # each record with its history entry and outbox event
     assert seller.get(body["links"]["errors"]).status_code == 200
