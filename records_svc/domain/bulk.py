@@ -188,8 +188,11 @@ def _make_ready(record: Any, recipe: _Recipe, conn: Connection | None) -> None:
     _sync_foreign_keys(record, recipe.many_to_one)
     mapper.dispatch.before_insert(mapper, conn, inspect(record))
     for column, attribute in zip(recipe.plan, recipe.attributes, strict=True):
-        if values.get(attribute) is None and not column.evaluates_none:
-            # as a flush does: a value not given (or None) is the column's default
+        if attribute == recipe.key:
+            continue  # given when written
+        if attribute not in values or (values[attribute] is None and not column.evaluates_none):
+            # as a flush does: a value not given is the column's default, and so is None
+            # but where None is a value of its own (JSON's ``null``)
             values[attribute] = column.default()
     values[_READY] = True
 

@@ -136,6 +136,21 @@ def test_copy_writes_the_contacts_a_flush_writes(
         assert list(entries) == ["imported"] * 10
 
 
+def test_values_left_out_or_none_take_the_defaults_a_flush_gives(
+    database: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Nothing set but the name and the kind: every default, JSON ``custom`` included;
+    ``custom`` set to None: JSON ``null`` (what the ORM writes for None there)."""
+
+    def build(uow: UnitOfWork) -> list[Any]:
+        bare = [Account(kind="prospect", name=f"Nu {n}") for n in range(3)]
+        bare[2].custom = None  # type: ignore[assignment]
+        return bare
+
+    flushed, copied = write_both_ways(database, monkeypatch, build)
+    assert stored(database, "accounts", copied) == stored(database, "accounts", flushed)
+
+
 def test_insert_rows_by_copy_stores_what_an_insert_stores(
     database: Database, monkeypatch: pytest.MonkeyPatch
 ) -> None:
