@@ -98,7 +98,7 @@ class UnitOfWork:
         bulk.copy_new_records(self.session, records)
         for record in records:
             history.note_created(self.session, record)
-            search_changes.note_created(self.session, record)
+            search_changes.touch(self.session, record)
 
     def _record_index_events(self, targets: list[tuple[str, int]]) -> None:
         if not targets:

@@ -12,6 +12,7 @@ reads what it may match in one query per key, never row by row.
 
 from __future__ import annotations
 
+import functools
 import sys
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -104,8 +105,7 @@ class Prepared:
 def prepare(session: Session, run: ImportRun, batch: list[tuple[int, list[Any]]]) -> list[Prepared]:
     """Check a batch's rows as far as no record is read: ``session`` is only read from,
     and never the one the batch is written with (this runs beside the writing)."""
-    schema = _account_schema() if run.entity == PROSPECTS else _contact_schema()
-    plain = _PlainTexts.of(schema)
+    schema, plain = _loader(run.entity)
     prepared = []
     for _number, cells in batch:
         data, keys = mapping_.body(cells, run.columns, run.mapping, run.known)
@@ -471,6 +471,14 @@ def _int(value: Any) -> int | None:
     except ValueError:
         return None
     return number if number is not None and 0 < number < 2**63 else None
+
+
+@functools.cache
+def _loader(entity: str) -> tuple[Schema, _PlainTexts | None]:
+    """The API's request schema of ``entity`` and its shortcut, built once per process
+    (loading keeps no state in the schema)."""
+    schema = _account_schema() if entity == PROSPECTS else _contact_schema()
+    return schema, _PlainTexts.of(schema)
 
 
 def _account_schema() -> Schema:

@@ -36,7 +36,7 @@ from records_svc.domain.errors import FieldValidationError, NotFoundError
 from records_svc.domain.import_files import Sheet, UnreadableFileError, read_sheet
 from records_svc.domain.import_models import Import, ImportRow
 from records_svc.domain.import_rows import ImportRun, Prepared, prepare, process
-from records_svc.domain.models import Job, User, utcnow
+from records_svc.domain.models import Account, Contact, Job, User, utcnow
 from records_svc.files import FileStore
 from records_svc.job_queue import JobQueue
 from records_svc.processes import daemonic
@@ -47,10 +47,6 @@ IMPORT_TASK = "carnet.imports.run"
 JOB_KIND = "import"
 IMPORTS_AREA = "imports"
 BATCH = 500
-#: rows per multi-row INSERT: psycopg converts each statement's text in Python, and the
-#: cost of one of 500 rows × 25 columns outweighs the round trips saved (measured: 0.73 →
-#: 0.57 ms of CPU per imported row)
-PAGE_SIZE = 20
 #: an import (not a dry run) of at least this many rows on PostgreSQL is checked in a
 #: forked process (checking and writing then use both cores; a thread would share this
 #: one's GIL)
@@ -162,7 +158,7 @@ def run_import(db: Database, job_id: str, *, on_progress: Progress | None = None
         _run_batches(db, run, sheet, on_progress)
     except Exception as exc:
         log.exception("import %s stopped", job_id)
-        return _fail(db, run, f"L'import s'est arrêté après la ligne {run.done} : {exc}")
+        return _fail(db, run, stopped_after(run.done, str(exc)))
     finally:
         if key:
             store.remove([key])
@@ -193,8 +189,7 @@ def fail_stalled(db: Database, *, quiet_for: timedelta | None = None) -> list[st
         keys = []
         for job in stalled:
             done = int((job.result or {}).get("progress", {}).get("done", 0))
-            job.state = tracked_jobs.FAILED
-            job.error = f"L'import s'est arrêté après la ligne {done} : {INTERRUPTED}"
+            tracked_jobs.mark_failed(uow.session, job.id, stopped_after(done, INTERRUPTED))
             spec = uow.session.get(Import, job.id)
             if spec is not None and spec.file_key:
                 keys.append(spec.file_key)
@@ -240,6 +235,11 @@ def _result(run: ImportRun) -> dict[str, Any]:
     }
 
 
+def stopped_after(done: int, why: str) -> str:
+    """A failed import's error: where it stopped (the rows before stay imported), and why."""
+    return f"L'import s'est arrêté après la ligne {done} : {why}"
+
+
 def _fail(db: Database, run: ImportRun, message: str) -> str:
     with db.unit_of_work() as uow:
         job = tracked_jobs.mark_failed(uow.session, run.job_id, message)
@@ -274,6 +274,7 @@ def _checked_in_thread(
     batches = _batches(sheet)
     checking = ThreadPoolExecutor(max_workers=1, thread_name_prefix="import-check")
     with checking as checker, db.read() as reader:
+        access.bind(reader, run.policy)  # reads as the importer may, as the writing does
         ahead = checker.submit(_next_prepared, batches, reader, run)
         while (found := ahead.result()) is not None:
             ahead = checker.submit(_next_prepared, batches, reader, run)
@@ -349,6 +350,7 @@ def _check_batches(
 
     try:
         with own.read() as reader:
+            access.bind(reader, run.policy)
             for batch in _batches(sheet):
                 if not send((batch, prepare(reader, run, batch))):
                     return
@@ -381,7 +383,8 @@ class _Statistics:
 
     def __init__(self, db: Database, run: ImportRun) -> None:
         self.db, self.run = db, run
-        self.table = "accounts" if run.entity == mapping_.PROSPECTS else "contacts"
+        model = Account if run.entity == mapping_.PROSPECTS else Contact
+        self.table = model.__tablename__
         self.active = db.engine.dialect.name == "postgresql" and not run.dry_run
         #: the table's rows when the import began, and the rows created at the last ANALYZE
         self.size = self._count() if self.active else 0
@@ -409,14 +412,11 @@ def _commit_batch(
     on_progress: Progress | None,
 ) -> None:
     with db.unit_of_work() as uow:
-        conn = uow.session.connection(execution_options={"insertmanyvalues_page_size": PAGE_SIZE})
         access.bind(uow.session, run.policy)
         history.bind_actor(uow.session, run.user_id)
         history.tag(uow.session, history.IMPORTED)
         rows = process(uow, run, batch, prepared)
         uow.session.flush()  # the records created get their ids
-        # the narrow rows that follow (outbox, history) go in one statement each
-        conn.execution_options(insertmanyvalues_page_size=conn.dialect.insertmanyvalues_page_size)
         values = [
             {
                 "job_id": run.job_id,

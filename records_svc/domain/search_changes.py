@@ -57,7 +57,7 @@ def before_flush(session: Session, _context: Any, _instances: Any) -> None:
     changes: SearchChanges = session.info.setdefault(_KEY, SearchChanges())
     for obj in session.new:
         if isinstance(obj, Account | Contact):
-            note_created(session, obj)
+            touch(session, obj)
     for obj in session.dirty:
         if isinstance(obj, Account):
             if _changed(obj, ACCOUNT_SHOWN):
@@ -79,15 +79,10 @@ def before_flush(session: Session, _context: Any, _instances: Any) -> None:
             changes.deleted[("contact", obj.id)] = None
 
 
-def note_created(session: Session, obj: Account | Contact) -> None:
-    """``obj`` is created in this unit of work (by a flush, or written by ``bulk.add_new``)."""
-    changes: SearchChanges = session.info.setdefault(_KEY, SearchChanges())
-    changes.upserted.append(obj)
-
-
 def touch(session: Session, obj: Account | Contact) -> None:
-    """Send ``obj``'s document again (at its current version) though nothing it shows
-    changed: a merge tells search about both records it touched."""
+    """Send ``obj``'s document at its current version: a record created (by a flush, or
+    written by ``bulk`` for ``UnitOfWork.add_new``), or one whose shown values did not
+    change (a merge tells search about both records it touched)."""
     changes: SearchChanges = session.info.setdefault(_KEY, SearchChanges())
     changes.upserted.append(obj)
 
