@@ -26,6 +26,7 @@ from records_svc.db import Database
 from records_svc.domain import rights, users
 from records_svc.domain.models import Base, FieldDefinition
 from records_svc.job_queue import NullJobQueue
+from search_svc.backends.sqlite_fts import SqliteFtsBackend
 from tests.services import scratch_postgres_database
 
 #: the real Celery worker's fixtures (worker_settings, celery_app, worker_app)
@@ -282,3 +283,11 @@ def prospect(seller: Api) -> dict[str, Any]:
 
 def sample_settings(tmp_path: Path) -> Settings:
     return load_settings(data_dir=tmp_path / "var")
+
+
+@pytest.fixture
+def index(tmp_path: Path) -> Iterator[SqliteFtsBackend]:
+    """A search index of its own (SQLite FTS5), for tests that follow the outbox into it."""
+    backend = SqliteFtsBackend(tmp_path / "search.db")
+    yield backend
+    backend.close()

@@ -44,7 +44,7 @@ def test_bench_search_quick_measures_every_backend(tmp_path: Path) -> None:
     assert build["sqlite_alone_entries_per_s"] > 0 and build["ratio_to_sqlite_alone"] > 0
     assert build["entries_per_cpu_s"] > 0
     assert build["fill_seconds"] > 0 and build["commit_seconds"] > 0
-    assert build["fill_seconds"] + build["commit_seconds"] == pytest.approx(build["seconds"])
+    assert build["fill_seconds"] < build["seconds"]  # the commit is part of the build too
     assert result["families"]["carnet_sqlite"]["shared_prefix"]["count"] > 0
     backends = result["backends"]
     assert set(backends) == {
@@ -124,9 +124,11 @@ def test_bench_imports_quick_imports_the_file_and_its_baseline(tmp_path: Path) -
         counts = run["counts"]
         assert counts["duplicate"] == 20 and counts["error"] >= 20 and counts["updated"] == 0
         assert sum(counts.values()) == 2000
-        assert "postgres_cpu_ms_per_row" in run, name  # None when PostgreSQL runs elsewhere
-        assert run["checking_process_cpu_ms_per_row"] >= 0, name
+        assert run["postgres_cpu_ms_per_row"] is not None, name  # PostgreSQL runs here
+        # 2,000 rows: under CHECK_PROCESS_FROM, checked in a thread, no checking process
+        assert run["checking_process_cpu_ms_per_row"] == 0, name
     assert result["dry_run"]["counts"] == result["import"]["counts"]
+    assert result["import"]["postgres_cpu_ms_per_row"] > 0  # its writes cost the server
     assert result["ratios"]["import_over_api_posts"] > 0
     assert set(result["targets"]) == {"import_rows_per_s", "import_over_api_posts"}
 

@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import io
-from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -12,11 +10,12 @@ from flask import Flask
 from sqlalchemy import select
 
 from records_svc.db import Database
-from records_svc.domain import outbox, rights, tracked_jobs
+from records_svc.domain import rights, tracked_jobs
 from records_svc.domain.models import IndexEvent
 from search_svc.backends.sqlite_fts import SqliteFtsBackend
 from tests.conftest import Api, make_user
-from workers import indexing, maintenance
+from tests.search.test_pipeline import drain
+from workers import maintenance
 
 API = "/api/v1"
 
@@ -25,20 +24,6 @@ API = "/api/v1"
 def merger(app: Flask, database: Database) -> Api:
     """A salesperson who may merge accounts (not clients: no erp_sync)."""
     return make_user(app, database, "mona", rights.MERGE_ACCOUNTS)
-
-
-@pytest.fixture
-def index(tmp_path: Path) -> Iterator[SqliteFtsBackend]:
-    backend = SqliteFtsBackend(tmp_path / "search.db")
-    yield backend
-    backend.close()
-
-
-def drain(database: Database, backend: SqliteFtsBackend) -> None:
-    """What the indexing worker does with every event the records service left."""
-    with database.read() as session:
-        ids = outbox.due(session, older_than=outbox.ago(-3600), limit=10_000)
-    indexing.process_events(database, backend, ids)
 
 
 def create(user: Api, name: str, **fields: Any) -> dict[str, Any]:

@@ -8,6 +8,8 @@ import json
 from collections.abc import Sequence
 from typing import Any
 
+import pytest
+
 from records_svc.domain.numbers import luhn_complete
 from tests.conftest import Api
 
@@ -78,3 +80,16 @@ def outcomes(body: dict[str, Any]) -> dict[int, str]:
 
 def by_row(body: dict[str, Any]) -> dict[int, dict[str, Any]]:
     return {r["row"]: r for r in body["report"]}
+
+
+def calls_of(monkeypatch: pytest.MonkeyPatch, owner: Any, name: str) -> list[tuple[Any, ...]]:
+    """``owner.name`` still runs, its calls' arguments noted (which path an import took)."""
+    seen: list[tuple[Any, ...]] = []
+    real = getattr(owner, name)
+
+    def noted(*args: Any, **kwargs: Any) -> Any:
+        seen.append(args)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(owner, name, noted)
+    return seen

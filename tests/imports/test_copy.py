@@ -20,6 +20,7 @@ from records_svc.domain import accounts, bulk, contacts, history
 from records_svc.domain.history_models import HistoryEntry
 from records_svc.domain.import_rows import Prepared
 from records_svc.domain.models import Account, Contact, IndexEvent
+from tests.imports.helpers import calls_of
 
 #: what differs between two writes of the same values
 NOT_COMPARED = {"id", "created_at", "updated_at", "at", "account_id", "entity_id", "record_id"}
@@ -58,6 +59,7 @@ def write_both_ways(
     if database.engine.dialect.name != "postgresql":
         pytest.skip("COPY is PostgreSQL's")
     written = []
+    copied = calls_of(monkeypatch, bulk, "copy_new_records")
     for copy_from in (10**9, 1):
         monkeypatch.setattr(bulk, "COPY_FROM", copy_from)
         with database.unit_of_work() as uow:
@@ -66,6 +68,7 @@ def write_both_ways(
             uow.add_new(records)
             uow.session.flush()
             written.append([r.id for r in records])
+        assert len(copied) == (copy_from == 1)  # a flush first, then COPY
     flushed, copied = written
     return flushed, copied
 
@@ -164,12 +167,14 @@ def test_insert_rows_by_copy_stores_what_an_insert_stores(
         for n in range(4)
     ]  # fmt: skip
     written = {}
+    copies = calls_of(monkeypatch, bulk, "_copy")
     for copy_from in (10**9, 1):
         monkeypatch.setattr(bulk, "COPY_FROM", copy_from)
         with database.unit_of_work() as uow:
             bulk.insert_rows(uow.session, HistoryEntry, [{**r, "entity_id": r["entity_id"] + copy_from} for r in rows])  # fmt: skip
         written[copy_from] = stored(database, "history_entries", [n + copy_from for n in range(4)], "entity_id")  # fmt: skip
     assert written[1] == written[10**9]
+    assert len(copies) == 1  # an INSERT, then a COPY
     with database.unit_of_work() as uow:
         ids = bulk.insert_rows(uow.session, IndexEvent, [{"entity": "contact", "entity_id": 7}] * 3, returning_ids=True)  # fmt: skip
         assert len(set(ids)) == 3

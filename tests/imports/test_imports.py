@@ -16,6 +16,7 @@ from tests.conftest import Api
 from tests.imports.helpers import (
     API,
     by_row,
+    calls_of,
     csv_bytes,
     outcomes,
     post_import,
@@ -405,6 +406,8 @@ def test_a_crash_loses_the_batch_being_written_only(
     monkeypatch.setattr(imports, "CHECK_PROCESS_FROM", 1 if checking != "thread" else 10**9)
     if checking == "process+copy":  # the batch's rows written by COPY (from 50 otherwise)
         monkeypatch.setattr(bulk, "COPY_FROM", 1)
+    copied = calls_of(monkeypatch, bulk, "copy_new_records")
+    forked = calls_of(monkeypatch, imports, "_checked_in_process")
     calls = iter(range(100))
     real = imports.process
 
@@ -425,6 +428,7 @@ def test_a_crash_loses_the_batch_being_written_only(
     assert outcomes(body) == {2: "created", 3: "created"}
     names = [p["name"] for p in seller.get(f"{API}/prospects?sort=name").json["items"]]
     assert names == ["Prospect 0", "Prospect 1"]
+    assert bool(forked) == (checking != "thread") and bool(copied) == (checking == "process+copy")
     monkeypatch.setattr(imports, "process", real)
     again = run_import(seller, csv_bytes(rows))  # the whole file again: the rest comes in
     assert outcomes(again) == {2: "duplicate", 3: "duplicate", 4: "created", 5: "created", 6: "created"}  # fmt: skip

@@ -13,7 +13,6 @@ import signal
 import subprocess
 import sys
 import textwrap
-import time
 from datetime import timedelta
 from pathlib import Path
 
@@ -27,9 +26,10 @@ from records_svc.domain.history_models import HistoryEntry
 from records_svc.domain.import_models import Import, ImportRow
 from records_svc.domain.models import Account, IndexEvent
 from records_svc.job_queue import NullJobQueue
+from search_svc.backends.sqlite_fts import SqliteFtsBackend
 from tests.conftest import Api
-from tests.duplicates.test_merge import drain, index  # noqa: F401 (a fixture)
 from tests.imports.helpers import csv_bytes, outcomes, run_import, siret
+from tests.search.test_pipeline import drain
 from workers import maintenance
 
 ROWS, BATCH = 150, 60
@@ -42,6 +42,7 @@ from config import load_settings
 from records_svc.composition import records_database
 from records_svc.domain import bulk, imports
 from records_svc.job_queue import NullJobQueue
+from search_svc.backends.sqlite_fts import SqliteFtsBackend
 
 data_dir, url, job_id, batch = sys.argv[1:5]
 settings = load_settings(data_dir=Path(data_dir), database_url=url, secret_key="k" * 64)
@@ -65,7 +66,7 @@ def test_a_killed_import_keeps_its_batches_and_the_sweep_says_where_it_stopped(
     database: Database,
     settings: Settings,
     database_url: str,
-    index: object,  # noqa: F811
+    index: SqliteFtsBackend,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     rows = [["Nom", "SIRET"], *[[f"Prospect {n:03d}", siret(n)] for n in range(ROWS)]]
@@ -96,8 +97,7 @@ def test_a_killed_import_keeps_its_batches_and_the_sweep_says_where_it_stopped(
         job = tracked_jobs.get_job(session, job_id)
         assert job.state == tracked_jobs.RUNNING  # the dead process left it so
     assert imports.fail_stalled(database) == []  # still recent: maybe alive, left alone
-    time.sleep(0.05)
-    monkeypatch.setattr(imports, "STALLED_AFTER", timedelta(0))
+    monkeypatch.setattr(imports, "STALLED_AFTER", timedelta(seconds=-1))  # stalled now
     maintenance.sweep(database, lambda ids: None, older_than_seconds=3600, keep_processed_seconds=3600)  # fmt: skip
     with database.read() as session:
         job = tracked_jobs.get_job(session, job_id)
@@ -114,8 +114,8 @@ def test_a_killed_import_keeps_its_batches_and_the_sweep_says_where_it_stopped(
     assert entries == created and events == created  # each with its history and event
     assert not stored.exists()  # its file went with it
 
-    drain(database, index)  # type: ignore[arg-type]
-    assert not maintenance.verify(database, index)  # type: ignore[arg-type]
+    drain(database, index)
+    assert not maintenance.verify(database, index)
 
     again = run_import(seller, content)  # the whole file again: the rest comes in
     found = outcomes(again)

@@ -11,6 +11,7 @@ from flask import Flask
 from sqlalchemy import func, select
 
 from records_svc.db import Database
+from records_svc.domain import bulk
 from records_svc.domain.history_models import HistoryEntry
 from records_svc.domain.models import IndexEvent
 from tests.conftest import make_user
@@ -33,6 +34,7 @@ def test_a_real_worker_imports_and_the_import_is_followed(
     seller = make_user(app, database, "alice")
     # enough rows for COPY (bulk.COPY_FROM), written from the worker's prefork child
     leads = [[f"Prospect {n}", siret(n)] for n in range(1, 120)]
+    assert len(leads) >= bulk.COPY_FROM
     content = csv_bytes([["Nom", "SIRET"], *leads, ["Faux", "123"]])
     reply = post_import(seller, content)
     assert reply.status_code == 202, reply.json
