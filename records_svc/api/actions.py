@@ -19,6 +19,7 @@ from records_svc.api.opportunity_schemas import (
     ActionSchema,
     OpportunityActionCreateSchema,
     TimelineArgsSchema,
+    action_path,
 )
 from records_svc.domain import actions
 from records_svc.domain.opportunity_models import Action
@@ -29,7 +30,7 @@ Reply = tuple[Action, int, dict[str, str]]
 
 
 def _created(action: Action) -> Reply:
-    return action, 201, {**etag(action.version), "Location": f"{API}/actions/{action.id}"}
+    return action, 201, {**etag(action.version), "Location": action_path(action.id)}
 
 
 @blp.route("/opportunities/<id:opportunity_id>/actions", methods=["GET"])

@@ -284,10 +284,14 @@ class ActionLinksSchema(ShownSchema):
     opportunity = fields.String(allow_none=True)
 
 
+def action_path(action_id: int) -> str:
+    return f"{API}/actions/{action_id}"
+
+
 def action_links(action: Action) -> dict[str, str | None]:
     opportunity_id = action.opportunity_id
     return {
-        "self": f"{API}/actions/{action.id}",
+        "self": action_path(action.id),
         "target": target_path(action),
         "opportunity": opportunity_path(opportunity_id) if opportunity_id else None,
     }
