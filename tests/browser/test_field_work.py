@@ -152,9 +152,12 @@ def test_a_late_first_page_never_replaces_the_filtered_portfolio(page: Any) -> N
     expect(rows.first).to_contain_text("Négociation")
     shown = rows.all_inner_texts()
     assert held, "the portfolio's first page was not asked for"
-    held[0].continue_()
-    page.wait_for_timeout(300)  # let the late answer arrive: it must change nothing
-    assert rows.all_inner_texts() == shown
+    with page.expect_response(lambda r: r.request == held[0].request) as late:
+        held[0].continue_()
+    late.value.finished()  # the late answer is in the page…
+    # …and its handlers have run (a frame, then a task after the promise callbacks)
+    page.evaluate("() => new Promise((done) => requestAnimationFrame(() => setTimeout(done, 0)))")
+    assert rows.all_inner_texts() == shown  # it changed nothing
 
 
 def test_escape_clears_the_box_the_count_and_the_list(page: Any) -> None:
