@@ -8,6 +8,7 @@ it was (every row once, in order) plus, at most, some of the rows added since.
 from __future__ import annotations
 
 import itertools
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -219,6 +220,37 @@ CITIES = [None, "Paris", "Lyon", "Évry", "paris"]
 serial = itertools.count()
 
 
+def pages_under_inserts(
+    api: Api,
+    path: str,
+    query: dict[str, Any],
+    limit: int,
+    inserts: list[list[Any]],
+    add: Callable[[Any], int],
+) -> None:
+    """Pages ``path`` (``limit`` a page), inserting ``inserts[n]`` after page n; checks
+    that no row comes twice and that the rows there before come all, in their order."""
+    before = api.get(path, query_string={**query, "limit": 200}).json
+    assert before["next_cursor"] is None
+    seen: list[int] = []
+    added: set[int] = set()
+    cursor = None
+    for page in itertools.count():
+        reply = api.get(
+            path, query_string={**query, "limit": limit, **({"cursor": cursor} if cursor else {})}
+        )
+        assert reply.status_code == 200, reply.json
+        seen += [item["id"] for item in reply.json["items"]]
+        cursor = reply.json["next_cursor"]
+        if cursor is None:
+            break
+        for row in inserts[page] if page < len(inserts) else []:
+            added.add(add(row))
+    assert len(seen) == len(set(seen)), "a row came twice"
+    existing = [item["id"] for item in before["items"]]
+    assert [i for i in seen if i not in added] == existing, "a row is missing or out of order"
+
+
 @settings(
     max_examples=12,
     deadline=None,
@@ -242,28 +274,10 @@ def test_pages_concatenated_are_the_sorted_list_under_concurrent_inserts(
     inserts: list[list[tuple[str, str | None]]],
 ) -> None:
     api = make_user(app, database, f"u{next(serial)}")
-    for name, city in rows:
-        add_prospect(database, api.user_id, name, **address(city))
-    before = api.get(ACCOUNTS, query_string={"sort": sort, "limit": 200, "owner": "me"}).json
-    assert before["next_cursor"] is None
-    seen: list[int] = []
-    added: set[int] = set()
-    cursor = None
-    for page in itertools.count():
-        query = {
-            "sort": sort,
-            "limit": limit,
-            "owner": "me",
-            **({"cursor": cursor} if cursor else {}),
-        }
-        reply = api.get(ACCOUNTS, query_string=query)
-        assert reply.status_code == 200, reply.json
-        seen += [a["id"] for a in reply.json["items"]]
-        cursor = reply.json["next_cursor"]
-        if cursor is None:
-            break
-        for name, city in inserts[page] if page < len(inserts) else []:
-            added.add(add_prospect(database, api.user_id, name, **address(city)))
-    assert len(seen) == len(set(seen)), "a row came twice"
-    existing = [a["id"] for a in before["items"]]
-    assert [i for i in seen if i not in added] == existing, "a row is missing or out of order"
+
+    def add(row: tuple[str, str | None]) -> int:
+        return add_prospect(database, api.user_id, row[0], **address(row[1]))
+
+    for row in rows:
+        add(row)
+    pages_under_inserts(api, ACCOUNTS, {"sort": sort, "owner": "me"}, limit, inserts, add)

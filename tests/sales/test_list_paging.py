@@ -9,9 +9,7 @@ row once, in order) plus, at most, some of the rows added since.
 from __future__ import annotations
 
 import itertools
-from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
-from typing import Any
 
 from flask import Flask
 from hypothesis import HealthCheck, given, settings
@@ -21,7 +19,7 @@ from records_svc.db import Database
 from records_svc.domain.actions import ACTION_SORTS
 from records_svc.domain.opportunities import SORTS as OPPORTUNITY_SORTS
 from tests.conftest import Api, make_user
-from tests.records.test_lists import add_prospect, address
+from tests.records.test_lists import add_prospect, address, pages_under_inserts
 from tests.sales.conftest import OPPORTUNITIES
 
 ACTIONS = "/api/v1/actions"
@@ -46,37 +44,6 @@ opportunity_rows = st.tuples(
     st.sampled_from([0, 1]),
 )
 action_rows = st.tuples(st.sampled_from(TITLES), st.sampled_from(HOURS), st.sampled_from([0, 1]))
-
-
-def pages_under_inserts(
-    api: Api,
-    path: str,
-    query: dict[str, Any],
-    limit: int,
-    inserts: list[list[Any]],
-    add: Callable[[Any], int],
-) -> None:
-    """Pages ``path`` (``limit`` a page), inserting ``inserts[n]`` after page n; checks
-    that no row comes twice and that the rows there before come all, in their order."""
-    before = api.get(path, query_string={**query, "limit": 200}).json
-    assert before["next_cursor"] is None
-    seen: list[int] = []
-    added: set[int] = set()
-    cursor = None
-    for page in itertools.count():
-        reply = api.get(
-            path, query_string={**query, "limit": limit, **({"cursor": cursor} if cursor else {})}
-        )
-        assert reply.status_code == 200, reply.json
-        seen += [item["id"] for item in reply.json["items"]]
-        cursor = reply.json["next_cursor"]
-        if cursor is None:
-            break
-        for row in inserts[page] if page < len(inserts) else []:
-            added.add(add(row))
-    assert len(seen) == len(set(seen)), "a row came twice"
-    existing = [item["id"] for item in before["items"]]
-    assert [i for i in seen if i not in added] == existing, "a row is missing or out of order"
 
 
 def homes_of(database: Database, api: Api) -> list[int]:
