@@ -111,3 +111,12 @@ def check_screen(page: Any, size: Size, screen: str) -> None:
         assert not small, f"{screen} at {size.name}: targets under 44 px: {small}"
     violations = axe_violations(page)
     assert not violations, f"{screen} at {size.name}: axe-core: {violations}"
+
+
+def answer_late(page: Any, route: Any) -> None:
+    """Let a held request go on and wait until the page has handled its answer: the
+    response is in, then a frame and a task after its promise callbacks have run."""
+    with page.expect_response(lambda r: r.request == route.request) as late:
+        route.continue_()
+    late.value.finished()
+    page.evaluate("() => new Promise((done) => requestAnimationFrame(() => setTimeout(done, 0)))")

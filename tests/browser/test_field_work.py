@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser.checks import Size
+from tests.browser.checks import Size, answer_late
 from tests.browser.conftest import (
     JUNIOR,
     JUNIOR_PASSWORD,
@@ -152,11 +152,7 @@ def test_a_late_first_page_never_replaces_the_filtered_portfolio(page: Any) -> N
     expect(rows.first).to_contain_text("Négociation")
     shown = rows.all_inner_texts()
     assert held, "the portfolio's first page was not asked for"
-    with page.expect_response(lambda r: r.request == held[0].request) as late:
-        held[0].continue_()
-    late.value.finished()  # the late answer is in the page…
-    # …and its handlers have run (a frame, then a task after the promise callbacks)
-    page.evaluate("() => new Promise((done) => requestAnimationFrame(() => setTimeout(done, 0)))")
+    answer_late(page, held[0])
     assert rows.all_inner_texts() == shown  # it changed nothing
 
 
