@@ -113,10 +113,15 @@ def check_screen(page: Any, size: Size, screen: str) -> None:
     assert not violations, f"{screen} at {size.name}: axe-core: {violations}"
 
 
+def settled(page: Any) -> None:
+    """The page has run what an answer just received set off: a frame, then a task
+    after its promise callbacks."""
+    page.evaluate("() => new Promise((done) => requestAnimationFrame(() => setTimeout(done, 0)))")
+
+
 def answer_late(page: Any, route: Any) -> None:
-    """Let a held request go on and wait until the page has handled its answer: the
-    response is in, then a frame and a task after its promise callbacks have run."""
+    """Let a held request go on and wait until the page has handled its answer."""
     with page.expect_response(lambda r: r.request == route.request) as late:
         route.continue_()
     late.value.finished()
-    page.evaluate("() => new Promise((done) => requestAnimationFrame(() => setTimeout(done, 0)))")
+    settled(page)

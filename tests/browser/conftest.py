@@ -24,7 +24,7 @@ from playwright.sync_api import expect
 from carnet import demo, embedded
 from config import load_settings
 from records_svc.domain import rights, users
-from tests.browser.checks import SIZES, Size
+from tests.browser.checks import SIZES, Size, settled
 from tests.conftest import TEST_HASHING
 from tests.services import unavailable
 from tests.sirene.fake_provider import INSEE_KEY, FakeProvider
@@ -241,3 +241,19 @@ def drop_file(page: Any, selector: str, name: str, text: str) -> None:
     )
     page.dispatch_event(selector, "dragover", {"dataTransfer": transfer})
     page.dispatch_event(selector, "drop", {"dataTransfer": transfer})
+
+
+def busy_calendar_month(page: Any) -> Any:
+    """The signature calendar (of the opportunities screen) moved on to the first month,
+    this one or one of the next three, where something is to be signed; each month is
+    drawn from its answer before it is looked at."""
+    calendar = page.locator(".signature-calendar")
+    expect(calendar.locator(".calendar-day").first).to_be_attached()  # this month, drawn
+    for _ in range(3):  # the demo data signs over the next three months
+        if calendar.locator(".calendar-day.busy").count():
+            break
+        with page.expect_response("**/api/v1/opportunities/signature-calendar?*") as month:
+            calendar.get_by_role("button", name="Mois suivant ›").click()
+        month.value.finished()
+        settled(page)
+    return calendar

@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser.checks import Size, answer_late
+from tests.browser.checks import Size, answer_late, settled
 from tests.browser.conftest import (
     JUNIOR,
     JUNIOR_PASSWORD,
@@ -154,6 +154,32 @@ def test_a_late_first_page_never_replaces_the_filtered_portfolio(page: Any) -> N
     assert held, "the portfolio's first page was not asked for"
     answer_late(page, held[0])
     assert rows.all_inner_texts() == shown  # it changed nothing
+
+
+def test_a_late_month_never_replaces_the_month_shown(page: Any) -> None:
+    held: list[Any] = []
+
+    def hold_this_month(route: Any) -> None:
+        if not held:
+            held.append(route)  # answered only after the next month is shown
+        else:
+            route.continue_()
+
+    page.route("**/api/v1/opportunities/signature-calendar?*", hold_this_month)
+    nav_to_opportunities(page)
+    calendar = page.locator(".signature-calendar")
+    with page.expect_response("**/api/v1/opportunities/signature-calendar?*") as next_month:
+        calendar.get_by_role("button", name="Mois suivant ›").click()
+    next_month.value.finished()
+    settled(page)
+    assert held, "this month's signatures were not asked for"
+    title = calendar.locator("#calendar-title").inner_text()
+    dates = "(ds) => ds.map((d) => d.dataset.date)"
+    busy = calendar.locator(".calendar-day.busy").evaluate_all(dates)
+    assert busy, "the demo data signs next month"  # else the check below could not fail
+    answer_late(page, held[0])
+    assert calendar.locator("#calendar-title").inner_text() == title
+    assert calendar.locator(".calendar-day.busy").evaluate_all(dates) == busy
 
 
 def test_escape_clears_the_box_the_count_and_the_list(page: Any) -> None:

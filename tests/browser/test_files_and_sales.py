@@ -8,7 +8,13 @@ from typing import Any
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser.conftest import Server, drop_file, free_siret, new_prospect
+from tests.browser.conftest import (
+    Server,
+    busy_calendar_month,
+    drop_file,
+    free_siret,
+    new_prospect,
+)
 from tests.sirene.fake_provider import DINUM_SIRET
 
 pytestmark = pytest.mark.browser
@@ -80,13 +86,7 @@ def test_print_an_edition_and_attach_it(server: Server, page: Any) -> None:
 
 def test_open_an_account_from_the_signature_calendar(server: Server, page: Any) -> None:
     page.get_by_role("link", name="Opportunités").click()
-    calendar = page.locator(".signature-calendar")
-    link = calendar.locator(".calendar-day a.account-link").first
-    for _ in range(3):  # the demo data signs over the next three months
-        if link.count():
-            break
-        calendar.get_by_role("button", name="Mois suivant ›").click()
-        page.wait_for_timeout(300)
+    link = busy_calendar_month(page).locator(".calendar-day a.account-link").first
     name = link.inner_text()
     link.click()
     expect(page.locator(".record-name")).to_have_text(name)

@@ -13,7 +13,7 @@ import pytest
 from playwright.sync_api import expect
 
 from tests.browser.checks import Size, check_screen, horizontal_overflow
-from tests.browser.conftest import Server, new_context, open_portal, sign_in
+from tests.browser.conftest import Server, busy_calendar_month, new_context, open_portal, sign_in
 
 pytestmark = pytest.mark.browser
 
@@ -117,11 +117,7 @@ def test_portfolio_cards_and_calendar_agenda_on_a_phone(sized_page: Any, size: S
         expect(calendar.locator(".calendar")).to_be_visible()
         expect(calendar.locator(".agenda")).to_be_hidden()
     # The same signatures either way: the agenda lists the days the grid marks busy.
-    for _ in range(3):
-        if calendar.locator(".calendar-day.busy").count():
-            break
-        calendar.get_by_role("button", name="Mois suivant ›").click()
-        page.wait_for_timeout(300)
+    busy_calendar_month(page)
     busy = calendar.locator(".calendar-day.busy").evaluate_all(
         "(ds) => ds.map((d) => d.dataset.date)"
     )

@@ -142,17 +142,23 @@ export function calendarSection() {
   const grid = h("div", { class: "calendar", role: "grid", "aria-labelledby": "calendar-title" });
   const list = h("ol", { class: "agenda", "aria-labelledby": "calendar-title" });
   const status = h("p", { class: "muted", role: "status" });
+  // Months clicked through quickly: a month's answer coming after the next month was
+  // asked for is dropped, never drawn under the newer month's title.
+  const loads = newestOnly();
 
   async function load() {
     const first = new Date(month);
     const last = new Date(month.getFullYear(), month.getMonth() + 1, 0);
     title.textContent = `Calendrier des signatures — ${monthFmt.format(first)}`;
     let byDay = new Map();
+    const asked = loads.ask();
     try {
       const { data } = await get(`${API}/opportunities/signature-calendar?from=${iso(first)}&to=${iso(last)}&owner=all`);
+      if (!loads.isNewest(asked)) return;
       byDay = new Map(data.days.map((d) => [d.date, d]));
       status.textContent = "";
     } catch (exc) {
+      if (!loads.isNewest(asked)) return;
       status.textContent = exc instanceof ApiError ? exc.message : String(exc);
     }
     clear(grid);
