@@ -101,8 +101,8 @@ def contact_duplicates(data: dict[str, Any]) -> dict[str, Any]:
 @blp.arguments(MergeSchema)
 @blp.response(200, MergedAccountSchema)
 def merge_accounts(data: dict[str, Any], account_id: int) -> Reply:
-    """Merge the account ``source_id`` into this one (If-Match: this one's ETag)."""
-    version = expected_version(request.headers.get("If-Match"))
+    """Merge the account ``source_id`` into this one (If-Match, optional: this one's ETag)."""
+    version = expected_version(request.headers.get("If-Match"), required=False)
     with siret_conflicts(), services().db.unit_of_work() as uow:
         target, moved = merge.merge_accounts(
             uow,
@@ -120,8 +120,8 @@ def merge_accounts(data: dict[str, Any], account_id: int) -> Reply:
 @blp.arguments(MergeSchema)
 @blp.response(200, MergedContactSchema)
 def merge_contacts(data: dict[str, Any], contact_id: int) -> Reply:
-    """Merge the contact ``source_id`` into this one (If-Match: this one's ETag)."""
-    version = expected_version(request.headers.get("If-Match"))
+    """Merge the contact ``source_id`` into this one (If-Match, optional: this one's ETag)."""
+    version = expected_version(request.headers.get("If-Match"), required=False)
     with services().db.unit_of_work() as uow:
         target, moved = merge.merge_contacts(
             uow,

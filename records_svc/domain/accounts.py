@@ -110,6 +110,8 @@ def _apply(
     )
     for key, value in standard.items():
         setattr(account, COLUMNS[key], value)
+    if standard.get("siret") and not account.siren:
+        account.siren = standard["siret"][:9]  # an establishment's company: its first 9 digits
     if "custom" in data:
         merged = dict(account.custom or {})
         for key, value in custom.items():

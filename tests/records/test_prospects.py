@@ -170,3 +170,15 @@ def test_nul_characters_are_refused_everywhere(seller: Api, prospect: dict) -> N
     assert {e["field"] for e in reply.json["errors"]} == {"name", "address.city"}
     assert seller.get("/api/v1/prospects?cursor=%00").status_code == 422
     assert len(seller.get("/api/v1/prospects").json["items"]) == 1
+
+
+def test_a_siret_alone_gives_the_siren_of_its_company(seller: Api) -> None:
+    created = seller.post("/api/v1/prospects", json={"name": "DINUM", "siret": "13002526500013"})
+    assert created.status_code == 201, created.json
+    assert created.json["siren"] == "130025265"
+    later = seller.post("/api/v1/prospects", json={"name": "Sans numéro"})
+    assert later.json["siren"] is None
+    path = f"/api/v1/prospects/{later.json['id']}"
+    edited = seller.patch(path, json={"siret": "35600000049837"}, headers={"If-Match": '"1"'})
+    assert edited.status_code == 200, edited.json
+    assert edited.json["siren"] == "356000000"
