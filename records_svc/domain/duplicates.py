@@ -15,7 +15,7 @@ an existing account, or setting it on another, is refused
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -144,7 +144,7 @@ class AccountProbe:
         )
 
 
-def _same_place(probe: AccountProbe, account: Account) -> bool:
+def _same_place(probe: AccountProbe, account: Any) -> bool:
     if probe.postal_code and account.postal_code == probe.postal_code:
         return True
     return bool(probe.city and account.sort_city == probe.city)
@@ -200,6 +200,64 @@ def account_candidates(
                 candidate.reasons.append(NAME_CITY)
                 candidate.similarity = similarity
     return _best(found.values(), limit)
+
+
+#: the look-ups of :func:`account_candidates` on one column's equality, which a batch of
+#: probes makes in one query each: (reason, column, the probe's value). A similar name
+#: needs the accounts of the probe's place, one query per probe: a batch finds the
+#: same name (folded) in the same place only
+_BATCH_LOOKUPS: tuple[tuple[str | None, Any, Callable[[AccountProbe], str | None]], ...] = (
+    (SIREN, Account.siren, lambda p: p.siren),
+    (None, Account.name_key, lambda p: p.name_key if p.postal_code or p.city else None),
+    (PHONE, Account.phone, lambda p: p.phone),
+    (EMAIL_DOMAIN, Account.email_domain, lambda p: p.email_domain),
+    (EMAIL_DOMAIN, Account.web_domain, lambda p: p.email_domain),
+    (WEBSITE, Account.web_domain, lambda p: p.web_domain),
+    (WEBSITE, Account.email_domain, lambda p: p.web_domain),
+)
+#: the most rows one batch look-up reads
+BATCH_LOOKUP_LIMIT = 5000
+#: what a batch reads of an account: enough to place, score and name it
+_BATCH_COLUMNS = (
+    Account.id,
+    Account.name,
+    Account.postal_code,
+    Account.sort_city,
+    *(column for _reason, column, _value in _BATCH_LOOKUPS),
+)
+
+
+def account_candidates_of_batch(
+    session: Session, probes: Sequence[AccountProbe], *, limit: int = DEFAULT_LIMIT
+) -> list[list[Candidate]]:
+    """Each probe's likely duplicates among the accounts the caller sees, best first, for
+    many probes at once (an import's batch): one query per kind of key, not per probe.
+    The same reasons and scores as :func:`account_candidates`, but for a name only the
+    same one (folded) in the same place; each candidate's ``record`` is a row with the
+    account's ``id``, ``name`` and keys, not the account."""
+    policy = access.of(session)
+    found: dict[tuple[int, str], list[Any]] = {}
+    for n, (_reason, column, value_of) in enumerate(_BATCH_LOOKUPS):
+        values = {v for v in map(value_of, probes) if v}
+        if not values:
+            continue
+        stmt = policy.visible_accounts(select(*_BATCH_COLUMNS).where(column.in_(values)))
+        for row in session.execute(stmt.order_by(Account.id.desc()).limit(BATCH_LOOKUP_LIMIT)):
+            found.setdefault((n, getattr(row, column.key)), []).append(row)
+    every: list[list[Candidate]] = []
+    for probe in probes:
+        candidates: dict[int, Candidate] = {}
+        for n, (reason, _column, value_of) in enumerate(_BATCH_LOOKUPS):
+            value = value_of(probe)
+            for row in found.get((n, value), ()) if value else ():
+                why = reason if reason is not None else NAME_CITY
+                if why == NAME_CITY and not _same_place(probe, row):
+                    continue
+                candidate = candidates.setdefault(row.id, Candidate(row))
+                if why not in candidate.reasons:
+                    candidate.reasons.append(why)
+        every.append(_best(candidates.values(), limit))
+    return every
 
 
 def name_similarity(key: str, other: str) -> float:

@@ -292,3 +292,38 @@ def test_candidates_come_from_index_look_ups_never_a_scan(tmp_path: Path) -> Non
                 assert any("USING" in step and "INDEX" in step for step in plan), (sql, plan)
     finally:
         db.dispose()
+
+
+def test_a_batch_finds_what_one_probe_finds_by_its_keys(seller: Api, database: Any) -> None:
+    """The batch look-up (an import's) gives each probe the candidates, reasons and scores
+    of ``account_candidates``, the similar-but-not-same names aside."""
+    from records_svc.domain import access, duplicates
+
+    paris = {"postal_code": "75009", "city": "Paris"}
+    create(seller, "Siège", siret=SIRET, phone="+33 1 23 45 67 89")
+    create(seller, "Agence", siret=OTHER_SIRET, address=paris, email="a@dupont-fils.fr")
+    create(seller, "SARL Boulangerie Martin & Fils", address=paris, phone="0123456789")
+    create(seller, "Boulangerie Martin", address={"postal_code": "69007", "city": "Lyon"})
+    create(seller, "Site", website="https://www.dupont-fils.fr/contact")
+    create(seller, "Webmail", email="dupont@gmail.com")
+    bodies: list[dict[str, Any]] = [
+        {"name": "Nouveau", "siren": SIREN},
+        {"name": "Fils et Martin, boulangerie", "address": {"postal_code": "75009"}},
+        {"name": "Boulangerie Martin & Fils", "address": {"city": "PARIS"}},
+        {"name": "Boulangerie Martin", "address": {"city": "Bordeaux"}},
+        {"name": "Autre", "phone": "01 23 45 67 89", "email": "b@dupont-fils.fr"},
+        {"name": "Autre", "website": "dupont-fils.fr"},
+        {"name": "Personne", "email": "martin@gmail.com"},
+        {"name": "Personne"},
+    ]
+    probes = [duplicates.AccountProbe.from_data(body) for body in bodies]
+
+    def shown(found: list[duplicates.Candidate]) -> list[tuple[int, list[str], float]]:
+        return [(c.record.id, c.reasons, c.score) for c in found]
+
+    with database.read() as session:
+        access.bind(session, access.AccessPolicy.for_rights([]))
+        batch = duplicates.account_candidates_of_batch(session, probes)
+        one_by_one = [duplicates.account_candidates(session, probe) for probe in probes]
+    assert [shown(found) for found in batch] == [shown(found) for found in one_by_one]
+    assert sum(1 for found in batch if found) == 5  # the last three have none
