@@ -11,7 +11,7 @@ from sqlalchemy import func, select
 
 from records_svc.db import Database
 from records_svc.domain.history_models import HistoryEntry
-from records_svc.domain.models import Account, Contact, IndexEvent
+from records_svc.domain.models import Account, Contact, IndexEvent, Job
 from tests.conftest import Api
 from tests.imports.helpers import (
     API,
@@ -370,6 +370,66 @@ def test_the_form_is_checked(seller: Api) -> None:
     )
     assert reply.status_code == 422
     assert reply.json["errors"][0]["field"] == "mapping"
+
+
+def job_count(database: Database) -> int:
+    with database.read() as session:
+        return session.scalar(select(func.count()).select_from(Job)) or 0
+
+
+def test_an_unknown_form_field_is_a_422_and_nothing_is_queued(
+    seller: Api, database: Database
+) -> None:
+    content = csv_bytes([["Nom"], ["Martin"]])
+    before = counts(database), job_count(database)
+    for extra in ({"dryrun": "true"}, {"dry_run": "true", "update_existing": "false", "x": "1"}):
+        data: dict[str, Any] = {"file": (io.BytesIO(content), "a.csv"), "entity": "prospects"}
+        reply = seller.post(
+            f"{API}/imports", data={**data, **extra}, content_type="multipart/form-data"
+        )
+        assert reply.status_code == 422, reply.json
+        assert reply.content_type == "application/problem+json"
+        unknown = sorted(set(extra) - {"dry_run", "update_existing"})
+        assert [(e["field"], e["code"]) for e in reply.json["errors"]] == [
+            (name, "unknown_field") for name in unknown
+        ]
+    # a second file part is no field either
+    reply = seller.post(
+        f"{API}/imports",
+        data={
+            "file": (io.BytesIO(content), "a.csv"),
+            "fichier": (io.BytesIO(content), "b.csv"),
+            "entity": "prospects",
+        },
+        content_type="multipart/form-data",
+    )
+    assert reply.status_code == 422, reply.json
+    assert [(e["field"], e["code"]) for e in reply.json["errors"]] == [("fichier", "unknown_field")]
+    assert (counts(database), job_count(database)) == before
+
+
+def test_unknown_query_parameters_of_an_import_and_its_job_are_a_422(seller: Api) -> None:
+    body = run_import(seller, csv_bytes([["Nom", "E-mail"], ["Martin", "faux"], ["Dupont", ""]]))
+    job = f"{API}/jobs/{body['id']}"
+    for path, query in [
+        (body["links"]["self"], {"foo": "1"}),
+        (body["links"]["self"], {"outcome": "error", "limit": "5", "outcomes": "error"}),
+        (body["links"]["errors"], {"foo": "1"}),
+        (job, {"foo": "1"}),
+        (job, {"limit": "5"}),
+        (f"{job}/download", {"foo": "1"}),
+    ]:
+        reply = seller.get(path, query_string=query)
+        assert reply.status_code == 422, (path, query, reply.json)
+        assert reply.content_type == "application/problem+json"
+        unknown = sorted(
+            set(query) - {"outcome", "limit"} if path == body["links"]["self"] else query
+        )
+        assert sorted(e["field"] for e in reply.json["errors"]) == unknown, (path, query)
+    page = seller.get(body["links"]["self"], query_string={"outcome": "error", "limit": 5})
+    assert page.status_code == 200 and [r["row"] for r in page.json["report"]] == [2]
+    assert seller.get(body["links"]["errors"]).status_code == 200
+    assert seller.get(job).status_code == 200
 
 
 def test_an_import_is_its_starters_own(seller: Api, manager: Api, anonymous: Api) -> None:
