@@ -25,6 +25,7 @@ from marshmallow.validate import Length
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from httpkit.error_codes import NOT_A_NUMBER, OUT_OF_RANGE, field_error
 from httpkit.problems import _webargs_errors
 from records_svc.db import UnitOfWork
 from records_svc.domain import access, accounts, bulk, contacts, fields, numbers
@@ -329,7 +330,7 @@ class _ProspectMatcher(_Matcher):
         return self._duplicate(match, found, found.name)
 
     def _match(self, keys: dict[str, str]) -> tuple[Account | None, tuple[str, str]]:
-        account_id = _int(keys.get("id"))
+        account_id = _record_id(keys, "id")
         if account_id is not None:
             if account_id in self.by_id:
                 return self.by_id[account_id], ("id", "même identifiant")
@@ -397,7 +398,7 @@ class _ContactMatcher(_Matcher):
             value = keys.get(key)
             if value is None:
                 continue
-            lookup: Any = _int(value) if key == "account.id" else value
+            lookup: Any = _record_id(keys, key) if key == "account.id" else value
             if key == "account.siret":
                 lookup = _siret_key(value)
             found = self.accounts.get((key, lookup), [])
@@ -416,7 +417,7 @@ class _ContactMatcher(_Matcher):
         data, keys = prepared.data, prepared.keys
         account = self._account(keys)
         loaded = prepared.loaded()
-        contact_id = _int(keys.get("id"))
+        contact_id = _record_id(keys, "id")
         if contact_id is not None:
             found = self.by_id.get(contact_id)
             if found is None or not self.run.policy.can_see(found.account):
@@ -463,6 +464,29 @@ class _ContactMatcher(_Matcher):
                 uow, contact.id, loaded, expected_version=None, definitions=definitions
             )
         return Outcome(report.UPDATED, report.updated_message(self.run.dry_run), record=contact)
+
+
+#: the largest record id (a PostgreSQL ``bigint``)
+MAX_ID = 2**63 - 1
+
+
+def _record_id(keys: dict[str, str], key: str) -> int | None:
+    """The record id in the row's ``key`` cell (None when it is empty); 422 on ``key`` when
+    the cell holds no record id (``abc``, ``1.5``, ``-5``): never dropped, which would
+    create the record the row names."""
+    value = keys.get(key)
+    if value is None:
+        return None
+    text = value.strip()
+    digits = text.removeprefix("-")
+    if not (digits.isascii() and digits.isdigit()):
+        raise FieldValidationError([field_error(key, NOT_A_NUMBER, "Not a valid integer.")])
+    number = int(text)
+    if not 0 < number <= MAX_ID:
+        raise FieldValidationError(
+            [field_error(key, OUT_OF_RANGE, f"Must be between 1 and {MAX_ID}.")]
+        )
+    return number
 
 
 def _int(value: Any) -> int | None:

@@ -310,6 +310,46 @@ def test_contacts_find_their_account_and_match_by_email(
     assert seller.get(f"{API}/contacts/{rows[4]['record_id']}").json["account_id"] == client["id"]
 
 
+def test_a_bad_id_cell_is_a_row_error_on_id(seller: Api, database: Database) -> None:
+    existing = seller.post(f"{API}/prospects", json={"name": "Martin"}).json
+    prospects = csv_bytes(
+        [
+            ["Identifiant", "Nom"],
+            ["abc", "Lettres"],
+            ["-5", "Négatif"],
+            ["1.5", "Décimal"],
+            ["0", "Zéro"],
+            [str(2**63), "Trop grand"],
+            [str(existing["id"]), "Martin (le même)"],
+            ["", "Sans identifiant"],
+        ]
+    )
+    body = run_import(seller, prospects, dry_run=True)
+    assert body["mapping"]["Identifiant"] == "id"
+    assert outcomes(body) == {2: "error", 3: "error", 4: "error", 5: "error", 6: "error", 7: "duplicate", 8: "created"}  # fmt: skip
+    rows = by_row(body)
+    assert [(f["field"], f["code"]) for f in rows[2]["fields"]] == [("id", "not_a_number")]
+    assert rows[2]["message"] == rows[4]["message"] == "Identifiant : nombre invalide."
+    assert [(f["field"], f["code"]) for f in rows[3]["fields"]] == [("id", "out_of_range")]
+    assert rows[3]["message"] == rows[5]["message"] == "Identifiant : valeur hors limites."
+    account = existing["id"]
+    contacts = csv_bytes(
+        [
+            ["Identifiant", "Compte (identifiant)", "Nom"],
+            ["abc", str(account), "Lettres"],
+            ["", "1.5", "Compte décimal"],
+            ["", str(account), "Bon"],
+        ]
+    )
+    body = run_import(seller, contacts, "contacts", dry_run=True)
+    assert body["mapping"] == {"Identifiant": "id", "Compte (identifiant)": "account.id", "Nom": "last_name"}  # fmt: skip
+    assert outcomes(body) == {2: "error", 3: "error", 4: "created"}
+    rows = by_row(body)
+    assert [(f["field"], f["code"]) for f in rows[2]["fields"]] == [("id", "not_a_number")]
+    assert [(f["field"], f["code"]) for f in rows[3]["fields"]] == [("account.id", "not_a_number")]
+    assert rows[3]["message"] == "Compte (identifiant) : nombre invalide."
+
+
 def test_a_closed_client_is_no_account_for_a_seller(seller: Api, erp: Api) -> None:
     erp.put(f"{API}/sync/clients/C-9", json={"name": "Fermé", "siret": siret(9), "closed": True})
     content = csv_bytes([["Nom", "SIRET"], ["Martin", siret(9)]])
