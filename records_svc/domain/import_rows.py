@@ -25,7 +25,7 @@ from marshmallow.validate import Length
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from httpkit.error_codes import NOT_A_NUMBER, OUT_OF_RANGE, field_error
+from httpkit.error_codes import NOT_A_NUMBER, OUT_OF_RANGE, REQUIRED, field_error
 from httpkit.problems import _webargs_errors
 from records_svc.db import UnitOfWork
 from records_svc.domain import access, accounts, bulk, contacts, fields, numbers
@@ -358,6 +358,9 @@ class _ProspectMatcher(_Matcher):
 class _ContactMatcher(_Matcher):
     def __init__(self, session: Session, run: ImportRun, keys: list[dict[str, str]]) -> None:
         super().__init__(session, run)
+        mapped = set(run.mapping.values())
+        #: what a row with no account cell lacks: the first account key the mapping reads
+        self.account_key = next((k for k in mapping_.ACCOUNT_KEYS if k in mapped), "account.id")
         self.accounts: dict[tuple[str, Any], list[Account]] = {}
         wanted: dict[str, tuple[Any, set[Any]]] = {
             "account.id": (Account.id, {_int(k.get("account.id")) for k in keys} - {None}),
@@ -409,9 +412,8 @@ class _ContactMatcher(_Matcher):
             if found:
                 return found[0]
             raise _not_found(key)
-        raise FieldValidationError(
-            [{"field": "account.id", "code": "required", "message": "is required"}]
-        )
+        # the row's account cells are empty: the (first) column the mapping reads it from
+        raise FieldValidationError([field_error(self.account_key, REQUIRED, "is required")])
 
     def row(self, uow: UnitOfWork, number: int, prepared: Prepared) -> Outcome:
         data, keys = prepared.data, prepared.keys

@@ -350,6 +350,17 @@ def test_a_bad_id_cell_is_a_row_error_on_id(seller: Api, database: Database) -> 
     assert rows[3]["message"] == "Compte (identifiant) : nombre invalide."
 
 
+def test_a_row_without_its_account_names_the_column_mapped(seller: Api) -> None:
+    seller.post(f"{API}/prospects", json={"name": "Martin"})
+    content = csv_bytes([["Société", "Nom"], ["Martin", "Zoé"], ["", "Paul"]])
+    body = run_import(seller, content, "contacts", dry_run=True)
+    assert body["mapping"] == {"Société": "account.name", "Nom": "last_name"}
+    assert outcomes(body) == {2: "created", 3: "error"}
+    row = by_row(body)[3]
+    assert [(f["field"], f["code"]) for f in row["fields"]] == [("account.name", "required")]
+    assert row["message"] == "Compte (nom) : obligatoire."
+
+
 def test_a_closed_client_is_no_account_for_a_seller(seller: Api, erp: Api) -> None:
     erp.put(f"{API}/sync/clients/C-9", json={"name": "Fermé", "siret": siret(9), "closed": True})
     content = csv_bytes([["Nom", "SIRET"], ["Martin", siret(9)]])
