@@ -71,7 +71,7 @@ def import_command(
 ) -> None:
     """Import prospects or contacts from a CSV or XLSX file, with a report."""
     from carnet.cli_runtime import command_runtime, fail
-    from records_svc.domain import import_report, imports, tracked_jobs, users
+    from records_svc.domain import import_mapping, import_report, imports, tracked_jobs, users
     from records_svc.domain.errors import DomainError
     from records_svc.domain.import_models import Import
     from records_svc.job_queue import NullJobQueue
@@ -100,6 +100,8 @@ def import_command(
             fail(exc)
         for column, key in mapping.items():
             click.echo(f"  {column} → {key}")
+        for key, source in import_mapping.derived(entity, mapping).items():
+            click.echo(f"  (no column) → {key}: each row's {source}")
         progress = _Progress(total)
         try:
             state = imports.run_import(rt.db, job_id, on_progress=progress)

@@ -86,6 +86,10 @@ class ImportState:
         return dict((self.job.result or {}).get("progress", {"done": 0, "total": 0}))
 
     @property
+    def derived(self) -> dict[str, str]:
+        return mapping_.derived(self.spec.entity, self.spec.mapping)
+
+    @property
     def counts(self) -> dict[str, int]:
         return dict((self.job.result or {}).get("counts", {}))
 
@@ -143,6 +147,14 @@ class ImportSchema(ShownSchema):
     columns = fields.List(fields.String(), attribute="spec.columns")
     mapping = fields.Dict(keys=fields.String(), values=fields.String(), attribute="spec.mapping")
     targets = fields.List(fields.Nested(ImportTargetSchema))
+    derived = fields.Dict(
+        keys=fields.String(),
+        values=fields.String(),
+        metadata={
+            "description": "field → the field each row takes it from, the mapping having "
+            "no column for it (name → legal_name)"
+        },
+    )
     progress = fields.Nested(ImportProgressSchema)
     counts = fields.Dict(keys=fields.String(), values=fields.Integer())
     report = fields.List(fields.Nested(ImportReportRowSchema), attribute="rows")

@@ -78,11 +78,21 @@ class Prepared:
     keys: dict[str, str]
     _loaded: dict[str, Any] | DomainError
     _built: Account | DomainError | None = None
+    #: the fields the body took from another (``import_mapping.derived``)
+    derived: tuple[str, ...] = ()
 
     def loaded(self) -> dict[str, Any]:
         if isinstance(self._loaded, DomainError):
             raise self._loaded
         return self._loaded
+
+    def for_update(self) -> dict[str, Any]:
+        """The body an update takes: without the fields taken from another (the file has
+        no column for them, and a column left out changes nothing)."""
+        loaded = self.loaded()
+        if not self.derived:
+            return loaded
+        return {k: v for k, v in loaded.items() if k not in self.derived}
 
     def built(self) -> Account | None:
         if isinstance(self._built, DomainError):
@@ -107,17 +117,23 @@ def prepare(session: Session, run: ImportRun, batch: list[tuple[int, list[Any]]]
     """Check a batch's rows as far as no record is read: ``session`` is only read from,
     and never the one the batch is written with (this runs beside the writing)."""
     schema, plain = _loader(run.entity)
+    derived = tuple(mapping_.derived(run.entity, run.mapping).items())
     prepared = []
     for _number, cells in batch:
         data, keys = mapping_.body(cells, run.columns, run.mapping, run.known)
+        taken: tuple[str, ...] = ()
+        for key, source in derived:  # no column for the field: its source's value
+            if source in data:
+                data[key] = data[source]
+                taken += (key,)
         # a prospect's SIRET is a field, and its first matching key
         siret = _siret_key(data.get("siret")) if run.entity == PROSPECTS else None
         if siret:
             data["siret"] = keys["siret"] = siret
         try:
-            row = Prepared(data, keys, _load(schema, data, plain))
+            row = Prepared(data, keys, _load(schema, data, plain), derived=taken)
         except DomainError as exc:
-            row = Prepared(data, keys, exc)
+            row = Prepared(data, keys, exc, derived=taken)
         if run.entity == PROSPECTS and not isinstance(row._loaded, DomainError):
             try:
                 row._built = accounts.new_prospect(
@@ -301,7 +317,7 @@ class _ProspectMatcher(_Matcher):
 
     def row(self, uow: UnitOfWork, number: int, prepared: Prepared) -> Outcome:
         keys = prepared.keys
-        loaded = prepared.loaded()
+        prepared.loaded()  # the API's refusal, before any matching
         found, match = self._match(keys)
         if found is None:
             file_keys = [(k, str(keys[k])) for k in ("siret", "external_ref") if keys.get(k)]
@@ -326,7 +342,7 @@ class _ProspectMatcher(_Matcher):
         if not self.run.policy.can_see(found):  # one establishment, one record, unnamed
             return self._duplicate(match, None, "")
         if self.run.update_existing:
-            return self._update(uow, found, loaded)
+            return self._update(uow, found, prepared.for_update())
         return self._duplicate(match, found, found.name)
 
     def _match(self, keys: dict[str, str]) -> tuple[Account | None, tuple[str, str]]:

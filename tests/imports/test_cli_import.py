@@ -187,3 +187,15 @@ def test_batches_checked_ahead_give_each_row_its_outcome_history_and_search_docu
     assert sorted(events) == sorted(created)
     verify = runner.invoke(carnet, ["search", "verify"])
     assert verify.exit_code == 0, verify.output
+
+
+def test_the_name_taken_from_the_legal_name_is_said(
+    runner: CliRunner, tmp_path: Path, database_url: str
+) -> None:
+    leads = tmp_path / "salon.csv"
+    leads.write_bytes(csv_bytes([["Raison sociale", "SIRET"], ["DUPONT SARL", siret(1)]]))
+    done = runner.invoke(carnet, ["import", str(leads), "--entity", "prospects"])
+    assert done.exit_code == 0, done.output
+    assert "Raison sociale → legal_name" in done.output
+    assert "(no column) → name: each row's legal_name" in done.output
+    assert names(database_url) == ["DUPONT SARL"]

@@ -361,6 +361,47 @@ def test_a_row_without_its_account_names_the_column_mapped(seller: Api) -> None:
     assert row["message"] == "Compte (nom) : obligatoire."
 
 
+def test_without_a_name_column_the_name_is_the_legal_name(seller: Api) -> None:
+    existing = seller.post(
+        f"{API}/prospects", json={"name": "Martin", "legal_name": "MARTIN SARL", "siret": siret(1)}
+    ).json
+    content = csv_bytes(
+        [
+            ["Raison sociale", "Code postal", "Ville", "SIRET"],
+            ["BOULANGERIE DUPONT SARL", "33000", "Bordeaux", siret(2)],
+            ["", "69003", "Lyon", siret(3)],
+            ["MARTIN ET FILS SARL", "33000", "Bordeaux", siret(1)],
+        ]
+    )
+    dry = run_import(seller, content, dry_run=True)
+    assert dry["mapping"] == {
+        "Raison sociale": "legal_name",
+        "Code postal": "address.postal_code",
+        "Ville": "address.city",
+        "SIRET": "siret",
+    }
+    assert dry["derived"] == {"name": "legal_name"}
+    assert outcomes(dry) == {2: "created", 3: "error", 4: "duplicate"}
+    assert by_row(dry)[3]["message"] == "Nom d'appel : obligatoire."
+    body = run_import(seller, content, update_existing=True)
+    assert outcomes(body) == {2: "created", 3: "error", 4: "updated"}
+    created = seller.get(f"{API}/prospects/{by_row(body)[2]['record_id']}").json
+    assert (created["name"], created["legal_name"]) == ("BOULANGERIE DUPONT SARL",) * 2
+    # an update changes what the file holds: the legal name, not the name it has no column for
+    updated = seller.get(f"{API}/prospects/{existing['id']}").json
+    assert (updated["name"], updated["legal_name"]) == ("Martin", "MARTIN ET FILS SARL")
+    # a name column with an empty cell: the row is refused, as the API refuses it
+    named = csv_bytes([["Nom", "Raison sociale"], ["", "GARAGE SARL"], ["Garage", "GARAGE SARL"]])
+    body = run_import(seller, named, dry_run=True)
+    assert body["derived"] == {}
+    assert outcomes(body) == {2: "error", 3: "created"}
+    assert [(f["field"], f["code"]) for f in by_row(body)[2]["fields"]] == [("name", "required")]
+    # the API itself is unchanged: a prospect needs its name
+    reply = seller.post(f"{API}/prospects", json={"legal_name": "GARAGE SARL"})
+    assert reply.status_code == 422
+    assert [(e["field"], e["code"]) for e in reply.json["errors"]] == [("name", "required")]
+
+
 def test_a_closed_client_is_no_account_for_a_seller(seller: Api, erp: Api) -> None:
     erp.put(f"{API}/sync/clients/C-9", json={"name": "Fermé", "siret": siret(9), "closed": True})
     content = csv_bytes([["Nom", "SIRET"], ["Martin", siret(9)]])
