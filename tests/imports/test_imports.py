@@ -402,6 +402,25 @@ def test_without_a_name_column_the_name_is_the_legal_name(seller: Api) -> None:
     assert [(e["field"], e["code"]) for e in reply.json["errors"]] == [("name", "required")]
 
 
+def test_a_match_is_a_duplicate_whose_other_values_are_not_checked(seller: Api) -> None:
+    """As docs/imports.md says: the field library checks what is written (a create, an
+    update); a duplicate writes nothing (an export imported again is all duplicates)."""
+    existing = seller.post(f"{API}/prospects", json={"name": "Martin", "siret": siret(1)}).json
+    content = csv_bytes([["Nom", "SIRET", "E-mail"], ["", siret(1), "pas-un-email"]])
+    body = run_import(seller, content, dry_run=True)
+    assert outcomes(body) == {2: "duplicate"}
+    assert by_row(body)[2]["record_id"] == existing["id"]
+    body = run_import(seller, content, dry_run=True, update_existing=True)
+    assert outcomes(body) == {2: "error"}
+    assert [(f["field"], f["code"]) for f in by_row(body)[2]["fields"]] == [
+        ("email", "invalid_email")
+    ]
+    # the request schema comes first, match or not
+    too_long = csv_bytes([["Nom", "SIRET"], ["x" * 201, siret(1)]])
+    row = by_row(run_import(seller, too_long, dry_run=True))[2]
+    assert (row["outcome"], row["fields"][0]["field"]) == ("error", "name")
+
+
 def test_a_closed_client_is_no_account_for_a_seller(seller: Api, erp: Api) -> None:
     erp.put(f"{API}/sync/clients/C-9", json={"name": "Fermé", "siret": siret(9), "closed": True})
     content = csv_bytes([["Nom", "SIRET"], ["Martin", siret(9)]])
