@@ -27,8 +27,28 @@ def _mapping(path: str | None) -> dict[str, Any] | None:
     return value
 
 
+def _rows(count: int, noun: str) -> str:
+    return f"{count} {noun}" if count == 1 else f"{count} {noun}s"
+
+
+def summary(total: int, counts: dict[str, int], *, dry_run: bool) -> str:
+    """``1200 rows: 1150 were created, 0 were updated, 30 duplicates, 20 rejected``
+    (``1 row: 1 was created``; ``would be`` in a dry run)."""
+
+    def verb(count: int) -> str:
+        return "would be" if dry_run else "was" if count == 1 else "were"
+
+    created, updated = counts.get("created", 0), counts.get("updated", 0)
+    return (
+        f"{_rows(total, 'row')}: {created} {verb(created)} created, "
+        f"{updated} {verb(updated)} updated, {_rows(counts.get('duplicate', 0), 'duplicate')}, "
+        f"{counts.get('error', 0)} rejected"
+    )
+
+
 class _Progress:
-    """A bar on a terminal; otherwise a plain line at each tenth of the file."""
+    """A bar on a terminal; otherwise a plain line as each batch (500 rows) is written,
+    at most one a tenth of the file (a file of one batch: one line, at its end)."""
 
     def __init__(self, total: int) -> None:
         self.total, self.shown, self.tenth = total, 0, 0
@@ -71,7 +91,7 @@ def import_command(
 ) -> None:
     """Import prospects or contacts from a CSV or XLSX file, with a report."""
     from carnet.cli_runtime import command_runtime, fail
-    from records_svc.domain import import_report, imports, tracked_jobs, users
+    from records_svc.domain import import_mapping, import_report, imports, tracked_jobs, users
     from records_svc.domain.errors import DomainError
     from records_svc.domain.import_models import Import
     from records_svc.job_queue import NullJobQueue
@@ -100,6 +120,8 @@ def import_command(
             fail(exc)
         for column, key in mapping.items():
             click.echo(f"  {column} → {key}")
+        for key, source in import_mapping.derived(entity, mapping).items():
+            click.echo(f"  (no column) → {key}: each row's {source}")
         progress = _Progress(total)
         try:
             state = imports.run_import(rt.db, job_id, on_progress=progress)
@@ -120,12 +142,7 @@ def import_command(
                         out.write(chunk)
     finally:
         rt.close()
-    verb = "would be" if dry_run else "were"
-    click.echo(
-        f"{total} rows: {counts.get('created', 0)} {verb} created, "
-        f"{counts.get('updated', 0)} {verb} updated, {counts.get('duplicate', 0)} duplicate(s), "
-        f"{counts.get('error', 0)} rejected (job {job_id})."
-    )
+    click.echo(f"{summary(total, counts, dry_run=dry_run)} (job {job_id}).")
     if errors_path and counts.get("error"):
         click.echo(f"Rejected rows: {errors_path}")
     if state != tracked_jobs.DONE:

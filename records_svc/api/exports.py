@@ -20,7 +20,7 @@ from flask_smorest import Blueprint
 from marshmallow import EXCLUDE, fields, validate
 
 from records_svc.api.common import API, login_required, services
-from records_svc.api.lists import list_query
+from records_svc.api.lists import list_query, no_query
 from records_svc.api.schemas import ListArgsSchema
 from records_svc.domain import contacts, exports, vcards
 from records_svc.domain.listing import LIST_FILTERS, ListQuery, check_filters
@@ -176,6 +176,7 @@ def export_contacts(args: dict[str, Any]) -> Response:
 @blp.response(200, content_type="text/vcard")
 def contact_vcard(contact_id: int) -> Response:
     """The contact as a vCard 4.0, for a phone's address book."""
+    no_query()
     with services().db.read() as session:
         body = vcards.vcard(contacts.get_contact(session, contact_id))
     response = Response(body, content_type=vcards.MEDIA_TYPE)

@@ -14,6 +14,7 @@ from records_svc.api.history_schemas import (
     HistoryPageSchema,
     PersonExportSchema,
 )
+from records_svc.api.lists import no_query
 from records_svc.api.schemas import PageArgsSchema
 from records_svc.domain import history_log
 from records_svc.domain.documents import Owner
@@ -69,6 +70,7 @@ def deleted_records(args: dict[str, Any]) -> dict[str, Any]:
 @blp.response(200, PersonExportSchema)
 def export_contact(contact_id: int) -> tuple[Shown, int, dict[str, str]]:
     """Everything held on the person (an access request): a JSON file."""
+    no_query()
     with services().db.read() as session:
         data = history_log.person_data(session, contact_id)
     export = Shown(

@@ -12,11 +12,13 @@ from flask import Response, request, stream_with_context
 from flask_smorest import Blueprint
 from marshmallow import EXCLUDE, Schema, fields, validate
 
+from httpkit.error_codes import UNKNOWN_FIELD, field_error
 from httpkit.tokens import current_principal
 from records_svc.api.common import API, login_required, services
 from records_svc.api.converters import MAX_ID
 from records_svc.api.jobs import job_path
-from records_svc.api.schemas import ComputedDict, Instant, ShownSchema
+from records_svc.api.lists import check_query, no_query
+from records_svc.api.schemas import ComputedDict, Instant, ShownSchema, StrictSchema
 from records_svc.domain import import_mapping as mapping_
 from records_svc.domain import import_report as report
 from records_svc.domain import imports, tracked_jobs
@@ -54,9 +56,9 @@ IMPORT_BODY = {
 }
 
 
-class ImportFormSchema(Schema):
-    class Meta:
-        unknown = EXCLUDE
+class ImportFormSchema(StrictSchema):
+    """The form beside the file: any other field is a 422 (a typo such as ``dryrun``
+    must not run a real import)."""
 
     entity = fields.String(required=True, validate=validate.OneOf(mapping_.ENTITIES))
     mapping = fields.String(validate=validate.Length(max=100_000))
@@ -82,6 +84,10 @@ class ImportState:
     @property
     def progress(self) -> dict[str, int]:
         return dict((self.job.result or {}).get("progress", {"done": 0, "total": 0}))
+
+    @property
+    def derived(self) -> dict[str, str]:
+        return mapping_.derived(self.spec.entity, self.spec.mapping)
 
     @property
     def counts(self) -> dict[str, int]:
@@ -141,6 +147,14 @@ class ImportSchema(ShownSchema):
     columns = fields.List(fields.String(), attribute="spec.columns")
     mapping = fields.Dict(keys=fields.String(), values=fields.String(), attribute="spec.mapping")
     targets = fields.List(fields.Nested(ImportTargetSchema))
+    derived = fields.Dict(
+        keys=fields.String(),
+        values=fields.String(),
+        metadata={
+            "description": "field → the field each row takes it from, the mapping having "
+            "no column for it (name → legal_name)"
+        },
+    )
     progress = fields.Nested(ImportProgressSchema)
     counts = fields.Dict(keys=fields.String(), values=fields.Integer())
     report = fields.List(fields.Nested(ImportReportRowSchema), attribute="rows")
@@ -151,12 +165,18 @@ class ImportSchema(ShownSchema):
 
 
 class ImportReportArgsSchema(Schema):
+    """The report's filter and paging; any other argument is a 422 (``check_query``)."""
+
     class Meta:
         unknown = EXCLUDE
 
     outcome = fields.String(validate=validate.OneOf(report.OUTCOMES))
     cursor = fields.Integer(validate=validate.Range(min=0, max=MAX_ID))
     limit = fields.Integer(validate=validate.Range(min=1, max=1000), load_default=200)
+
+
+#: the report's filters (beside ``cursor`` and ``limit``)
+REPORT_FILTERS = ("outcome",)
 
 
 def _read(job_id: str, args: dict[str, Any]) -> ImportState:
@@ -194,6 +214,9 @@ def _mapping(text: str | None) -> dict[str, Any] | None:
 @blp.response(202, ImportSchema)
 def start_import(form: dict[str, Any]) -> Reply:
     """Import prospects or contacts from a CSV or XLSX file (a dry run writes nothing)."""
+    parts = [name for name in request.files if name != "file"]
+    if parts:  # a file part is a form field too: the form's own refusal
+        raise FieldValidationError([field_error(n, UNKNOWN_FIELD, "Unknown field.") for n in parts])
     upload = request.files.get("file")
     if upload is None:
         raise FieldValidationError(
@@ -226,6 +249,7 @@ def start_import(form: dict[str, Any]) -> Reply:
 @blp.response(200, ImportSchema)
 def get_import(args: dict[str, Any], job_id: str) -> ImportState:
     """The import's state, progress and report (paged by row: ``cursor``, ``limit``)."""
+    check_query(REPORT_FILTERS, custom=False)
     return _read(job_id, args)
 
 
@@ -234,6 +258,7 @@ def get_import(args: dict[str, Any], job_id: str) -> ImportState:
 @blp.response(200, {"type": "string", "format": "binary"}, content_type="text/csv")
 def import_errors(job_id: str) -> Response:
     """The rejected rows as CSV (the file's columns and ``erreur``): fix, import again."""
+    no_query()
     db = services().db
     with db.read() as session:
         job, spec = imports.get_import(session, job_id, user_id=current_principal().user_id)

@@ -9,6 +9,7 @@ from marshmallow import fields
 from httpkit.tokens import current_principal
 from records_svc.api.common import API, login_required, services
 from records_svc.api.documents import attachment
+from records_svc.api.lists import no_query
 from records_svc.api.schemas import ComputedNested, Instant, ShownSchema
 from records_svc.domain import tracked_jobs
 from records_svc.domain.errors import NotFoundError
@@ -49,6 +50,7 @@ class JobSchema(ShownSchema):
 @login_required()
 @blp.response(200, JobSchema)
 def get_job(job_id: str) -> Job:
+    no_query()
     with services().db.read() as session:
         return tracked_jobs.get_job(session, job_id, user_id=current_principal().user_id)
 
@@ -58,6 +60,7 @@ def get_job(job_id: str) -> Job:
 @blp.response(200, {"type": "string", "format": "binary"}, content_type="application/octet-stream")
 def download_job_file(job_id: str) -> Response:
     """The file a done job produced (an edition), as an attachment."""
+    no_query()
     svc = services()
     with svc.db.read() as session:
         job = tracked_jobs.get_job(session, job_id, user_id=current_principal().user_id)

@@ -37,6 +37,12 @@ def check_query(known: Collection[str], *, custom: bool) -> dict[str, str]:
     }
 
 
+def no_query() -> None:
+    """422 naming each query argument of a view that takes none (a job, a file), as a
+    list refuses an unknown filter: a misspelt argument is never ignored."""
+    check_filters(list(request.args), (), custom=False)
+
+
 def list_query(args: Mapping[str, Any], known: Collection[str], *, custom: bool) -> ListQuery:
     """The filters of ``args`` (as the schema loaded them); 422 for unknown ones."""
     custom_filters = check_query(known, custom=custom)

@@ -58,7 +58,7 @@ class DuplicateSiretError(ConflictError):
     def __init__(self, siret: str, existing_id: int, *, visible: bool):
         who = f"account {existing_id}" if visible else "a record you cannot see"
         super().__init__(
-            f"The SIRET {siret} is {who}'s already: one establishment is one record.",
+            f"The SIRET {siret} already belongs to {who}: one establishment is one record.",
             errors=[{"field": "siret", "code": "duplicate", "message": f"belongs to {who}"}],
         )
         self.siret = siret

@@ -196,6 +196,23 @@ def check(
     return clean
 
 
+#: field → the field it is taken from when the mapping has no column for it (a French
+#: trade-show file has a *Raison sociale* and no *Nom d'appel*); a column for the field,
+#: even with empty cells, is read as any other (an empty cell is then refused)
+DERIVED = {PROSPECTS: {"name": "legal_name"}, CONTACTS: {}}
+
+
+def derived(entity: str, mapping: Mapping[str, str]) -> dict[str, str]:
+    """The fields each row of an ``entity`` file takes from another (``DERIVED``) under
+    ``mapping``: those it maps no column to, whose source it maps a column to."""
+    mapped = set(mapping.values())
+    return {
+        key: source
+        for key, source in DERIVED[entity].items()
+        if key not in mapped and source in mapped
+    }
+
+
 # --- a row's cells → the body an API call would send ---------------------------------
 
 

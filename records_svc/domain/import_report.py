@@ -34,6 +34,7 @@ CODE_TEXT = {
     "invalid_ape": "code APE invalide (ex. 62.02A)",
     "not_one_of": "valeur hors de la liste permise",
     "out_of_range": "valeur hors limites",
+    "not_a_number": "nombre invalide",
     "unknown_field": "champ inconnu",
     "read_only": "vient de l'ERP : non modifiable ici",
     "not_found": "introuvable",

@@ -25,6 +25,7 @@ from marshmallow.validate import Length
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from httpkit.error_codes import NOT_A_NUMBER, OUT_OF_RANGE, REQUIRED, field_error
 from httpkit.problems import _webargs_errors
 from records_svc.db import UnitOfWork
 from records_svc.domain import access, accounts, bulk, contacts, fields, numbers
@@ -77,11 +78,21 @@ class Prepared:
     keys: dict[str, str]
     _loaded: dict[str, Any] | DomainError
     _built: Account | DomainError | None = None
+    #: the fields the body took from another (``import_mapping.derived``)
+    derived: tuple[str, ...] = ()
 
     def loaded(self) -> dict[str, Any]:
         if isinstance(self._loaded, DomainError):
             raise self._loaded
         return self._loaded
+
+    def for_update(self) -> dict[str, Any]:
+        """The body an update takes: without the fields taken from another (the file has
+        no column for them, and a column left out changes nothing)."""
+        loaded = self.loaded()
+        if not self.derived:
+            return loaded
+        return {k: v for k, v in loaded.items() if k not in self.derived}
 
     def built(self) -> Account | None:
         if isinstance(self._built, DomainError):
@@ -106,17 +117,23 @@ def prepare(session: Session, run: ImportRun, batch: list[tuple[int, list[Any]]]
     """Check a batch's rows as far as no record is read: ``session`` is only read from,
     and never the one the batch is written with (this runs beside the writing)."""
     schema, plain = _loader(run.entity)
+    derived = tuple(mapping_.derived(run.entity, run.mapping).items())
     prepared = []
     for _number, cells in batch:
         data, keys = mapping_.body(cells, run.columns, run.mapping, run.known)
+        taken: tuple[str, ...] = ()
+        for key, source in derived:  # no column for the field: its source's value
+            if source in data:
+                data[key] = data[source]
+                taken += (key,)
         # a prospect's SIRET is a field, and its first matching key
         siret = _siret_key(data.get("siret")) if run.entity == PROSPECTS else None
         if siret:
             data["siret"] = keys["siret"] = siret
         try:
-            row = Prepared(data, keys, _load(schema, data, plain))
+            row = Prepared(data, keys, _load(schema, data, plain), derived=taken)
         except DomainError as exc:
-            row = Prepared(data, keys, exc)
+            row = Prepared(data, keys, exc, derived=taken)
         if run.entity == PROSPECTS and not isinstance(row._loaded, DomainError):
             try:
                 row._built = accounts.new_prospect(
@@ -300,7 +317,7 @@ class _ProspectMatcher(_Matcher):
 
     def row(self, uow: UnitOfWork, number: int, prepared: Prepared) -> Outcome:
         keys = prepared.keys
-        loaded = prepared.loaded()
+        prepared.loaded()  # the API's refusal, before any matching
         found, match = self._match(keys)
         if found is None:
             file_keys = [(k, str(keys[k])) for k in ("siret", "external_ref") if keys.get(k)]
@@ -325,11 +342,11 @@ class _ProspectMatcher(_Matcher):
         if not self.run.policy.can_see(found):  # one establishment, one record, unnamed
             return self._duplicate(match, None, "")
         if self.run.update_existing:
-            return self._update(uow, found, loaded)
+            return self._update(uow, found, prepared.for_update())
         return self._duplicate(match, found, found.name)
 
     def _match(self, keys: dict[str, str]) -> tuple[Account | None, tuple[str, str]]:
-        account_id = _int(keys.get("id"))
+        account_id = _record_id(keys, "id")
         if account_id is not None:
             if account_id in self.by_id:
                 return self.by_id[account_id], ("id", "même identifiant")
@@ -357,6 +374,9 @@ class _ProspectMatcher(_Matcher):
 class _ContactMatcher(_Matcher):
     def __init__(self, session: Session, run: ImportRun, keys: list[dict[str, str]]) -> None:
         super().__init__(session, run)
+        mapped = set(run.mapping.values())
+        #: what a row with no account cell lacks: the first account key the mapping reads
+        self.account_key = next((k for k in mapping_.ACCOUNT_KEYS if k in mapped), "account.id")
         self.accounts: dict[tuple[str, Any], list[Account]] = {}
         wanted: dict[str, tuple[Any, set[Any]]] = {
             "account.id": (Account.id, {_int(k.get("account.id")) for k in keys} - {None}),
@@ -397,7 +417,7 @@ class _ContactMatcher(_Matcher):
             value = keys.get(key)
             if value is None:
                 continue
-            lookup: Any = _int(value) if key == "account.id" else value
+            lookup: Any = _record_id(keys, key) if key == "account.id" else value
             if key == "account.siret":
                 lookup = _siret_key(value)
             found = self.accounts.get((key, lookup), [])
@@ -408,15 +428,14 @@ class _ContactMatcher(_Matcher):
             if found:
                 return found[0]
             raise _not_found(key)
-        raise FieldValidationError(
-            [{"field": "account.id", "code": "required", "message": "is required"}]
-        )
+        # the row's account cells are empty: the (first) column the mapping reads it from
+        raise FieldValidationError([field_error(self.account_key, REQUIRED, "is required")])
 
     def row(self, uow: UnitOfWork, number: int, prepared: Prepared) -> Outcome:
         data, keys = prepared.data, prepared.keys
         account = self._account(keys)
         loaded = prepared.loaded()
-        contact_id = _int(keys.get("id"))
+        contact_id = _record_id(keys, "id")
         if contact_id is not None:
             found = self.by_id.get(contact_id)
             if found is None or not self.run.policy.can_see(found.account):
@@ -463,6 +482,29 @@ class _ContactMatcher(_Matcher):
                 uow, contact.id, loaded, expected_version=None, definitions=definitions
             )
         return Outcome(report.UPDATED, report.updated_message(self.run.dry_run), record=contact)
+
+
+#: the largest record id (a PostgreSQL ``bigint``)
+MAX_ID = 2**63 - 1
+
+
+def _record_id(keys: dict[str, str], key: str) -> int | None:
+    """The record id in the row's ``key`` cell (None when it is empty); 422 on ``key`` when
+    the cell holds no record id (``abc``, ``1.5``, ``-5``): never dropped, which would
+    create the record the row names."""
+    value = keys.get(key)
+    if value is None:
+        return None
+    text = value.strip()
+    digits = text.removeprefix("-")
+    if not (digits.isascii() and digits.isdigit()):
+        raise FieldValidationError([field_error(key, NOT_A_NUMBER, "Not a valid integer.")])
+    number = int(text)
+    if not 0 < number <= MAX_ID:
+        raise FieldValidationError(
+            [field_error(key, OUT_OF_RANGE, f"Must be between 1 and {MAX_ID}.")]
+        )
+    return number
 
 
 def _int(value: Any) -> int | None:

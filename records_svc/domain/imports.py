@@ -1,11 +1,12 @@
 """Importing prospects or contacts from a CSV or XLSX file: a job, row by row, in batches.
 
-Each row is checked exactly as the API checks a create (the same request schema, the
-same field library validation, the same access policy), then matched against what
+Each row goes through the API's request schema, then is matched against what
 exists: by ``id``, then SIRET, then ERP key (prospects); by ``id``, then e-mail within
 the account (contacts, whose account is found by id, SIRET, ERP key or name). A match
-is a ``duplicate`` (nothing written), or ``updated`` when the caller asked for it and
-may edit the record. A dry run writes no record, only the report.
+is a ``duplicate`` (nothing written, its values not checked further), or ``updated``
+when the caller asked for it and may edit the record (validated as an update); a row
+matching nothing is checked exactly as the API checks a create (the same field library
+validation, the same access policy). A dry run writes no record, only the report.
 
 Rows are committed ``BATCH`` at a time, each batch with its report rows and the job's
 progress: a crash loses at most the batch being written, and the job says where it

@@ -79,7 +79,10 @@ def test_a_hidden_closed_client_still_holds_its_siret_but_shows_nothing(
     assert hidden.status_code == 409
     assert hidden.json["duplicates"] == []
     assert "Fermée" not in hidden.get_data(as_text=True)
-    assert "cannot see" in hidden.json["detail"]
+    assert hidden.json["detail"] == (
+        f"The SIRET {SIRET} already belongs to a record you cannot see: "
+        "one establishment is one record."
+    )
     shown = manager.post(f"{API}/prospects", json={"name": "Nouvelle", "siret": SIRET})
     assert shown.status_code == 409
     assert shown.json["duplicates"][0]["account"]["name"] == "Fermée SA"

@@ -58,9 +58,7 @@ def test_import_a_file_with_a_summary(runner: CliRunner, tmp_path: Path, databas
     dry = runner.invoke(carnet, ["import", str(leads), "--entity", "prospects", "--dry-run"])
     assert dry.exit_code == 0, dry.output
     assert "Nom → name" in dry.output
-    assert (
-        "3 rows: 1 would be created, 0 would be updated, 1 duplicate(s), 1 rejected" in dry.output
-    )
+    assert "3 rows: 1 would be created, 0 would be updated, 1 duplicate, 1 rejected" in dry.output
     assert "row 3: SIRET : SIRET invalide." in dry.output
     assert names(database_url) == [] and history_count(database_url) == 0
     errors = tmp_path / "rejets.csv"
@@ -68,7 +66,7 @@ def test_import_a_file_with_a_summary(runner: CliRunner, tmp_path: Path, databas
         carnet, ["import", str(leads), "--entity", "prospects", "--errors", str(errors)]
     )
     assert done.exit_code == 0, done.output
-    assert "3 rows: 1 were created" in done.output
+    assert "3 rows: 1 was created, 0 were updated, 1 duplicate, 1 rejected" in done.output
     assert names(database_url) == ["Boulangerie Martin"]
     rows = list(csv.reader(errors.read_text(encoding="utf-8-sig").splitlines(), delimiter=";"))
     assert rows == [["Nom", "Code postal", "SIRET", "erreur"], ["Mauvais SIRET", "75001", "123", "SIRET : SIRET invalide."]]  # fmt: skip
@@ -85,7 +83,7 @@ def test_a_mapping_file_and_contacts(runner: CliRunner, tmp_path: Path, database
         carnet, ["import", str(people), "--entity", "contacts", "--mapping", str(mapping)]
     )
     assert reply.exit_code == 0, reply.output
-    assert "1 rows: 1 were created" in reply.output
+    assert "1 row: 1 was created, 0 were updated, 0 duplicates, 0 rejected" in reply.output
 
 
 def test_a_file_that_cannot_be_read_fails(runner: CliRunner, tmp_path: Path) -> None:
@@ -156,9 +154,7 @@ def test_batches_checked_ahead_give_each_row_its_outcome_history_and_search_docu
 
     dry = runner.invoke(carnet, ["import", str(leads), "--entity", "prospects", "--dry-run"])
     assert dry.exit_code == 0, dry.output
-    assert (
-        "9 rows: 6 would be created, 0 would be updated, 1 duplicate(s), 2 rejected" in dry.output
-    )
+    assert "9 rows: 6 would be created, 0 would be updated, 1 duplicate, 2 rejected" in dry.output
     assert forked() == 0  # a dry run, which writes little, keeps the thread
     done = runner.invoke(carnet, ["import", str(leads), "--entity", "prospects"])
     assert done.exit_code == 0, done.output
@@ -187,3 +183,48 @@ def test_batches_checked_ahead_give_each_row_its_outcome_history_and_search_docu
     assert sorted(events) == sorted(created)
     verify = runner.invoke(carnet, ["search", "verify"])
     assert verify.exit_code == 0, verify.output
+
+
+def test_the_name_taken_from_the_legal_name_is_said(
+    runner: CliRunner, tmp_path: Path, database_url: str
+) -> None:
+    leads = tmp_path / "salon.csv"
+    leads.write_bytes(csv_bytes([["Raison sociale", "SIRET"], ["DUPONT SARL", siret(1)]]))
+    done = runner.invoke(carnet, ["import", str(leads), "--entity", "prospects"])
+    assert done.exit_code == 0, done.output
+    assert "Raison sociale → legal_name" in done.output
+    assert "(no column) → name: each row's legal_name" in done.output
+    assert names(database_url) == ["DUPONT SARL"]
+
+
+def test_the_summary_is_grammatical() -> None:
+    from carnet.cli_import import summary
+
+    counts = {"created": 2, "updated": 1, "duplicate": 1, "error": 0}
+    assert summary(4, counts, dry_run=False) == (
+        "4 rows: 2 were created, 1 was updated, 1 duplicate, 0 rejected"
+    )
+    assert summary(1, {"created": 1}, dry_run=True) == (
+        "1 row: 1 would be created, 0 would be updated, 0 duplicates, 0 rejected"
+    )
+
+
+def test_off_a_terminal_a_line_at_each_batch_written(
+    runner: CliRunner, tmp_path: Path, database_url: str
+) -> None:
+    """As docs/imports.md says: a line as each batch (500 rows) is written, at most one a
+    tenth of the file."""
+    small = tmp_path / "small.csv"
+    small.write_bytes(csv_bytes([["Nom"]] + [[f"P{i}"] for i in range(30)]))
+    done = runner.invoke(carnet, ["import", str(small), "--entity", "prospects", "--dry-run"])
+    assert done.exit_code == 0, done.output
+    assert [
+        line for line in done.output.splitlines() if line.endswith(" rows") and "/" in line
+    ] == ["30/30 rows"]
+    large = tmp_path / "large.csv"
+    large.write_bytes(csv_bytes([["Nom"]] + [[f"P{i}"] for i in range(1200)]))
+    done = runner.invoke(carnet, ["import", str(large), "--entity", "prospects", "--dry-run"])
+    assert done.exit_code == 0, done.output
+    assert [
+        line for line in done.output.splitlines() if line.endswith(" rows") and "/" in line
+    ] == ["500/1200 rows", "1000/1200 rows", "1200/1200 rows"]

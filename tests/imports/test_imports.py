@@ -11,7 +11,7 @@ from sqlalchemy import func, select
 
 from records_svc.db import Database
 from records_svc.domain.history_models import HistoryEntry
-from records_svc.domain.models import Account, Contact, IndexEvent
+from records_svc.domain.models import Account, Contact, IndexEvent, Job
 from tests.conftest import Api
 from tests.imports.helpers import (
     API,
@@ -310,6 +310,117 @@ def test_contacts_find_their_account_and_match_by_email(
     assert seller.get(f"{API}/contacts/{rows[4]['record_id']}").json["account_id"] == client["id"]
 
 
+def test_a_bad_id_cell_is_a_row_error_on_id(seller: Api, database: Database) -> None:
+    existing = seller.post(f"{API}/prospects", json={"name": "Martin"}).json
+    prospects = csv_bytes(
+        [
+            ["Identifiant", "Nom"],
+            ["abc", "Lettres"],
+            ["-5", "Négatif"],
+            ["1.5", "Décimal"],
+            ["0", "Zéro"],
+            [str(2**63), "Trop grand"],
+            [str(existing["id"]), "Martin (le même)"],
+            ["", "Sans identifiant"],
+        ]
+    )
+    body = run_import(seller, prospects, dry_run=True)
+    assert body["mapping"]["Identifiant"] == "id"
+    assert outcomes(body) == {2: "error", 3: "error", 4: "error", 5: "error", 6: "error", 7: "duplicate", 8: "created"}  # fmt: skip
+    rows = by_row(body)
+    assert [(f["field"], f["code"]) for f in rows[2]["fields"]] == [("id", "not_a_number")]
+    assert rows[2]["message"] == rows[4]["message"] == "Identifiant : nombre invalide."
+    assert [(f["field"], f["code"]) for f in rows[3]["fields"]] == [("id", "out_of_range")]
+    assert rows[3]["message"] == rows[5]["message"] == "Identifiant : valeur hors limites."
+    account = existing["id"]
+    contacts = csv_bytes(
+        [
+            ["Identifiant", "Compte (identifiant)", "Nom"],
+            ["abc", str(account), "Lettres"],
+            ["", "1.5", "Compte décimal"],
+            ["", str(account), "Bon"],
+        ]
+    )
+    body = run_import(seller, contacts, "contacts", dry_run=True)
+    assert body["mapping"] == {"Identifiant": "id", "Compte (identifiant)": "account.id", "Nom": "last_name"}  # fmt: skip
+    assert outcomes(body) == {2: "error", 3: "error", 4: "created"}
+    rows = by_row(body)
+    assert [(f["field"], f["code"]) for f in rows[2]["fields"]] == [("id", "not_a_number")]
+    assert [(f["field"], f["code"]) for f in rows[3]["fields"]] == [("account.id", "not_a_number")]
+    assert rows[3]["message"] == "Compte (identifiant) : nombre invalide."
+
+
+def test_a_row_without_its_account_names_the_column_mapped(seller: Api) -> None:
+    seller.post(f"{API}/prospects", json={"name": "Martin"})
+    content = csv_bytes([["Société", "Nom"], ["Martin", "Zoé"], ["", "Paul"]])
+    body = run_import(seller, content, "contacts", dry_run=True)
+    assert body["mapping"] == {"Société": "account.name", "Nom": "last_name"}
+    assert outcomes(body) == {2: "created", 3: "error"}
+    row = by_row(body)[3]
+    assert [(f["field"], f["code"]) for f in row["fields"]] == [("account.name", "required")]
+    assert row["message"] == "Compte (nom) : obligatoire."
+
+
+def test_without_a_name_column_the_name_is_the_legal_name(seller: Api) -> None:
+    existing = seller.post(
+        f"{API}/prospects", json={"name": "Martin", "legal_name": "MARTIN SARL", "siret": siret(1)}
+    ).json
+    content = csv_bytes(
+        [
+            ["Raison sociale", "Code postal", "Ville", "SIRET"],
+            ["BOULANGERIE DUPONT SARL", "33000", "Bordeaux", siret(2)],
+            ["", "69003", "Lyon", siret(3)],
+            ["MARTIN ET FILS SARL", "33000", "Bordeaux", siret(1)],
+        ]
+    )
+    dry = run_import(seller, content, dry_run=True)
+    assert dry["mapping"] == {
+        "Raison sociale": "legal_name",
+        "Code postal": "address.postal_code",
+        "Ville": "address.city",
+        "SIRET": "siret",
+    }
+    assert dry["derived"] == {"name": "legal_name"}
+    assert outcomes(dry) == {2: "created", 3: "error", 4: "duplicate"}
+    assert by_row(dry)[3]["message"] == "Nom d'appel : obligatoire."
+    body = run_import(seller, content, update_existing=True)
+    assert outcomes(body) == {2: "created", 3: "error", 4: "updated"}
+    created = seller.get(f"{API}/prospects/{by_row(body)[2]['record_id']}").json
+    assert (created["name"], created["legal_name"]) == ("BOULANGERIE DUPONT SARL",) * 2
+    # an update changes what the file holds: the legal name, not the name it has no column for
+    updated = seller.get(f"{API}/prospects/{existing['id']}").json
+    assert (updated["name"], updated["legal_name"]) == ("Martin", "MARTIN ET FILS SARL")
+    # a name column with an empty cell: the row is refused, as the API refuses it
+    named = csv_bytes([["Nom", "Raison sociale"], ["", "GARAGE SARL"], ["Garage", "GARAGE SARL"]])
+    body = run_import(seller, named, dry_run=True)
+    assert body["derived"] == {}
+    assert outcomes(body) == {2: "error", 3: "created"}
+    assert [(f["field"], f["code"]) for f in by_row(body)[2]["fields"]] == [("name", "required")]
+    # the API itself is unchanged: a prospect needs its name
+    reply = seller.post(f"{API}/prospects", json={"legal_name": "GARAGE SARL"})
+    assert reply.status_code == 422
+    assert [(e["field"], e["code"]) for e in reply.json["errors"]] == [("name", "required")]
+
+
+def test_a_match_is_a_duplicate_whose_other_values_are_not_checked(seller: Api) -> None:
+    """As docs/imports.md says: the field library checks what is written (a create, an
+    update); a duplicate writes nothing (an export imported again is all duplicates)."""
+    existing = seller.post(f"{API}/prospects", json={"name": "Martin", "siret": siret(1)}).json
+    content = csv_bytes([["Nom", "SIRET", "E-mail"], ["", siret(1), "pas-un-email"]])
+    body = run_import(seller, content, dry_run=True)
+    assert outcomes(body) == {2: "duplicate"}
+    assert by_row(body)[2]["record_id"] == existing["id"]
+    body = run_import(seller, content, dry_run=True, update_existing=True)
+    assert outcomes(body) == {2: "error"}
+    assert [(f["field"], f["code"]) for f in by_row(body)[2]["fields"]] == [
+        ("email", "invalid_email")
+    ]
+    # the request schema comes first, match or not
+    too_long = csv_bytes([["Nom", "SIRET"], ["x" * 201, siret(1)]])
+    row = by_row(run_import(seller, too_long, dry_run=True))[2]
+    assert (row["outcome"], row["fields"][0]["field"]) == ("error", "name")
+
+
 def test_a_closed_client_is_no_account_for_a_seller(seller: Api, erp: Api) -> None:
     erp.put(f"{API}/sync/clients/C-9", json={"name": "Fermé", "siret": siret(9), "closed": True})
     content = csv_bytes([["Nom", "SIRET"], ["Martin", siret(9)]])
@@ -370,6 +481,66 @@ def test_the_form_is_checked(seller: Api) -> None:
     )
     assert reply.status_code == 422
     assert reply.json["errors"][0]["field"] == "mapping"
+
+
+def job_count(database: Database) -> int:
+    with database.read() as session:
+        return session.scalar(select(func.count()).select_from(Job)) or 0
+
+
+def test_an_unknown_form_field_is_a_422_and_nothing_is_queued(
+    seller: Api, database: Database
+) -> None:
+    content = csv_bytes([["Nom"], ["Martin"]])
+    before = counts(database), job_count(database)
+    for extra in ({"dryrun": "true"}, {"dry_run": "true", "update_existing": "false", "x": "1"}):
+        data: dict[str, Any] = {"file": (io.BytesIO(content), "a.csv"), "entity": "prospects"}
+        reply = seller.post(
+            f"{API}/imports", data={**data, **extra}, content_type="multipart/form-data"
+        )
+        assert reply.status_code == 422, reply.json
+        assert reply.content_type == "application/problem+json"
+        unknown = sorted(set(extra) - {"dry_run", "update_existing"})
+        assert [(e["field"], e["code"]) for e in reply.json["errors"]] == [
+            (name, "unknown_field") for name in unknown
+        ]
+    # a second file part is no field either
+    reply = seller.post(
+        f"{API}/imports",
+        data={
+            "file": (io.BytesIO(content), "a.csv"),
+            "fichier": (io.BytesIO(content), "b.csv"),
+            "entity": "prospects",
+        },
+        content_type="multipart/form-data",
+    )
+    assert reply.status_code == 422, reply.json
+    assert [(e["field"], e["code"]) for e in reply.json["errors"]] == [("fichier", "unknown_field")]
+    assert (counts(database), job_count(database)) == before
+
+
+def test_unknown_query_parameters_of_an_import_and_its_job_are_a_422(seller: Api) -> None:
+    body = run_import(seller, csv_bytes([["Nom", "E-mail"], ["Martin", "faux"], ["Dupont", ""]]))
+    job = f"{API}/jobs/{body['id']}"
+    for path, query in [
+        (body["links"]["self"], {"foo": "1"}),
+        (body["links"]["self"], {"outcome": "error", "limit": "5", "outcomes": "error"}),
+        (body["links"]["errors"], {"foo": "1"}),
+        (job, {"foo": "1"}),
+        (job, {"limit": "5"}),
+        (f"{job}/download", {"foo": "1"}),
+    ]:
+        reply = seller.get(path, query_string=query)
+        assert reply.status_code == 422, (path, query, reply.json)
+        assert reply.content_type == "application/problem+json"
+        unknown = sorted(
+            set(query) - {"outcome", "limit"} if path == body["links"]["self"] else query
+        )
+        assert sorted(e["field"] for e in reply.json["errors"]) == unknown, (path, query)
+    page = seller.get(body["links"]["self"], query_string={"outcome": "error", "limit": 5})
+    assert page.status_code == 200 and [r["row"] for r in page.json["report"]] == [2]
+    assert seller.get(body["links"]["errors"]).status_code == 200
+    assert seller.get(job).status_code == 200
 
 
 def test_an_import_is_its_starters_own(seller: Api, manager: Api, anonymous: Api) -> None:

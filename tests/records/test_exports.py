@@ -331,6 +331,20 @@ def test_a_contacts_vcard_for_a_phone(seller: Api, manager: Api, directory: dict
     assert manager.get(f"{API}/contacts/{directory['hidden']}/vcard").status_code == 200
 
 
+def test_a_contacts_files_take_no_query_argument(seller: Api, directory: dict[str, int]) -> None:
+    """A misspelt argument is a 422 naming it, as on the lists (never ignored)."""
+    for path in (
+        f"{API}/contacts/{directory['zoe']}/vcard",
+        f"{API}/contacts/{directory['zoe']}/export",
+    ):
+        reply = seller.get(path, query_string={"format": "vcard"})
+        assert reply.status_code == 422, (path, reply.json)
+        assert [(e["field"], e["code"]) for e in reply.json["errors"]] == [
+            ("format", "unknown_filter")
+        ]
+        assert seller.get(path).status_code == 200
+
+
 def test_a_vcard_escapes_special_characters_and_notes_an_objection(
     database: Database, seller: Api
 ) -> None:

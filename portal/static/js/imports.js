@@ -52,6 +52,14 @@ function reportList(rows) {
   );
 }
 
+/** The fields each row takes from another, no column being mapped to them (name ← legal_name). */
+function derivedNotes(data) {
+  const label = (key) => data.targets.find((t) => t.key === key)?.label || key;
+  return Object.entries(data.derived || {}).map(([key, source]) =>
+    h("p", { class: "hint" }, `${label(key)} : aucune colonne, repris de « ${label(source)} » sur chaque ligne.`),
+  );
+}
+
 /** Column → field selects; "" ignores the column. */
 function mappingForm(data) {
   const selects = {};
@@ -132,6 +140,7 @@ export function importPage() {
       h("h2", {}, "Correspondance des colonnes"),
       h("p", { class: "hint" }, "Choisissez le champ de chaque colonne ; les colonnes ignorées ne sont pas lues."),
       list,
+      derivedNotes(data),
       h("h2", {}, "Simulation (rien n'a été écrit)"),
       h("p", {}, `${data.progress.total} lignes lues dans « ${data.file_name} ».`),
       summary(data, OUTCOMES),
