@@ -94,6 +94,10 @@ class ImportState:
         return dict((self.job.result or {}).get("counts", {}))
 
     @property
+    def possible_duplicates(self) -> int:
+        return int((self.job.result or {}).get("possible_duplicates", 0))
+
+    @property
     def next_cursor(self) -> str | None:
         return str(self.next_row) if self.next_row is not None else None
 
@@ -123,6 +127,14 @@ class ImportReportRowSchema(ShownSchema):
     outcome = fields.String(validate=validate.OneOf(report.OUTCOMES))
     message = fields.String(allow_none=True)
     record_id = fields.Integer(allow_none=True)
+    possible_duplicates = fields.List(
+        fields.Dict(),
+        allow_none=True,
+        metadata={
+            "description": "a created row's likely duplicates, which did not block it: "
+            "[{id, name, score, reasons}] of accounts, [{row, reasons}] of earlier rows"
+        },
+    )
     fields = fields.List(fields.Dict())  # type: ignore[assignment]
 
 
@@ -157,6 +169,9 @@ class ImportSchema(ShownSchema):
     )
     progress = fields.Nested(ImportProgressSchema)
     counts = fields.Dict(keys=fields.String(), values=fields.Integer())
+    possible_duplicates = fields.Integer(
+        metadata={"description": "the rows created that name likely duplicates"}
+    )
     report = fields.List(fields.Nested(ImportReportRowSchema), attribute="rows")
     next_cursor = fields.String(allow_none=True)
     created_at = Instant(attribute="job.created_at")
@@ -171,12 +186,14 @@ class ImportReportArgsSchema(Schema):
         unknown = EXCLUDE
 
     outcome = fields.String(validate=validate.OneOf(report.OUTCOMES))
+    #: true: the rows created that name likely duplicates; false: the others
+    possible_duplicates = fields.Boolean()
     cursor = fields.Integer(validate=validate.Range(min=0, max=MAX_ID))
     limit = fields.Integer(validate=validate.Range(min=1, max=1000), load_default=200)
 
 
 #: the report's filters (beside ``cursor`` and ``limit``)
-REPORT_FILTERS = ("outcome",)
+REPORT_FILTERS = ("outcome", "possible_duplicates")
 
 
 def _read(job_id: str, args: dict[str, Any]) -> ImportState:
@@ -188,6 +205,7 @@ def _read(job_id: str, args: dict[str, Any]) -> ImportState:
             outcome=args.get("outcome"),
             after=args.get("cursor"),
             limit=args["limit"],
+            possible_duplicates=args.get("possible_duplicates"),
         )
         known = mapping_.targets(session, spec.entity)
         return ImportState(job, spec, rows, next_row, known)

@@ -220,6 +220,7 @@ BATCH_LOOKUP_LIMIT = 5000
 #: what a batch reads of an account: enough to place, score and name it
 _BATCH_COLUMNS = (
     Account.id,
+    Account.kind,
     Account.name,
     Account.postal_code,
     Account.sort_city,
@@ -234,7 +235,7 @@ def account_candidates_of_batch(
     many probes at once (an import's batch): one query per kind of key, not per probe.
     The same reasons and scores as :func:`account_candidates`, but for a name only the
     same one (folded) in the same place; each candidate's ``record`` is a row with the
-    account's ``id``, ``name`` and keys, not the account."""
+    account's ``id``, ``kind``, ``name`` and keys, not the account."""
     policy = access.of(session)
     found: dict[tuple[int, str], list[Any]] = {}
     for n, (_reason, column, value_of) in enumerate(_BATCH_LOOKUPS):

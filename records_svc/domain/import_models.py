@@ -48,5 +48,10 @@ class ImportRow(Base):
     fields: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
     #: the record created, updated or matched
     record_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    #: a created row's likely duplicates, which do not block it (as in the 201 of a
+    #: create): [{id, name, score, reasons}] of records, [{row, reasons}] of earlier rows
+    possible_duplicates: Mapped[list[dict[str, Any]] | None] = mapped_column(
+        JSON(none_as_null=True), nullable=True
+    )
     #: a rejected row's cells as read, for the error file
     cells: Mapped[list[Any] | None] = mapped_column(JSON, nullable=True)

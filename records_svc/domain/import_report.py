@@ -98,6 +98,31 @@ def created_message(entity: str, dry_run: bool) -> str:
     return f"{what} sera créé." if dry_run else f"{what} a été créé."
 
 
+#: French text of each likely-duplicate reason (the portal's words, duplicates.js)
+REASON_TEXT = {
+    "siret": "même SIRET",
+    "siren": "même SIREN (même entreprise)",
+    "name_city": "même nom dans la même commune",
+    "phone": "même téléphone",
+    "email_domain": "même domaine d'e-mail",
+    "website": "même site web",
+}
+
+
+def possible_message(possible: Sequence[Mapping[str, Any]]) -> str:
+    """ "Doublon possible : « Boulangerie Martin » (n° 305 ; même téléphone), la ligne 12
+    (même SIREN (même entreprise))." for a created row's likely duplicates."""
+    named = []
+    for entry in possible:
+        why = ", ".join(REASON_TEXT.get(r, r) for r in entry["reasons"])
+        if "id" in entry:
+            named.append(f"« {entry['name']} » (n° {entry['id']} ; {why})")
+        else:
+            named.append(f"la ligne {entry['row']} ({why})")
+    plural = "s" if len(named) > 1 else ""
+    return f"Doublon{plural} possible{plural} : {', '.join(named)}."
+
+
 def updated_message(dry_run: bool) -> str:
     return (
         "La fiche existante sera mise à jour."

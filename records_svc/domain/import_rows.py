@@ -28,7 +28,7 @@ from sqlalchemy.orm import Session
 from httpkit.error_codes import NOT_A_NUMBER, OUT_OF_RANGE, REQUIRED, field_error
 from httpkit.problems import _webargs_errors
 from records_svc.db import UnitOfWork
-from records_svc.domain import access, accounts, bulk, contacts, fields, numbers
+from records_svc.domain import access, accounts, bulk, contacts, duplicates, fields, numbers
 from records_svc.domain import import_mapping as mapping_
 from records_svc.domain import import_report as report
 from records_svc.domain.errors import DomainError, FieldValidationError
@@ -53,6 +53,11 @@ class ImportRun:
     definitions: dict[str, tuple[fields.FieldRule, ...]] = field(default_factory=dict)
     #: matching keys seen in earlier rows of the file → their row number
     seen: dict[tuple[str, str], int] = field(default_factory=dict)
+    #: the likely-duplicate keys of rows created (hashed) → their row number: the
+    #: batch's, or every earlier one's in a dry run (see ``_flag_likely``)
+    likely: dict[int, int] = field(default_factory=dict)
+    #: the rows created that name likely duplicates
+    flagged: int = 0
     counts: dict[str, int] = field(default_factory=dict)
     done: int = 0
     total: int = 0
@@ -64,6 +69,10 @@ class Outcome:
     message: str
     fields: list[dict[str, str]] = field(default_factory=list)
     record: Account | Contact | None = None
+    #: the prospect a created row writes (or would, in a dry run)
+    built: Account | None = None
+    #: what a created row likely duplicates (``_flag_likely``)
+    possible: list[dict[str, Any]] = field(default_factory=list)
 
 
 @dataclass
@@ -161,8 +170,79 @@ def process(
             found = exc.errors or [{"field": "", "code": "invalid", "message": exc.detail}]
             errors = report.with_codes(found, run.known)
             outcomes.append(Outcome(report.ERROR, report.french(errors, run.known), errors))
+    if run.entity == PROSPECTS:
+        _flag_likely(uow.session, run, [number for number, _cells in batch], outcomes)
     uow.add_new(matcher.created)  # the batch's new records at once (COPY on PostgreSQL)
     return outcomes
+
+
+# --- likely duplicates of the rows created -------------------------------------------------
+
+#: the records, and the earlier rows, a created row names at most as its likely duplicates
+POSSIBLE_LIMIT = 3
+
+
+def _file_keys(probe: duplicates.AccountProbe) -> list[tuple[str, int]]:
+    """(reason, hashed key) by which two rows of a file are likely the same company: the
+    keys of ``duplicates.account_candidates_of_batch`` (a domain is an e-mail's or a
+    website's alike, the reason being the later row's)."""
+    keys: list[tuple[str, str]] = []
+    if probe.siren:
+        keys.append((duplicates.SIREN, f"siren {probe.siren}"))
+    if probe.name_key:
+        if probe.postal_code:
+            keys.append((duplicates.NAME_CITY, f"name {probe.name_key} {probe.postal_code}"))
+        if probe.city:
+            keys.append((duplicates.NAME_CITY, f"name {probe.name_key} in {probe.city}"))
+    if probe.phone:
+        keys.append((duplicates.PHONE, f"phone {probe.phone}"))
+    if probe.email_domain:
+        keys.append((duplicates.EMAIL_DOMAIN, f"domain {probe.email_domain}"))
+    if probe.web_domain:
+        keys.append((duplicates.WEBSITE, f"domain {probe.web_domain}"))
+    return [(reason, hash(key)) for reason, key in keys]
+
+
+def _flag_likely(
+    session: Session, run: ImportRun, numbers: list[int], outcomes: list[Outcome]
+) -> None:
+    """Name, beside each prospect created, what it likely duplicates without blocking it
+    (as the 201 of ``POST /prospects`` does): the accounts the importer sees that
+    ``duplicates.account_candidates_of_batch`` finds for the whole batch at once, and the
+    file's earlier rows created with the same keys. Those of earlier batches are written
+    by then, and found as accounts, except in a dry run, which remembers every row's."""
+    created = [(n, o) for n, o in zip(numbers, outcomes, strict=True) if o.built is not None]
+    if not run.dry_run:
+        run.likely.clear()
+    if not created:
+        return
+    probes = [duplicates.AccountProbe.of(o.built) for _n, o in created if o.built is not None]
+    found = duplicates.account_candidates_of_batch(session, probes, limit=POSSIBLE_LIMIT)
+    for (number, outcome), probe, candidates in zip(created, probes, found, strict=True):
+        keys = _file_keys(probe)
+        earlier: dict[int, list[str]] = {}
+        for reason, key in keys:
+            row = run.likely.get(key)
+            if row is not None and reason not in earlier.setdefault(row, []):
+                earlier[row].append(reason)
+        for _reason, key in keys:
+            run.likely.setdefault(key, number)
+        outcome.possible = [
+            {
+                "id": c.record.id,
+                "kind": c.record.kind,
+                "name": c.record.name,
+                "score": c.score,
+                "reasons": c.reasons,
+            }
+            for c in candidates
+        ] + [
+            {"row": row, "reasons": sorted(why, key=lambda r: -duplicates.WEIGHTS[r])}
+            for row, why in sorted(earlier.items())[:POSSIBLE_LIMIT]
+        ]
+        if outcome.possible:
+            outcome.message += " " + report.possible_message(outcome.possible)
+            run.flagged += 1
 
 
 # --- checking a row as the API does -------------------------------------------------------
@@ -338,6 +418,7 @@ class _ProspectMatcher(_Matcher):
                 report.CREATED,
                 report.created_message(PROSPECTS, self.run.dry_run),
                 record=None if self.run.dry_run else account,
+                built=account,
             )
         if not self.run.policy.can_see(found):  # one establishment, one record, unnamed
             return self._duplicate(match, None, "")

@@ -233,6 +233,7 @@ def _result(run: ImportRun) -> dict[str, Any]:
         "dry_run": run.dry_run,
         "progress": {"done": run.done, "total": max(run.total, run.done)},
         "counts": dict(run.counts),
+        "possible_duplicates": run.flagged,
     }
 
 
@@ -427,6 +428,7 @@ def _commit_batch(
                 "fields": outcome.fields,
                 "record_id": outcome.record.id if outcome.record is not None else None,
                 "cells": cells if outcome.outcome == report.ERROR else None,
+                "possible_duplicates": outcome.possible or None,
             }
             for (number, cells), outcome in zip(batch, rows, strict=True)
         ]
@@ -453,11 +455,22 @@ def get_import(session: Session, job_id: str, *, user_id: int | None) -> tuple[J
 
 
 def report_page(
-    session: Session, job_id: str, *, outcome: str | None, after: int | None, limit: int
+    session: Session,
+    job_id: str,
+    *,
+    outcome: str | None,
+    after: int | None,
+    limit: int,
+    possible_duplicates: bool | None = None,
 ) -> tuple[list[ImportRow], int | None]:
+    """A page of the report in row order; ``possible_duplicates``: the rows created that
+    name likely duplicates (or, False, those that name none)."""
     stmt = select(ImportRow).where(ImportRow.job_id == job_id)
     if outcome is not None:
         stmt = stmt.where(ImportRow.outcome == outcome)
+    if possible_duplicates is not None:
+        named = ImportRow.possible_duplicates.is_not(None)
+        stmt = stmt.where(named if possible_duplicates else ~named)
     if after is not None:
         stmt = stmt.where(ImportRow.row > after)
     rows = list(session.scalars(stmt.order_by(ImportRow.row).limit(limit + 1)))

@@ -26,15 +26,22 @@ def open_importer(page: Any) -> None:
 def test_import_a_lead_file_after_a_simulation(server: Server, sized_page: Any, size: Size) -> None:
     page = sized_page
     n = 300 + len(size.name)
+    api = server.api()
+    known = api.post(
+        f"{server.base_url}/api/v1/prospects",
+        json={"name": f"Fromagerie Alpine {size.name}", "address": {"postal_code": "74000"}},
+    ).json()
     leads = csv_bytes(
         [
             ["Société", "CP", "Ville", "SIRET", "Remarque"],
             [f"Verrerie du Lac {size.name}", "74000", "Annecy", siret(n), "salon"],
             [f"Scierie des Aravis {size.name}", "74220", "La Clusaz", "123", ""],
             [f"Verrerie bis {size.name}", "74000", "Annecy", siret(n), ""],
+            [f"FROMAGERIE ALPINE {size.name}", "74000", "Annecy", "", ""],
         ],
         encoding="cp1252",
     )
+    looks_known = f"Fromagerie Alpine {size.name} (n° {known['id']})"
     open_importer(page)
     expect(
         page.get_by_role("heading", name="Importer des prospects ou des contacts")
@@ -50,11 +57,14 @@ def test_import_a_lead_file_after_a_simulation(server: Server, sized_page: Any, 
     expect(page.get_by_label("Colonne « CP »")).to_have_value("address.postal_code")
     expect(page.get_by_label("Colonne « Remarque »")).to_have_value("")
     counts = page.get_by_role("list", name="Bilan")
-    expect(counts).to_contain_text("1 à créer")
+    expect(counts).to_contain_text("2 à créer")
     expect(counts).to_contain_text("1 doublons")
     expect(counts).to_contain_text("1 refusées")
     report = page.get_by_role("list", name="Lignes à regarder")
     expect(report).to_contain_text("Ligne 3 SIRET : SIRET invalide.")
+    # created anyway, but named beside the record it looks like, with a link to it
+    expect(page.get_by_text("1 ligne ressemble à une fiche existante")).to_be_visible()
+    expect(report.get_by_role("link", name=looks_known)).to_be_visible()
     check_screen(page, size, "importer, simulation")
 
     page.get_by_label("Colonne « Ville »").select_option("")  # the city is left out
@@ -63,14 +73,12 @@ def test_import_a_lead_file_after_a_simulation(server: Server, sized_page: Any, 
     page.get_by_role("button", name="Importer", exact=True).click()
     # a job the portal follows (polled): on a loaded machine it takes more than 5 s
     expect(page.get_by_role("heading", name="Import terminé")).to_be_visible(timeout=20_000)
-    expect(page.get_by_role("list", name="Bilan")).to_contain_text("1 créées")
+    expect(page.get_by_role("list", name="Bilan")).to_contain_text("2 créées")
     download = page.get_by_role("link", name="Télécharger les lignes refusées")
     expect(download).to_have_attribute(
         "href", __import__("re").compile(r"/api/v1/imports/.+/errors$")
     )
     check_screen(page, size, "importer, terminé")
-
-    api = server.api()
     found = api.get(
         f"{server.base_url}/api/v1/prospects", params={"q": f"Verrerie du Lac {size.name}"}
     ).json()["items"]
@@ -80,3 +88,5 @@ def test_import_a_lead_file_after_a_simulation(server: Server, sized_page: Any, 
     errors = api.get(f"{server.base_url}{download.get_attribute('href')}")
     assert errors.status_code == 200
     assert "SIRET : SIRET invalide." in errors.content.decode("utf-8-sig")
+    page.get_by_role("list", name="Lignes à regarder").get_by_role("link", name=looks_known).click()
+    expect(page.locator(".record-name")).to_have_text(f"Fromagerie Alpine {size.name}")

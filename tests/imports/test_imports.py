@@ -676,3 +676,59 @@ def test_a_refusal_crosses_processes_whole() -> None:
     back = pickle.loads(pickle.dumps(refused))
     assert type(back) is FieldValidationError
     assert (back.errors, back.detail, back.args) == (refused.errors, refused.detail, refused.args)
+
+
+@pytest.mark.parametrize("batch", [500, 3])
+def test_a_row_created_names_its_likely_duplicates(
+    seller: Api, monkeypatch: pytest.MonkeyPatch, batch: int
+) -> None:
+    """As the 201 of ``POST /prospects``: likely duplicates (records, and earlier rows of
+    the file) are named beside a created row and do not block it, in a dry run too."""
+    from records_svc.domain import imports
+
+    monkeypatch.setattr(imports, "BATCH", batch)
+    paris = {"postal_code": "75011", "city": "Paris"}
+    existing = seller.post(
+        f"{API}/prospects",
+        json={"name": "Boulangerie Étoile d'Or", "address": paris, "phone": "01 43 00 00 01"},
+    ).json
+    content = csv_bytes(
+        [
+            ["Nom", "Code postal", "Ville", "Tél."],
+            ["BOULANGERIE ETOILE D'OR", "75011", "Paris", ""],
+            ["Autre nom", "69003", "Lyon", "+33 1 43 00 00 01"],
+            ["Crêperie Bigoudène", "29000", "Quimper", ""],
+            ["Creperie Bigoudene", "29000", "Quimper", ""],
+            ["Boulangerie Martin", "75011", "Paris", ""],
+        ]
+    )
+    named = {"id": existing["id"], "kind": "prospect", "name": "Boulangerie Étoile d'Or"}
+    for dry_run in (True, False):
+        body = run_import(seller, content, dry_run=dry_run)
+        assert set(outcomes(body).values()) == {"created"}
+        rows = by_row(body)
+        assert rows[2]["possible_duplicates"] == [{**named, "score": 0.8, "reasons": ["name_city"]}]
+        assert rows[3]["possible_duplicates"] == [{**named, "score": 0.6, "reasons": ["phone"]}]
+        assert rows[4]["possible_duplicates"] is None
+        assert rows[6]["possible_duplicates"] is None  # another bakery of the street
+        assert rows[2]["message"].endswith(
+            f"Doublon possible : « Boulangerie Étoile d'Or » (n° {existing['id']} ; "
+            "même nom dans la même commune)."
+        )
+        if dry_run or batch == 500:  # the row before, in the file (its batch)
+            assert rows[5]["possible_duplicates"] == [{"row": 4, "reasons": ["name_city"]}]
+            assert rows[5]["message"].endswith(
+                "Doublon possible : la ligne 4 (même nom dans la même commune)."
+            )
+        else:  # the row before was written by its own batch: found as a record
+            [found] = rows[5]["possible_duplicates"]
+            assert (found["id"], found["reasons"]) == (rows[4]["record_id"], ["name_city"])
+        assert body["possible_duplicates"] == 3
+        flagged = seller.get(f"{body['links']['self']}?possible_duplicates=true&limit=2").json
+        assert [r["row"] for r in flagged["report"]] == [2, 3]
+        rest = f"{body['links']['self']}?possible_duplicates=true&cursor={flagged['next_cursor']}"
+        assert [r["row"] for r in seller.get(rest).json["report"]] == [5]
+        others = seller.get(f"{body['links']['self']}?possible_duplicates=false").json
+        assert [r["row"] for r in others["report"]] == [4, 6]
+    again = by_row(run_import(seller, content))  # the same file twice: every row is named
+    assert all(again[row]["possible_duplicates"] for row in (2, 3, 4, 5, 6))

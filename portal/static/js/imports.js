@@ -30,15 +30,33 @@ function summary(data, labels) {
   );
 }
 
-/** The rows worth reading: the refused ones, then the duplicates (the first of each). */
+/** The rows worth reading: the refused ones, the duplicates, then the rows created that
+ * look like a record already there (the first of each). */
 async function attention(data) {
   const rows = [];
-  for (const outcome of ["error", "duplicate"]) {
-    if (!data.counts[outcome]) continue;
-    const { data: page } = await get(`${data.links.self}?outcome=${outcome}&limit=${SHOWN_ROWS}`);
+  const filters = [
+    ["outcome=error", data.counts.error],
+    ["outcome=duplicate", data.counts.duplicate],
+    ["possible_duplicates=true", data.possible_duplicates],
+  ];
+  for (const [filter, count] of filters) {
+    if (!count) continue;
+    const { data: page } = await get(`${data.links.self}?${filter}&limit=${SHOWN_ROWS}`);
     rows.push(...page.report);
   }
   return rows;
+}
+
+/** "Créée quand même : doublon possible de …": a link to each record named. */
+function possibleLinks(row) {
+  const records = (row.possible_duplicates || []).filter((p) => p.id);
+  if (!records.length) return null;
+  return h(
+    "span",
+    { class: "possible-duplicates" },
+    " Voir : ",
+    records.flatMap((p, i) => [i ? ", " : "", h("a", { href: `#/${p.kind}s/${p.id}` }, `${p.name} (n° ${p.id})`)]),
+  );
 }
 
 function reportList(rows) {
@@ -47,9 +65,24 @@ function reportList(rows) {
     "ul",
     { class: "rows import-report", "aria-label": "Lignes à regarder" },
     rows.map((r) =>
-      h("li", { class: `outcome-${r.outcome}` }, h("strong", {}, `Ligne ${r.row} `), h("span", {}, r.message || "")),
+      h(
+        "li",
+        { class: `outcome-${r.outcome}${r.possible_duplicates ? " possible-duplicate" : ""}` },
+        h("strong", {}, `Ligne ${r.row} `),
+        h("span", {}, r.message || ""),
+        possibleLinks(r),
+      ),
     ),
   );
+}
+
+/** How many rows created (or to create) name a likely duplicate. */
+function possibleNote(data, dryRun) {
+  const n = data.possible_duplicates || 0;
+  if (!n) return null;
+  const rows = n > 1 ? `${n} lignes` : "1 ligne";
+  const verb = dryRun ? (n > 1 ? "seront créées" : "sera créée") : n > 1 ? "ont été créées" : "a été créée";
+  return h("p", { class: "hint" }, `${rows} ressemble${n > 1 ? "nt" : ""} à une fiche existante ou à une ligne précédente et ${verb} quand même : vérifiez-les ci-dessous.`);
 }
 
 /** The fields each row takes from another, no column being mapped to them (name ← legal_name). */
@@ -144,6 +177,7 @@ export function importPage() {
       h("h2", {}, "Simulation (rien n'a été écrit)"),
       h("p", {}, `${data.progress.total} lignes lues dans « ${data.file_name} ».`),
       summary(data, OUTCOMES),
+      possibleNote(data, true),
       reportList(rows),
       h("div", { class: "import-buttons" }, retest, run),
     );
@@ -185,6 +219,7 @@ export function importPage() {
         rejected
           ? h("p", {}, h("a", { class: "button", href: data.links.errors, download: "" }, "Télécharger les lignes refusées"), " : corrigez-les puis importez ce fichier.")
           : null,
+        possibleNote(data, false),
         reportList(rows),
       );
     } catch (exc) {

@@ -1,0 +1,29 @@
+"""an import's report row names the records a created row likely duplicates
+
+Revision ID: 0020_import_possible_duplicates
+Revises: 0019_outbox_columns
+Create Date: 2026-12-02 04:30:00
+
+A row created by an import is checked, as ``POST /prospects`` is, for likely
+duplicates that do not block it (the same name in the same place, phone, SIREN,
+e-mail or web domain): they are kept beside the row's outcome.
+"""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from alembic import op
+
+revision = "0020_import_possible_duplicates"
+down_revision = "0019_outbox_columns"
+branch_labels = None
+depends_on = None
+
+
+def upgrade() -> None:
+    op.add_column("import_rows", sa.Column("possible_duplicates", sa.JSON(), nullable=True))
+
+
+def downgrade() -> None:
+    with op.batch_alter_table("import_rows", table_kwargs={"sqlite_autoincrement": True}) as batch:
+        batch.drop_column("possible_duplicates")
