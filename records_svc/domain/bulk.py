@@ -19,11 +19,24 @@ from __future__ import annotations
 
 import functools
 import json
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Collection, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import JSON, Connection, Table, func, insert, inspect, select
+from sqlalchemy import (
+    JSON,
+    ColumnElement,
+    Connection,
+    Table,
+    any_,
+    func,
+    insert,
+    inspect,
+    literal,
+    select,
+    tuple_,
+)
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.orm import (
     MANYTOONE,
     Mapper,
@@ -37,6 +50,32 @@ from records_svc.domain.models import Account, Contact
 
 #: from this many rows on PostgreSQL, ``COPY`` (below: one ``INSERT``, one round trip)
 COPY_FROM = 50
+
+
+def among(session: Session, column: Any, values: Collection[Any]) -> ColumnElement[bool]:
+    """``column`` is one of ``values``: one array parameter on PostgreSQL (hundreds of
+    placeholders cost the client and the parser more than the look-ups: psycopg caches
+    only short statements), ``IN`` elsewhere."""
+    if session.get_bind().dialect.name == "postgresql":
+        return column == any_(literal(list(values), ARRAY(column.type)))
+    return column.in_(values)
+
+
+def among_pairs(
+    session: Session, columns: tuple[Any, Any], pairs: Collection[tuple[Any, Any]]
+) -> ColumnElement[bool]:
+    """``(a, b)`` is one of ``pairs``: on PostgreSQL a semi-join with the two arrays
+    unnested side by side (two parameters, and an index on ``(a, b)`` serves each
+    pair), row values ``IN (VALUES …)`` elsewhere."""
+    first, second = columns
+    if session.get_bind().dialect.name == "postgresql":
+        unnested = func.unnest(
+            literal([a for a, _b in pairs], ARRAY(first.type)),
+            literal([b for _a, b in pairs], ARRAY(second.type)),
+        ).table_valued("a", "b").render_derived()
+        return tuple_(first, second).in_(select(unnested.c.a, unnested.c.b))
+    return tuple_(first, second).in_(list(pairs))
+
 
 _NO_VALUE = object()
 

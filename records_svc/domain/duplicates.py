@@ -15,15 +15,16 @@ an existing account, or setting it on another, is refused
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 from rapidfuzz import fuzz
-from sqlalchemy import or_, select
+from sqlalchemy import ColumnElement, or_, select, union
 from sqlalchemy.orm import Session, joinedload
 
 from records_svc.domain import access, dupkeys, numbers
+from records_svc.domain.bulk import among, among_pairs
 from records_svc.domain.errors import ConflictError
 from records_svc.domain.models import Account, Contact
 from search_svc.normalize import sort_text
@@ -139,8 +140,9 @@ class AccountProbe:
             postal_code=account.postal_code,
             city=account.sort_city or None,
             phone=account.phone,
-            email_domain=dupkeys.email_domain(account.email),
-            web_domain=dupkeys.web_domain(account.website),
+            # computed by the record's hooks when it is ready to be written (an import's)
+            email_domain=account.email_domain or dupkeys.email_domain(account.email),
+            web_domain=account.web_domain or dupkeys.web_domain(account.website),
         )
 
 
@@ -202,61 +204,114 @@ def account_candidates(
     return _best(found.values(), limit)
 
 
-#: the look-ups of :func:`account_candidates` on one column's equality, which a batch of
-#: probes makes in one query each: (reason, column, the probe's value). A similar name
-#: needs the accounts of the probe's place, one query per probe: a batch finds the
-#: same name (folded) in the same place only
-_BATCH_LOOKUPS: tuple[tuple[str | None, Any, Callable[[AccountProbe], str | None]], ...] = (
-    (SIREN, Account.siren, lambda p: p.siren),
-    (None, Account.name_key, lambda p: p.name_key if p.postal_code or p.city else None),
-    (PHONE, Account.phone, lambda p: p.phone),
-    (EMAIL_DOMAIN, Account.email_domain, lambda p: p.email_domain),
-    (EMAIL_DOMAIN, Account.web_domain, lambda p: p.email_domain),
-    (WEBSITE, Account.web_domain, lambda p: p.web_domain),
-    (WEBSITE, Account.email_domain, lambda p: p.web_domain),
-)
-#: the most rows one batch look-up reads
+#: the most rows a batch reads by one kind of key
 BATCH_LOOKUP_LIMIT = 5000
 #: what a batch reads of an account: enough to place, score and name it
-_BATCH_COLUMNS = (
+_BATCH_COLUMNS: tuple[Any, ...] = (
     Account.id,
     Account.kind,
     Account.name,
     Account.postal_code,
     Account.sort_city,
-    *(column for _reason, column, _value in _BATCH_LOOKUPS),
+    Account.siren,
+    Account.name_key,
+    Account.phone,
+    Account.email_domain,
+    Account.web_domain,
 )
+
+
+def _name_place(probe: AccountProbe) -> tuple[str, str, str] | None:
+    """Where a batch looks a probe's name up: with its postal code, else its city."""
+    if not probe.name_key:
+        return None
+    if probe.postal_code:
+        return ("postal_code", probe.name_key, probe.postal_code)
+    if probe.city:
+        return ("sort_city", probe.name_key, probe.city)
+    return None
+
+
+def _batch_conditions(
+    session: Session, probes: Sequence[AccountProbe]
+) -> Iterable[ColumnElement[bool]]:
+    """One indexed condition per kind of key, for every probe of the batch at once."""
+    sirens = {p.siren for p in probes if p.siren}
+    if sirens:
+        yield among(session, Account.siren, sirens)
+    places = [place for place in map(_name_place, probes) if place is not None]
+    for where, column in (("postal_code", Account.postal_code), ("sort_city", Account.sort_city)):
+        pairs = {(name, value) for kind, name, value in places if kind == where}
+        if pairs:
+            yield among_pairs(session, (Account.name_key, column), pairs)
+    phones = {p.phone for p in probes if p.phone}
+    if phones:
+        yield among(session, Account.phone, phones)
+    domains = {d for p in probes for d in (p.email_domain, p.web_domain) if d}
+    if domains:  # an e-mail's domain is compared with a website's too, and back
+        yield or_(
+            among(session, Account.email_domain, domains),
+            among(session, Account.web_domain, domains),
+        )
+
+
+def _row_keys(row: Any) -> Iterable[tuple[str, ...]]:
+    """The keys a batch finds an account's row by (those of ``_batch_keys``)."""
+    keys = [
+        ("siren", row.siren),
+        ("postal_code", row.name_key, row.postal_code),
+        ("sort_city", row.name_key, row.sort_city),
+        ("phone", row.phone),
+        ("domain", row.email_domain),
+        ("domain", row.web_domain),
+    ]
+    return dict.fromkeys(k for k in keys if all(k[1:]))
+
+
+def _batch_keys(probe: AccountProbe) -> Iterable[tuple[str, tuple[str, ...]]]:
+    """(reason, key) of each look-up of a probe in a batch."""
+    keys: list[tuple[str, tuple[str, ...] | None]] = [
+        (SIREN, ("siren", probe.siren) if probe.siren else None),
+        (NAME_CITY, _name_place(probe)),
+        (PHONE, ("phone", probe.phone) if probe.phone else None),
+        (EMAIL_DOMAIN, ("domain", probe.email_domain) if probe.email_domain else None),
+        (WEBSITE, ("domain", probe.web_domain) if probe.web_domain else None),
+    ]
+    return [(reason, key) for reason, key in keys if key is not None]
 
 
 def account_candidates_of_batch(
     session: Session, probes: Sequence[AccountProbe], *, limit: int = DEFAULT_LIMIT
 ) -> list[list[Candidate]]:
     """Each probe's likely duplicates among the accounts the caller sees, best first, for
-    many probes at once (an import's batch): one query per kind of key, not per probe.
-    The same reasons and scores as :func:`account_candidates`, but for a name only the
-    same one (folded) in the same place; each candidate's ``record`` is a row with the
-    account's ``id``, ``kind``, ``name`` and keys, not the account."""
+    many probes at once (an import's batch): one indexed query per kind of key, not per
+    probe. The same reasons and scores as :func:`account_candidates`, but for a name only
+    the same one (folded) in the same postal code (the same city for a probe without
+    one); each candidate's ``record`` is a row with the account's ``id``, ``kind``,
+    ``name`` and keys, not the account."""
+    conditions = list(_batch_conditions(session, probes))
+    if not conditions:
+        return [[] for _probe in probes]
+    # one statement, one round trip: a part per kind of key, each through its own index
+    # (OR'ed in one WHERE, a planner would rather read the whole table)
     policy = access.of(session)
-    found: dict[tuple[int, str], list[Any]] = {}
-    for n, (_reason, column, value_of) in enumerate(_BATCH_LOOKUPS):
-        values = {v for v in map(value_of, probes) if v}
-        if not values:
-            continue
-        stmt = policy.visible_accounts(select(*_BATCH_COLUMNS).where(column.in_(values)))
-        for row in session.execute(stmt.order_by(Account.id.desc()).limit(BATCH_LOOKUP_LIMIT)):
-            found.setdefault((n, getattr(row, column.key)), []).append(row)
+    parts = [
+        policy.visible_accounts(select(*_BATCH_COLUMNS).where(c)).limit(BATCH_LOOKUP_LIMIT)
+        for c in conditions
+    ]
+    stmt = union(*parts) if len(parts) > 1 else parts[0]
+    found: dict[tuple[str, ...], list[Any]] = {}
+    for row in session.execute(stmt):
+        for key in _row_keys(row):
+            found.setdefault(key, []).append(row)
     every: list[list[Candidate]] = []
     for probe in probes:
         candidates: dict[int, Candidate] = {}
-        for n, (reason, _column, value_of) in enumerate(_BATCH_LOOKUPS):
-            value = value_of(probe)
-            for row in found.get((n, value), ()) if value else ():
-                why = reason if reason is not None else NAME_CITY
-                if why == NAME_CITY and not _same_place(probe, row):
-                    continue
+        for reason, key in _batch_keys(probe):
+            for row in found.get(key, ()):
                 candidate = candidates.setdefault(row.id, Candidate(row))
-                if why not in candidate.reasons:
-                    candidate.reasons.append(why)
+                if reason not in candidate.reasons:
+                    candidate.reasons.append(reason)
         every.append(_best(candidates.values(), limit))
     return every
 

@@ -389,7 +389,9 @@ class _ProspectMatcher(_Matcher):
     def _accounts(self, column: Any, values: set[Any]) -> dict[Any, Account]:
         if not values:
             return {}
-        rows = self.session.scalars(select(Account).where(column.in_(values)).order_by(Account.id))
+        rows = self.session.scalars(
+            select(Account).where(bulk.among(self.session, column, values)).order_by(Account.id)
+        )
         found: dict[Any, Account] = {}
         for account in rows:
             found.setdefault(getattr(account, column.key), account)

@@ -16,11 +16,8 @@ from datetime import UTC, datetime
 from typing import Any, TypeVar
 
 from sqlalchemy import (
-    ARRAY,
     ColumnElement,
-    Integer,
     Select,
-    any_,
     func,
     literal,
     select,
@@ -32,6 +29,7 @@ from sqlalchemy.orm import InstrumentedAttribute, Session
 
 from httpkit.error_codes import field_error
 from records_svc.domain import fields as fields_domain
+from records_svc.domain.bulk import among
 from records_svc.domain.errors import FieldValidationError
 from records_svc.domain.models import Account, AccountWord
 from records_svc.domain.paging import (
@@ -216,14 +214,6 @@ FEW_MATCHES = 4000
 GATHER = "carnet_gather"
 
 
-def _among(session: Session, id_column: Any, ids: list[int]) -> ColumnElement[bool]:
-    """``id_column`` is one of ``ids``: one array parameter on PostgreSQL (thousands of
-    placeholders cost the client and the parser more than the look-ups)."""
-    if session.get_bind().dialect.name == "postgresql":
-        return id_column == any_(literal(ids, ARRAY(Integer)))
-    return id_column.in_(ids)
-
-
 def filter_words(
     session: Session,
     stmt: S,
@@ -265,7 +255,7 @@ def filter_words(
         if len(ids) <= FEW_MATCHES:
             few = set(ids) if few is None else few & set(ids)
     if few is not None:
-        stmt = stmt.where(_among(session, id_column, sorted(few)))
+        stmt = stmt.where(among(session, id_column, sorted(few)))
         stmt = stmt.execution_options(**{GATHER: True})
     return stmt.where(*words_match(text, q))
 
@@ -395,7 +385,7 @@ class WordRanges:
             seen.update(ids)
             kept: list[Any] = []
             if ids:
-                batch = stmt.where(_among(session, id_column, ids))
+                batch = stmt.where(among(session, id_column, ids))
                 kept = list(
                     session.scalars(batch.order_by(*ordered).limit(wanted - len(rows))).unique()
                 )

@@ -116,11 +116,10 @@ class Account(Base):
             "postal_code",
             postgresql_ops={"postal_code": "varchar_pattern_ops"},
         ),
-        # likely duplicates are looked up by these (domain/duplicates.py)
-        *(
-            Index(f"ix_accounts_{c}", c)
-            for c in ("name_key", "email_domain", "web_domain", "phone")
-        ),
+        # likely duplicates are looked up by these (domain/duplicates.py): a name alone
+        # (the API), or a name in a postal code (an import's batch, by pairs)
+        Index("ix_accounts_name_key_postal_code", "name_key", "postal_code"),
+        *(Index(f"ix_accounts_{c}", c) for c in ("email_domain", "web_domain", "phone")),
         {"sqlite_autoincrement": True},
     )
 
