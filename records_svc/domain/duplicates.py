@@ -296,7 +296,11 @@ def account_candidates_of_batch(
     # (OR'ed in one WHERE, a planner would rather read the whole table)
     policy = access.of(session)
     parts = [
-        policy.visible_accounts(select(*_BATCH_COLUMNS).where(c)).limit(BATCH_LOOKUP_LIMIT)
+        select(
+            policy.visible_accounts(select(*_BATCH_COLUMNS).where(c))
+            .limit(BATCH_LOOKUP_LIMIT)
+            .subquery()
+        )
         for c in conditions
     ]
     stmt = union(*parts) if len(parts) > 1 else parts[0]
