@@ -34,7 +34,6 @@ from sqlalchemy import (
     inspect,
     literal,
     select,
-    tuple_,
 )
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.orm import (
@@ -59,22 +58,6 @@ def among(session: Session, column: Any, values: Collection[Any]) -> ColumnEleme
     if session.get_bind().dialect.name == "postgresql":
         return column == any_(literal(list(values), ARRAY(column.type)))
     return column.in_(values)
-
-
-def among_pairs(
-    session: Session, columns: tuple[Any, Any], pairs: Collection[tuple[Any, Any]]
-) -> ColumnElement[bool]:
-    """``(a, b)`` is one of ``pairs``: on PostgreSQL a semi-join with the two arrays
-    unnested side by side (two parameters, and an index on ``(a, b)`` serves each
-    pair), row values ``IN (VALUES …)`` elsewhere."""
-    first, second = columns
-    if session.get_bind().dialect.name == "postgresql":
-        unnested = func.unnest(
-            literal([a for a, _b in pairs], ARRAY(first.type)),
-            literal([b for _a, b in pairs], ARRAY(second.type)),
-        ).table_valued("a", "b").render_derived()
-        return tuple_(first, second).in_(select(unnested.c.a, unnested.c.b))
-    return tuple_(first, second).in_(list(pairs))
 
 
 _NO_VALUE = object()

@@ -20,11 +20,23 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from rapidfuzz import fuzz
-from sqlalchemy import ColumnElement, or_, select, union
+from sqlalchemy import (
+    ColumnElement,
+    Select,
+    String,
+    func,
+    literal,
+    or_,
+    select,
+    true,
+    tuple_,
+    union,
+)
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.orm import Session, joinedload
 
 from records_svc.domain import access, dupkeys, numbers
-from records_svc.domain.bulk import among, among_pairs
+from records_svc.domain.bulk import among
 from records_svc.domain.errors import ConflictError
 from records_svc.domain.models import Account, Contact
 from search_svc.normalize import sort_text
@@ -232,40 +244,76 @@ def _name_place(probe: AccountProbe) -> tuple[str, str, str] | None:
     return None
 
 
-def _batch_conditions(
-    session: Session, probes: Sequence[AccountProbe]
-) -> Iterable[ColumnElement[bool]]:
-    """One indexed condition per kind of key, for every probe of the batch at once."""
+def _batch_parts(
+    session: Session, probes: Sequence[AccountProbe], limit: int
+) -> Iterable[Select[Any]]:
+    """One indexed look-up per kind of key, for every probe of the batch at once (each
+    reads at most ``BATCH_LOOKUP_LIMIT`` rows; a name in a place at most ``limit``)."""
+    policy = access.of(session)
+
+    def part(condition: ColumnElement[bool]) -> Select[Any]:
+        found = policy.visible_accounts(select(*_BATCH_COLUMNS).where(condition))
+        return select(found.limit(BATCH_LOOKUP_LIMIT).subquery())
+
     sirens = {p.siren for p in probes if p.siren}
     if sirens:
-        yield among(session, Account.siren, sirens)
+        yield part(among(session, Account.siren, sirens))
     places = [place for place in map(_name_place, probes) if place is not None]
     for where, column in (("postal_code", Account.postal_code), ("sort_city", Account.sort_city)):
-        pairs = {(name, value) for kind, name, value in places if kind == where}
-        if pairs:
-            yield among_pairs(session, (Account.name_key, column), pairs)
+        pairs = sorted({(name, value) for kind, name, value in places if kind == where})
+        if not pairs:
+            continue
+        if session.get_bind().dialect.name != "postgresql":
+            yield part(tuple_(Account.name_key, column).in_(pairs))
+            continue
+        # the newest few of each pair (a common name in a town has many): the index on
+        # (name_key, postal_code, id) read backwards, pair by pair
+        wanted = (
+            func.unnest(
+                literal([n for n, _v in pairs], ARRAY(String)),
+                literal([v for _n, v in pairs], ARRAY(String)),
+            )
+            .table_valued("name_key", "place")
+            .render_derived()
+        )
+        newest = (
+            policy.visible_accounts(select(*_BATCH_COLUMNS))
+            .where(Account.name_key == wanted.c.name_key, column == wanted.c.place)
+            .order_by(Account.id.desc())
+            .limit(limit)
+            .lateral()
+        )
+        yield select(newest).select_from(wanted).join(newest, true())
     phones = {p.phone for p in probes if p.phone}
     if phones:
-        yield among(session, Account.phone, phones)
+        yield part(among(session, Account.phone, phones))
     domains = {d for p in probes for d in (p.email_domain, p.web_domain) if d}
     if domains:  # an e-mail's domain is compared with a website's too, and back
-        yield or_(
-            among(session, Account.email_domain, domains),
-            among(session, Account.web_domain, domains),
+        yield part(
+            or_(
+                among(session, Account.email_domain, domains),
+                among(session, Account.web_domain, domains),
+            )
         )
 
 
 def _row_keys(row: Any) -> Iterable[tuple[str, ...]]:
     """The keys a batch finds an account's row by (those of ``_batch_keys``)."""
-    keys = [
-        ("siren", row.siren),
-        ("postal_code", row.name_key, row.postal_code),
-        ("sort_city", row.name_key, row.sort_city),
-        ("phone", row.phone),
-        ("domain", row.email_domain),
-        ("domain", row.web_domain),
-    ]
-    return dict.fromkeys(k for k in keys if all(k[1:]))
+    keys: list[tuple[str, ...]] = []
+    if row.siren:
+        keys.append(("siren", row.siren))
+    if row.name_key:
+        if row.postal_code:
+            keys.append(("postal_code", row.name_key, row.postal_code))
+        if row.sort_city:
+            keys.append(("sort_city", row.name_key, row.sort_city))
+    if row.phone:
+        keys.append(("phone", row.phone))
+    if row.email_domain:
+        keys.append(("domain", row.email_domain))
+    if row.web_domain and row.web_domain != row.email_domain:
+        keys.append(("domain", row.web_domain))
+    return keys
 
 
 def _batch_keys(probe: AccountProbe) -> Iterable[tuple[str, tuple[str, ...]]]:
@@ -287,22 +335,13 @@ def account_candidates_of_batch(
     many probes at once (an import's batch): one indexed query per kind of key, not per
     probe. The same reasons and scores as :func:`account_candidates`, but for a name only
     the same one (folded) in the same postal code (the same city for a probe without
-    one); each candidate's ``record`` is a row with the account's ``id``, ``kind``,
-    ``name`` and keys, not the account."""
-    conditions = list(_batch_conditions(session, probes))
-    if not conditions:
+    one), the newest ``limit`` of each; each candidate's ``record`` is a row with the
+    account's ``id``, ``kind``, ``name`` and keys, not the account."""
+    parts = list(_batch_parts(session, probes, limit))
+    if not parts:
         return [[] for _probe in probes]
     # one statement, one round trip: a part per kind of key, each through its own index
     # (OR'ed in one WHERE, a planner would rather read the whole table)
-    policy = access.of(session)
-    parts = [
-        select(
-            policy.visible_accounts(select(*_BATCH_COLUMNS).where(c))
-            .limit(BATCH_LOOKUP_LIMIT)
-            .subquery()
-        )
-        for c in conditions
-    ]
     stmt = union(*parts) if len(parts) > 1 else parts[0]
     found: dict[tuple[str, ...], list[Any]] = {}
     for row in session.execute(stmt):

@@ -117,8 +117,8 @@ class Account(Base):
             postgresql_ops={"postal_code": "varchar_pattern_ops"},
         ),
         # likely duplicates are looked up by these (domain/duplicates.py): a name alone
-        # (the API), or a name in a postal code (an import's batch, by pairs)
-        Index("ix_accounts_name_key_postal_code", "name_key", "postal_code"),
+        # (the API), or the newest of a name in a postal code (an import's batch, by pairs)
+        Index("ix_accounts_name_key_postal_code", "name_key", "postal_code", "id"),
         *(Index(f"ix_accounts_{c}", c) for c in ("email_domain", "web_domain", "phone")),
         {"sqlite_autoincrement": True},
     )

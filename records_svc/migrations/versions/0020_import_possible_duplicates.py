@@ -7,7 +7,8 @@ Create Date: 2026-12-02 04:30:00
 A row created by an import is checked, as ``POST /prospects`` is, for likely
 duplicates that do not block it (the same name in the same place, phone, SIREN,
 e-mail or web domain): they are kept beside the row's outcome. A batch looks
-names up by (name, postal code): the name's index takes the postal code too.
+names up by (name, postal code), the newest first: the name's index takes the
+postal code and the id too.
 """
 
 from __future__ import annotations
@@ -24,7 +25,9 @@ depends_on = None
 def upgrade() -> None:
     op.add_column("import_rows", sa.Column("possible_duplicates", sa.JSON(), nullable=True))
     # a batch looks names up by (name, postal code) pairs; a name alone is the prefix
-    op.create_index("ix_accounts_name_key_postal_code", "accounts", ["name_key", "postal_code"])
+    op.create_index(
+        "ix_accounts_name_key_postal_code", "accounts", ["name_key", "postal_code", "id"]
+    )
     op.drop_index("ix_accounts_name_key", table_name="accounts")
 
 
