@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser.checks import Size, check_screen
+from tests.browser.checks import Size, answer_late, check_screen
 from tests.browser.conftest import Server
 from tests.imports.helpers import csv_bytes, siret
 
@@ -68,9 +68,26 @@ def test_import_a_lead_file_after_a_simulation(server: Server, sized_page: Any, 
     check_screen(page, size, "importer, simulation")
 
     page.get_by_label("Colonne « Ville »").select_option("")  # the city is left out
+    held: list[Any] = []
+
+    def hold_simulation(route: Any) -> None:
+        if route.request.method == "POST" and not held:
+            held.append(route)  # the simulation asked again answers late
+        else:
+            route.continue_()
+
+    page.route("**/api/v1/imports", hold_simulation)
     page.get_by_role("button", name="Relancer la simulation").click()
+    run = page.get_by_role("button", name="Importer", exact=True)
+    expect(run).to_be_disabled()  # no import from a mapping still being simulated
+    for _ in range(100):  # the request reaches the route as the page's events are run
+        if held:
+            break
+        page.wait_for_timeout(50)
+    assert held, "the simulation was not asked again"
+    answer_late(page, held[0])
     expect(page.get_by_label("Colonne « Ville »")).to_have_value("")
-    page.get_by_role("button", name="Importer", exact=True).click()
+    run.click()
     # a job the portal follows (polled): on a loaded machine it takes more than 5 s
     expect(page.get_by_role("heading", name="Import terminé")).to_be_visible(timeout=20_000)
     expect(page.get_by_role("list", name="Bilan")).to_contain_text("2 créées")

@@ -3,7 +3,7 @@
 // and what each row would become. Then the import itself, with a progress bar, a summary
 // and the file of the rejected rows to fix and import again.
 
-import { API, ApiError, get, request } from "./api.js";
+import { API, ApiError, get, newestOnly, request } from "./api.js";
 import { clear, h, newId, setTitle } from "./dom.js";
 
 const ENTITIES = { prospects: "Prospects", contacts: "Contacts" };
@@ -183,21 +183,32 @@ export function importPage() {
     );
   }
 
+  // A simulation asked again, then the import: only the newest step is drawn (a slow
+  // simulation never replaces the import that followed it), and the step's buttons
+  // wait while a simulation runs.
+  const steps = newestOnly();
+
   async function simulate(mapping) {
+    const asked = steps.ask();
     error.hidden = true;
     read.disabled = true;
+    for (const button of step.querySelectorAll("button")) button.disabled = true;
     try {
       const data = await send(mapping, true);
-      showSimulation(data, await attention(data));
+      const rows = await attention(data);
+      if (!steps.isNewest(asked)) return;
+      showSimulation(data, rows);
       step.querySelector("h2").focus?.();
     } catch (exc) {
-      fail(exc);
+      if (steps.isNewest(asked)) fail(exc);
     } finally {
       read.disabled = false;
+      if (steps.isNewest(asked)) for (const button of step.querySelectorAll("button")) button.disabled = false;
     }
   }
 
   async function runImport(mapping) {
+    const asked = steps.ask();
     error.hidden = true;
     const bar = h("progress", { id: newId("p"), max: "1", value: "0" });
     const status = h("p", { role: "status" }, "Import en cours…");
@@ -210,6 +221,7 @@ export function importPage() {
       status.textContent = `${data.progress.done} lignes sur ${data.progress.total}`;
       const rejected = data.counts.error > 0;
       const rows = await attention(data);
+      if (!steps.isNewest(asked)) return; // another file was read meanwhile
       clear(step).append(
         h("h2", {}, data.state === "done" ? "Import terminé" : "Import interrompu"),
         data.error ? h("p", { class: "error" }, data.error) : null,
