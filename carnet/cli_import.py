@@ -130,6 +130,7 @@ def import_command(
         with rt.db.read() as session:
             job_row = tracked_jobs.get_job(session, job_id)
             counts, error = (job_row.result or {}).get("counts", {}), job_row.error
+            flagged = int((job_row.result or {}).get("possible_duplicates", 0))
             rejected, _ = imports.report_page(
                 session, job_id, outcome=import_report.ERROR, after=None, limit=SHOWN
             )
@@ -143,6 +144,12 @@ def import_command(
     finally:
         rt.close()
     click.echo(f"{summary(total, counts, dry_run=dry_run)} (job {job_id}).")
+    if flagged:
+        click.echo(
+            f"{_rows(flagged, 'row')} created {'looks' if flagged == 1 else 'look'} like a record "
+            "already there "
+            f"(GET /api/v1/imports/{job_id}?possible_duplicates=true lists them)."
+        )
     if errors_path and counts.get("error"):
         click.echo(f"Rejected rows: {errors_path}")
     if state != tracked_jobs.DONE:

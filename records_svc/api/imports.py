@@ -232,6 +232,7 @@ def _mapping(text: str | None) -> dict[str, Any] | None:
 @blp.response(202, ImportSchema)
 def start_import(form: dict[str, Any]) -> Reply:
     """Import prospects or contacts from a CSV or XLSX file (a dry run writes nothing)."""
+    no_query()  # ?dry_run=true beside the form must not run a real import
     parts = [name for name in request.files if name != "file"]
     if parts:  # a file part is a form field too: the form's own refusal
         raise FieldValidationError([field_error(n, UNKNOWN_FIELD, "Unknown field.") for n in parts])

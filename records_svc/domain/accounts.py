@@ -108,10 +108,9 @@ def _apply(
     standard, custom = fields.validate(
         definitions, flat, data.get("custom"), creating=creating, enforce_required=enforce_required
     )
+    _follow_siret(account, standard)
     for key, value in standard.items():
         setattr(account, COLUMNS[key], value)
-    if standard.get("siret") and not account.siren:
-        account.siren = standard["siret"][:9]  # an establishment's company: its first 9 digits
     if "custom" in data:
         merged = dict(account.custom or {})
         for key, value in custom.items():
@@ -122,6 +121,19 @@ def _apply(
         account.custom = merged
     if "owner_id" in data:
         account.owner_id = users.require_user(session, data["owner_id"], "owner_id")
+
+
+def _follow_siret(account: Account, standard: dict[str, Any]) -> None:
+    """A new SIRET sent without a SIREN: the SIREN becomes its first nine digits (its
+    company) unless the account holds a SIREN of its own, which the SIRET must then
+    belong to, as when both are sent."""
+    siret = standard.get("siret")
+    if not siret or "siren" in standard or siret == account.siret:
+        return
+    own = account.siren and account.siren != (account.siret or "")[:9]
+    if own and siret[:9] != account.siren:
+        raise FieldValidationError([fields.siren_mismatch()])
+    standard["siren"] = siret[:9]
 
 
 def _without(data: Mapping[str, Any], keys: tuple[str, ...]) -> dict[str, Any]:

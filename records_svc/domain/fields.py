@@ -312,12 +312,15 @@ def validate(
                 errors.append(field_error(field, "required", "is required"))
     siren, siret = clean_standard.get("siren"), clean_standard.get("siret")
     if siren and siret and siret[:9] != siren:
-        errors.append(
-            field_error("siret", "siret_siren_mismatch", "does not belong to the SIREN given")
-        )
+        errors.append(siren_mismatch())
     if errors:
         raise FieldValidationError(errors)
     return clean_standard, clean_custom
+
+
+def siren_mismatch() -> dict[str, str]:
+    """The error of a SIRET that does not belong to the account's SIREN."""
+    return field_error("siret", "siret_siren_mismatch", "does not belong to the SIREN given")
 
 
 def _clean_value(definition: FieldDefinition | FieldRule, value: Any) -> Any:

@@ -77,13 +77,10 @@ def test_import_a_lead_file_after_a_simulation(server: Server, sized_page: Any, 
             route.continue_()
 
     page.route("**/api/v1/imports", hold_simulation)
-    page.get_by_role("button", name="Relancer la simulation").click()
+    with page.expect_request(lambda r: r.method == "POST" and r.url.endswith("/imports")):
+        page.get_by_role("button", name="Relancer la simulation").click()
     run = page.get_by_role("button", name="Importer", exact=True)
     expect(run).to_be_disabled()  # no import from a mapping still being simulated
-    for _ in range(100):  # the request reaches the route as the page's events are run
-        if held:
-            break
-        page.wait_for_timeout(50)
     assert held, "the simulation was not asked again"
     answer_late(page, held[0])
     expect(page.get_by_label("Colonne « Ville »")).to_have_value("")

@@ -70,6 +70,13 @@ def test_import_a_file_with_a_summary(runner: CliRunner, tmp_path: Path, databas
     assert names(database_url) == ["Boulangerie Martin"]
     rows = list(csv.reader(errors.read_text(encoding="utf-8-sig").splitlines(), delimiter=";"))
     assert rows == [["Nom", "Code postal", "SIRET", "erreur"], ["Mauvais SIRET", "75001", "123", "SIRET : SIRET invalide."]]  # fmt: skip
+    assert "like a record" not in done.output
+    # the same bakery again, without its SIRET: created, and said to look like the first
+    again = tmp_path / "salon2.csv"
+    again.write_bytes(csv_bytes([["Nom", "Code postal"], ["BOULANGERIE MARTIN", "33000"]]))
+    twice = runner.invoke(carnet, ["import", str(again), "--entity", "prospects"])
+    assert twice.exit_code == 0, twice.output
+    assert "1 row created looks like a record already there" in twice.output
 
 
 def test_a_mapping_file_and_contacts(runner: CliRunner, tmp_path: Path, database_url: str) -> None:

@@ -516,6 +516,14 @@ def test_an_unknown_form_field_is_a_422_and_nothing_is_queued(
     )
     assert reply.status_code == 422, reply.json
     assert [(e["field"], e["code"]) for e in reply.json["errors"]] == [("fichier", "unknown_field")]
+    # nor is a query argument: ?dry_run=true beside the form must not run a real import
+    reply = seller.post(
+        f"{API}/imports?dry_run=true",
+        data={"file": (io.BytesIO(content), "a.csv"), "entity": "prospects"},
+        content_type="multipart/form-data",
+    )
+    assert reply.status_code == 422, reply.json
+    assert [e["field"] for e in reply.json["errors"]] == ["dry_run"]
     assert (counts(database), job_count(database)) == before
 
 

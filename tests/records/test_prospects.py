@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from tests.conftest import Api
+from tests.imports.helpers import siret
 
 
 def test_create_saves_a_draft_owned_by_its_creator(seller: Api, prospect: dict) -> None:
@@ -182,3 +183,15 @@ def test_a_siret_alone_gives_the_siren_of_its_company(seller: Api) -> None:
     edited = seller.patch(path, json={"siret": "35600000049837"}, headers={"If-Match": '"1"'})
     assert edited.status_code == 200, edited.json
     assert edited.json["siren"] == "356000000"
+    # another establishment, of another company: the SIREN taken from the SIRET follows
+    other = siret(5)
+    moved = seller.patch(path, json={"siret": other}, headers={"If-Match": '"2"'})
+    assert moved.status_code == 200, moved.json
+    assert moved.json["siren"] == other[:9] != "356000000"
+    # a SIREN of its own: a SIRET of another company is refused, as when both are sent
+    own = seller.post("/api/v1/prospects", json={"name": "Siège", "siren": "552081317"}).json
+    path = f"/api/v1/prospects/{own['id']}"
+    refused = seller.patch(path, json={"siret": "35600000049837"}, headers={"If-Match": '"1"'})
+    assert refused.status_code == 422
+    assert refused.json["errors"][0]["code"] == "siret_siren_mismatch"
+    assert seller.get(path).json["siret"] is None

@@ -235,7 +235,7 @@ export function importPage() {
         reportList(rows),
       );
     } catch (exc) {
-      fail(exc);
+      if (steps.isNewest(asked)) fail(exc);
     }
   }
 
