@@ -15,7 +15,7 @@ an existing account, or setting it on another, is refused
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Hashable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -23,7 +23,7 @@ from rapidfuzz import fuzz
 from sqlalchemy import (
     ColumnElement,
     Select,
-    String,
+    TableValuedAlias,
     func,
     literal,
     or_,
@@ -244,6 +244,59 @@ def _name_place(probe: AccountProbe) -> tuple[str, str, str] | None:
     return None
 
 
+def _bounded(stmt: Select[Any]) -> Select[Any]:
+    """A batch's look-up reading at most ``BATCH_LOOKUP_LIMIT`` rows, as a member of a UNION
+    (a subquery: SQLite takes no LIMIT in a bare compound member)."""
+    return select(stmt.limit(BATCH_LOOKUP_LIMIT).subquery())
+
+
+def _pairs_table(pairs: Sequence[tuple[Any, Any]], first: Any, second: Any) -> TableValuedAlias:
+    """``pairs`` as a table (PostgreSQL) whose columns are named and typed after the
+    columns ``first`` and ``second``: two array parameters side by side (``unnest``), not
+    a placeholder per value."""
+    return (
+        func.unnest(
+            literal([a for a, _b in pairs], ARRAY(first.type)),
+            literal([b for _a, b in pairs], ARRAY(second.type)),
+        )
+        .table_valued(first.key, second.key)
+        .render_derived()
+    )
+
+
+def _candidates_of_batch(
+    session: Session,
+    parts: Sequence[Select[Any]],
+    row_keys: Callable[[Any], Iterable[Hashable]],
+    probe_keys: Iterable[Iterable[tuple[str, Hashable]]],
+    limit: int,
+) -> list[list[Candidate]]:
+    """Each probe's candidates, best first, from a batch's look-ups: ``parts`` run as one
+    statement, each row found kept under the keys it is found by (``row_keys``), then
+    each probe given the rows under its keys, for the reason of each key (``probe_keys``:
+    a probe's (reason, key) pairs)."""
+    wanted = list(probe_keys)
+    if not parts:
+        return [[] for _probe in wanted]
+    # one statement, one round trip: a part per kind of key, each through its own index
+    # (OR'ed in one WHERE, a planner would rather read the whole table)
+    stmt = union(*parts) if len(parts) > 1 else parts[0]
+    found: dict[Hashable, list[Any]] = {}
+    for row in session.execute(stmt):
+        for key in row_keys(row):
+            found.setdefault(key, []).append(row)
+    every: list[list[Candidate]] = []
+    for keys in wanted:
+        candidates: dict[int, Candidate] = {}
+        for reason, key in keys:
+            for row in found.get(key, ()):
+                candidate = candidates.setdefault(row.id, Candidate(row))
+                if reason not in candidate.reasons:
+                    candidate.reasons.append(reason)
+        every.append(_best(candidates.values(), limit))
+    return every
+
+
 def _batch_parts(
     session: Session, probes: Sequence[AccountProbe], limit: int
 ) -> Iterable[Select[Any]]:
@@ -252,8 +305,7 @@ def _batch_parts(
     policy = access.of(session)
 
     def part(condition: ColumnElement[bool]) -> Select[Any]:
-        found = policy.visible_accounts(select(*_BATCH_COLUMNS).where(condition))
-        return select(found.limit(BATCH_LOOKUP_LIMIT).subquery())
+        return _bounded(policy.visible_accounts(select(*_BATCH_COLUMNS).where(condition)))
 
     sirens = {p.siren for p in probes if p.siren}
     if sirens:
@@ -268,17 +320,10 @@ def _batch_parts(
             continue
         # the newest few of each pair (a common name in a town has many): the index on
         # (name_key, postal_code, id) read backwards, pair by pair
-        wanted = (
-            func.unnest(
-                literal([n for n, _v in pairs], ARRAY(String)),
-                literal([v for _n, v in pairs], ARRAY(String)),
-            )
-            .table_valued("name_key", "place")
-            .render_derived()
-        )
+        wanted = _pairs_table(pairs, Account.name_key, column)
         newest = (
             policy.visible_accounts(select(*_BATCH_COLUMNS))
-            .where(Account.name_key == wanted.c.name_key, column == wanted.c.place)
+            .where(Account.name_key == wanted.c.name_key, column == wanted.c[column.key])
             .order_by(Account.id.desc())
             .limit(limit)
             .lateral()
@@ -338,25 +383,7 @@ def account_candidates_of_batch(
     one), the newest ``limit`` of each; each candidate's ``record`` is a row with the
     account's ``id``, ``kind``, ``name`` and keys, not the account."""
     parts = list(_batch_parts(session, probes, limit))
-    if not parts:
-        return [[] for _probe in probes]
-    # one statement, one round trip: a part per kind of key, each through its own index
-    # (OR'ed in one WHERE, a planner would rather read the whole table)
-    stmt = union(*parts) if len(parts) > 1 else parts[0]
-    found: dict[tuple[str, ...], list[Any]] = {}
-    for row in session.execute(stmt):
-        for key in _row_keys(row):
-            found.setdefault(key, []).append(row)
-    every: list[list[Candidate]] = []
-    for probe in probes:
-        candidates: dict[int, Candidate] = {}
-        for reason, key in _batch_keys(probe):
-            for row in found.get(key, ()):
-                candidate = candidates.setdefault(row.id, Candidate(row))
-                if reason not in candidate.reasons:
-                    candidate.reasons.append(reason)
-        every.append(_best(candidates.values(), limit))
-    return every
+    return _candidates_of_batch(session, parts, _row_keys, map(_batch_keys, probes), limit)
 
 
 def name_similarity(key: str, other: str) -> float:
