@@ -30,7 +30,6 @@ from sqlalchemy import (
     or_,
     select,
     true,
-    tuple_,
     union,
 )
 from sqlalchemy.dialects.postgresql import ARRAY
@@ -330,7 +329,7 @@ def _batch_parts(
         if not pairs:
             continue
         if session.get_bind().dialect.name != "postgresql":
-            yield part(tuple_(Account.name_key, column).in_(pairs))
+            yield part(_both_among(session, Account.name_key, column, pairs))
             continue
         # the newest few of each pair (a common name in a town has many): the index on
         # (name_key, postal_code, id) read backwards, pair by pair
