@@ -15,7 +15,7 @@ an existing account, or setting it on another, is refused
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Hashable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -23,13 +23,13 @@ from rapidfuzz import fuzz
 from sqlalchemy import (
     ColumnElement,
     Select,
-    String,
+    TableValuedAlias,
+    and_,
     func,
     literal,
     or_,
     select,
     true,
-    tuple_,
     union,
 )
 from sqlalchemy.dialects.postgresql import ARRAY
@@ -244,6 +244,72 @@ def _name_place(probe: AccountProbe) -> tuple[str, str, str] | None:
     return None
 
 
+def _bounded(stmt: Select[Any]) -> Select[Any]:
+    """A batch's look-up reading at most ``BATCH_LOOKUP_LIMIT`` rows, as a member of a UNION
+    (a subquery: SQLite takes no LIMIT in a bare compound member)."""
+    return select(stmt.limit(BATCH_LOOKUP_LIMIT).subquery())
+
+
+def _pairs_table(pairs: Sequence[tuple[Any, Any]], first: Any, second: Any) -> TableValuedAlias:
+    """``pairs`` as a table (PostgreSQL) whose columns are named and typed after the
+    columns ``first`` and ``second``: two array parameters side by side (``unnest``), not
+    a placeholder per value."""
+    return (
+        func.unnest(
+            literal([a for a, _b in pairs], ARRAY(first.type)),
+            literal([b for _a, b in pairs], ARRAY(second.type)),
+        )
+        .table_valued(first.key, second.key)
+        .render_derived()
+    )
+
+
+def _both_among(
+    session: Session, first: Any, second: Any, pairs: Sequence[tuple[Any, Any]]
+) -> ColumnElement[bool]:
+    """``first`` among the pairs' first values and ``second`` among their second: one
+    search of an index on the two columns (SQLite reads a row-value ``IN`` by scanning
+    the whole index). Rows of other combinations are read too, and are under no probe's
+    key."""
+    return and_(
+        among(session, first, {a for a, _b in pairs}),
+        among(session, second, {b for _a, b in pairs}),
+    )
+
+
+def _candidates_of_batch(
+    session: Session,
+    parts: Sequence[Select[Any]],
+    row_keys: Callable[[Any], Iterable[Hashable]],
+    probe_keys: Iterable[Iterable[tuple[str, Hashable]]],
+    limit: int,
+) -> list[list[Candidate]]:
+    """Each probe's candidates, best first, from a batch's look-ups: ``parts`` run as one
+    statement, each row found kept under the keys it is found by (``row_keys``), then
+    each probe given the rows under its keys, for the reason of each key (``probe_keys``:
+    a probe's (reason, key) pairs)."""
+    wanted = list(probe_keys)
+    if not parts:
+        return [[] for _probe in wanted]
+    # one statement, one round trip: a part per kind of key, each through its own index
+    # (OR'ed in one WHERE, a planner would rather read the whole table)
+    stmt = union(*parts) if len(parts) > 1 else parts[0]
+    found: dict[Hashable, list[Any]] = {}
+    for row in session.execute(stmt):
+        for key in row_keys(row):
+            found.setdefault(key, []).append(row)
+    every: list[list[Candidate]] = []
+    for keys in wanted:
+        candidates: dict[int, Candidate] = {}
+        for reason, key in keys:
+            for row in found.get(key, ()):
+                candidate = candidates.setdefault(row.id, Candidate(row))
+                if reason not in candidate.reasons:
+                    candidate.reasons.append(reason)
+        every.append(_best(candidates.values(), limit))
+    return every
+
+
 def _batch_parts(
     session: Session, probes: Sequence[AccountProbe], limit: int
 ) -> Iterable[Select[Any]]:
@@ -252,8 +318,7 @@ def _batch_parts(
     policy = access.of(session)
 
     def part(condition: ColumnElement[bool]) -> Select[Any]:
-        found = policy.visible_accounts(select(*_BATCH_COLUMNS).where(condition))
-        return select(found.limit(BATCH_LOOKUP_LIMIT).subquery())
+        return _bounded(policy.visible_accounts(select(*_BATCH_COLUMNS).where(condition)))
 
     sirens = {p.siren for p in probes if p.siren}
     if sirens:
@@ -264,21 +329,14 @@ def _batch_parts(
         if not pairs:
             continue
         if session.get_bind().dialect.name != "postgresql":
-            yield part(tuple_(Account.name_key, column).in_(pairs))
+            yield part(_both_among(session, Account.name_key, column, pairs))
             continue
         # the newest few of each pair (a common name in a town has many): the index on
         # (name_key, postal_code, id) read backwards, pair by pair
-        wanted = (
-            func.unnest(
-                literal([n for n, _v in pairs], ARRAY(String)),
-                literal([v for _n, v in pairs], ARRAY(String)),
-            )
-            .table_valued("name_key", "place")
-            .render_derived()
-        )
+        wanted = _pairs_table(pairs, Account.name_key, column)
         newest = (
             policy.visible_accounts(select(*_BATCH_COLUMNS))
-            .where(Account.name_key == wanted.c.name_key, column == wanted.c.place)
+            .where(Account.name_key == wanted.c.name_key, column == wanted.c[column.key])
             .order_by(Account.id.desc())
             .limit(limit)
             .lateral()
@@ -338,25 +396,7 @@ def account_candidates_of_batch(
     one), the newest ``limit`` of each; each candidate's ``record`` is a row with the
     account's ``id``, ``kind``, ``name`` and keys, not the account."""
     parts = list(_batch_parts(session, probes, limit))
-    if not parts:
-        return [[] for _probe in probes]
-    # one statement, one round trip: a part per kind of key, each through its own index
-    # (OR'ed in one WHERE, a planner would rather read the whole table)
-    stmt = union(*parts) if len(parts) > 1 else parts[0]
-    found: dict[tuple[str, ...], list[Any]] = {}
-    for row in session.execute(stmt):
-        for key in _row_keys(row):
-            found.setdefault(key, []).append(row)
-    every: list[list[Candidate]] = []
-    for probe in probes:
-        candidates: dict[int, Candidate] = {}
-        for reason, key in _batch_keys(probe):
-            for row in found.get(key, ()):
-                candidate = candidates.setdefault(row.id, Candidate(row))
-                if reason not in candidate.reasons:
-                    candidate.reasons.append(reason)
-        every.append(_best(candidates.values(), limit))
-    return every
+    return _candidates_of_batch(session, parts, _row_keys, map(_batch_keys, probes), limit)
 
 
 def name_similarity(key: str, other: str) -> float:
@@ -460,3 +500,88 @@ def contact_candidates(
             if reason not in candidate.reasons:
                 candidate.reasons.append(reason)
     return _best(found.values(), limit)
+
+
+#: what a batch reads of a contact: enough to key, score and name it
+_CONTACT_COLUMNS: tuple[Any, ...] = (
+    Contact.id,
+    Contact.account_id,
+    Contact.first_name,
+    Contact.last_name,
+    Contact.email_key,
+    Contact.mobile,
+    Contact.direct_line,
+    Contact.sort_name,
+)
+
+
+def _contact_parts(session: Session, probes: Sequence[ContactProbe]) -> Iterable[Select[Any]]:
+    """The look-ups of ``_contact_lookups`` for every probe of the batch at once, one per
+    index (each reads at most ``BATCH_LOOKUP_LIMIT`` rows)."""
+    policy = access.of(session)
+
+    def part(stmt: Select[Any]) -> Select[Any]:
+        return _bounded(policy.visible_by_account(stmt, Contact.account_id))
+
+    emails = {p.email for p in probes if p.email}
+    if emails:
+        yield part(select(*_CONTACT_COLUMNS).where(among(session, Contact.email_key, emails)))
+    numbers_ = {n for p in probes for n in (p.mobile, p.direct_line) if n}
+    if numbers_:  # a mobile is compared with a direct line too, and back
+        for column in (Contact.mobile, Contact.direct_line):
+            yield part(select(*_CONTACT_COLUMNS).where(among(session, column, numbers_)))
+    pairs = sorted(
+        {(p.account_id, name) for p in probes if p.account_id is not None for name in p.names}
+    )
+    if not pairs:
+        return
+    if session.get_bind().dialect.name != "postgresql":
+        both = _both_among(session, Contact.account_id, Contact.sort_name, pairs)
+        yield part(select(*_CONTACT_COLUMNS).where(both))
+        return
+    wanted = _pairs_table(pairs, Contact.account_id, Contact.sort_name)
+    same = and_(Contact.account_id == wanted.c.account_id, Contact.sort_name == wanted.c.sort_name)
+    yield part(select(*_CONTACT_COLUMNS).select_from(wanted).join(Contact, same))
+
+
+def _contact_row_keys(row: Any) -> Iterable[tuple[Any, ...]]:
+    """The keys a batch finds a contact's row by (those of ``_contact_batch_keys``)."""
+    keys: list[tuple[Any, ...]] = []
+    if row.email_key:
+        keys.append((EMAIL, row.email_key))
+    if row.mobile:
+        keys.append((MOBILE, row.mobile))
+    if row.direct_line:
+        keys.append((DIRECT_LINE, row.direct_line))
+    if row.sort_name:
+        keys.append((NAME_ACCOUNT, row.account_id, row.sort_name))
+    return keys
+
+
+def _contact_batch_keys(probe: ContactProbe) -> Iterable[tuple[str, tuple[Any, ...]]]:
+    """(reason, key) of each look-up of a probe in a batch: a number of the probe is a
+    ``mobile`` when it is the contact's mobile, a ``direct_line`` when its direct line."""
+    keys: list[tuple[str, tuple[Any, ...]]] = []
+    if probe.email:
+        keys.append((EMAIL, (EMAIL, probe.email)))
+    for number in dict.fromkeys(n for n in (probe.mobile, probe.direct_line) if n):
+        keys.append((MOBILE, (MOBILE, number)))
+        keys.append((DIRECT_LINE, (DIRECT_LINE, number)))
+    if probe.account_id is not None:
+        for name in probe.names:
+            keys.append((NAME_ACCOUNT, (NAME_ACCOUNT, probe.account_id, name)))
+    return keys
+
+
+def contact_candidates_of_batch(
+    session: Session, probes: Sequence[ContactProbe], *, limit: int = DEFAULT_LIMIT
+) -> list[list[Candidate]]:
+    """Each probe's likely duplicates among the contacts the caller sees, best first, for
+    many probes at once (an import's batch): one query of one indexed part per kind of
+    key, not per probe. The same reasons and scores as :func:`contact_candidates`; each
+    candidate's ``record`` is a row with the contact's ``id``, ``account_id``,
+    ``first_name``, ``last_name`` and keys, not the contact."""
+    parts = list(_contact_parts(session, probes))
+    return _candidates_of_batch(
+        session, parts, _contact_row_keys, map(_contact_batch_keys, probes), limit
+    )

@@ -106,12 +106,17 @@ REASON_TEXT = {
     "phone": "même téléphone",
     "email_domain": "même domaine d'e-mail",
     "website": "même site web",
+    "email": "même e-mail",
+    "mobile": "même mobile",
+    "direct_line": "même ligne directe",
+    "name_account": "même nom dans le même compte",
 }
 
 
 def possible_message(possible: Sequence[Mapping[str, Any]]) -> str:
     """ "Doublon possible : « Boulangerie Martin » (n° 305 ; même téléphone), la ligne 12
-    (même SIREN (même entreprise))." for a created row's likely duplicates."""
+    (même SIREN (même entreprise))." for a created row's likely duplicates (a contact's:
+    « Jean Durand » (n° 41 ; même e-mail))."""
     named = []
     for entry in possible:
         why = ", ".join(REASON_TEXT.get(r, r) for r in entry["reasons"])

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import functools
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -69,8 +69,8 @@ class Outcome:
     message: str
     fields: list[dict[str, str]] = field(default_factory=list)
     record: Account | Contact | None = None
-    #: the prospect a created row writes (or would, in a dry run)
-    built: Account | None = None
+    #: the record a created row writes (or would, in a dry run)
+    built: Account | Contact | None = None
     #: what a created row likely duplicates (``_flag_likely``)
     possible: list[dict[str, Any]] = field(default_factory=list)
 
@@ -170,8 +170,7 @@ def process(
             found = exc.errors or [{"field": "", "code": "invalid", "message": exc.detail}]
             errors = report.with_codes(found, run.known)
             outcomes.append(Outcome(report.ERROR, report.french(errors, run.known), errors))
-    if run.entity == PROSPECTS:
-        _flag_likely(uow.session, run, [number for number, _cells in batch], outcomes)
+    _flag_likely(uow.session, run, [number for number, _cells in batch], outcomes)
     uow.add_new(matcher.created)  # the batch's new records at once (COPY on PostgreSQL)
     return outcomes
 
@@ -182,10 +181,15 @@ def process(
 POSSIBLE_LIMIT = 3
 
 
-def _file_keys(probe: duplicates.AccountProbe) -> list[tuple[str, int]]:
-    """(reason, hashed key) by which two rows of a file are likely the same company: the
-    keys of ``duplicates.account_candidates_of_batch`` (a domain is an e-mail's or a
-    website's alike, the reason being the later row's)."""
+#: the keys (hashed, as ``ImportRun.likely`` holds them) a later row finds a row by, and
+#: the (reason, key) pairs a row looks up
+FileKeys = tuple[list[int], list[tuple[str, int]]]
+
+
+def _account_file_keys(probe: duplicates.AccountProbe) -> FileKeys:
+    """The keys by which two rows of a file are likely the same company: those of
+    ``duplicates.account_candidates_of_batch`` (a domain is an e-mail's or a website's
+    alike, the reason being the later row's); a row is found by the keys it looks up."""
     keys: list[tuple[str, str]] = []
     if probe.siren:
         keys.append((duplicates.SIREN, f"siren {probe.siren}"))
@@ -200,42 +204,96 @@ def _file_keys(probe: duplicates.AccountProbe) -> list[tuple[str, int]]:
         keys.append((duplicates.EMAIL_DOMAIN, f"domain {probe.email_domain}"))
     if probe.web_domain:
         keys.append((duplicates.WEBSITE, f"domain {probe.web_domain}"))
-    return [(reason, hash(key)) for reason, key in keys]
+    hashed = [(reason, hash(key)) for reason, key in keys]
+    return [key for _reason, key in hashed], hashed
+
+
+def _contact_file_keys(probe: duplicates.ContactProbe) -> FileKeys:
+    """The keys by which two rows of a file are likely the same person: those of
+    ``duplicates.contact_candidates_of_batch``. A row is found by its mobile as a mobile
+    and its direct line as a direct line, and looks each of its numbers up as both (the
+    reason being the earlier row's column, as for a contact found)."""
+    found: list[str] = []
+    looked_up: list[tuple[str, str]] = []
+    if probe.email:
+        found.append(f"email {probe.email}")
+        looked_up.append((duplicates.EMAIL, f"email {probe.email}"))
+    if probe.mobile:
+        found.append(f"mobile {probe.mobile}")
+    if probe.direct_line:
+        found.append(f"direct line {probe.direct_line}")
+    for number in dict.fromkeys(n for n in (probe.mobile, probe.direct_line) if n):
+        looked_up.append((duplicates.MOBILE, f"mobile {number}"))
+        looked_up.append((duplicates.DIRECT_LINE, f"direct line {number}"))
+    if probe.account_id is not None:
+        for name in probe.names:
+            found.append(f"name {probe.account_id} {name}")
+            looked_up.append((duplicates.NAME_ACCOUNT, f"name {probe.account_id} {name}"))
+    return [hash(key) for key in found], [(reason, hash(key)) for reason, key in looked_up]
+
+
+@dataclass(frozen=True)
+class _Likeness:
+    """How an entity's created rows are compared with its records and with each other."""
+
+    #: a record built → what it is compared by
+    probe: Callable[[Any], Any]
+    #: the batch look-up of ``duplicates`` (one statement for every probe)
+    candidates: Callable[..., list[list[duplicates.Candidate]]]
+    #: a probe → the keys a later row finds it by, and the (reason, key) it looks up
+    file_keys: Callable[[Any], FileKeys]
+    #: a candidate's record (a row of the look-up) → its ``id``, ``kind`` and ``name``
+    named: Callable[[Any], dict[str, Any]]
+
+
+_LIKENESS = {
+    PROSPECTS: _Likeness(
+        duplicates.AccountProbe.of,
+        duplicates.account_candidates_of_batch,
+        _account_file_keys,
+        lambda row: {"id": row.id, "kind": row.kind, "name": row.name},
+    ),
+    CONTACTS: _Likeness(
+        duplicates.ContactProbe.of,
+        duplicates.contact_candidates_of_batch,
+        _contact_file_keys,
+        lambda row: {
+            "id": row.id,
+            "kind": "contact",
+            "name": " ".join(p for p in (row.first_name, row.last_name) if p),
+        },
+    ),
+}
 
 
 def _flag_likely(
     session: Session, run: ImportRun, numbers: list[int], outcomes: list[Outcome]
 ) -> None:
-    """Name, beside each prospect created, what it likely duplicates without blocking it
-    (as the 201 of ``POST /prospects`` does): the accounts the importer sees that
-    ``duplicates.account_candidates_of_batch`` finds for the whole batch at once, and the
-    file's earlier rows created with the same keys. Those of earlier batches are written
-    by then, and found as accounts, except in a dry run, which remembers every row's."""
+    """Name, beside each record created, what it likely duplicates without blocking it
+    (as the 201 of ``POST /prospects`` or of a contact's create does): the records the
+    importer sees that the entity's batch look-up (``duplicates.account_candidates_of_batch``,
+    ``contact_candidates_of_batch``) finds for the whole batch at once, and the file's
+    earlier rows created with the same keys. Those of earlier batches are written by
+    then, and found as records, except in a dry run, which remembers every row's."""
+    likeness = _LIKENESS[run.entity]
     created = [(n, o) for n, o in zip(numbers, outcomes, strict=True) if o.built is not None]
     if not run.dry_run:
         run.likely.clear()
     if not created:
         return
-    probes = [duplicates.AccountProbe.of(o.built) for _n, o in created if o.built is not None]
-    found = duplicates.account_candidates_of_batch(session, probes, limit=POSSIBLE_LIMIT)
+    probes = [likeness.probe(o.built) for _n, o in created]
+    found = likeness.candidates(session, probes, limit=POSSIBLE_LIMIT)
     for (number, outcome), probe, candidates in zip(created, probes, found, strict=True):
-        keys = _file_keys(probe)
+        found_by, looked_up = likeness.file_keys(probe)
         earlier: dict[int, list[str]] = {}
-        for reason, key in keys:
+        for reason, key in looked_up:
             row = run.likely.get(key)
             if row is not None and reason not in earlier.setdefault(row, []):
                 earlier[row].append(reason)
-        for _reason, key in keys:
+        for key in found_by:
             run.likely.setdefault(key, number)
         outcome.possible = [
-            {
-                "id": c.record.id,
-                "kind": c.record.kind,
-                "name": c.record.name,
-                "score": c.score,
-                "reasons": c.reasons,
-            }
-            for c in candidates
+            {**likeness.named(c.record), "score": c.score, "reasons": c.reasons} for c in candidates
         ] + [
             {"row": row, "reasons": sorted(why, key=lambda r: -duplicates.WEIGHTS[r])}
             for row, why in sorted(earlier.items())[:POSSIBLE_LIMIT]
@@ -547,6 +605,7 @@ class _ContactMatcher(_Matcher):
             report.CREATED,
             report.created_message(CONTACTS, self.run.dry_run),
             record=None if self.run.dry_run else contact,
+            built=contact,
         )
 
     def _existing(

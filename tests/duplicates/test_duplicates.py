@@ -330,3 +330,111 @@ def test_a_batch_finds_what_one_probe_finds_by_its_keys(seller: Api, database: A
         one_by_one = [duplicates.account_candidates(session, probe) for probe in probes]
     assert [shown(found) for found in batch] == [shown(found) for found in one_by_one]
     assert sum(1 for found in batch if found) == 5  # the last three have none
+
+
+def test_a_batch_of_contacts_finds_what_one_probe_finds(
+    seller: Api, erp: Api, database: Any
+) -> None:
+    """The batch look-up of contacts (an import's) gives each probe the candidates,
+    reasons and scores of ``contact_candidates``: a number found as a mobile or a direct
+    line whichever the probe's, a name only in its account, a hidden account's contacts
+    for no one who may not see them."""
+    from records_svc.domain import access, duplicates
+
+    home = create(seller, "Maison")["id"]
+    other = create(seller, "Ailleurs")["id"]
+    closed = erp.put(f"{API}/sync/clients/C7", json={"name": "Fermée SA"}).json["id"]
+    contact(seller, home, first_name="Jean", last_name="Durand", email="Jean.Durand@Exemple.fr")
+    contact(seller, other, last_name="Petit", mobile="06 12 34 56 78", email="petit@exemple.fr")
+    contact(seller, other, last_name="Grand", direct_line="+33 6 12 34 56 78")
+    contact(seller, other, first_name="Hélène", last_name="Lefèvre", direct_line="0198765432")
+    contact(seller, home, first_name="Hélène", last_name="Lefèvre", mobile="06 99 88 77 66")
+    contact(erp, closed, last_name="Caché", email="petit@exemple.fr", mobile="0612345678")
+    erp.put(f"{API}/sync/clients/C7", json={"name": "Fermée SA", "closed": True})
+    bodies: list[tuple[dict[str, Any], int | None]] = [
+        ({"last_name": "X", "email": " JEAN.durand@exemple.fr "}, other),
+        ({"last_name": "X", "mobile": "+33612345678"}, home),
+        ({"last_name": "X", "direct_line": "06 12 34 56 78", "email": "petit@exemple.fr"}, home),
+        ({"first_name": "helene", "last_name": "LEFEVRE", "direct_line": "01 98 76 54 32"}, home),
+        ({"first_name": "Lefèvre", "last_name": "Hélène"}, other),  # the other way round
+        ({"first_name": "Jean", "last_name": "Durand"}, other),  # another account's
+        ({"first_name": "Jean", "last_name": "Durand"}, None),
+        ({"last_name": "Caché"}, closed),
+        ({"last_name": "Personne", "mobile": "06 00 00 00 01"}, home),
+    ]
+    probes = [duplicates.ContactProbe.from_data(body, account) for body, account in bodies]
+
+    def shown(found: list[duplicates.Candidate]) -> list[tuple[int, list[str], float]]:
+        return [(c.record.id, c.reasons, c.score) for c in found]
+
+    with database.read() as session:
+        access.bind(session, access.AccessPolicy.for_rights([]))
+        batch = duplicates.contact_candidates_of_batch(session, probes)
+        one_by_one = [duplicates.contact_candidates(session, probe) for probe in probes]
+    assert [shown(found) for found in batch] == [shown(found) for found in one_by_one]
+    reasons = [[c.reasons for c in found] for found in batch]
+    assert reasons == [
+        [["email"]],
+        [["mobile"], ["direct_line"]],
+        [["email", "mobile"], ["direct_line"]],
+        [["name_account"], ["direct_line"]],
+        [["name_account"]],
+        [],
+        [],
+        [],
+        [],
+    ]
+
+
+def test_a_batch_reads_each_part_through_its_index(database: Any) -> None:
+    """One statement, whose every part searches its own index (SQLite's plan; PostgreSQL's:
+    no table read whole, sequential scans priced out, its tables being too small to be
+    worth an index)."""
+    from sqlalchemy import text, union
+
+    from records_svc.domain import access, duplicates
+
+    accounts = [
+        duplicates.AccountProbe.from_data(
+            {"name": "Garage Dupont", "siret": SIRET, "phone": "0123456789",
+             "email": "a@dupont.fr", "website": "dupont.fr",
+             "address": {"postal_code": "69007", "city": "Lyon"}}
+        ),
+        duplicates.AccountProbe.from_data({"name": "Boulangerie", "address": {"city": "Paris"}}),
+        duplicates.AccountProbe.from_data({"name": "Épicerie", "address": {"postal_code": "33000"}}),
+    ]  # fmt: skip
+    people = [
+        duplicates.ContactProbe.from_data(
+            {"email": "A@b.fr", "mobile": "0612345678", "direct_line": "0198765432",
+             "first_name": "Jean", "last_name": "Dupont"},
+            3,
+        ),
+        duplicates.ContactProbe.from_data({"email": "c@b.fr", "last_name": "Martin"}, 4),
+    ]  # fmt: skip
+    with database.read() as session:
+        access.bind(session, access.AccessPolicy.for_rights([]))
+        postgres = session.get_bind().dialect.name == "postgresql"
+        if postgres:
+            session.execute(text("SET LOCAL enable_seqscan = off"))
+        batches = [
+            (
+                "accounts",
+                list(duplicates._batch_parts(session, accounts, duplicates.DEFAULT_LIMIT)),
+                ["siren", "name_key_postal_code", "sort_city", "phone", "email_domain", "web_domain"],
+            ),
+            (
+                "contacts",
+                list(duplicates._contact_parts(session, people)),
+                ["email_key", "mobile", "direct_line", "account_sort_name"],
+            ),
+        ]  # fmt: skip
+        for table, parts, indexes in batches:
+            stmt = union(*parts).compile(session.get_bind(), compile_kwargs={"literal_binds": True})
+            if postgres:  # which index depends on its statistics (a postal code's, say)
+                plan = [row[0] for row in session.execute(text(f"EXPLAIN {stmt}"))]
+                assert not any(f"Seq Scan on {table}" in step for step in plan), plan
+                continue
+            plan = [row[-1] for row in session.execute(text(f"EXPLAIN QUERY PLAN {stmt}"))]
+            assert not any(step.startswith(f"SCAN {table}") for step in plan), plan
+            for index in indexes:
+                assert any(f"ix_{table}_{index} " in f"{step} " for step in plan), (index, plan)

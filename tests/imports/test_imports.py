@@ -740,3 +740,82 @@ def test_a_row_created_names_its_likely_duplicates(
         assert [r["row"] for r in others["report"]] == [4, 6]
     again = by_row(run_import(seller, content))  # the same file twice: every row is named
     assert all(again[row]["possible_duplicates"] for row in (2, 3, 4, 5, 6))
+
+
+@pytest.mark.parametrize("batch", [500, 3])
+def test_a_contact_created_names_its_likely_duplicates(
+    seller: Api, monkeypatch: pytest.MonkeyPatch, batch: int
+) -> None:
+    """As the 201 of a contact's create: the contacts the importer sees with the same
+    e-mail (another account's: the same account's is a match), the same number (a mobile
+    or a direct line, either column) or the same name in the same account, and the
+    earlier rows of the file created with these keys, named beside a created contact
+    without blocking it, in a dry run too."""
+    from records_svc.domain import imports
+
+    monkeypatch.setattr(imports, "BATCH", batch)
+    home = seller.post(f"{API}/prospects", json={"name": "Maison", "siret": siret(1)}).json
+    other = seller.post(f"{API}/prospects", json={"name": "Ailleurs", "siret": siret(2)}).json
+    durand = seller.post(
+        f"{API}/accounts/{other['id']}/contacts",
+        json={"first_name": "Jean", "last_name": "Durand", "email": "Jean.Durand@Exemple.fr",
+              "mobile": "06 12 34 56 78"},
+    ).json  # fmt: skip
+    lefevre = seller.post(
+        f"{API}/accounts/{home['id']}/contacts",
+        json={"first_name": "Hélène", "last_name": "Lefèvre"},
+    ).json
+    content = csv_bytes(
+        [
+            ["Prénom", "Nom", "Mobile", "Tél. direct", "E-mail", "SIRET"],
+            ["Jean", "Durand", "", "", "JEAN.DURAND@exemple.fr", siret(1)],
+            ["Paul", "Petit", "", "06 12 34 56 78", "", siret(1)],
+            ["Helene", "LEFEVRE", "", "", "", siret(1)],
+            ["Zoé", "Martin", "06 98 76 54 32", "", "zoe@martin.fr", siret(1)],
+            ["Zoé", "Martin", "", "+33 6 98 76 54 32", "", siret(2)],
+            ["Hélène", "Lefèvre", "", "", "", siret(1)],
+            ["Jean", "Durand", "", "", "jean.durand@exemple.fr", siret(2)],
+        ]
+    )
+    named = {"id": durand["id"], "kind": "contact", "name": "Jean Durand"}
+    hers = {"id": lefevre["id"], "kind": "contact", "name": "Hélène Lefèvre", "score": 0.7}
+    for dry_run in (True, False):
+        body = run_import(seller, content, "contacts", dry_run=dry_run)
+        assert body["mapping"]["Tél. direct"] == "direct_line"
+        assert outcomes(body) == {**dict.fromkeys(range(2, 8), "created"), 8: "duplicate"}
+        rows = by_row(body)
+        assert rows[2]["possible_duplicates"] == [{**named, "score": 0.9, "reasons": ["email"]}]
+        assert rows[2]["message"].endswith(
+            f"Doublon possible : « Jean Durand » (n° {durand['id']} ; même e-mail)."
+        )
+        # his mobile is the row's direct line
+        assert rows[3]["possible_duplicates"] == [{**named, "score": 0.8, "reasons": ["mobile"]}]
+        assert rows[4]["possible_duplicates"] == [{**hers, "reasons": ["name_account"]}]
+        assert rows[4]["message"].endswith(
+            "(n° {} ; même nom dans le même compte).".format(lefevre["id"])
+        )
+        assert rows[5]["possible_duplicates"] is None
+        assert rows[8]["possible_duplicates"] is None  # the same account's e-mail: a match
+        # the row before (its batch, in either size): its mobile is this row's direct line
+        assert rows[6]["possible_duplicates"] == [{"row": 5, "reasons": ["mobile"]}]
+        assert rows[6]["message"].endswith("Doublon possible : la ligne 5 (même mobile).")
+        if dry_run or batch == 500:  # row 4, in the file (its batch, or remembered)
+            assert rows[7]["possible_duplicates"] == [
+                {**hers, "reasons": ["name_account"]},
+                {"row": 4, "reasons": ["name_account"]},
+            ]
+            assert rows[7]["message"].endswith(
+                f"Doublons possibles : « Hélène Lefèvre » (n° {lefevre['id']} ; même nom dans "
+                "le même compte), la ligne 4 (même nom dans le même compte)."
+            )
+        else:  # row 4 was written by its own batch: found as a record
+            found = [(p["id"], p["name"], p["reasons"]) for p in rows[7]["possible_duplicates"]]
+            assert found == [
+                (lefevre["id"], "Hélène Lefèvre", ["name_account"]),
+                (rows[4]["record_id"], "Helene LEFEVRE", ["name_account"]),
+            ]
+        assert body["possible_duplicates"] == 5
+        flagged = seller.get(f"{body['links']['self']}?possible_duplicates=true").json
+        assert [r["row"] for r in flagged["report"]] == [2, 3, 4, 6, 7]
+        others = seller.get(f"{body['links']['self']}?possible_duplicates=false").json
+        assert [r["row"] for r in others["report"]] == [5, 8]
