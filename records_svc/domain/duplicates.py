@@ -15,15 +15,15 @@ an existing account, or setting it on another, is refused
 
 from __future__ import annotations
 
-from collections.abc import Callable, Hashable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Collection, Hashable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from types import SimpleNamespace
 from typing import Any
 
 from rapidfuzz import fuzz
 from sqlalchemy import (
     ColumnElement,
     Select,
-    TableValuedAlias,
     and_,
     func,
     literal,
@@ -150,7 +150,7 @@ class AccountProbe:
             siren=account.siren or (account.siret or "")[:9] or None,
             name_key=account.name_key or dupkeys.name_key(account.name),
             postal_code=account.postal_code,
-            city=account.sort_city or None,
+            city=account.sort_city or sort_text(account.city) or None,
             phone=account.phone,
             # computed by the record's hooks when it is ready to be written (an import's)
             email_domain=account.email_domain or dupkeys.email_domain(account.email),
@@ -213,11 +213,9 @@ def account_candidates(
             if similarity:
                 candidate.reasons.append(NAME_CITY)
                 candidate.similarity = similarity
-    return _best(found.values(), limit)
+    return best(found.values(), limit)
 
 
-#: the most rows a batch reads by one kind of key
-BATCH_LOOKUP_LIMIT = 5000
 #: what a batch reads of an account: enough to place, score and name it
 _BATCH_COLUMNS: tuple[Any, ...] = (
     Account.id,
@@ -244,28 +242,49 @@ def _name_place(probe: AccountProbe) -> tuple[str, str, str] | None:
     return None
 
 
-def _bounded(stmt: Select[Any]) -> Select[Any]:
-    """A batch's look-up reading at most ``BATCH_LOOKUP_LIMIT`` rows, as a member of a UNION
-    (a subquery: SQLite takes no LIMIT in a bare compound member)."""
-    return select(stmt.limit(BATCH_LOOKUP_LIMIT).subquery())
-
-
-def _pairs_table(pairs: Sequence[tuple[Any, Any]], first: Any, second: Any) -> TableValuedAlias:
-    """``pairs`` as a table (PostgreSQL) whose columns are named and typed after the
-    columns ``first`` and ``second``: two array parameters side by side (``unnest``), not
-    a placeholder per value."""
-    return (
-        func.unnest(
-            literal([a for a, _b in pairs], ARRAY(first.type)),
-            literal([b for _a, b in pairs], ARRAY(second.type)),
+def _newest_of_each(
+    session: Session,
+    columns: Sequence[Any],
+    visible: Callable[[Select[Any]], Select[Any]],
+    keys: Sequence[Any],
+    values: Collection[tuple[Any, ...]],
+    limit: int,
+) -> Select[Any]:
+    """``columns`` of the newest ``limit`` rows (by their ``id``) of each of ``values``
+    (a tuple of the ``keys`` columns' values each) that ``visible`` keeps: a key shared
+    by thousands of rows (a platform's web domain, a common name in a town) reads a few,
+    and every other key still gets its own. On PostgreSQL each value's range of its
+    index, read backwards (``LATERAL`` over the values unnested side by side); elsewhere a
+    window over the values' rows. The same rows either way."""
+    id_column = columns[0]
+    values = sorted(values)
+    if session.get_bind().dialect.name == "postgresql":
+        table = (
+            func.unnest(
+                *(literal([v[n] for v in values], ARRAY(k.type)) for n, k in enumerate(keys))
+            )
+            .table_valued(*(k.key for k in keys))
+            .render_derived()
         )
-        .table_valued(first.key, second.key)
-        .render_derived()
-    )
+        newest = (
+            visible(select(*columns))
+            .where(*(k == table.c[k.key] for k in keys))
+            .order_by(id_column.desc())
+            .limit(limit)
+            .lateral()
+        )
+        return select(newest).select_from(table).join(newest, true())
+    rank = func.row_number().over(partition_by=list(keys), order_by=id_column.desc())
+    if len(keys) == 1:
+        condition = among(session, keys[0], {v[0] for v in values})
+    else:
+        condition = _both_among(session, keys[0], keys[1], values)
+    ranked = visible(select(*columns, rank.label("carnet_rank")).where(condition)).subquery()
+    return select(*(ranked.c[c.key] for c in columns)).where(ranked.c.carnet_rank <= limit)
 
 
 def _both_among(
-    session: Session, first: Any, second: Any, pairs: Sequence[tuple[Any, Any]]
+    session: Session, first: Any, second: Any, pairs: Collection[tuple[Any, ...]]
 ) -> ColumnElement[bool]:
     """``first`` among the pairs' first values and ``second`` among their second: one
     search of an index on the two columns (SQLite reads a row-value ``IN`` by scanning
@@ -306,53 +325,37 @@ def _candidates_of_batch(
                 candidate = candidates.setdefault(row.id, Candidate(row))
                 if reason not in candidate.reasons:
                     candidate.reasons.append(reason)
-        every.append(_best(candidates.values(), limit))
+        every.append(best(candidates.values(), limit))
     return every
 
 
 def _batch_parts(
     session: Session, probes: Sequence[AccountProbe], limit: int
 ) -> Iterable[Select[Any]]:
-    """One indexed look-up per kind of key, for every probe of the batch at once (each
-    reads at most ``BATCH_LOOKUP_LIMIT`` rows; a name in a place at most ``limit``)."""
+    """One indexed look-up per kind of key for every probe of the batch at once, each
+    reading the newest ``limit`` accounts of each value (``_newest_of_each``)."""
     policy = access.of(session)
 
-    def part(condition: ColumnElement[bool]) -> Select[Any]:
-        return _bounded(policy.visible_accounts(select(*_BATCH_COLUMNS).where(condition)))
+    def part(keys: Sequence[Any], values: Collection[tuple[Any, ...]]) -> Select[Any]:
+        return _newest_of_each(
+            session, _BATCH_COLUMNS, policy.visible_accounts, keys, values, limit
+        )
 
-    sirens = {p.siren for p in probes if p.siren}
+    sirens = {(p.siren,) for p in probes if p.siren}
     if sirens:
-        yield part(among(session, Account.siren, sirens))
+        yield part((Account.siren,), sirens)
     places = [place for place in map(_name_place, probes) if place is not None]
     for where, column in (("postal_code", Account.postal_code), ("sort_city", Account.sort_city)):
-        pairs = sorted({(name, value) for kind, name, value in places if kind == where})
-        if not pairs:
-            continue
-        if session.get_bind().dialect.name != "postgresql":
-            yield part(_both_among(session, Account.name_key, column, pairs))
-            continue
-        # the newest few of each pair (a common name in a town has many): the index on
-        # (name_key, postal_code, id) read backwards, pair by pair
-        wanted = _pairs_table(pairs, Account.name_key, column)
-        newest = (
-            policy.visible_accounts(select(*_BATCH_COLUMNS))
-            .where(Account.name_key == wanted.c.name_key, column == wanted.c[column.key])
-            .order_by(Account.id.desc())
-            .limit(limit)
-            .lateral()
-        )
-        yield select(newest).select_from(wanted).join(newest, true())
-    phones = {p.phone for p in probes if p.phone}
+        pairs = {(name, value) for kind, name, value in places if kind == where}
+        if pairs:
+            yield part((Account.name_key, column), pairs)
+    phones = {(p.phone,) for p in probes if p.phone}
     if phones:
-        yield part(among(session, Account.phone, phones))
-    domains = {d for p in probes for d in (p.email_domain, p.web_domain) if d}
+        yield part((Account.phone,), phones)
+    domains = {(d,) for p in probes for d in (p.email_domain, p.web_domain) if d}
     if domains:  # an e-mail's domain is compared with a website's too, and back
-        yield part(
-            or_(
-                among(session, Account.email_domain, domains),
-                among(session, Account.web_domain, domains),
-            )
-        )
+        yield part((Account.email_domain,), domains)
+        yield part((Account.web_domain,), domains)
 
 
 def _row_keys(row: Any) -> Iterable[tuple[str, ...]]:
@@ -386,6 +389,26 @@ def _batch_keys(probe: AccountProbe) -> Iterable[tuple[str, tuple[str, ...]]]:
     return [(reason, key) for reason, key in keys if key is not None]
 
 
+#: the keys another row is found by, and the (reason, key) pairs a probe looks up
+Keys = tuple[list[Hashable], list[tuple[str, Hashable]]]
+
+
+def account_keys(probe: AccountProbe) -> Keys:
+    """What two rows of a file are compared by, as a batch compares a row with the
+    accounts it reads: the keys an account like ``probe`` is found by (``_row_keys``),
+    and the (reason, key) pairs ``probe`` looks up (``_batch_keys``)."""
+    as_row = SimpleNamespace(
+        siren=probe.siren,
+        name_key=probe.name_key,
+        postal_code=probe.postal_code,
+        sort_city=probe.city,
+        phone=probe.phone,
+        email_domain=probe.email_domain,
+        web_domain=probe.web_domain,
+    )
+    return list(_row_keys(as_row)), list(_batch_keys(probe))
+
+
 def account_candidates_of_batch(
     session: Session, probes: Sequence[AccountProbe], *, limit: int = DEFAULT_LIMIT
 ) -> list[list[Candidate]]:
@@ -393,8 +416,8 @@ def account_candidates_of_batch(
     many probes at once (an import's batch): one indexed query per kind of key, not per
     probe. The same reasons and scores as :func:`account_candidates`, but for a name only
     the same one (folded) in the same postal code (the same city for a probe without
-    one), the newest ``limit`` of each; each candidate's ``record`` is a row with the
-    account's ``id``, ``kind``, ``name`` and keys, not the account."""
+    one), and the newest ``limit`` accounts of each key; each candidate's ``record`` is a
+    row with the account's ``id``, ``kind``, ``name`` and keys, not the account."""
     parts = list(_batch_parts(session, probes, limit))
     return _candidates_of_batch(session, parts, _row_keys, map(_batch_keys, probes), limit)
 
@@ -422,7 +445,9 @@ def name_similarity(key: str, other: str) -> float:
     return float(fuzz.token_sort_ratio(key, other)) / 100
 
 
-def _best(candidates: Iterable[Candidate], limit: int) -> list[Candidate]:
+def best(candidates: Iterable[Candidate], limit: int) -> list[Candidate]:
+    """The ``limit`` candidates of highest score (ties: the lowest ``record.id`` first),
+    each with its reasons strongest first."""
     kept = [c for c in candidates if c.reasons]
     for candidate in kept:
         candidate.reasons.sort(key=lambda r: -WEIGHTS[r])
@@ -499,7 +524,7 @@ def contact_candidates(
             candidate = found.setdefault(contact.id, Candidate(contact))
             if reason not in candidate.reasons:
                 candidate.reasons.append(reason)
-    return _best(found.values(), limit)
+    return best(found.values(), limit)
 
 
 #: what a batch reads of a contact: enough to key, score and name it
@@ -515,33 +540,29 @@ _CONTACT_COLUMNS: tuple[Any, ...] = (
 )
 
 
-def _contact_parts(session: Session, probes: Sequence[ContactProbe]) -> Iterable[Select[Any]]:
+def _contact_parts(
+    session: Session, probes: Sequence[ContactProbe], limit: int
+) -> Iterable[Select[Any]]:
     """The look-ups of ``_contact_lookups`` for every probe of the batch at once, one per
-    index (each reads at most ``BATCH_LOOKUP_LIMIT`` rows)."""
+    index, each reading the newest ``limit`` contacts of each value (``_newest_of_each``)."""
     policy = access.of(session)
 
-    def part(stmt: Select[Any]) -> Select[Any]:
-        return _bounded(policy.visible_by_account(stmt, Contact.account_id))
+    def visible(stmt: Select[Any]) -> Select[Any]:
+        return policy.visible_by_account(stmt, Contact.account_id)
 
-    emails = {p.email for p in probes if p.email}
+    def part(keys: Sequence[Any], values: Collection[tuple[Any, ...]]) -> Select[Any]:
+        return _newest_of_each(session, _CONTACT_COLUMNS, visible, keys, values, limit)
+
+    emails = {(p.email,) for p in probes if p.email}
     if emails:
-        yield part(select(*_CONTACT_COLUMNS).where(among(session, Contact.email_key, emails)))
-    numbers_ = {n for p in probes for n in (p.mobile, p.direct_line) if n}
+        yield part((Contact.email_key,), emails)
+    numbers_ = {(n,) for p in probes for n in (p.mobile, p.direct_line) if n}
     if numbers_:  # a mobile is compared with a direct line too, and back
         for column in (Contact.mobile, Contact.direct_line):
-            yield part(select(*_CONTACT_COLUMNS).where(among(session, column, numbers_)))
-    pairs = sorted(
-        {(p.account_id, name) for p in probes if p.account_id is not None for name in p.names}
-    )
-    if not pairs:
-        return
-    if session.get_bind().dialect.name != "postgresql":
-        both = _both_among(session, Contact.account_id, Contact.sort_name, pairs)
-        yield part(select(*_CONTACT_COLUMNS).where(both))
-        return
-    wanted = _pairs_table(pairs, Contact.account_id, Contact.sort_name)
-    same = and_(Contact.account_id == wanted.c.account_id, Contact.sort_name == wanted.c.sort_name)
-    yield part(select(*_CONTACT_COLUMNS).select_from(wanted).join(Contact, same))
+            yield part((column,), numbers_)
+    pairs = {(p.account_id, name) for p in probes if p.account_id is not None for name in p.names}
+    if pairs:
+        yield part((Contact.account_id, Contact.sort_name), pairs)
 
 
 def _contact_row_keys(row: Any) -> Iterable[tuple[Any, ...]]:
@@ -573,6 +594,25 @@ def _contact_batch_keys(probe: ContactProbe) -> Iterable[tuple[str, tuple[Any, .
     return keys
 
 
+def contact_keys(probe: ContactProbe) -> Keys:
+    """What two rows of a file are compared by, as ``account_keys`` for contacts (a row
+    is found by its name either way round, as a probe looks names up)."""
+    rows = [
+        SimpleNamespace(
+            email_key=probe.email,
+            mobile=probe.mobile,
+            direct_line=probe.direct_line,
+            account_id=probe.account_id,
+            sort_name=name if probe.account_id is not None else "",
+        )
+        for name in probe.names or ("",)
+    ]
+    found_by: list[Hashable] = list(
+        dict.fromkeys(key for row in rows for key in _contact_row_keys(row))
+    )
+    return found_by, list(_contact_batch_keys(probe))
+
+
 def contact_candidates_of_batch(
     session: Session, probes: Sequence[ContactProbe], *, limit: int = DEFAULT_LIMIT
 ) -> list[list[Candidate]]:
@@ -581,7 +621,7 @@ def contact_candidates_of_batch(
     key, not per probe. The same reasons and scores as :func:`contact_candidates`; each
     candidate's ``record`` is a row with the contact's ``id``, ``account_id``,
     ``first_name``, ``last_name`` and keys, not the contact."""
-    parts = list(_contact_parts(session, probes))
+    parts = list(_contact_parts(session, probes, limit))
     return _candidates_of_batch(
         session, parts, _contact_row_keys, map(_contact_batch_keys, probes), limit
     )

@@ -16,6 +16,7 @@ import functools
 import sys
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from types import SimpleNamespace
 from typing import Any
 
 from marshmallow import RAISE, Schema, ValidationError, missing
@@ -181,57 +182,6 @@ def process(
 POSSIBLE_LIMIT = 3
 
 
-#: the keys (hashed, as ``ImportRun.likely`` holds them) a later row finds a row by, and
-#: the (reason, key) pairs a row looks up
-FileKeys = tuple[list[int], list[tuple[str, int]]]
-
-
-def _account_file_keys(probe: duplicates.AccountProbe) -> FileKeys:
-    """The keys by which two rows of a file are likely the same company: those of
-    ``duplicates.account_candidates_of_batch`` (a domain is an e-mail's or a website's
-    alike, the reason being the later row's); a row is found by the keys it looks up."""
-    keys: list[tuple[str, str]] = []
-    if probe.siren:
-        keys.append((duplicates.SIREN, f"siren {probe.siren}"))
-    if probe.name_key:
-        if probe.postal_code:
-            keys.append((duplicates.NAME_CITY, f"name {probe.name_key} {probe.postal_code}"))
-        if probe.city:
-            keys.append((duplicates.NAME_CITY, f"name {probe.name_key} in {probe.city}"))
-    if probe.phone:
-        keys.append((duplicates.PHONE, f"phone {probe.phone}"))
-    if probe.email_domain:
-        keys.append((duplicates.EMAIL_DOMAIN, f"domain {probe.email_domain}"))
-    if probe.web_domain:
-        keys.append((duplicates.WEBSITE, f"domain {probe.web_domain}"))
-    hashed = [(reason, hash(key)) for reason, key in keys]
-    return [key for _reason, key in hashed], hashed
-
-
-def _contact_file_keys(probe: duplicates.ContactProbe) -> FileKeys:
-    """The keys by which two rows of a file are likely the same person: those of
-    ``duplicates.contact_candidates_of_batch``. A row is found by its mobile as a mobile
-    and its direct line as a direct line, and looks each of its numbers up as both (the
-    reason being the earlier row's column, as for a contact found)."""
-    found: list[str] = []
-    looked_up: list[tuple[str, str]] = []
-    if probe.email:
-        found.append(f"email {probe.email}")
-        looked_up.append((duplicates.EMAIL, f"email {probe.email}"))
-    if probe.mobile:
-        found.append(f"mobile {probe.mobile}")
-    if probe.direct_line:
-        found.append(f"direct line {probe.direct_line}")
-    for number in dict.fromkeys(n for n in (probe.mobile, probe.direct_line) if n):
-        looked_up.append((duplicates.MOBILE, f"mobile {number}"))
-        looked_up.append((duplicates.DIRECT_LINE, f"direct line {number}"))
-    if probe.account_id is not None:
-        for name in probe.names:
-            found.append(f"name {probe.account_id} {name}")
-            looked_up.append((duplicates.NAME_ACCOUNT, f"name {probe.account_id} {name}"))
-    return [hash(key) for key in found], [(reason, hash(key)) for reason, key in looked_up]
-
-
 @dataclass(frozen=True)
 class _Likeness:
     """How an entity's created rows are compared with its records and with each other."""
@@ -241,7 +191,7 @@ class _Likeness:
     #: the batch look-up of ``duplicates`` (one statement for every probe)
     candidates: Callable[..., list[list[duplicates.Candidate]]]
     #: a probe → the keys a later row finds it by, and the (reason, key) it looks up
-    file_keys: Callable[[Any], FileKeys]
+    file_keys: Callable[[Any], duplicates.Keys]
     #: a candidate's record (a row of the look-up) → its ``id``, ``kind`` and ``name``
     named: Callable[[Any], dict[str, Any]]
 
@@ -250,13 +200,13 @@ _LIKENESS = {
     PROSPECTS: _Likeness(
         duplicates.AccountProbe.of,
         duplicates.account_candidates_of_batch,
-        _account_file_keys,
+        duplicates.account_keys,
         lambda row: {"id": row.id, "kind": row.kind, "name": row.name},
     ),
     CONTACTS: _Likeness(
         duplicates.ContactProbe.of,
         duplicates.contact_candidates_of_batch,
-        _contact_file_keys,
+        duplicates.contact_keys,
         lambda row: {
             "id": row.id,
             "kind": "contact",
@@ -285,18 +235,20 @@ def _flag_likely(
     found = likeness.candidates(session, probes, limit=POSSIBLE_LIMIT)
     for (number, outcome), probe, candidates in zip(created, probes, found, strict=True):
         found_by, looked_up = likeness.file_keys(probe)
-        earlier: dict[int, list[str]] = {}
+        earlier: dict[int, duplicates.Candidate] = {}
         for reason, key in looked_up:
-            row = run.likely.get(key)
-            if row is not None and reason not in earlier.setdefault(row, []):
-                earlier[row].append(reason)
+            row = run.likely.get(hash(key))
+            if row is not None:
+                like = earlier.setdefault(row, duplicates.Candidate(SimpleNamespace(id=row)))
+                if reason not in like.reasons:
+                    like.reasons.append(reason)
         for key in found_by:
-            run.likely.setdefault(key, number)
+            run.likely.setdefault(hash(key), number)
         outcome.possible = [
             {**likeness.named(c.record), "score": c.score, "reasons": c.reasons} for c in candidates
         ] + [
-            {"row": row, "reasons": sorted(why, key=lambda r: -duplicates.WEIGHTS[r])}
-            for row, why in sorted(earlier.items())[:POSSIBLE_LIMIT]
+            {"row": c.record.id, "reasons": c.reasons}
+            for c in duplicates.best(earlier.values(), POSSIBLE_LIMIT)
         ]
         if outcome.possible:
             outcome.message += " " + report.possible_message(outcome.possible)

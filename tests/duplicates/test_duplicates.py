@@ -424,7 +424,7 @@ def test_a_batch_reads_each_part_through_its_index(database: Any) -> None:
             ),
             (
                 "contacts",
-                list(duplicates._contact_parts(session, people)),
+                list(duplicates._contact_parts(session, people, duplicates.DEFAULT_LIMIT)),
                 ["email_key", "mobile", "direct_line", "account_sort_name"],
             ),
         ]  # fmt: skip
@@ -438,3 +438,31 @@ def test_a_batch_reads_each_part_through_its_index(database: Any) -> None:
             assert not any(step.startswith(f"SCAN {table}") for step in plan), plan
             for index in indexes:
                 assert any(f"ix_{table}_{index} " in f"{step} " for step in plan), (index, plan)
+
+
+def test_a_batch_reads_the_newest_few_of_each_key_on_both_databases(
+    seller: Api, database: Any
+) -> None:
+    """A key shared by many accounts (a common name in a town, a platform's web domain)
+    gives the newest ``limit`` of them, the same on SQLite and PostgreSQL, and never
+    crowds out another probe's key."""
+    from records_svc.domain import access, duplicates
+
+    lyon = {"postal_code": "69002", "city": "Lyon"}
+    same = [create(seller, "Boulangerie Martin", address=lyon)["id"] for _ in range(5)]
+    shop = [
+        create(seller, f"Boutique {n}", website="facebook.com/boutique")["id"] for n in range(5)
+    ]
+    own = create(seller, "Quincaillerie Dupont", website="dupont-fils.fr")["id"]
+    probes = [
+        duplicates.AccountProbe.from_data({"name": "Boulangerie Martin", "address": lyon}),
+        duplicates.AccountProbe.from_data({"name": "Autre", "website": "facebook.com"}),
+        duplicates.AccountProbe.from_data({"name": "Autre", "website": "dupont-fils.fr"}),
+    ]
+    with database.read() as session:
+        access.bind(session, access.AccessPolicy.for_rights([]))
+        found = duplicates.account_candidates_of_batch(session, probes, limit=3)
+    # the newest three of each key, then best first (ties: the oldest first)
+    assert [c.record.id for c in found[0]] == sorted(same)[-3:]
+    assert [c.record.id for c in found[1]] == sorted(shop)[-3:]
+    assert [c.record.id for c in found[2]] == [own]

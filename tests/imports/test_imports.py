@@ -819,3 +819,43 @@ def test_a_contact_created_names_its_likely_duplicates(
         assert [r["row"] for r in flagged["report"]] == [2, 3, 4, 6, 7]
         others = seller.get(f"{body['links']['self']}?possible_duplicates=false").json
         assert [r["row"] for r in others["report"]] == [5, 8]
+
+
+def test_a_row_with_a_city_and_no_postal_code_is_compared_by_its_name_there(
+    seller: Api,
+) -> None:
+    existing = seller.post(
+        f"{API}/prospects", json={"name": "Quincaillerie Roux", "address": {"city": "Dijon"}}
+    ).json
+    content = csv_bytes(
+        [["Nom", "Ville"], ["QUINCAILLERIE ROUX", "DIJON"], ["Quincaillerie Roux", "Dijon"]]
+    )
+    for dry_run in (True, False):
+        rows = by_row(run_import(seller, content, dry_run=dry_run))
+        assert [(p["id"], p["reasons"]) for p in rows[2]["possible_duplicates"]] == [
+            (existing["id"], ["name_city"])
+        ]
+        assert {"row": 2, "reasons": ["name_city"]} in rows[3]["possible_duplicates"]
+
+
+@pytest.mark.postgres
+def test_many_rows_written_by_copy_keep_their_likely_duplicates(
+    seller: Api, database_url: str
+) -> None:
+    """A batch of 50 rows or more writes its report by COPY (PostgreSQL): a row without
+    likely duplicates is NULL there too, as the report's filter reads it."""
+    if not database_url.startswith("postgresql"):
+        pytest.skip("COPY is PostgreSQL's")
+    names = [f"Atelier Numéro {n}" for n in range(30)]
+    rows = [["Nom", "Code postal"], *([name, "35000"] for name in names + names)]
+    body = run_import(seller, csv_bytes(rows))
+    link = body["links"]["self"]
+    flagged = seller.get(f"{link}?possible_duplicates=true&limit=100").json["report"]
+    others = seller.get(f"{link}?possible_duplicates=false&limit=100").json["report"]
+    assert [r["row"] for r in others] == list(range(2, 32))
+    assert [r["row"] for r in flagged] == list(range(32, 62))
+    assert all(
+        r["possible_duplicates"] == [{"row": r["row"] - 30, "reasons": ["name_city"]}]
+        for r in flagged
+    )
+    assert body["possible_duplicates"] == 30
