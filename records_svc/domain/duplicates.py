@@ -17,7 +17,6 @@ from __future__ import annotations
 
 from collections.abc import Callable, Collection, Hashable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from types import SimpleNamespace
 from typing import Any
 
 from rapidfuzz import fuzz
@@ -317,16 +316,21 @@ def _candidates_of_batch(
     for row in session.execute(stmt):
         for key in row_keys(row):
             found.setdefault(key, []).append(row)
-    every: list[list[Candidate]] = []
-    for keys in wanted:
-        candidates: dict[int, Candidate] = {}
-        for reason, key in keys:
-            for row in found.get(key, ()):
-                candidate = candidates.setdefault(row.id, Candidate(row))
-                if reason not in candidate.reasons:
-                    candidate.reasons.append(reason)
-        every.append(best(candidates.values(), limit))
-    return every
+    return [best(gathered(keys, lambda key: found.get(key, ())), limit) for keys in wanted]
+
+
+def gathered(
+    keys: Iterable[tuple[str, Hashable]], under: Callable[[Hashable], Iterable[Any]]
+) -> list[Candidate]:
+    """A candidate of each record ``under`` one of ``keys``, with the reason of each key
+    it is under (``keys``: (reason, key) pairs; ``record.id`` tells records apart)."""
+    candidates: dict[Any, Candidate] = {}
+    for reason, key in keys:
+        for record in under(key):
+            candidate = candidates.setdefault(record.id, Candidate(record))
+            if reason not in candidate.reasons:
+                candidate.reasons.append(reason)
+    return list(candidates.values())
 
 
 def _batch_parts(
@@ -358,23 +362,44 @@ def _batch_parts(
         yield part((Account.web_domain,), domains)
 
 
-def _row_keys(row: Any) -> Iterable[tuple[str, ...]]:
-    """The keys a batch finds an account's row by (those of ``_batch_keys``)."""
-    keys: list[tuple[str, ...]] = []
-    if row.siren:
-        keys.append(("siren", row.siren))
-    if row.name_key:
-        if row.postal_code:
-            keys.append(("postal_code", row.name_key, row.postal_code))
-        if row.sort_city:
-            keys.append(("sort_city", row.name_key, row.sort_city))
-    if row.phone:
-        keys.append(("phone", row.phone))
-    if row.email_domain:
-        keys.append(("domain", row.email_domain))
-    if row.web_domain and row.web_domain != row.email_domain:
-        keys.append(("domain", row.web_domain))
+def _account_found_by(
+    siren: str | None,
+    name_key: str | None,
+    postal_code: str | None,
+    city: str | None,
+    phone: str | None,
+    email_domain: str | None,
+    web_domain: str | None,
+) -> list[Hashable]:
+    """The keys a batch finds an account by (those of ``_batch_keys``)."""
+    keys: list[Hashable] = []
+    if siren:
+        keys.append(("siren", siren))
+    if name_key:
+        if postal_code:
+            keys.append(("postal_code", name_key, postal_code))
+        if city:
+            keys.append(("sort_city", name_key, city))
+    if phone:
+        keys.append(("phone", phone))
+    if email_domain:
+        keys.append(("domain", email_domain))
+    if web_domain and web_domain != email_domain:
+        keys.append(("domain", web_domain))
     return keys
+
+
+def _row_keys(row: Any) -> list[Hashable]:
+    """The keys of an account's row read by a batch."""
+    return _account_found_by(
+        row.siren,
+        row.name_key,
+        row.postal_code,
+        row.sort_city,
+        row.phone,
+        row.email_domain,
+        row.web_domain,
+    )
 
 
 def _batch_keys(probe: AccountProbe) -> Iterable[tuple[str, tuple[str, ...]]]:
@@ -397,16 +422,16 @@ def account_keys(probe: AccountProbe) -> Keys:
     """What two rows of a file are compared by, as a batch compares a row with the
     accounts it reads: the keys an account like ``probe`` is found by (``_row_keys``),
     and the (reason, key) pairs ``probe`` looks up (``_batch_keys``)."""
-    as_row = SimpleNamespace(
-        siren=probe.siren,
-        name_key=probe.name_key,
-        postal_code=probe.postal_code,
-        sort_city=probe.city,
-        phone=probe.phone,
-        email_domain=probe.email_domain,
-        web_domain=probe.web_domain,
+    found_by = _account_found_by(
+        probe.siren,
+        probe.name_key,
+        probe.postal_code,
+        probe.city,
+        probe.phone,
+        probe.email_domain,
+        probe.web_domain,
     )
-    return list(_row_keys(as_row)), list(_batch_keys(probe))
+    return found_by, list(_batch_keys(probe))
 
 
 def account_candidates_of_batch(
@@ -565,18 +590,31 @@ def _contact_parts(
         yield part((Contact.account_id, Contact.sort_name), pairs)
 
 
-def _contact_row_keys(row: Any) -> Iterable[tuple[Any, ...]]:
-    """The keys a batch finds a contact's row by (those of ``_contact_batch_keys``)."""
-    keys: list[tuple[Any, ...]] = []
-    if row.email_key:
-        keys.append((EMAIL, row.email_key))
-    if row.mobile:
-        keys.append((MOBILE, row.mobile))
-    if row.direct_line:
-        keys.append((DIRECT_LINE, row.direct_line))
-    if row.sort_name:
-        keys.append((NAME_ACCOUNT, row.account_id, row.sort_name))
+def _contact_found_by(
+    email: str | None,
+    mobile: str | None,
+    direct_line: str | None,
+    account_id: int | None,
+    names: Iterable[str],
+) -> list[Hashable]:
+    """The keys a batch finds a contact by (those of ``_contact_batch_keys``)."""
+    keys: list[Hashable] = []
+    if email:
+        keys.append((EMAIL, email))
+    if mobile:
+        keys.append((MOBILE, mobile))
+    if direct_line:
+        keys.append((DIRECT_LINE, direct_line))
+    if account_id is not None:
+        keys.extend((NAME_ACCOUNT, account_id, name) for name in names if name)
     return keys
+
+
+def _contact_row_keys(row: Any) -> list[Hashable]:
+    """The keys of a contact's row read by a batch."""
+    return _contact_found_by(
+        row.email_key, row.mobile, row.direct_line, row.account_id, (row.sort_name,)
+    )
 
 
 def _contact_batch_keys(probe: ContactProbe) -> Iterable[tuple[str, tuple[Any, ...]]]:
@@ -597,18 +635,8 @@ def _contact_batch_keys(probe: ContactProbe) -> Iterable[tuple[str, tuple[Any, .
 def contact_keys(probe: ContactProbe) -> Keys:
     """What two rows of a file are compared by, as ``account_keys`` for contacts (a row
     is found by its name either way round, as a probe looks names up)."""
-    rows = [
-        SimpleNamespace(
-            email_key=probe.email,
-            mobile=probe.mobile,
-            direct_line=probe.direct_line,
-            account_id=probe.account_id,
-            sort_name=name if probe.account_id is not None else "",
-        )
-        for name in probe.names or ("",)
-    ]
-    found_by: list[Hashable] = list(
-        dict.fromkeys(key for row in rows for key in _contact_row_keys(row))
+    found_by = _contact_found_by(
+        probe.email, probe.mobile, probe.direct_line, probe.account_id, probe.names
     )
     return found_by, list(_contact_batch_keys(probe))
 

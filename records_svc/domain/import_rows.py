@@ -216,6 +216,12 @@ _LIKENESS = {
 }
 
 
+def _earlier_row(run: ImportRun, key: Any) -> list[SimpleNamespace]:
+    """The earlier row of the file created under ``key``, as a record of its row number."""
+    row = run.likely.get(hash(key))
+    return [] if row is None else [SimpleNamespace(id=row)]
+
+
 def _flag_likely(
     session: Session, run: ImportRun, numbers: list[int], outcomes: list[Outcome]
 ) -> None:
@@ -235,20 +241,14 @@ def _flag_likely(
     found = likeness.candidates(session, probes, limit=POSSIBLE_LIMIT)
     for (number, outcome), probe, candidates in zip(created, probes, found, strict=True):
         found_by, looked_up = likeness.file_keys(probe)
-        earlier: dict[int, duplicates.Candidate] = {}
-        for reason, key in looked_up:
-            row = run.likely.get(hash(key))
-            if row is not None:
-                like = earlier.setdefault(row, duplicates.Candidate(SimpleNamespace(id=row)))
-                if reason not in like.reasons:
-                    like.reasons.append(reason)
+        earlier = duplicates.gathered(looked_up, lambda key: _earlier_row(run, key))
         for key in found_by:
             run.likely.setdefault(hash(key), number)
         outcome.possible = [
             {**likeness.named(c.record), "score": c.score, "reasons": c.reasons} for c in candidates
         ] + [
             {"row": c.record.id, "reasons": c.reasons}
-            for c in duplicates.best(earlier.values(), POSSIBLE_LIMIT)
+            for c in duplicates.best(earlier, POSSIBLE_LIMIT)
         ]
         if outcome.possible:
             outcome.message += " " + report.possible_message(outcome.possible)
