@@ -34,7 +34,7 @@ from records_svc.domain import import_mapping as mapping_
 from records_svc.domain import import_report as report
 from records_svc.domain.errors import DomainError, FieldValidationError
 from records_svc.domain.import_mapping import CONTACTS, PROSPECTS, Target
-from records_svc.domain.models import Account, Contact
+from records_svc.domain.models import Account, Contact, full_name
 
 
 @dataclass
@@ -210,7 +210,7 @@ _LIKENESS = {
         lambda row: {
             "id": row.id,
             "kind": "contact",
-            "name": " ".join(p for p in (row.first_name, row.last_name) if p),
+            "name": full_name(row.first_name, row.last_name),
         },
     ),
 }
@@ -564,7 +564,7 @@ class _ContactMatcher(_Matcher):
         self, uow: UnitOfWork, contact: Contact, loaded: dict[str, Any], match: tuple[str, str]
     ) -> Outcome:
         if not self.run.update_existing:
-            name = " ".join(p for p in (contact.first_name, contact.last_name) if p)
+            name = full_name(contact.first_name, contact.last_name)
             return self._duplicate(match, contact, name)
         definitions = self.run.definitions["contact"]
         if self.run.dry_run:

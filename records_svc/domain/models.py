@@ -437,6 +437,11 @@ def account_list_keys(account: Account) -> tuple[str, str, str]:
     )
 
 
+def full_name(first_name: str | None, last_name: str | None) -> str:
+    """A person's name as written: "Jean Durand" (either part may be missing)."""
+    return " ".join(p for p in (first_name, last_name) if p)
+
+
 def contact_list_keys(contact: Contact) -> tuple[str, str]:
     """(sort_name, search_text) of a contact: last name first."""
     name = sort_text(f"{contact.last_name or ''} {contact.first_name or ''}")

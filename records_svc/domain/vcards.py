@@ -16,7 +16,7 @@ import uuid
 from collections.abc import Iterable, Iterator
 from datetime import UTC, datetime
 
-from records_svc.domain.models import Account, Contact
+from records_svc.domain.models import Account, Contact, full_name
 
 MEDIA_TYPE = "text/vcard; charset=utf-8"
 #: the namespace of the contacts' UIDs (uuid5 of the contact's id in it)
@@ -93,14 +93,14 @@ def _address(account: Account) -> str | None:
 def vcard(contact: Contact) -> str:
     """The vCard of ``contact`` (its account loaded with it)."""
     account = contact.account
-    full_name = " ".join(p for p in (contact.first_name, contact.last_name) if p)
+    name = full_name(contact.first_name, contact.last_name)
     lines = [
         "BEGIN:VCARD",
         "VERSION:4.0",
         "PRODID:-//Carnet//Carnet//FR",
         f"UID:{uid(contact.id)}",
         "KIND:individual",
-        f"FN:{escape(full_name)}",
+        f"FN:{escape(name)}",
         "N:"
         + ";".join(
             (

@@ -17,7 +17,7 @@ from records_svc.domain.accounts import get_account
 from records_svc.domain.contacts import get_contact
 from records_svc.domain.documents import Owner, attach_file, check_owner, sanitise_name
 from records_svc.domain.errors import DomainError, FieldValidationError, NotFoundError
-from records_svc.domain.models import Account, Contact, EditionTemplate, Job, User
+from records_svc.domain.models import Account, Contact, EditionTemplate, Job, User, full_name
 from records_svc.editions import render
 from records_svc.editions.formatting import address_lines
 from records_svc.editions.limits import EditionLimitError, EditionLimits, check_output, within
@@ -63,7 +63,7 @@ def contact_data(contact: Contact) -> dict[str, Any]:
         if declared.in_editions:
             data[declared.key] = getattr(contact, declared.column)
     data.update(
-        full_name=" ".join(p for p in (contact.first_name, contact.last_name) if p),
+        full_name=full_name(contact.first_name, contact.last_name),
         custom=dict(contact.custom or {}),
         created_at=contact.created_at,
         updated_at=contact.updated_at,
