@@ -297,10 +297,26 @@ def test_candidates_come_from_index_look_ups_never_a_scan(tmp_path: Path) -> Non
         db.dispose()
 
 
+def batch_as_one_by_one(database: Any, batch: Any, one: Any, probes: list[Any]) -> list[Any]:
+    """The batch look-up's candidates for ``probes`` (a seller's), asserted to be those
+    of the look-up of one probe at a time: ids, reasons and scores."""
+    from records_svc.domain import access
+
+    def shown(found: list[Any]) -> list[tuple[int, list[str], float]]:
+        return [(c.record.id, c.reasons, c.score) for c in found]
+
+    with database.read() as session:
+        access.bind(session, access.AccessPolicy.for_rights([]))
+        together = batch(session, probes)
+        apart = [one(session, probe) for probe in probes]
+    assert [shown(found) for found in together] == [shown(found) for found in apart]
+    return together  # type: ignore[no-any-return]
+
+
 def test_a_batch_finds_what_one_probe_finds_by_its_keys(seller: Api, database: Any) -> None:
     """The batch look-up (an import's) gives each probe the candidates, reasons and scores
     of ``account_candidates``, the similar-but-not-same names aside."""
-    from records_svc.domain import access, duplicates
+    from records_svc.domain import duplicates
 
     paris = {"postal_code": "75009", "city": "Paris"}
     create(seller, "Siège", siret=SIRET, phone="+33 1 23 45 67 89")
@@ -320,15 +336,9 @@ def test_a_batch_finds_what_one_probe_finds_by_its_keys(seller: Api, database: A
         {"name": "Personne"},
     ]
     probes = [duplicates.AccountProbe.from_data(body) for body in bodies]
-
-    def shown(found: list[duplicates.Candidate]) -> list[tuple[int, list[str], float]]:
-        return [(c.record.id, c.reasons, c.score) for c in found]
-
-    with database.read() as session:
-        access.bind(session, access.AccessPolicy.for_rights([]))
-        batch = duplicates.account_candidates_of_batch(session, probes)
-        one_by_one = [duplicates.account_candidates(session, probe) for probe in probes]
-    assert [shown(found) for found in batch] == [shown(found) for found in one_by_one]
+    batch = batch_as_one_by_one(
+        database, duplicates.account_candidates_of_batch, duplicates.account_candidates, probes
+    )
     assert sum(1 for found in batch if found) == 5  # the last three have none
 
 
@@ -339,7 +349,7 @@ def test_a_batch_of_contacts_finds_what_one_probe_finds(
     reasons and scores of ``contact_candidates``: a number found as a mobile or a direct
     line whichever the probe's, a name only in its account, a hidden account's contacts
     for no one who may not see them."""
-    from records_svc.domain import access, duplicates
+    from records_svc.domain import duplicates
 
     home = create(seller, "Maison")["id"]
     other = create(seller, "Ailleurs")["id"]
@@ -363,15 +373,9 @@ def test_a_batch_of_contacts_finds_what_one_probe_finds(
         ({"last_name": "Personne", "mobile": "06 00 00 00 01"}, home),
     ]
     probes = [duplicates.ContactProbe.from_data(body, account) for body, account in bodies]
-
-    def shown(found: list[duplicates.Candidate]) -> list[tuple[int, list[str], float]]:
-        return [(c.record.id, c.reasons, c.score) for c in found]
-
-    with database.read() as session:
-        access.bind(session, access.AccessPolicy.for_rights([]))
-        batch = duplicates.contact_candidates_of_batch(session, probes)
-        one_by_one = [duplicates.contact_candidates(session, probe) for probe in probes]
-    assert [shown(found) for found in batch] == [shown(found) for found in one_by_one]
+    batch = batch_as_one_by_one(
+        database, duplicates.contact_candidates_of_batch, duplicates.contact_candidates, probes
+    )
     reasons = [[c.reasons for c in found] for found in batch]
     assert reasons == [
         [["email"]],
