@@ -132,7 +132,7 @@ class ImportReportRowSchema(ShownSchema):
         allow_none=True,
         metadata={
             "description": "a created row's likely duplicates, which did not block it: "
-            "[{id, name, score, reasons}] of accounts, [{row, reasons}] of earlier rows"
+            "[{id, kind, name, score, reasons}] of records, [{row, reasons}] of earlier rows"
         },
     )
     fields = fields.List(fields.Dict())  # type: ignore[assignment]

@@ -49,7 +49,7 @@ class ImportRow(Base):
     #: the record created, updated or matched
     record_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
     #: a created row's likely duplicates, which do not block it (as in the 201 of a
-    #: create): [{id, name, score, reasons}] of records, [{row, reasons}] of earlier rows
+    #: create): [{id, kind, name, score, reasons}] of records, [{row, reasons}] of earlier rows
     possible_duplicates: Mapped[list[dict[str, Any]] | None] = mapped_column(
         JSON(none_as_null=True), nullable=True
     )
