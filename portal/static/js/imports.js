@@ -187,12 +187,15 @@ export function importPage() {
   // simulation never replaces the import that followed it), and the step's buttons
   // wait while a simulation runs.
   const steps = newestOnly();
+  const stepButtons = (disabled) => {
+    for (const button of step.querySelectorAll("button")) button.disabled = disabled;
+  };
 
   async function simulate(mapping) {
     const asked = steps.ask();
     error.hidden = true;
     read.disabled = true;
-    for (const button of step.querySelectorAll("button")) button.disabled = true;
+    stepButtons(true);
     try {
       const data = await send(mapping, true);
       const rows = await attention(data);
@@ -203,7 +206,7 @@ export function importPage() {
       if (steps.isNewest(asked)) fail(exc);
     } finally {
       read.disabled = false;
-      if (steps.isNewest(asked)) for (const button of step.querySelectorAll("button")) button.disabled = false;
+      if (steps.isNewest(asked)) stepButtons(false);
     }
   }
 
