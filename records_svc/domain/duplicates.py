@@ -493,28 +493,33 @@ class ContactProbe:
 
     @classmethod
     def from_data(cls, data: Mapping[str, Any], account_id: int | None) -> ContactProbe:
-        first, last = data.get("first_name") or "", data.get("last_name") or ""
-        names = tuple(n for n in {sort_text(f"{last} {first}"), sort_text(f"{first} {last}")} if n)
         return cls(
             email=dupkeys.email_key(data.get("email")),
             mobile=dupkeys.phone_key(data.get("mobile")),
             direct_line=dupkeys.phone_key(data.get("direct_line")),
-            names=names if last or first else (),
+            names=_names(data.get("first_name"), data.get("last_name")),
             account_id=account_id,
         )
 
     @classmethod
     def of(cls, contact: Contact) -> ContactProbe:
-        return cls.from_data(
-            {
-                "email": contact.email,
-                "mobile": contact.mobile,
-                "direct_line": contact.direct_line,
-                "first_name": contact.first_name,
-                "last_name": contact.last_name,
-            },
-            contact.account_id,
+        """A contact checked by the field library: its numbers are stored as keys are
+        (E.164), not parsed again."""
+        return cls(
+            email=dupkeys.email_key(contact.email),
+            mobile=contact.mobile or None,
+            direct_line=contact.direct_line or None,
+            names=_names(contact.first_name, contact.last_name),
+            account_id=contact.account_id,
         )
+
+
+def _names(first_name: str | None, last_name: str | None) -> tuple[str, ...]:
+    """A person's name folded both ways round (last first, first last)."""
+    first, last = first_name or "", last_name or ""
+    if not (first or last):
+        return ()
+    return tuple(n for n in {sort_text(f"{last} {first}"), sort_text(f"{first} {last}")} if n)
 
 
 def _contact_lookups(probe: ContactProbe) -> Iterable[tuple[str, Any]]:
