@@ -54,8 +54,8 @@ function possibleLinks(row) {
   return h(
     "span",
     { class: "possible-duplicates" },
-    " Voir : ",
-    records.flatMap((p, i) => [i ? ", " : "", h("a", { href: `#/${p.kind}s/${p.id}` }, `${p.name} (n° ${p.id})`)]),
+    "Voir :",
+    records.map((p) => h("a", { href: `#/${p.kind}s/${p.id}` }, `${p.name} (n° ${p.id})`)),
   );
 }
 
